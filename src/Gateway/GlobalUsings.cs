@@ -1,0 +1,3 @@
+global using CimiGrains.Common;
+global using CimiGrains.Gateway.Http;
+global using CimiGrains.Gateway.Serialization;

@@ -1,0 +1,55 @@
+namespace CimiGrains.Gateway.Hosting;
+
+/// <summary>
+/// Everything an operator sets, read from the environment (see README "Configuration").
+/// </summary>
+public sealed class CimiGatewayOptions
+{
+    /// <summary>Npgsql connection string (<c>CIMI_POSTGRES</c>).</summary>
+    public string Postgres { get; init; } = "Host=127.0.0.1;Port=5432;Username=postgres;Database=cimigrains";
+
+    public int HttpPort { get; init; } = 8080;
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Address the silo advertises to its peers; loopback unless set.</summary>
+    public string AdvertisedAddress { get; init; } = "127.0.0.1";
+
+    public string ClusterId { get; init; } = "cimigrains";
+
+    /// <summary>The baseURI to publish instead of the one derived from each request (behind a proxy).</summary>
+    public string? PublicBaseUri { get; init; }
+
+    /// <summary>When set, the operator account <c>admin</c> gets this password at start-up.</summary>
+    public string? AdminPassword { get; init; }
+
+    /// <summary>When set, a demo tenant with user <c>demo</c> and this password is ensured at start-up.</summary>
+    public string? DemoPassword { get; init; }
+
+    /// <summary>The image location the demo MachineImage points at.</summary>
+    public string DemoImage { get; init; } = "docker:cimigrains/demo:latest";
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    public static CimiGatewayOptions FromEnvironment()
+    {
+        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        static int Port(string name, int fallback) =>
+            Env(name) is { } v ? (int.TryParse(v, out var p) && p is > 0 and < 65536 ? p : throw new InvalidOperationException($"{name}='{v}' is not a TCP port.")) : fallback;
+        var defaults = new CimiGatewayOptions();
+        return new CimiGatewayOptions
+        {
+            Postgres = Env("CIMI_POSTGRES") ?? defaults.Postgres,
+            HttpPort = Port("CIMI_HTTP_PORT", defaults.HttpPort),
+            SiloPort = Port("CIMI_SILO_PORT", defaults.SiloPort),
+            GatewayPort = Port("CIMI_GATEWAY_PORT", defaults.GatewayPort),
+            AdvertisedAddress = Env("CIMI_ADVERTISED_ADDRESS") ?? defaults.AdvertisedAddress,
+            ClusterId = Env("CIMI_CLUSTER_ID") ?? defaults.ClusterId,
+            PublicBaseUri = Env("CIMI_PUBLIC_BASE_URI"),
+            AdminPassword = Env("CIMI_ADMIN_PASSWORD"),
+            DemoPassword = Env("CIMI_DEMO_PASSWORD"),
+            DemoImage = Env("CIMI_DEMO_IMAGE") ?? defaults.DemoImage,
+        };
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace CimiGrains.Gateway.Hosting;
+
+/// <summary>The silo this process co-hosts: ADO.NET clustering, grain storage and reminders on PostgreSQL.</summary>
+public static class SiloHostingExtensions
+{
+    public const string StorageName = "cimi";
+
+    public static IHostApplicationBuilder AddCimiSilo(this IHostApplicationBuilder builder, CimiGatewayOptions options)
+    {
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = "cimigrains";
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort,
+                listenOnAnyHostAddress: options.AdvertisedAddress != "127.0.0.1");
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = options.Postgres;
+            });
+            silo.AddAdoNetGrainStorage(StorageName, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = options.Postgres;
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = options.Postgres;
+            });
+            silo.UseSystemTextJsonGrainStorageSerializer();
+        });
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.Postgres));
+        return builder;
+    }
+}

@@ -1,0 +1,68 @@
+using CimiGrains.Grains.Tenants;
+using CimiGrains.Machines;
+using Microsoft.Extensions.Options;
+
+namespace CimiGrains.Gateway.Hosting;
+
+/// <summary>
+/// Ensures the operator account and, when asked, the demo tenant with its MachineConfigurations and
+/// MachineImage. Demo resources have fixed ids, so every instance may run this at every start.
+/// </summary>
+public sealed partial class StartupSeeder(
+    IOptions<CimiGatewayOptions> options, TenantDirectory tenants, IGrainFactory grains, ILogger<StartupSeeder> logger) : IHostedService
+{
+    public const string DemoTenant = "demo";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.AdminPassword is { } adminPassword)
+        {
+            await tenants.EnsureTenantAsync(TenantDirectory.OperatorTenant, "Operators", cancellationToken);
+            await tenants.SetUserAsync(TenantDirectory.OperatorTenant, "admin", adminPassword, "admin", replace: true, cancellationToken);
+        }
+        if (o.DemoPassword is not { } demoPassword) return;
+        await tenants.EnsureTenantAsync(DemoTenant, "Demo tenant", cancellationToken);
+        await tenants.SetUserAsync(DemoTenant, "demo", demoPassword, "user", replace: true, cancellationToken);
+        await Ensure<MachineConfiguration, IMachineConfigurationGrain>("small", new MachineConfiguration
+        {
+            Name = "small", Description = "1 CPU, 256 MiB", Cpu = 1, Memory = 256 * 1024,
+        });
+        await Ensure<MachineConfiguration, IMachineConfigurationGrain>("medium", new MachineConfiguration
+        {
+            Name = "medium", Description = "2 CPUs, 1 GiB", Cpu = 2, Memory = 1024 * 1024,
+        });
+        await Ensure<MachineImage, IMachineImageGrain>("demo", new MachineImage
+        {
+            Name = "demo", Description = "A small busybox image built locally by run.sh", ImageLocation = o.DemoImage,
+        });
+        await Ensure<MachineTemplate, IMachineTemplateGrain>("demo", new MachineTemplate
+        {
+            Name = "demo", Description = "The demo image on the small configuration",
+            MachineConfig = new MachineConfiguration { Href = ResourceKind.MachineConfiguration.IdOf("small") },
+            MachineImage = new MachineImage { Href = ResourceKind.MachineImage.IdOf("demo") },
+        });
+        LogDemoReady(DemoTenant);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task Ensure<TResource, TGrain>(string localId, TResource resource)
+        where TResource : CimiResource
+        where TGrain : ICimiResourceGrain<TResource>
+    {
+        var grain = grains.GetGrain<TGrain>(GrainKeys.Of(DemoTenant, localId));
+        if (await grain.GetInternal() is not null) return;
+        try
+        {
+            await grain.Create(resource);
+        }
+        catch (CimiException e) when (e.Kind == CimiErrorKind.Conflict)
+        {
+            // Another instance seeded it first.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo tenant '{Tenant}' is ready (user 'demo').")]
+    private partial void LogDemoReady(string tenant);
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace CimiGrains.Gateway.Http;
+
+/// <summary>
+/// The one place where failures become HTTP answers: domain errors from grains, binding errors from
+/// the request reader, and anything unexpected (500, logged, without internals in the body).
+/// </summary>
+public static partial class CimiErrors
+{
+    public static int StatusOf(CimiErrorKind kind) => kind switch
+    {
+        CimiErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        CimiErrorKind.NotFound => StatusCodes.Status404NotFound,
+        CimiErrorKind.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
+
+    /// <summary>Writes <c>{status, error, message, requestId}</c> in JSON (XML when that is all the client takes).</summary>
+    public static async Task Write(HttpContext context, int status, string message)
+    {
+        var response = context.Response;
+        if (response.HasStarted) return;
+        response.Clear();
+        response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+            response.Headers.WWWAuthenticate = "Basic realm=\"CimiGrains\", charset=\"UTF-8\"";
+        response.Headers[CimiHeaders.SpecificationVersion] = CimiUris.SpecificationVersion;
+        response.Headers[CimiHeaders.RequestId] = context.TraceIdentifier;
+        var body = new JsonObject
+        {
+            ["status"] = status,
+            ["error"] = ReasonPhrases.GetReasonPhrase(status),
+            ["message"] = message,
+            ["requestId"] = context.TraceIdentifier,
+        };
+        response.ContentType = MediaTypes.Json + "; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Encoder = CimiJson.Options.Encoder });
+        body.WriteTo(writer);
+    }
+
+    /// <summary>A 405 answer for an operation the resource does not offer.</summary>
+    public static IResult Write405(string message) =>
+        Results.Extensions.Error(StatusCodes.Status405MethodNotAllowed, message);
+
+    /// <summary>An <see cref="IResult"/> that writes a CIMI error body.</summary>
+    public static IResult Error(this IResultExtensions _, int status, string message) => new ErrorResult(status, message);
+
+    private sealed class ErrorResult(int status, string message) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext, status, message);
+    }
+
+    /// <summary>Exception handling middleware body: maps what was thrown to a CIMI error answer.</summary>
+    public static async Task Handle(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, message) = Classify(error);
+        if (status >= 500)
+        {
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CimiGrains.Gateway.Errors");
+            LogUnhandled(logger, context.TraceIdentifier, context.Request.Method, context.Request.Path, error);
+        }
+        await Write(context, status, message);
+    }
+
+    public static (int Status, string Message) Classify(Exception? error) => error switch
+    {
+        CimiException e => (StatusOf(e.Kind), e.Message),
+        CimiRequestException e => (e.Status, e.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+            (StatusCodes.Status413PayloadTooLarge, "The request body is larger than this cloud accepts."),
+        BadHttpRequestException e => (e.StatusCode, e.Message),
+        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException =>
+            (StatusCodes.Status503ServiceUnavailable, "The cluster is busy or reconfiguring; retry the request."),
+        _ => (StatusCodes.Status500InternalServerError, "An internal error occurred; it has been logged with this request id."),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in request {RequestId} {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string requestId, string method, string path, Exception? exception);
+}

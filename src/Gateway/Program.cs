@@ -1,0 +1,69 @@
+using CimiGrains.Gateway.Admin;
+using CimiGrains.Gateway.CloudEntryPoint;
+using CimiGrains.Gateway.Credentials;
+using CimiGrains.Gateway.Hosting;
+using CimiGrains.Gateway.Jobs;
+using CimiGrains.Gateway.Machines;
+using CimiGrains.Gateway.Security;
+using CimiGrains.Grains.Persistence;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Grains.Tenants;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+var options = CimiGatewayOptions.FromEnvironment();
+var builder = WebApplication.CreateBuilder(args);
+
+// The providers read their SQL from the database while the silo starts, so the schema comes first.
+using (var loggerFactory = LoggerFactory.Create(l => l.AddConsole()))
+{
+    await SchemaMigrator.MigrateAsync(options.Postgres, loggerFactory.CreateLogger<SchemaMigrator>());
+}
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+    var address = Environment.GetEnvironmentVariable("CIMI_HTTP_ADDRESS") is { Length: > 0 } a
+        ? System.Net.IPAddress.Parse(a)
+        : System.Net.IPAddress.Loopback;
+    kestrel.Listen(address, options.HttpPort);
+});
+builder.AddCimiSilo(options);
+builder.Services.AddSingleton(Options.Create(options));
+builder.Services.AddSingleton<ResourceReadModel>();
+builder.Services.AddSingleton<TenantDirectory>();
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddScoped<CimiRequest>();
+builder.Services.AddHostedService<StartupSeeder>();
+builder.Services.AddAuthentication(BasicAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(CimiClaims.AdminPolicy, p => p.RequireRole("admin"));
+
+var app = builder.Build();
+app.UseExceptionHandler(errors => errors.Run(CimiErrors.Handle));
+app.Use((context, next) => CimiHeaders.Negotiate(context, next));
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+app.MapGet("/health/ready", async (Npgsql.NpgsqlDataSource db, CancellationToken ct) =>
+{
+    await using var cmd = db.CreateCommand("SELECT 1");
+    await cmd.ExecuteScalarAsync(ct);
+    return Results.Ok(new { status = "ready" });
+});
+
+var cimi = app.MapGroup("/cimi").RequireAuthorization();
+cimi.MapCloudEntryPointApi();
+cimi.MapMachineApi();
+cimi.MapCredentialApi();
+cimi.MapJobApi();
+app.MapAdminApi();
+app.MapFallback(context => CimiErrors.Write(context, StatusCodes.Status404NotFound,
+    $"Nothing is at '{context.Request.Path}'; start from /cimi/cloudEntryPoint."));
+
+app.Run();
+
+/// <summary>The Gateway entry point; public so tests can name the assembly.</summary>
+public partial class Program;

@@ -1,0 +1,8 @@
+namespace CimiGrains.Grains.Common;
+
+/// <summary>The persisted state of a plain CIMI resource grain: the full resource, secrets included.</summary>
+[GenerateSerializer, Alias("cimi.state.Resource`1")]
+public sealed class ResourceState<TResource> where TResource : CimiResource
+{
+    [Id(0)] public TResource? Resource { get; set; }
+}

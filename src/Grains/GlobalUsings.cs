@@ -1,0 +1,2 @@
+global using CimiGrains.Common;
+global using Orleans.Runtime;

@@ -1,0 +1,105 @@
+using CimiGrains.Grains.Common;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Jobs;
+
+namespace CimiGrains.Grains.Jobs;
+
+/// <summary>
+/// A Job. Only the grain that runs an operation moves its Job on; a finished Job never changes again,
+/// so a late or repeated report cannot turn a FAILED Job into a SUCCESS one.
+/// </summary>
+public sealed class JobGrain(
+    [PersistentState("job", "cimi")] IPersistentState<ResourceState<Job>> state,
+    ResourceReadModel readModel)
+    : CimiResourceGrain<Job>(state, readModel, ResourceKind.Job), IJobGrain
+{
+    public override Task<Job> Create(Job document) =>
+        throw CimiException.Invalid("Jobs are created by the provider, not by consumers.");
+
+    public async Task<Job> Begin(string action, ResourceRef target, IReadOnlyList<ResourceRef>? affected, string statusMessage)
+    {
+        if (State.State.Resource is not null) throw CimiException.Conflict($"Job '{ResourceId}' already exists.");
+        var now = DateTimeOffset.UtcNow;
+        State.State.Resource = new Job
+        {
+            Id = ResourceId,
+            Name = $"{ActionName(action)} {target.Href}",
+            Created = now,
+            Updated = now,
+            State = JobStateName.RUNNING,
+            Action = action,
+            TargetResource = target,
+            AffectedResources = affected,
+            Progress = 0,
+            StatusMessage = statusMessage,
+            TimeOfStatusChange = now,
+        };
+        await Save();
+        return Public(State.State.Resource);
+    }
+
+    public async Task Progress(int progress, string statusMessage)
+    {
+        var job = Existing();
+        if (IsFinished(job)) return;
+        State.State.Resource = job with
+        {
+            Progress = Math.Clamp(progress, 0, 99),
+            StatusMessage = statusMessage,
+            TimeOfStatusChange = DateTimeOffset.UtcNow,
+        };
+        await Save();
+    }
+
+    public async Task Finish(bool succeeded, string statusMessage, IReadOnlyList<ResourceRef>? affected = null)
+    {
+        var job = Existing();
+        if (IsFinished(job)) return;
+        State.State.Resource = job with
+        {
+            State = succeeded ? JobStateName.SUCCESS : JobStateName.FAILED,
+            Progress = 100,
+            ReturnCode = succeeded ? 0 : 1,
+            StatusMessage = statusMessage,
+            AffectedResources = affected ?? job.AffectedResources,
+            TimeOfStatusChange = DateTimeOffset.UtcNow,
+        };
+        await Save();
+    }
+
+    protected override Task<Job> ValidateAsync(Job document)
+    {
+        CommonValidation.Check(document);
+        // Only the common attributes of a Job are the consumer's to edit.
+        var current = Existing();
+        return Task.FromResult(current with
+        {
+            Name = document.Name, Description = document.Description, Properties = document.Properties,
+        });
+    }
+
+    protected override Job Public(Job resource) => resource with
+    {
+        Operations = IsFinished(resource)
+            ? [new Operation("edit", ResourceId), new Operation("delete", ResourceId)]
+            : [new Operation("edit", ResourceId)],
+    };
+
+    private static bool IsFinished(Job job) => job.State is JobStateName.SUCCESS or JobStateName.FAILED or JobStateName.STOPPED;
+
+    private static string ActionName(string action) =>
+        action.StartsWith(CimiUris.ActionPrefix, StringComparison.Ordinal) ? action[CimiUris.ActionPrefix.Length..] : action;
+
+    public override Task Delete() =>
+        IsFinished(Existing())
+            ? base.Delete()
+            : throw CimiException.Conflict($"Job '{ResourceId}' is {Existing().State}; only a finished Job can be deleted.");
+
+    protected override string? StateOf(Job resource) => resource.State?.ToString();
+
+    private async Task Save()
+    {
+        await State.WriteStateAsync();
+        await Project();
+    }
+}

@@ -1,0 +1,331 @@
+using CimiGrains.Credentials;
+using CimiGrains.Grains.Common;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Hosts;
+using CimiGrains.Jobs;
+using CimiGrains.Machines;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Grains.Machines;
+
+/// <summary>
+/// A Machine. Every operation is accepted in three durable steps: the transitional state and the
+/// pending operation are written, the Job is written, then the answer goes out. The host command is
+/// sent afterwards from a grain timer, and re-sent after a crash: a reminder re-activates the grain
+/// while anything is pending, and commands are fenced by generation so a repeat is harmless.
+/// </summary>
+public sealed partial class MachineGrain(
+    [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
+    ResourceReadModel readModel,
+    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IRemindable
+{
+    private const string PendingReminder = "pending-operation";
+
+    /// <summary>How long a host may take to confirm an operation before its Job fails.</summary>
+    public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
+
+    private string TenantId => GrainKeys.Split(this.GetPrimaryKeyString()).TenantId;
+    private string LocalId => GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
+    private string ResourceId => ResourceKind.Machine.IdOf(LocalId);
+    private ResourceRef Self => new(ResourceId);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Machine is null) return;
+        await Project();
+        if (state.State.Pending is { Submitted: false }) ScheduleDispatch();
+    }
+
+    public async Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId)
+    {
+        if (state.State.Machine is not null) throw CimiException.Conflict($"Machine '{ResourceId}' already exists.");
+        CommonValidation.Check(create);
+        var template = create.MachineTemplate
+            ?? throw CimiException.Invalid("MachineCreate needs a 'machineTemplate' (by reference, by value, or both).");
+        var (spec, initial, configRef, imageRef, cpuArch) = await ResolveAsync(template);
+
+        var now = DateTimeOffset.UtcNow;
+        state.State.Machine = new Machine
+        {
+            Id = ResourceId,
+            Name = create.Name,
+            Description = create.Description,
+            Properties = create.Properties,
+            Created = now,
+            Updated = now,
+            State = MachineStateName.CREATING,
+            Cpu = spec.Cpu,
+            Memory = spec.MemoryKiB,
+            CpuArch = cpuArch,
+            MachineImage = imageRef,
+            MachineConfig = configRef,
+        };
+        state.State.Spec = spec;
+        state.State.InitialState = initial;
+        return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
+            "Creating the Machine: choosing a host.");
+    }
+
+    public Task<Machine> Get() => Task.FromResult(Public());
+
+    public async Task<Machine> Update(Machine document)
+    {
+        var machine = Existing();
+        CommonValidation.Check(document);
+        state.State.Machine = machine with
+        {
+            Name = document.Name, Description = document.Description, Properties = document.Properties,
+            Updated = DateTimeOffset.UtcNow,
+        };
+        await Save();
+        return Public();
+    }
+
+    public async Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId)
+    {
+        var machine = Existing();
+        var current = machine.State!.Value;
+        if (action == MachineAction.Capture)
+            throw CimiException.Invalid("A capture is requested by POSTing a MachineImage whose 'imageLocation' is the Machine's id to the machineImages collection.");
+        var next = MachineTransitions.TryEnter(current, action)
+            ?? throw CimiException.Conflict($"The Machine is {current}; '{MachineTransitions.UriName(action)}' is not allowed in that state.");
+        if (state.State.Pending is { } pending && !(action == MachineAction.Stop && pending.Command == HostCommandKind.Stop))
+            throw CimiException.Conflict($"The Machine is {current} with another operation in progress; '{MachineTransitions.UriName(action)}' must wait.");
+
+        // A Machine whose creation never reached a host is (re)created by start.
+        var command = state.State.HostId is null && action is MachineAction.Start or MachineAction.Restart
+            ? HostCommandKind.Create
+            : Enum.Parse<HostCommandKind>(action.ToString());
+        if (command == HostCommandKind.Create) state.State.InitialState = MachineStateName.STARTED;
+        return await Accept(command, next, jobLocalId, CimiUris.Action(MachineTransitions.UriName(action)), force,
+            $"{action} requested.");
+    }
+
+    public async Task<MachineOperationResult> Delete(string jobLocalId)
+    {
+        var machine = Existing();
+        if (!MachineTransitions.CanDelete(machine.State!.Value))
+            throw CimiException.Conflict($"The Machine is {machine.State}; 'delete' is not allowed in that state.");
+        return await Accept(HostCommandKind.Delete, MachineStateName.DELETING, jobLocalId, "delete", force: true,
+            "Deleting the Machine.");
+    }
+
+    public async Task OnHostReport(HostReport report)
+    {
+        if (state.State.Machine is null || report.Generation < state.State.Generation)
+        {
+            LogStaleReport(ResourceId, report.Generation, state.State.Generation);
+            return;
+        }
+        if (state.State.Pending is { } pending && report.CommandId == pending.CommandId)
+        {
+            if (report.CommandSucceeded == true) await Complete(pending, report);
+            else await Fail(pending, report.Message ?? "The host could not carry out the operation.", report.State);
+            return;
+        }
+        if (state.State.Pending is null && report.HostId == state.State.HostId) await Observe(report.State, report.Message);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Pending is not { } pending)
+        {
+            await StopReminder();
+            return;
+        }
+        if (!pending.Submitted) await Dispatch();
+        else if (DateTimeOffset.UtcNow - pending.Accepted > OperationTimeout)
+            await Fail(pending, $"The host did not confirm the operation within {OperationTimeout.TotalMinutes:0} minutes.", null);
+    }
+
+    private async Task<MachineOperationResult> Accept(
+        HostCommandKind command, MachineStateName transitional, string jobLocalId, string action, bool force, string message)
+    {
+        var before = state.State.Machine!.State!.Value;
+        state.State.Generation++;
+        state.State.Pending = new PendingOperation(jobLocalId, command, Guid.NewGuid().ToString("N"), before,
+            Submitted: false, DateTimeOffset.UtcNow, force);
+        state.State.Machine = state.State.Machine with { State = transitional };
+        await Save();
+        var job = await Job(jobLocalId).Begin(action, Self, [Self], message);
+        // The reminder outlives a silo crash; the timer is the fast path on this activation.
+        await this.RegisterOrUpdateReminder(PendingReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        ScheduleDispatch();
+        return new MachineOperationResult(Public(), job);
+    }
+
+    private void ScheduleDispatch() =>
+        this.RegisterGrainTimer(_ => Dispatch(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+
+    /// <summary>Sends the pending operation to the host, choosing one first for a create.</summary>
+    private async Task Dispatch()
+    {
+        if (state.State.Pending is not { Submitted: false } pending) return;
+        if (pending.Command == HostCommandKind.Delete && state.State.HostId is null)
+        {
+            await Complete(pending, null);
+            return;
+        }
+        if (pending.Command == HostCommandKind.Create && state.State.HostId is null)
+        {
+            var spec = state.State.Spec!;
+            var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
+                .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+            if (placement.HostId is null)
+            {
+                await Fail(pending, $"No host is available: {placement.Reason}", null);
+                return;
+            }
+            state.State.HostId = placement.HostId;
+            state.State.Machine = state.State.Machine! with { Host = placement.HostId };
+        }
+        if (state.State.HostId is null)
+        {
+            await Fail(pending, "The Machine has not been placed on a host.", null);
+            return;
+        }
+        try
+        {
+            await GrainFactory.GetGrain<IHostGrain>(state.State.HostId).Submit(new HostCommand(
+                pending.CommandId, this.GetPrimaryKeyString(), state.State.Generation, pending.Command,
+                state.State.Spec! with { StartAfterCreate = state.State.InitialState == MachineStateName.STARTED },
+                pending.Force, CaptureImageLocation: null));
+        }
+        catch (CimiException e) when (e.Kind == CimiErrorKind.Unavailable)
+        {
+            await Fail(pending, $"Host '{state.State.HostId}' is not reachable: {e.Message}", null);
+            return;
+        }
+        state.State.Pending = pending with { Submitted = true };
+        await Save();
+        await Job(pending.JobLocalId).Progress(30, $"Sent to host '{state.State.HostId}'.");
+    }
+
+    private async Task Complete(PendingOperation pending, HostReport? report)
+    {
+        state.State.Pending = null;
+        if (pending.Command == HostCommandKind.Delete)
+        {
+            await Job(pending.JobLocalId).Finish(true, "The Machine was deleted.");
+            await state.ClearStateAsync();
+            await readModel.DeleteAsync(TenantId, ResourceKind.Machine, ResourceId);
+            await StopReminder();
+            DeactivateOnIdle();
+            return;
+        }
+        var settled = pending.Command == HostCommandKind.Create
+            ? state.State.InitialState
+            : MachineTransitions.Settled(state.State.Machine!.State!.Value, pending.Before);
+        state.State.Machine = state.State.Machine! with { State = settled };
+        await Save();
+        await Job(pending.JobLocalId).Finish(true, report?.Message ?? $"The Machine is {settled}.");
+        await StopReminder();
+    }
+
+    private async Task Fail(PendingOperation pending, string message, ObservedState? observed)
+    {
+        state.State.Pending = null;
+        var fallback = pending.Command switch
+        {
+            HostCommandKind.Create => MachineStateName.ERROR,
+            HostCommandKind.Delete => pending.Before,
+            _ => observed is { } o ? FromObserved(o) : pending.Before,
+        };
+        state.State.Machine = state.State.Machine! with { State = fallback };
+        await Save();
+        LogOperationFailed(ResourceId, pending.Command, message);
+        await Job(pending.JobLocalId).Finish(false, message);
+        await StopReminder();
+    }
+
+    private async Task Observe(ObservedState observed, string? message)
+    {
+        var seen = FromObserved(observed);
+        if (state.State.Machine!.State == seen) return;
+        LogObservedChange(ResourceId, state.State.Machine.State, seen, message);
+        state.State.Machine = state.State.Machine with { State = seen };
+        await Save();
+    }
+
+    private static MachineStateName FromObserved(ObservedState observed) => observed switch
+    {
+        ObservedState.Running => MachineStateName.STARTED,
+        ObservedState.Paused => MachineStateName.PAUSED,
+        ObservedState.Stopped or ObservedState.Created => MachineStateName.STOPPED,
+        _ => MachineStateName.ERROR,
+    };
+
+    private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch)> ResolveAsync(
+        MachineTemplate given)
+    {
+        var template = await References.ResolveOrValueAsync<IMachineTemplateGrain, MachineTemplate>(
+            GrainFactory, TenantId, ResourceKind.MachineTemplate, "machineTemplate", given, MachineTemplateGrain.Merge);
+        await MachineTemplateGrain.CheckAsync(GrainFactory, TenantId, template! with { Href = null });
+
+        var config = await References.ResolveOrValueAsync<IMachineConfigurationGrain, MachineConfiguration>(
+            GrainFactory, TenantId, ResourceKind.MachineConfiguration, "machineTemplate.machineConfig", template!.MachineConfig,
+            MachineConfigurationGrain.Merge)
+            ?? throw CimiException.Invalid("The machine template has no 'machineConfig'.");
+        MachineConfigurationGrain.Check(config, requireAll: true);
+        var image = await References.ResolveOrValueAsync<IMachineImageGrain, MachineImage>(
+            GrainFactory, TenantId, ResourceKind.MachineImage, "machineTemplate.machineImage", template.MachineImage,
+            MachineImageGrain.Merge)
+            ?? throw CimiException.Invalid("The machine template has no 'machineImage'.");
+        MachineImageGrain.Check(image, requireAll: true);
+        if (image.State is "CREATING" or "ERROR" or "DELETING")
+            throw CimiException.Invalid($"MachineImage '{template.MachineImage!.Href}' is {image.State}, not AVAILABLE.");
+        var credential = await References.ResolveOrValueAsync<ICredentialGrain, Credential>(
+            GrainFactory, TenantId, ResourceKind.Credential, "machineTemplate.credential", template.Credential,
+            (r, o) => r with { UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key });
+
+        var initial = template.InitialState is { } s ? Enum.Parse<MachineStateName>(s) : MachineStateName.STARTED;
+        var spec = new MachineSpec(image.ImageLocation!, config.Cpu!.Value, config.Memory!.Value,
+            credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true);
+        ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
+        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
+    }
+
+    private Machine Existing() => state.State.Machine ?? throw CimiException.NotFound($"Machine '{ResourceId}'");
+
+    private Machine Public()
+    {
+        var machine = Existing();
+        var current = machine.State!.Value;
+        var operations = new List<Operation> { new("edit", ResourceId) };
+        if (MachineTransitions.CanDelete(current)) operations.Add(new("delete", ResourceId));
+        if (state.State.Pending is null || current == MachineStateName.STOPPING)
+        {
+            foreach (var action in MachineTransitions.Allowed(current))
+            {
+                // Capture is done by POSTing a MachineImage to the machineImages collection.
+                var href = action == MachineAction.Capture ? ResourceKind.MachineImage.CollectionSegment : ResourceId;
+                operations.Add(new(CimiUris.Action(MachineTransitions.UriName(action)), href));
+            }
+        }
+        return machine with { Operations = operations };
+    }
+
+    private IJobGrain Job(string jobLocalId) => GrainFactory.GetGrain<IJobGrain>(GrainKeys.Of(TenantId, jobLocalId));
+
+    private async Task Save()
+    {
+        await state.WriteStateAsync();
+        await Project();
+    }
+
+    private Task Project() => readModel.UpsertAsync(TenantId, ResourceKind.Machine, Public(), state.State.Machine!.State.ToString());
+
+    private async Task StopReminder()
+    {
+        if (await this.GetReminder(PendingReminder) is { } reminder) await this.UnregisterReminder(reminder);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a stale host report for {MachineId}: generation {ReportGeneration} < {Generation}")]
+    private partial void LogStaleReport(string machineId, long reportGeneration, long generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Machine {MachineId}: {Command} failed: {Reason}")]
+    private partial void LogOperationFailed(string machineId, HostCommandKind command, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Machine {MachineId} changed on its host from {From} to {To}: {Detail}")]
+    private partial void LogObservedChange(string machineId, MachineStateName? from, MachineStateName to, string? detail);
+}

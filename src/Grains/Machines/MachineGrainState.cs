@@ -1,0 +1,36 @@
+using CimiGrains.Hosts;
+using CimiGrains.Machines;
+
+namespace CimiGrains.Grains.Machines;
+
+/// <summary>What a Machine grain persists: the public Machine, what it resolved at creation, where it
+/// runs, and the one operation in flight.</summary>
+[GenerateSerializer, Alias("cimi.state.Machine")]
+public sealed class MachineGrainState
+{
+    [Id(0)] public Machine? Machine { get; set; }
+
+    /// <summary>The resolved template, secrets included; never rendered.</summary>
+    [Id(1)] public MachineSpec? Spec { get; set; }
+
+    /// <summary>The state a successful create ends in (the template's initialState, else STARTED).</summary>
+    [Id(2)] public MachineStateName InitialState { get; set; }
+
+    [Id(3)] public string? HostId { get; set; }
+
+    /// <summary>Raised with every command; hosts ignore commands older than the newest they have seen.</summary>
+    [Id(4)] public long Generation { get; set; }
+
+    [Id(5)] public PendingOperation? Pending { get; set; }
+}
+
+/// <summary>An operation accepted for a Machine and not yet finished.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.state.PendingOperation")]
+public sealed record PendingOperation(
+    [property: Id(0)] string JobLocalId,
+    [property: Id(1)] HostCommandKind Command,
+    [property: Id(2)] string CommandId,
+    [property: Id(3)] MachineStateName Before,
+    [property: Id(4)] bool Submitted,
+    [property: Id(5)] DateTimeOffset Accepted,
+    [property: Id(6)] bool Force);

@@ -1,0 +1,62 @@
+using CimiGrains.Credentials;
+using CimiGrains.Grains.Common;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Machines;
+
+namespace CimiGrains.Grains.Machines;
+
+public sealed class MachineTemplateGrain(
+    [PersistentState("machineTemplate", "cimi")] IPersistentState<ResourceState<MachineTemplate>> state,
+    ResourceReadModel readModel)
+    : CimiResourceGrain<MachineTemplate>(state, readModel, ResourceKind.MachineTemplate), IMachineTemplateGrain
+{
+    /// <summary>The states a new Machine may be asked to end in (Machine InitialStates capability).</summary>
+    public static readonly MachineStateName[] InitialStates = [MachineStateName.STARTED, MachineStateName.STOPPED];
+
+    protected override async Task<MachineTemplate> ValidateAsync(MachineTemplate document)
+    {
+        // A stored template keeps its references as references (so later changes to the
+        // configuration show through), but every one of them must resolve now.
+        await CheckAsync(GrainFactory, TenantId, document);
+        return document;
+    }
+
+    /// <summary>Checks a template's own values and that each reference in it resolves.</summary>
+    public static async Task CheckAsync(IGrainFactory grains, string tenantId, MachineTemplate t)
+    {
+        CommonValidation.Check(t);
+        if (t.InitialState is { } initial &&
+            !(Enum.TryParse<MachineStateName>(initial, ignoreCase: false, out var s) && InitialStates.Contains(s)))
+            throw CimiException.Invalid($"'initialState' must be one of {string.Join(", ", InitialStates)}, not '{initial}'.");
+        if (t.UserData is { } userData)
+        {
+            if (userData.Length > 16 * 1024) throw CimiException.Invalid("'userData' is larger than 16 KiB.");
+            var buffer = new byte[userData.Length];
+            if (!Convert.TryFromBase64String(userData, buffer, out _)) throw CimiException.Invalid("'userData' is not valid Base64.");
+        }
+        if (t.MachineConfig is { } config)
+        {
+            if (config.Href is { } href)
+                await References.ResolveAsync<IMachineConfigurationGrain, MachineConfiguration>(grains, tenantId, ResourceKind.MachineConfiguration, "machineConfig", href);
+            MachineConfigurationGrain.Check(config, requireAll: config.Href is null);
+        }
+        if (t.MachineImage is { } image)
+        {
+            if (image.Href is { } href)
+                await References.ResolveAsync<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, "machineImage", href);
+            MachineImageGrain.Check(image, requireAll: image.Href is null);
+        }
+        if (t.Credential is { Href: { } credentialHref })
+            await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
+    }
+
+    /// <summary>A template reference with attributes alongside: those given override the stored ones.</summary>
+    public static MachineTemplate Merge(MachineTemplate referenced, MachineTemplate overrides) => referenced with
+    {
+        InitialState = overrides.InitialState ?? referenced.InitialState,
+        MachineConfig = overrides.MachineConfig ?? referenced.MachineConfig,
+        MachineImage = overrides.MachineImage ?? referenced.MachineImage,
+        Credential = overrides.Credential ?? referenced.Credential,
+        UserData = overrides.UserData ?? referenced.UserData,
+    };
+}

@@ -1,0 +1,31 @@
+namespace CimiGrains.Common;
+
+/// <summary>
+/// A domain error a grain raises for the caller. The Gateway maps each kind to one HTTP status in one
+/// place; the message is written for the API consumer and must name the problem.
+/// </summary>
+[GenerateSerializer, Alias("cimi.CimiException")]
+public sealed class CimiException : Exception
+{
+    public CimiException(CimiErrorKind kind, string message) : base(message) => Kind = kind;
+
+    [Id(0)] public CimiErrorKind Kind { get; private set; }
+
+    public static CimiException NotFound(string what) => new(CimiErrorKind.NotFound, $"{what} was not found.");
+    public static CimiException Invalid(string message) => new(CimiErrorKind.Invalid, message);
+    public static CimiException Conflict(string message) => new(CimiErrorKind.Conflict, message);
+}
+
+/// <summary>Kinds of <see cref="CimiException"/>; each maps to one HTTP status code.</summary>
+[GenerateSerializer]
+public enum CimiErrorKind
+{
+    /// <summary>400: the request is well-formed but its content is wrong (a bad value, a dangling reference).</summary>
+    Invalid,
+    /// <summary>404.</summary>
+    NotFound,
+    /// <summary>409: not allowed in the resource's current state.</summary>
+    Conflict,
+    /// <summary>503: the cluster cannot do it now (e.g. no host), though the request was fine.</summary>
+    Unavailable,
+}

@@ -1,0 +1,70 @@
+namespace CimiGrains.Hosts;
+
+/// <summary>What a new Machine needs from a host.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.PlacementRequest")]
+public sealed record PlacementRequest(
+    [property: Id(0)] string MachineKey,
+    [property: Id(1)] int Cpu,
+    [property: Id(2)] long MemoryKiB,
+    [property: Id(3)] string Driver);
+
+/// <summary>The chosen host, or null with the reason no host fits.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.Placement")]
+public sealed record Placement([property: Id(0)] string? HostId, [property: Id(1)] string? Reason);
+
+/// <summary>A host as the scheduler knows it.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.HostInfo")]
+public sealed record HostInfo(
+    [property: Id(0)] string HostId,
+    [property: Id(1)] bool Connected,
+    [property: Id(2)] int Cpu,
+    [property: Id(3)] long MemoryKiB,
+    [property: Id(4)] IReadOnlyList<string> Drivers,
+    [property: Id(5)] IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>What the Machine wants its host to make real.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.MachineSpec")]
+public sealed record MachineSpec(
+    [property: Id(0)] string ImageLocation,
+    [property: Id(1)] int Cpu,
+    [property: Id(2)] long MemoryKiB,
+    [property: Id(3)] string? AdminUserName,
+    [property: Id(4)] string? AdminPassword,
+    [property: Id(5)] string? AdminKey,
+    [property: Id(6)] string? UserData,
+    [property: Id(7)] string TenantId,
+    [property: Id(8)] bool StartAfterCreate);
+
+/// <summary>Host commands. Create makes the workload (and starts it when the spec says so).</summary>
+[GenerateSerializer]
+public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete }
+
+/// <summary>
+/// A command for one Machine. <see cref="Generation"/> fences it: a host ignores a command whose
+/// generation is older than the newest it has seen for that Machine.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cimi.HostCommand")]
+public sealed record HostCommand(
+    [property: Id(0)] string CommandId,
+    [property: Id(1)] string MachineKey,
+    [property: Id(2)] long Generation,
+    [property: Id(3)] HostCommandKind Kind,
+    [property: Id(4)] MachineSpec? Spec,
+    [property: Id(5)] bool Force,
+    [property: Id(6)] string? CaptureImageLocation);
+
+/// <summary>The workload's state as a host sees it.</summary>
+[GenerateSerializer]
+public enum ObservedState { Absent, Created, Running, Paused, Stopped, Failed }
+
+/// <summary>A host's word about one Machine: the outcome of a command, or a change it observed.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.HostReport")]
+public sealed record HostReport(
+    [property: Id(0)] string HostId,
+    [property: Id(1)] string MachineKey,
+    [property: Id(2)] long Generation,
+    [property: Id(3)] ObservedState State,
+    [property: Id(4)] string? CommandId,
+    [property: Id(5)] bool? CommandSucceeded,
+    [property: Id(6)] string? Message,
+    [property: Id(7)] string? ResultImageLocation);

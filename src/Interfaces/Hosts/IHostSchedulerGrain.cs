@@ -1,0 +1,13 @@
+namespace CimiGrains.Hosts;
+
+/// <summary>
+/// Chooses a host for a new Machine among the hosts whose agents are connected (one cluster-wide
+/// grain, key 0). Hosts register and deregister themselves through their <see cref="IHostGrain"/>.
+/// </summary>
+public interface IHostSchedulerGrain : IGrainWithIntegerKey
+{
+    Task<Placement> Place(PlacementRequest request);
+
+    /// <summary>A host's capacity and connectivity as its host grain last saw them.</summary>
+    Task UpdateHost(HostInfo host);
+}

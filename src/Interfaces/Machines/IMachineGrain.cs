@@ -1,0 +1,33 @@
+using CimiGrains.Hosts;
+using CimiGrains.Jobs;
+
+namespace CimiGrains.Machines;
+
+/// <summary>
+/// A Machine, keyed <c>{tenantId}/{localId}</c>. Its lifecycle is one transition table in the grain;
+/// every operation that waits on a host answers at once with a Job and finishes it when the host reports.
+/// </summary>
+public interface IMachineGrain : IGrainWithStringKey
+{
+    /// <summary>Resolves the template, stores the Machine as CREATING and starts provisioning.
+    /// Fails (and stores nothing) when the template is invalid or references are dangling.</summary>
+    Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId);
+
+    Task<Machine> Get();
+
+    /// <summary>Changes name, description and properties.</summary>
+    Task<Machine> Update(Machine document);
+
+    /// <summary>Runs an action allowed in the current state (else Conflict naming state and action).</summary>
+    Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId);
+
+    /// <summary>Starts deleting the Machine (DELETING until its host has removed it).</summary>
+    Task<MachineOperationResult> Delete(string jobLocalId);
+
+    /// <summary>The seam to hosts: what a host observed or did for this Machine.</summary>
+    Task OnHostReport(HostReport report);
+}
+
+/// <summary>The Machine as it is after an operation was accepted, and the Job that tracks it.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.MachineOperationResult")]
+public sealed record MachineOperationResult([property: Id(0)] Machine Machine, [property: Id(1)] Job Job);

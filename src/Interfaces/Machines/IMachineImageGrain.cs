@@ -1,0 +1,4 @@
+namespace CimiGrains.Machines;
+
+/// <summary>A MachineImage, keyed <c>{tenantId}/{localId}</c>.</summary>
+public interface IMachineImageGrain : ICimiResourceGrain<MachineImage>;

@@ -1,0 +1,18 @@
+namespace CimiGrains.Machines;
+
+/// <summary>
+/// How to make a Machine. Each of <see cref="MachineConfig"/>, <see cref="MachineImage"/> and
+/// <see cref="Credential"/> is a reference (<c>href</c>), a value, or a reference whose attributes
+/// given alongside override the referenced ones.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cimi.MachineTemplate")]
+public sealed record MachineTemplate : CimiResource
+{
+    [Id(0)] public string? InitialState { get; init; }
+    [Id(1)] public MachineConfiguration? MachineConfig { get; init; }
+    [Id(2)] public MachineImage? MachineImage { get; init; }
+    [Id(3)] public Credentials.Credential? Credential { get; init; }
+
+    /// <summary>Base64 payload handed to the workload (see the Machine UserData capability).</summary>
+    [Id(4)] public string? UserData { get; init; }
+}
