@@ -1,13 +1,124 @@
 using CimiGrains.Hosts;
+using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Grains.Hosts;
 
 /// <summary>
-/// One host. Until an agent has connected for this host id there is nobody to carry a command out,
-/// so a command is refused as Unavailable and the Machine's Job fails saying so.
+/// One host. It holds the observer of the agent's current session (on whichever silo the agent is
+/// connected to) and the Machines placed here, and keeps the scheduler's view of the host current.
+/// It calls Machines only one-way, so a Machine waiting on <see cref="Submit"/> can never deadlock with it.
 /// </summary>
-public sealed class HostGrain : Grain, IHostGrain
+public sealed partial class HostGrain(
+    [PersistentState("host", "cimi")] IPersistentState<HostGrainState> state,
+    ILogger<HostGrain> logger) : Grain, IHostGrain
 {
-    public Task Submit(HostCommand command) =>
-        throw new CimiException(CimiErrorKind.Unavailable, $"no agent is connected for host '{this.GetPrimaryKeyString()}'.");
+    /// <summary>How often the session is pinged and the scheduler refreshed (it keeps soft state only).</summary>
+    public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(5);
+
+    private IAgentObserver? _agent;
+    private string? _sessionId;
+
+    private string HostId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(Heartbeat, new GrainTimerCreationOptions(HeartbeatPeriod, HeartbeatPeriod) { Interleave = false });
+        return Task.CompletedTask;
+    }
+
+    public async Task Submit(HostCommand command)
+    {
+        if (_agent is null)
+            throw new CimiException(CimiErrorKind.Unavailable, $"no agent is connected for host '{HostId}'.");
+        if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
+            !state.State.Machines.ContainsKey(command.MachineKey))
+        {
+            state.State.Machines[command.MachineKey] = new MachineShare(spec.Cpu, spec.MemoryKiB);
+            await state.WriteStateAsync();
+            await ReportToScheduler();
+        }
+        try
+        {
+            await _agent.Deliver(command);
+        }
+        catch (Exception e) when (e is not CimiException)
+        {
+            await LoseSession($"the agent's session did not accept a command: {e.Message}");
+            throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' is not reachable.");
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> Connect(HostRegistration registration, string sessionId, IAgentObserver agent)
+    {
+        if (registration.HostId != HostId)
+            throw CimiException.Invalid($"A session for host '{registration.HostId}' cannot register host '{HostId}'.");
+        _agent = agent;
+        _sessionId = sessionId;
+        state.State.Registration = registration;
+        state.State.LastConnected = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await ReportToScheduler();
+        LogConnected(HostId, sessionId, registration.Cpu, registration.MemoryKiB);
+        return [.. state.State.Machines.Keys];
+    }
+
+    public async Task Disconnect(string sessionId, string reason)
+    {
+        if (sessionId != _sessionId) return;
+        await LoseSession(reason);
+    }
+
+    public async Task Forget(string machineKey)
+    {
+        if (!state.State.Machines.Remove(machineKey)) return;
+        await state.WriteStateAsync();
+        await ReportToScheduler();
+    }
+
+    public Task<HostInfo> GetInfo() => Task.FromResult(Info());
+
+    private async Task Heartbeat(CancellationToken cancellationToken)
+    {
+        if (_agent is { } agent)
+        {
+            try
+            {
+                await agent.Ping().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (Exception e)
+            {
+                // The session's silo died without telling us (a crash): nobody else will.
+                await LoseSession($"the agent's session stopped answering: {e.GetType().Name}");
+                return;
+            }
+        }
+        if (state.State.Registration is not null) await ReportToScheduler();
+    }
+
+    private async Task LoseSession(string reason)
+    {
+        var session = _sessionId;
+        if (session is null) return;
+        _agent = null;
+        _sessionId = null;
+        LogDisconnected(HostId, session, reason);
+        await ReportToScheduler();
+        foreach (var machineKey in state.State.Machines.Keys)
+            _ = GrainFactory.GetGrain<IHostedMachineGrain>(machineKey).OnHostLost(HostId, session, reason);
+    }
+
+    private HostInfo Info()
+    {
+        var r = state.State.Registration;
+        return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
+            r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines));
+    }
+
+    private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: agent session {SessionId} connected ({Cpu} CPU, {MemoryKiB} KiB)")]
+    private partial void LogConnected(string hostId, string sessionId, int cpu, long memoryKiB);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: agent session {SessionId} lost: {Reason}")]
+    private partial void LogDisconnected(string hostId, string sessionId, string reason);
 }

@@ -3,34 +3,65 @@ using CimiGrains.Hosts;
 namespace CimiGrains.Grains.Hosts;
 
 /// <summary>
-/// Places Machines on connected hosts. The registry is soft state: host grains report every change
-/// (an agent connecting, leaving, or reporting capacity), and re-report after this grain reactivates,
-/// so nothing here needs to be persisted.
+/// Places Machines on connected hosts that offer the driver and have the CPU and memory free, spreading
+/// load. The registry is soft state: host grains re-report every few seconds and on every change, so
+/// nothing here is persisted. Placements made here count against a host at once, before its host grain
+/// has heard of the Machine, so that a burst of creates does not pile onto one host.
 /// </summary>
 public sealed class HostSchedulerGrain : Grain, IHostSchedulerGrain
 {
+    /// <summary>How long a placement counts on its own before the host grain must have reported it.</summary>
+    private static readonly TimeSpan ReservationLifetime = TimeSpan.FromMinutes(2);
+
     private readonly Dictionary<string, HostInfo> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string HostId, MachineShare Share, DateTimeOffset At)> _reservations = new(StringComparer.Ordinal);
 
     public Task UpdateHost(HostInfo host)
     {
         _hosts[host.HostId] = host;
+        foreach (var key in host.Allocated?.Keys ?? Enumerable.Empty<string>()) _reservations.Remove(key);
         return Task.CompletedTask;
     }
 
     public Task<Placement> Place(PlacementRequest request)
     {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var stale in _reservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
+            _reservations.Remove(stale);
+
         var connected = _hosts.Values.Where(h => h.Connected).ToList();
         if (connected.Count == 0)
-            return Task.FromResult(new Placement(null, "no host agent is connected to the cluster."));
+            return Done(null, "no host agent is connected to the cluster.");
         var withDriver = connected.Where(h => h.Drivers.Contains(request.Driver)).ToList();
         if (withDriver.Count == 0)
-            return Task.FromResult(new Placement(null, $"no connected host offers the '{request.Driver}' driver."));
-        var fitting = withDriver.Where(h => h.Cpu >= request.Cpu && h.MemoryKiB >= request.MemoryKiB).ToList();
+            return Done(null, $"no connected host offers the '{request.Driver}' driver.");
+        var candidates = withDriver.Select(h => (Host: h, Free: Free(h, request.MachineKey))).ToList();
+        var fitting = candidates.Where(c => c.Free.Cpu >= request.Cpu && c.Free.MemoryKiB >= request.MemoryKiB).ToList();
         if (fitting.Count == 0)
-            return Task.FromResult(new Placement(null,
-                $"no connected host has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free."));
-        // Spread: the host with the most free memory wins; CPU breaks ties.
-        var chosen = fitting.OrderByDescending(h => h.MemoryKiB).ThenByDescending(h => h.Cpu).ThenBy(h => h.HostId).First();
-        return Task.FromResult(new Placement(chosen.HostId, null));
+        {
+            var best = string.Join("; ", candidates.Select(c =>
+                $"'{c.Host.HostId}' has {c.Free.Cpu} of {c.Host.Cpu} CPU and {c.Free.MemoryKiB} of {c.Host.MemoryKiB} KiB free"));
+            return Done(null, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
+        }
+        // Spread: the largest free share of memory wins, then of CPU; the host id keeps it deterministic.
+        var chosen = fitting
+            .OrderByDescending(c => (double)c.Free.MemoryKiB / Math.Max(1, c.Host.MemoryKiB))
+            .ThenByDescending(c => (double)c.Free.Cpu / Math.Max(1, c.Host.Cpu))
+            .ThenBy(c => c.Host.HostId, StringComparer.Ordinal)
+            .First().Host;
+        _reservations[request.MachineKey] = (chosen.HostId, new MachineShare(request.Cpu, request.MemoryKiB), now);
+        return Done(chosen.HostId, null);
     }
+
+    private MachineShare Free(HostInfo host, string placing)
+    {
+        var used = (host.Allocated ?? new Dictionary<string, MachineShare>())
+            .Where(a => a.Key != placing).Select(a => a.Value)
+            .Concat(_reservations.Where(r => r.Value.HostId == host.HostId && r.Key != placing && host.Allocated?.ContainsKey(r.Key) != true)
+                .Select(r => r.Value.Share))
+            .ToList();
+        return new MachineShare(host.Cpu - used.Sum(u => u.Cpu), host.MemoryKiB - used.Sum(u => u.MemoryKiB));
+    }
+
+    private static Task<Placement> Done(string? hostId, string? reason) => Task.FromResult(new Placement(hostId, reason));
 }

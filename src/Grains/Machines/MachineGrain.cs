@@ -17,9 +17,15 @@ namespace CimiGrains.Grains.Machines;
 public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
     ResourceReadModel readModel,
-    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IRemindable
+    ILogger<MachineGrain> logger) : Grain, IMachineGrain, IHostedMachineGrain, IRemindable
 {
     private const string PendingReminder = "pending-operation";
+
+    /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
+    public const string HostStatusProperty = "cimigrains.hostStatus";
+
+    /// <summary>Docker repository that captures are committed to; the tag is the image's local id.</summary>
+    public const string CaptureRepository = "cimigrains/capture";
 
     /// <summary>How long a host may take to confirm an operation before its Job fails.</summary>
     public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
@@ -74,7 +80,9 @@ public sealed partial class MachineGrain(
         CommonValidation.Check(document);
         state.State.Machine = machine with
         {
-            Name = document.Name, Description = document.Description, Properties = document.Properties,
+            Name = document.Name, Description = document.Description,
+            // The host status is rendered, never stored: a GET-then-PUT must not freeze it.
+            Properties = document.Properties?.Where(p => p.Key != HostStatusProperty).ToDictionary(p => p.Key, p => p.Value),
             Updated = DateTimeOffset.UtcNow,
         };
         await Save();
@@ -112,18 +120,90 @@ public sealed partial class MachineGrain(
 
     public async Task OnHostReport(HostReport report)
     {
-        if (state.State.Machine is null || report.Generation < state.State.Generation)
+        if (state.State.Machine is null) return;
+        if (report.CommandId is not null)
         {
-            LogStaleReport(ResourceId, report.Generation, state.State.Generation);
+            // A command's outcome counts only for the operation in flight; anything else is a repeat
+            // or comes from an older generation (a stale activation's command).
+            if (state.State.Pending is { } pending && report.CommandId == pending.CommandId && report.Generation == state.State.Generation)
+            {
+                if (report.CommandSucceeded == true) await Complete(pending, report);
+                else await Fail(pending, report.Message ?? "The host could not carry out the operation.", report.State);
+            }
+            else LogStaleReport(ResourceId, report.Generation, state.State.Generation);
             return;
         }
-        if (state.State.Pending is { } pending && report.CommandId == pending.CommandId)
+        // An observation (Docker event) is the host's word about the present; while an operation is in
+        // flight its own outcome decides, so observations wait for it.
+        if (state.State.Pending is null && report.HostId == state.State.HostId)
+            await Observe(report.State, report.Message);
+    }
+
+    public async Task<MachineCaptureResult> Capture(MachineImage image, string imageLocalId, string jobLocalId)
+    {
+        var machine = Existing();
+        var current = machine.State!.Value;
+        if (MachineTransitions.TryEnter(current, MachineAction.Capture) is null)
+            throw CimiException.Conflict($"The Machine is {current}; 'capture' is not allowed in that state.");
+        if (state.State.Pending is not null)
+            throw CimiException.Conflict($"The Machine is {current} with another operation in progress; 'capture' must wait.");
+        if (state.State.HostId is null)
+            throw CimiException.Conflict("The Machine has never been placed on a host; there is nothing to capture.");
+        var location = $"docker:{CaptureRepository}:{imageLocalId}";
+        var imageGrain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
+        var created = await imageGrain.Create(image with
         {
-            if (report.CommandSucceeded == true) await Complete(pending, report);
-            else await Fail(pending, report.Message ?? "The host could not carry out the operation.", report.State);
+            State = "CREATING",
+            Type = image.Type ?? "IMAGE",
+            ImageLocation = location,
+            RelatedImage = image.RelatedImage ?? machine.MachineImage,
+        });
+        var result = await Accept(HostCommandKind.Capture, MachineStateName.CAPTURING, jobLocalId,
+            CimiUris.Action(MachineTransitions.UriName(MachineAction.Capture)), force: false,
+            $"Capturing the Machine into '{created.Id}'.", imageLocalId, location);
+        return new MachineCaptureResult(created, result.Job);
+    }
+
+    public async Task<HostAdoption> ReconcileWithHost(string hostId, string sessionId, long generation, ObservedState observed)
+    {
+        if (state.State.Machine is null)
+        {
+            // Deleted (possibly while its host was away), or never created: the workload is an orphan.
+            DeactivateOnIdle();
+            return HostAdoption.Remove;
+        }
+        if (state.State.HostId != hostId) return HostAdoption.Remove;
+        state.State.HostSession = sessionId;
+        if (state.State.Pending is not null)
+        {
+            // The operation in flight will report; the host is back, so the state is its again.
+            state.State.HostStatus = null;
+            await Save();
+            return HostAdoption.Keep;
+        }
+        if (observed == ObservedState.Absent)
+        {
+            state.State.HostStatus = $"The workload was not found on host '{hostId}' when its agent reconnected at {DateTimeOffset.UtcNow:O}.";
+            await Observe(ObservedState.Absent, state.State.HostStatus, force: true);
+            return HostAdoption.Keep;
+        }
+        state.State.HostStatus = null;
+        await Observe(observed, $"adopted from host '{hostId}' (generation {generation})", force: true);
+        return HostAdoption.Keep;
+    }
+
+    public async Task OnHostLost(string hostId, string sessionId, string reason)
+    {
+        if (state.State.Machine is null || state.State.HostId != hostId) return;
+        if (state.State.HostSession is { } known && known != sessionId) return;
+        state.State.HostStatus = $"Host '{hostId}' has been unreachable since {DateTimeOffset.UtcNow:O}: {reason}";
+        if (state.State.Pending is { Submitted: true } pending && pending.Command != HostCommandKind.Delete)
+        {
+            await Fail(pending, $"Host '{hostId}' went away before confirming the operation: {reason}", ObservedState.Failed);
             return;
         }
-        if (state.State.Pending is null && report.HostId == state.State.HostId) await Observe(report.State, report.Message);
+        if (state.State.Pending is null) await Observe(ObservedState.Failed, state.State.HostStatus, force: true);
+        else await Save();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -139,12 +219,13 @@ public sealed partial class MachineGrain(
     }
 
     private async Task<MachineOperationResult> Accept(
-        HostCommandKind command, MachineStateName transitional, string jobLocalId, string action, bool force, string message)
+        HostCommandKind command, MachineStateName transitional, string jobLocalId, string action, bool force, string message,
+        string? captureImageLocalId = null, string? captureImageLocation = null)
     {
         var before = state.State.Machine!.State!.Value;
         state.State.Generation++;
         state.State.Pending = new PendingOperation(jobLocalId, command, Guid.NewGuid().ToString("N"), before,
-            Submitted: false, DateTimeOffset.UtcNow, force);
+            Submitted: false, DateTimeOffset.UtcNow, force, captureImageLocalId, captureImageLocation);
         state.State.Machine = state.State.Machine with { State = transitional };
         await Save();
         var job = await Job(jobLocalId).Begin(action, Self, [Self], message);
@@ -189,10 +270,19 @@ public sealed partial class MachineGrain(
             await GrainFactory.GetGrain<IHostGrain>(state.State.HostId).Submit(new HostCommand(
                 pending.CommandId, this.GetPrimaryKeyString(), state.State.Generation, pending.Command,
                 state.State.Spec! with { StartAfterCreate = state.State.InitialState == MachineStateName.STARTED },
-                pending.Force, CaptureImageLocation: null));
+                pending.Force, pending.CaptureImageLocation));
         }
         catch (CimiException e) when (e.Kind == CimiErrorKind.Unavailable)
         {
+            if (pending.Command == HostCommandKind.Delete)
+            {
+                // The Machine goes now; its workload is an orphan that reconciliation removes when the
+                // agent reconnects (the Machine grain then answers Remove for it).
+                await GrainFactory.GetGrain<IHostGrain>(state.State.HostId).Forget(this.GetPrimaryKeyString());
+                await Complete(pending, null,
+                    $"The Machine was deleted; host '{state.State.HostId}' is away, so its workload is removed when the host's agent reconnects.");
+                return;
+            }
             await Fail(pending, $"Host '{state.State.HostId}' is not reachable: {e.Message}", null);
             return;
         }
@@ -201,12 +291,14 @@ public sealed partial class MachineGrain(
         await Job(pending.JobLocalId).Progress(30, $"Sent to host '{state.State.HostId}'.");
     }
 
-    private async Task Complete(PendingOperation pending, HostReport? report)
+    private async Task Complete(PendingOperation pending, HostReport? report, string? message = null)
     {
         state.State.Pending = null;
         if (pending.Command == HostCommandKind.Delete)
         {
-            await Job(pending.JobLocalId).Finish(true, "The Machine was deleted.");
+            if (state.State.HostId is { } hostId && report is not null)
+                await GrainFactory.GetGrain<IHostGrain>(hostId).Forget(this.GetPrimaryKeyString());
+            await Job(pending.JobLocalId).Finish(true, message ?? "The Machine was deleted.");
             await state.ClearStateAsync();
             await readModel.DeleteAsync(TenantId, ResourceKind.Machine, ResourceId);
             await StopReminder();
@@ -217,9 +309,25 @@ public sealed partial class MachineGrain(
             ? state.State.InitialState
             : MachineTransitions.Settled(state.State.Machine!.State!.Value, pending.Before);
         state.State.Machine = state.State.Machine! with { State = settled };
+        state.State.HostStatus = null;
         await Save();
-        await Job(pending.JobLocalId).Finish(true, report?.Message ?? $"The Machine is {settled}.");
+        IReadOnlyList<ResourceRef>? affected = null;
+        if (pending.CaptureImageLocalId is { } imageLocalId)
+        {
+            var location = report?.ResultImageLocation ?? pending.CaptureImageLocation;
+            var image = await SetCaptureImage(imageLocalId, "AVAILABLE", location);
+            affected = image?.Id is { } imageId ? [Self, new ResourceRef(imageId)] : null;
+        }
+        await Job(pending.JobLocalId).Finish(true, report?.Message ?? $"The Machine is {settled}.", affected);
         await StopReminder();
+    }
+
+    /// <summary>Moves a captured MachineImage on (it may have been deleted meanwhile: then nothing).</summary>
+    private async Task<MachineImage?> SetCaptureImage(string imageLocalId, string imageState, string? location)
+    {
+        var grain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
+        if (await grain.GetInternal() is not { } image) return null;
+        return await grain.Update(image with { State = imageState, ImageLocation = location ?? image.ImageLocation });
     }
 
     private async Task Fail(PendingOperation pending, string message, ObservedState? observed)
@@ -229,28 +337,40 @@ public sealed partial class MachineGrain(
         {
             HostCommandKind.Create => MachineStateName.ERROR,
             HostCommandKind.Delete => pending.Before,
-            _ => observed is { } o ? FromObserved(o) : pending.Before,
+            _ => observed is { } o ? FromObserved(o, pending.Before) : pending.Before,
         };
         state.State.Machine = state.State.Machine! with { State = fallback };
         await Save();
+        if (pending.CaptureImageLocalId is { } imageLocalId) await SetCaptureImage(imageLocalId, "ERROR", null);
         LogOperationFailed(ResourceId, pending.Command, message);
         await Job(pending.JobLocalId).Finish(false, message);
         await StopReminder();
     }
 
-    private async Task Observe(ObservedState observed, string? message)
+    /// <summary>Takes the host's word for the state. <paramref name="force"/> saves even when the state
+    /// is unchanged (the host status changed with it).</summary>
+    private async Task Observe(ObservedState observed, string? message, bool force = false)
     {
-        var seen = FromObserved(observed);
-        if (state.State.Machine!.State == seen) return;
-        LogObservedChange(ResourceId, state.State.Machine.State, seen, message);
+        var current = state.State.Machine!.State!.Value;
+        var seen = FromObserved(observed, current);
+        if (observed is not (ObservedState.Absent or ObservedState.Failed)) state.State.HostStatus = null;
+        else if (state.State.HostStatus is null)
+            state.State.HostStatus = message ?? $"The host reported the workload as {observed}.";
+        if (current == seen && !force && observed is not (ObservedState.Absent or ObservedState.Failed)) return;
+        if (current != seen) LogObservedChange(ResourceId, current, seen, message);
         state.State.Machine = state.State.Machine with { State = seen };
         await Save();
     }
 
-    private static MachineStateName FromObserved(ObservedState observed) => observed switch
+    /// <summary>
+    /// The CIMI state for what the host sees. Docker has no suspend (no checkpoint/restore here), so a
+    /// suspended Machine is a stopped container: seen stopped, a SUSPENDED Machine stays SUSPENDED.
+    /// </summary>
+    private static MachineStateName FromObserved(ObservedState observed, MachineStateName current) => observed switch
     {
         ObservedState.Running => MachineStateName.STARTED,
         ObservedState.Paused => MachineStateName.PAUSED,
+        ObservedState.Stopped or ObservedState.Created when current == MachineStateName.SUSPENDED => MachineStateName.SUSPENDED,
         ObservedState.Stopped or ObservedState.Created => MachineStateName.STOPPED,
         _ => MachineStateName.ERROR,
     };
@@ -301,6 +421,14 @@ public sealed partial class MachineGrain(
                 var href = action == MachineAction.Capture ? ResourceKind.MachineImage.CollectionSegment : ResourceId;
                 operations.Add(new(CimiUris.Action(MachineTransitions.UriName(action)), href));
             }
+        }
+        if (state.State.HostStatus is { } hostStatus)
+        {
+            var properties = new Dictionary<string, string>(machine.Properties ?? new Dictionary<string, string>())
+            {
+                [HostStatusProperty] = hostStatus,
+            };
+            machine = machine with { Properties = properties };
         }
         return machine with { Operations = operations };
     }

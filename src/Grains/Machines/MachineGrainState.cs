@@ -22,6 +22,14 @@ public sealed class MachineGrainState
     [Id(4)] public long Generation { get; set; }
 
     [Id(5)] public PendingOperation? Pending { get; set; }
+
+    /// <summary>Why the Machine's state is not known from its host right now (agent away, workload
+    /// gone); null while the host vouches for the state. Rendered as property <c>cimigrains.hostStatus</c>.</summary>
+    [Id(6)] public string? HostStatus { get; set; }
+
+    /// <summary>The agent session that last reconciled this Machine: a "session lost" notice for an
+    /// older session arrives late and is ignored.</summary>
+    [Id(7)] public string? HostSession { get; set; }
 }
 
 /// <summary>An operation accepted for a Machine and not yet finished.</summary>
@@ -33,4 +41,6 @@ public sealed record PendingOperation(
     [property: Id(3)] MachineStateName Before,
     [property: Id(4)] bool Submitted,
     [property: Id(5)] DateTimeOffset Accepted,
-    [property: Id(6)] bool Force);
+    [property: Id(6)] bool Force,
+    [property: Id(7)] string? CaptureImageLocalId = null,
+    [property: Id(8)] string? CaptureImageLocation = null);

@@ -20,7 +20,33 @@ public sealed record HostInfo(
     [property: Id(2)] int Cpu,
     [property: Id(3)] long MemoryKiB,
     [property: Id(4)] IReadOnlyList<string> Drivers,
-    [property: Id(5)] IReadOnlyDictionary<string, string> Labels);
+    [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
+    [property: Id(6)] IReadOnlyDictionary<string, MachineShare>? Allocated = null);
+
+/// <summary>What one placed Machine takes from its host's capacity.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.MachineShare")]
+public sealed record MachineShare([property: Id(0)] int Cpu, [property: Id(1)] long MemoryKiB);
+
+/// <summary>What an agent says about its host when it connects.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.HostRegistration")]
+public sealed record HostRegistration(
+    [property: Id(0)] string HostId,
+    [property: Id(1)] int Cpu,
+    [property: Id(2)] long MemoryKiB,
+    [property: Id(3)] long DiskKiB,
+    [property: Id(4)] IReadOnlyList<string> Drivers,
+    [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
+    [property: Id(6)] string AgentVersion);
+
+/// <summary>What a Machine decides about a workload its host reported at (re)connection.</summary>
+[GenerateSerializer]
+public enum HostAdoption
+{
+    /// <summary>The workload belongs to a live Machine placed on that host: the Machine adopts it.</summary>
+    Keep,
+    /// <summary>No live Machine owns it here (deleted, or placed elsewhere): the host must remove it.</summary>
+    Remove,
+}
 
 /// <summary>What the Machine wants its host to make real.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.MachineSpec")]

@@ -2,11 +2,25 @@ namespace CimiGrains.Hosts;
 
 /// <summary>
 /// One host (agent), keyed by host id. Machine grains send it commands; it forwards them to the
-/// connected agent and the agent's results come back to the Machine as <see cref="HostReport"/>s.
+/// connected agent through the observer the agent's gRPC session registered, which may live on any
+/// silo. The agent's results go straight from that session to the Machine grains as
+/// <see cref="HostReport"/>s, so this grain never waits on a Machine (Machines wait on it).
 /// </summary>
 public interface IHostGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a command for the agent; returns once the host has accepted it.
+    /// <summary>Queues a command for the agent; returns once the agent's session has accepted it.
     /// Fails with Unavailable when the agent is not connected.</summary>
     Task Submit(HostCommand command);
+
+    /// <summary>An agent session started for this host; returns the keys of the Machines placed here,
+    /// so the session can reconcile them against the agent's inventory.</summary>
+    Task<IReadOnlyList<string>> Connect(HostRegistration registration, string sessionId, IAgentObserver agent);
+
+    /// <summary>The session ended. Ignored unless <paramref name="sessionId"/> is the current session.</summary>
+    Task Disconnect(string sessionId, string reason);
+
+    /// <summary>The Machine no longer takes capacity here (deleted, or found elsewhere).</summary>
+    Task Forget(string machineKey);
+
+    Task<HostInfo> GetInfo();
 }

@@ -1,0 +1,16 @@
+using CimiGrains.Hosts;
+
+namespace CimiGrains.Grains.Hosts;
+
+/// <summary>What a host grain persists: the host as its agent last described it and the Machines
+/// placed on it. Connectivity is not persisted: after a reactivation the host is disconnected until its
+/// agent's session calls in again (which it does at once if it is alive).</summary>
+[GenerateSerializer, Alias("cimi.state.Host")]
+public sealed class HostGrainState
+{
+    [Id(0)] public HostRegistration? Registration { get; set; }
+
+    [Id(1)] public Dictionary<string, MachineShare> Machines { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(2)] public DateTimeOffset? LastConnected { get; set; }
+}
