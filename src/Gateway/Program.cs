@@ -1,4 +1,5 @@
 using CimiGrains.Gateway.Admin;
+using CimiGrains.Gateway.Agents;
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Credentials;
 using CimiGrains.Gateway.Hosting;
@@ -29,6 +30,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(address, options.HttpPort);
 });
 builder.AddCimiSilo(options);
+builder.AddAgentApi();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.AddSingleton<ResourceReadModel>();
 builder.Services.AddSingleton<TenantDirectory>();
@@ -60,6 +62,7 @@ cimi.MapMachineApi();
 cimi.MapCredentialApi();
 cimi.MapJobApi();
 app.MapAdminApi();
+app.MapAgentApi();
 app.MapFallback(context => CimiErrors.Write(context, StatusCodes.Status404NotFound,
     $"Nothing is at '{context.Request.Path}'; start from /cimi/cloudEntryPoint."));
 

@@ -13,7 +13,13 @@ public static class MachineApi
         cimi.MapCimiResources<MachineConfiguration, IMachineConfigurationGrain>(CimiTypes.MachineConfiguration);
         cimi.MapPost("/machineConfigs", (CimiRequest r) => CreatePlain<MachineConfiguration, IMachineConfigurationGrain>(r, CimiTypes.MachineConfiguration));
         cimi.MapCimiResources<MachineImage, IMachineImageGrain>(CimiTypes.MachineImage);
-        cimi.MapPost("/machineImages", (CimiRequest r) => CreatePlain<MachineImage, IMachineImageGrain>(r, CimiTypes.MachineImage));
+        cimi.MapPost("/machineImages", async (CimiRequest r) =>
+        {
+            var image = await ResourceCollectionApi.ReadCreateAsync<MachineImage>(r, CimiTypes.MachineImage.TypeName);
+            // An imageLocation naming a Machine is a capture of that Machine (see Agents/MachineCaptureApi).
+            return await Agents.MachineCaptureApi.TryCaptureAsync(r, image)
+                ?? r.Created(await r.Grain<IMachineImageGrain>(CimiRequest.NewLocalId()).Create(image), CimiTypes.MachineImage);
+        });
         cimi.MapCimiResources<MachineTemplate, IMachineTemplateGrain>(CimiTypes.MachineTemplate);
         cimi.MapPost("/machineTemplates", (CimiRequest r) => CreatePlain<MachineTemplate, IMachineTemplateGrain>(r, CimiTypes.MachineTemplate));
 

@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+using CimiGrains.Agents.Protocol;
+using CimiGrains.Hosts;
+using Grpc.Core;
+
+namespace CimiGrains.Gateway.Agents;
+
+/// <summary>
+/// The agents' gRPC endpoint. A session authenticates, registers its host with the host grain through
+/// an observer reference (so a host grain on any silo can push commands here), reconciles the agent's
+/// inventory with the Machine grains, and then relays: commands out, reports to the Machine grains.
+/// </summary>
+public sealed partial class AgentHubService(
+    IGrainFactory grains, AgentApiOptions options, ILogger<AgentHubService> logger) : AgentHub.AgentHubBase
+{
+    public const string SecretHeader = "x-cimi-agent-secret";
+
+    public override async Task Connect(
+        IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<ControllerMessage> responseStream, ServerCallContext context)
+    {
+        Authenticate(context);
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct) || requestStream.Current.BodyCase != AgentMessage.BodyOneofCase.Register)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of a session must be Register."));
+        var registration = AgentMessages.FromWire(requestStream.Current.Register);
+        if (!IsValidHostId(registration.HostId))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "host_id must be 1-64 letters, digits, '-', '_' or '.'."));
+
+        var session = new AgentSession(registration.HostId, Guid.NewGuid().ToString("N"));
+        var observer = grains.CreateObjectReference<IAgentObserver>(session);
+        var host = grains.GetGrain<IHostGrain>(registration.HostId);
+        var reason = "the agent closed its stream";
+        Task? writer = null;
+        try
+        {
+            var placed = await host.Connect(registration, session.SessionId, observer);
+            LogSessionStarted(registration.HostId, session.SessionId, context.Peer);
+            session.Send(new ControllerMessage { Registered = new Registered { SessionId = session.SessionId, Silo = Environment.MachineName } });
+            writer = Drain(session, responseStream, ct);
+            while (await requestStream.MoveNext(ct))
+            {
+                var message = requestStream.Current;
+                switch (message.BodyCase)
+                {
+                    case AgentMessage.BodyOneofCase.Inventory:
+                        await Reconcile(session, host, placed, message.Inventory);
+                        break;
+                    case AgentMessage.BodyOneofCase.Report:
+                        await grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey)
+                            .OnHostReport(AgentMessages.FromWire(registration.HostId, message.Report));
+                        break;
+                    default:
+                        LogUnexpected(registration.HostId, message.BodyCase.ToString());
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException || (e is RpcException r && r.StatusCode == StatusCode.Cancelled))
+        {
+            reason = $"the agent's stream broke ({e.GetType().Name})";
+        }
+        finally
+        {
+            session.Close();
+            grains.DeleteObjectReference<IAgentObserver>(observer);
+            try
+            {
+                await host.Disconnect(session.SessionId, reason);
+            }
+            catch (Exception e)
+            {
+                // The host grain's own heartbeat notices the dead session if this call cannot reach it.
+                LogDisconnectFailed(registration.HostId, e.Message);
+            }
+            if (writer is not null) await writer.ContinueWith(_ => { }, TaskScheduler.Default);
+            LogSessionEnded(registration.HostId, session.SessionId, reason);
+        }
+    }
+
+    /// <summary>
+    /// The agent's inventory against the cluster's Machines: workloads of live Machines placed on this
+    /// host are adopted, the others removed; Machines placed here whose workload is missing are marked.
+    /// </summary>
+    private async Task Reconcile(AgentSession session, IHostGrain host, IReadOnlyList<string> placed, Inventory inventory)
+    {
+        var listed = inventory.Workloads.ToDictionary(w => w.MachineKey, StringComparer.Ordinal);
+        var checks = inventory.Workloads.Select(async w =>
+        {
+            if (!IsMachineKey(w.MachineKey))
+            {
+                Remove(session, w);
+                return;
+            }
+            var decision = await grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
+                .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State));
+            if (decision == HostAdoption.Remove)
+            {
+                Remove(session, w);
+                await host.Forget(w.MachineKey);
+            }
+        }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
+        {
+            if (await grains.GetGrain<IHostedMachineGrain>(missing)
+                    .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent) == HostAdoption.Remove)
+                await host.Forget(missing);
+        }));
+        await Task.WhenAll(checks);
+        LogReconciled(session.HostId, inventory.Workloads.Count, placed.Count);
+    }
+
+    private void Remove(AgentSession session, Workload workload)
+    {
+        LogOrphan(session.HostId, workload.MachineKey, workload.ContainerId);
+        // Fenced by the workload's own generation: a newer workload of the same Machine is never removed.
+        session.Send(new ControllerMessage
+        {
+            Command = new Command
+            {
+                CommandId = "reconcile-" + Guid.NewGuid().ToString("N"),
+                MachineKey = workload.MachineKey,
+                Generation = workload.Generation,
+                Kind = CommandKind.Delete,
+                Force = true,
+            },
+        });
+    }
+
+    private static async Task Drain(AgentSession session, IServerStreamWriter<ControllerMessage> stream, CancellationToken ct)
+    {
+        await foreach (var message in session.Outbox.ReadAllAsync(ct)) await stream.WriteAsync(message, ct);
+    }
+
+    private void Authenticate(ServerCallContext context)
+    {
+        var given = context.RequestHeaders.GetValue(SecretHeader) ?? "";
+        var expected = options.Secret ?? throw new RpcException(new Status(StatusCode.Unavailable, "The agent API is off."));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        {
+            LogRejected(context.Peer);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "The enrollment secret is wrong."));
+        }
+    }
+
+    private static bool IsValidHostId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static bool IsMachineKey(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash > 0 && slash < key.Length - 1;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} started from {Peer}")]
+    private partial void LogSessionStarted(string hostId, string sessionId, string peer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} ended: {Reason}")]
+    private partial void LogSessionEnded(string hostId, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected an agent from {Peer}: wrong enrollment secret")]
+    private partial void LogRejected(string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: could not record the session's end: {Error}")]
+    private partial void LogDisconnectFailed(string hostId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId} sent an unexpected {Body}")]
+    private partial void LogUnexpected(string hostId, string body);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId} reconciled: {Workloads} workloads listed, {Placed} Machines placed")]
+    private partial void LogReconciled(string hostId, int workloads, int placed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: removing orphan workload of {MachineKey} ({ContainerId})")]
+    private partial void LogOrphan(string hostId, string machineKey, string containerId);
+}
