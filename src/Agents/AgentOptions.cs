@@ -1,0 +1,89 @@
+namespace CimiGrains.Agents;
+
+/// <summary>
+/// The agent's whole configuration, from the environment (docs/AGENTS.md lists every variable).
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary><c>CIMI_AGENT_HOST_ID</c>: this host's id in the cluster; defaults to the machine name.
+    /// Several agents may share one Docker engine under distinct ids.</summary>
+    public required string HostId { get; init; }
+
+    /// <summary><c>CIMI_AGENT_CONTROLLERS</c>: comma-separated agent API URLs of the silos
+    /// (<c>http://127.0.0.1:8081</c> for h2c, <c>https://…</c> for TLS); tried in turn.</summary>
+    public required IReadOnlyList<Uri> Controllers { get; init; }
+
+    /// <summary><c>CIMI_AGENT_SECRET</c>: the enrollment secret the silos expect.</summary>
+    public required string Secret { get; init; }
+
+    /// <summary><c>CIMI_AGENT_CPU</c>: CPUs offered to the scheduler; defaults to the processor count.</summary>
+    public int Cpu { get; init; }
+
+    /// <summary><c>CIMI_AGENT_MEMORY_KIB</c> (or <c>CIMI_AGENT_MEMORY</c>): memory offered, in KiB; defaults to MemTotal.</summary>
+    public long MemoryKiB { get; init; }
+
+    /// <summary><c>CIMI_AGENT_LABELS</c>: <c>key=value,key=value</c> describing the host to the scheduler.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>CIMI_AGENT_CA</c>: a PEM CA certificate to trust for <c>https</c> controllers.</summary>
+    public string? CaCertificatePath { get; init; }
+
+    /// <summary><c>CIMI_AGENT_DOCKER</c>: the Docker engine endpoint; defaults to the local socket.</summary>
+    public Uri DockerEndpoint { get; init; } = new("unix:///var/run/docker.sock");
+
+    /// <summary><c>CIMI_AGENT_STOP_TIMEOUT</c>: seconds between SIGTERM and SIGKILL on a graceful stop.</summary>
+    public int StopTimeoutSeconds { get; init; } = 10;
+
+    public static AgentOptions FromEnvironment()
+    {
+        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
+        static T Parse<T>(string name, string value, Func<string, (bool, T)> parse)
+        {
+            var (ok, result) = parse(value);
+            return ok ? result : throw new InvalidOperationException($"{name}='{value}' is not valid.");
+        }
+        var controllers = (Env("CIMI_AGENT_CONTROLLERS") ?? throw new InvalidOperationException("Set CIMI_AGENT_CONTROLLERS (comma-separated agent API URLs)."))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new InvalidOperationException($"CIMI_AGENT_CONTROLLERS: '{u}' is not an http(s) URL."))
+            .ToList();
+        var labels = (Env("CIMI_AGENT_LABELS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2) is [var k, var v] && k.Length > 0
+                ? (k.Trim(), v.Trim())
+                : throw new InvalidOperationException($"CIMI_AGENT_LABELS: '{pair}' is not key=value."))
+            .ToDictionary(p => p.Item1, p => p.Item2);
+        var memory = Env("CIMI_AGENT_MEMORY_KIB") ?? Env("CIMI_AGENT_MEMORY");
+        return new AgentOptions
+        {
+            HostId = Env("CIMI_AGENT_HOST_ID") ?? Environment.MachineName,
+            Controllers = controllers,
+            Secret = Env("CIMI_AGENT_SECRET") ?? throw new InvalidOperationException("Set CIMI_AGENT_SECRET (the cluster's enrollment secret)."),
+            Cpu = Env("CIMI_AGENT_CPU") is { } cpu
+                ? Parse("CIMI_AGENT_CPU", cpu, v => (int.TryParse(v, out var n) && n > 0, n))
+                : Environment.ProcessorCount,
+            MemoryKiB = memory is { } m
+                ? Parse("CIMI_AGENT_MEMORY_KIB", m, v => (long.TryParse(v, out var n) && n > 0, n))
+                : TotalMemoryKiB(),
+            Labels = labels,
+            CaCertificatePath = Env("CIMI_AGENT_CA"),
+            DockerEndpoint = Env("CIMI_AGENT_DOCKER") is { } d ? new Uri(d) : new Uri("unix:///var/run/docker.sock"),
+            StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
+                ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
+                : 10,
+        };
+    }
+
+    /// <summary>MemTotal from /proc/meminfo (in kB, which the kernel means as KiB).</summary>
+    private static long TotalMemoryKiB()
+    {
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+        {
+            if (!line.StartsWith("MemTotal:", StringComparison.Ordinal)) continue;
+            var digits = new string(line.Where(char.IsAsciiDigit).ToArray());
+            if (long.TryParse(digits, out var kib)) return kib;
+        }
+        throw new InvalidOperationException("Cannot read MemTotal from /proc/meminfo; set CIMI_AGENT_MEMORY_KIB.");
+    }
+}

@@ -1,0 +1,231 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Agents;
+
+/// <summary>
+/// Keeps one session with the cluster: connects to the first controller that answers (rotating through
+/// the list), registers the host, sends the inventory, then runs commands and reports results and
+/// Docker events. When the stream breaks it reconnects by itself, to whichever silo answers.
+/// </summary>
+public sealed partial class AgentWorker(
+    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ILogger<AgentWorker> logger) : BackgroundService
+{
+    public const string SecretHeader = "x-cimi-agent-secret";
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    /// <summary>The current session's outbox; null between sessions (events then wait for the inventory).</summary>
+    private volatile Channel<AgentMessage>? _outbox;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await driver.CheckAvailableAsync(stoppingToken);
+        var watcher = WatchAsync(stoppingToken);
+        var backoff = TimeSpan.FromMilliseconds(200);
+        var next = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var controller = options.Controllers[next % options.Controllers.Count];
+            next++;
+            try
+            {
+                await RunSessionAsync(controller, () => backoff = TimeSpan.FromMilliseconds(200), stoppingToken);
+                LogSessionEnded(controller, "the controller closed the stream");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+            {
+                LogRejected(controller, e.Status.Detail);
+            }
+            catch (Exception e)
+            {
+                LogSessionEnded(controller, $"{e.GetType().Name}: {e.Message}");
+            }
+            try
+            {
+                await Task.Delay(backoff, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+        await watcher.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task RunSessionAsync(Uri controller, Action connected, CancellationToken stoppingToken)
+    {
+        using var channel = GrpcChannel.ForAddress(controller, new GrpcChannelOptions { HttpHandler = CreateHandler() });
+        using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var ct = sessionCts.Token;
+        var client = new AgentHub.AgentHubClient(channel);
+        using var call = client.Connect(new Metadata { { SecretHeader, options.Secret } }, cancellationToken: ct);
+
+        var register = new Register
+        {
+            HostId = options.HostId,
+            Cpu = options.Cpu,
+            MemoryKib = options.MemoryKiB,
+            DiskKib = DiskKiB(),
+            AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
+        };
+        register.Drivers.Add(driver.Name);
+        foreach (var (k, v) in options.Labels) register.Labels[k] = v;
+        await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
+        if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.BodyCase != ControllerMessage.BodyOneofCase.Registered)
+            throw new InvalidOperationException("The controller did not acknowledge the registration.");
+        var registered = call.ResponseStream.Current.Registered;
+        connected();
+        LogConnected(controller, options.HostId, registered.SessionId);
+
+        // Inventory first, then everything else: the cluster reconciles against it.
+        var inventory = await driver.ListAsync(ct);
+        executor.Learn(inventory);
+        var message = new Inventory();
+        message.Workloads.AddRange(inventory.Select(w => new Workload
+        {
+            MachineKey = w.MachineKey, Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
+        }));
+        await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
+
+        var outbox = Channel.CreateUnbounded<AgentMessage>(new UnboundedChannelOptions { SingleReader = true });
+        _outbox = outbox;
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var m in outbox.Reader.ReadAllAsync(ct)) await call.RequestStream.WriteAsync(m, ct);
+        }, ct);
+        try
+        {
+            var reader = ReadCommandsAsync(call.ResponseStream, outbox.Writer, ct);
+            // Whichever ends first ends the session: a broken write is as fatal as a broken read.
+            var ended = await Task.WhenAny(reader, writer);
+            await ended;
+        }
+        finally
+        {
+            _outbox = null;
+            outbox.Writer.TryComplete();
+            await sessionCts.CancelAsync();
+        }
+    }
+
+    private async Task ReadCommandsAsync(IAsyncStreamReader<ControllerMessage> commands, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    {
+        while (await commands.MoveNext(ct))
+        {
+            if (commands.Current.BodyCase != ControllerMessage.BodyOneofCase.Command) continue;
+            var command = commands.Current.Command;
+            _ = Task.Run(async () =>
+            {
+                var report = await executor.ExecuteAsync(command, ct);
+                outbox.TryWrite(new AgentMessage { Report = report });
+            }, ct);
+        }
+    }
+
+    /// <summary>Docker events for this host's containers, forwarded as observations to the current session.</summary>
+    private async Task WatchAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in driver.WatchAsync(ct))
+                {
+                    _outbox?.Writer.TryWrite(new AgentMessage
+                    {
+                        Report = new Report
+                        {
+                            MachineKey = change.MachineKey, Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
+                        },
+                    });
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogWatchFailed(e.Message);
+            }
+            // The engine's event stream ended (dockerd restarted): the next inventory covers the gap.
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private SocketsHttpHandler CreateHandler()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // The session is one long stream: never recycle its connection, and find a dead peer with pings.
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+        };
+        if (options.CaCertificatePath is { } caPath)
+        {
+            var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (certificate is null) return false;
+                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                },
+            };
+        }
+        return handler;
+    }
+
+    private static long DiskKiB()
+    {
+        var root = Directory.Exists("/var/lib/docker") ? "/var/lib/docker" : "/";
+        try
+        {
+            return new DriveInfo(root).TotalSize / 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Controller} as host {HostId} (session {SessionId})")]
+    private partial void LogConnected(Uri controller, string hostId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session with {Controller} ended: {Reason}; reconnecting")]
+    private partial void LogSessionEnded(Uri controller, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Controller} rejected this agent: {Detail} (check CIMI_AGENT_SECRET)")]
+    private partial void LogRejected(Uri controller, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker event stream failed: {Error}; resubscribing")]
+    private partial void LogWatchFailed(string error);
+}

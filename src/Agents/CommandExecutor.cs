@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Protocol;
+using Docker.DotNet;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Agents;
+
+/// <summary>
+/// Carries out commands, one at a time per Machine and in parallel across Machines, and fences them:
+/// a command older than the newest generation seen for its Machine is refused, a repeated command gets
+/// its first answer again, and neither a create nor a delete ever acts on a newer generation's workload.
+/// </summary>
+public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<CommandExecutor> logger)
+{
+    private const int RememberedResults = 2048;
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _newest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Report> _results = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _resultOrder = new();
+
+    /// <summary>Learns the generations of the workloads found on the host (after an agent restart).</summary>
+    public void Learn(IEnumerable<WorkloadStatus> workloads)
+    {
+        foreach (var w in workloads) _newest.AddOrUpdate(w.MachineKey, w.Generation, (_, known) => Math.Max(known, w.Generation));
+    }
+
+    public async Task<Report> ExecuteAsync(Command command, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(command.MachineKey, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            if (_results.TryGetValue(command.CommandId, out var earlier)) return earlier;
+            var report = await RunFencedAsync(command, ct);
+            Remember(command.CommandId, report);
+            return report;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<Report> RunFencedAsync(Command command, CancellationToken ct)
+    {
+        var key = command.MachineKey;
+        var newest = _newest.GetValueOrDefault(key);
+        if (command.Generation < newest)
+        {
+            LogStale(key, command.Kind, command.Generation, newest);
+            return Result(command, false, await SafeInspect(key, ct),
+                $"Ignored a stale {command.Kind} (generation {command.Generation}; this host has seen {newest}).");
+        }
+        _newest[key] = command.Generation;
+        try
+        {
+            WorkloadStatus status;
+            string? image = null;
+            switch (command.Kind)
+            {
+                case CommandKind.Create:
+                    var s = command.Spec ?? throw new DriverException("A create needs a spec.");
+                    status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
+                        s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
+                        Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate), ct);
+                    break;
+                case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
+                case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;
+                case CommandKind.Restart: status = await driver.RestartAsync(key, command.Force, ct); break;
+                case CommandKind.Pause: status = await driver.PauseAsync(key, ct); break;
+                case CommandKind.Suspend: status = await driver.SuspendAsync(key, ct); break;
+                case CommandKind.Capture:
+                    image = await driver.CaptureAsync(key, command.CaptureImageLocation, ct);
+                    status = await driver.InspectAsync(key, ct);
+                    break;
+                case CommandKind.Delete:
+                    var current = await driver.InspectAsync(key, ct);
+                    if (current.Generation > command.Generation)
+                        return Result(command, false, current,
+                            $"Kept the container: it belongs to generation {current.Generation}, newer than this delete ({command.Generation}).");
+                    await driver.DeleteAsync(key, ct);
+                    status = WorkloadStatus.Absent(key);
+                    break;
+                default:
+                    throw new DriverException($"Unknown command {command.Kind}.");
+            }
+            LogDone(key, command.Kind, command.Generation, status.State);
+            var report = Result(command, true, status, null);
+            report.ResultImageLocation = image ?? "";
+            return report;
+        }
+        catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException or IOException)
+        {
+            LogFailed(key, command.Kind, e.Message);
+            return Result(command, false, await SafeInspect(key, ct), e is DockerApiException d ? $"Docker: {d.ResponseBody?.Trim() ?? d.Message}" : e.Message);
+        }
+    }
+
+    private async Task<WorkloadStatus> SafeInspect(string key, CancellationToken ct)
+    {
+        try
+        {
+            return await driver.InspectAsync(key, ct);
+        }
+        catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException)
+        {
+            return new WorkloadStatus(key, 0, ObservedState.Failed, null, e.Message);
+        }
+    }
+
+    private static Report Result(Command command, bool succeeded, WorkloadStatus status, string? message) => new()
+    {
+        MachineKey = command.MachineKey,
+        Generation = command.Generation,
+        State = status.State,
+        CommandId = command.CommandId,
+        Succeeded = succeeded,
+        Message = message ?? "",
+    };
+
+    private void Remember(string commandId, Report report)
+    {
+        _results[commandId] = report;
+        _resultOrder.Enqueue(commandId);
+        while (_resultOrder.Count > RememberedResults && _resultOrder.TryDequeue(out var old)) _results.TryRemove(old, out _);
+    }
+
+    private static string? Blank(string value) => value.Length > 0 ? value : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MachineKey}: ignored stale {Kind} of generation {Generation} (newest {Newest})")]
+    private partial void LogStale(string machineKey, CommandKind kind, long generation, long newest);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: {Kind} (generation {Generation}) done, workload {State}")]
+    private partial void LogDone(string machineKey, CommandKind kind, long generation, ObservedState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MachineKey}: {Kind} failed: {Error}")]
+    private partial void LogFailed(string machineKey, CommandKind kind, string error);
+}

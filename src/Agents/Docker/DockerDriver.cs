@@ -1,0 +1,322 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Protocol;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Agents.Docker;
+
+/// <summary>
+/// Machines as Docker containers (Docker.DotNet, engine API 1.41). CPU becomes NanoCPUs, memory (KiB)
+/// the memory limit without extra swap. What CIMI gave the Machine (credential, userData) is copied
+/// into the container as files under <c>/run/cimi/</c> before its first start, not passed as
+/// environment variables, which <c>docker inspect</c> would show to anyone on the host.
+/// </summary>
+public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, ILogger<DockerDriver> logger) : IMachineDriver
+{
+    public const string DriverName = "docker";
+
+    public string Name => DriverName;
+
+    public async Task CheckAvailableAsync(CancellationToken ct) => await docker.System.PingAsync(ct);
+
+    public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
+    {
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{ContainerNaming.HostLabel}={options.HostId}"] = true },
+            },
+        }, ct);
+        return containers
+            .Where(c => c.Labels.ContainsKey(ContainerNaming.MachineLabel))
+            .Select(c => new WorkloadStatus(c.Labels[ContainerNaming.MachineLabel], GenerationOf(c.Labels), FromListState(c.State), c.ID))
+            .ToList();
+    }
+
+    public async Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct) =>
+        await FindAsync(machineKey, ct) is { } c ? Status(machineKey, c) : WorkloadStatus.Absent(machineKey);
+
+    public async Task<WorkloadStatus> CreateAsync(string machineKey, long generation, WorkloadSpec spec, CancellationToken ct)
+    {
+        var existing = await FindAsync(machineKey, ct);
+        if (existing is not null)
+        {
+            var existingGeneration = GenerationOf(existing.Config.Labels);
+            if (existingGeneration >= generation)
+            {
+                // A repeated (or overtaken) create: the container that exists is the answer.
+                if (spec.Start && !existing.State.Running) return await StartAsync(machineKey, ct);
+                return Status(machineKey, existing);
+            }
+            LogReplacing(machineKey, existingGeneration, generation);
+            await docker.Containers.RemoveContainerAsync(existing.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
+        }
+
+        var image = ContainerNaming.ImageReference(spec.ImageLocation);
+        var name = ContainerNaming.For(machineKey);
+        var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
+        var parameters = new CreateContainerParameters
+        {
+            Name = name,
+            Image = image,
+            Hostname = HostnameFor(machineKey),
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerNaming.MachineLabel] = machineKey,
+                [ContainerNaming.TenantLabel] = spec.TenantId,
+                [ContainerNaming.GenerationLabel] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [ContainerNaming.HostLabel] = options.HostId,
+            },
+            Env = [$"CIMI_MACHINE={machineKey}", "CIMI_DIR=/run/cimi"],
+            StopTimeout = TimeSpan.FromSeconds(options.StopTimeoutSeconds),
+            HostConfig = new HostConfig
+            {
+                // The engine refuses more CPUs than the machine has; an over-offered host is capped.
+                NanoCPUs = cpus * 1_000_000_000L,
+                Memory = spec.MemoryKiB * 1024,
+                MemorySwap = spec.MemoryKiB * 1024,
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+            },
+        };
+        string id;
+        try
+        {
+            id = (await docker.Containers.CreateContainerAsync(parameters, ct)).ID;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another command for this Machine made it first; the name fences the race.
+            var raced = await FindAsync(machineKey, ct) ?? throw new DriverException($"Container '{name}' conflicts but cannot be found.", e);
+            return Status(machineKey, raced);
+        }
+        catch (DockerImageNotFoundException e)
+        {
+            throw new DriverException($"The Docker image '{image}' is not on host '{options.HostId}' (no registry is used; build or load it there).", e);
+        }
+        catch (DockerApiException e)
+        {
+            throw new DriverException($"Docker refused to create the container: {Brief(e)}", e);
+        }
+        await CopyMachineFilesAsync(id, spec, ct);
+        if (spec.Start) await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
+        return await InspectAsync(machineKey, ct);
+    }
+
+    public async Task<WorkloadStatus> StartAsync(string machineKey, CancellationToken ct)
+    {
+        var c = await RequireAsync(machineKey, ct);
+        if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
+        else if (!c.State.Running) await docker.Containers.StartContainerAsync(c.ID, new ContainerStartParameters(), ct);
+        return await InspectAsync(machineKey, ct);
+    }
+
+    public async Task<WorkloadStatus> StopAsync(string machineKey, bool force, CancellationToken ct)
+    {
+        var c = await RequireAsync(machineKey, ct);
+        if (!c.State.Running) return Status(machineKey, c);
+        if (force)
+        {
+            await docker.Containers.KillContainerAsync(c.ID, new ContainerKillParameters { Signal = "KILL" }, ct);
+            await docker.Containers.WaitContainerAsync(c.ID, ct);
+        }
+        else
+        {
+            // A frozen process cannot handle SIGTERM: thaw it first so the stop stays graceful.
+            if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
+            await docker.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)options.StopTimeoutSeconds }, ct);
+        }
+        return await InspectAsync(machineKey, ct);
+    }
+
+    public async Task<WorkloadStatus> RestartAsync(string machineKey, bool force, CancellationToken ct)
+    {
+        var c = await RequireAsync(machineKey, ct);
+        if (force)
+        {
+            if (c.State.Running) await StopAsync(machineKey, force: true, ct);
+            await docker.Containers.StartContainerAsync(c.ID, new ContainerStartParameters(), ct);
+        }
+        else
+        {
+            if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
+            await docker.Containers.RestartContainerAsync(c.ID, new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)options.StopTimeoutSeconds }, ct);
+        }
+        return await InspectAsync(machineKey, ct);
+    }
+
+    public async Task<WorkloadStatus> PauseAsync(string machineKey, CancellationToken ct)
+    {
+        var c = await RequireAsync(machineKey, ct);
+        if (c.State.Paused) return Status(machineKey, c);
+        if (!c.State.Running) throw new DriverException($"The container of {machineKey} is {c.State.Status}; only a running container can be paused.");
+        await docker.Containers.PauseContainerAsync(c.ID, ct);
+        return await InspectAsync(machineKey, ct);
+    }
+
+    /// <summary>
+    /// Docker here has no checkpoint/restore (CRIU), so suspend cannot keep memory: it is a graceful stop
+    /// that keeps the container and its filesystem; start runs it again. docs/AGENTS.md says so.
+    /// </summary>
+    public Task<WorkloadStatus> SuspendAsync(string machineKey, CancellationToken ct) => StopAsync(machineKey, force: false, ct);
+
+    public async Task<string> CaptureAsync(string machineKey, string imageLocation, CancellationToken ct)
+    {
+        var c = await RequireAsync(machineKey, ct);
+        var (repository, tag) = ContainerNaming.SplitReference(ContainerNaming.ImageReference(imageLocation));
+        await docker.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters
+        {
+            ContainerID = c.ID,
+            RepositoryName = repository,
+            Tag = tag,
+            Comment = $"CimiGrains capture of {machineKey}",
+            // Pausing (the default) gives a consistent filesystem; a paused container is left paused.
+            Pause = true,
+        }, ct);
+        return $"docker:{repository}:{tag}";
+    }
+
+    public async Task DeleteAsync(string machineKey, CancellationToken ct)
+    {
+        if (await FindAsync(machineKey, ct) is not { } c) return;
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Removed meanwhile: the goal is reached.
+        }
+    }
+
+    public async IAsyncEnumerable<WorkloadStatus> WatchAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var events = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        var monitor = docker.System.MonitorEventsAsync(new ContainerEventsParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                ["label"] = new Dictionary<string, bool> { [$"{ContainerNaming.HostLabel}={options.HostId}"] = true },
+                ["event"] = new Dictionary<string, bool>
+                {
+                    ["start"] = true, ["die"] = true, ["pause"] = true, ["unpause"] = true, ["destroy"] = true, ["oom"] = true,
+                },
+            },
+        }, new DirectProgress(events.Writer), ct);
+        _ = monitor.ContinueWith(t => events.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
+        await foreach (var message in events.Reader.ReadAllAsync(ct))
+        {
+            if (message.Actor?.Attributes is not { } attributes || !attributes.TryGetValue(ContainerNaming.MachineLabel, out var machineKey)) continue;
+            if (message.Action == "destroy")
+            {
+                yield return new WorkloadStatus(machineKey, GenerationOf(attributes), ObservedState.Absent, message.Actor.ID, "The container was removed.");
+                continue;
+            }
+            var status = await InspectAsync(machineKey, ct);
+            yield return status with { Detail = $"Docker event '{message.Action}'." };
+        }
+    }
+
+    private async Task<ContainerInspectResponse?> FindAsync(string machineKey, CancellationToken ct)
+    {
+        try
+        {
+            var c = await docker.Containers.InspectContainerAsync(ContainerNaming.For(machineKey), ct);
+            var owner = c.Config.Labels is { } labels && labels.TryGetValue(ContainerNaming.HostLabel, out var h) ? h : null;
+            if (owner != options.HostId)
+                throw new DriverException($"Container '{c.Name.TrimStart('/')}' belongs to host '{owner}', not '{options.HostId}'.");
+            return c;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<ContainerInspectResponse> RequireAsync(string machineKey, CancellationToken ct) =>
+        await FindAsync(machineKey, ct) ?? throw new DriverException($"Host '{options.HostId}' has no container for {machineKey}.");
+
+    /// <summary>Writes <c>/run/cimi/*</c> into the created (not yet started) container.</summary>
+    private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
+    {
+        var files = new List<(string Name, string Content, UnixFileMode Mode)>();
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if (spec.AdminUserName is { Length: > 0 } user) files.Add(("admin-user", user + "\n", Public));
+        if (spec.AdminPassword is { Length: > 0 } password) files.Add(("admin-password", password + "\n", Private));
+        if (spec.AdminKey is { Length: > 0 } key) files.Add(("admin-key", key + "\n", Public));
+        if (spec.UserData is { Length: > 0 } userData) files.Add(("user-data", userData, Private));
+        using var tar = new MemoryStream();
+        await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var dir in new[] { "run/", "run/cimi/" })
+            {
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, dir)
+                {
+                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+                }, ct);
+            }
+            foreach (var (name, content, mode) in files)
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, "run/cimi/" + name)
+                {
+                    Mode = mode,
+                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
+                };
+                await writer.WriteEntryAsync(entry, ct);
+            }
+        }
+        tar.Position = 0;
+        await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = "/" }, tar, ct);
+    }
+
+    private static WorkloadStatus Status(string machineKey, ContainerInspectResponse c) =>
+        new(machineKey, GenerationOf(c.Config.Labels), FromInspect(c.State), c.ID,
+            c.State.Running ? null : $"exit code {c.State.ExitCode}{(c.State.OOMKilled ? " (out of memory)" : "")}");
+
+    private static ObservedState FromInspect(ContainerState s) =>
+        s.Paused ? ObservedState.Paused
+        : s.Running || s.Restarting ? ObservedState.Running
+        : s.Dead ? ObservedState.Failed
+        : s.Status == "created" ? ObservedState.Created
+        : ObservedState.Stopped;
+
+    private static ObservedState FromListState(string state) => state switch
+    {
+        "running" or "restarting" => ObservedState.Running,
+        "paused" => ObservedState.Paused,
+        "created" => ObservedState.Created,
+        "dead" => ObservedState.Failed,
+        _ => ObservedState.Stopped,
+    };
+
+    private static long GenerationOf(IDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(ContainerNaming.GenerationLabel, out var g) && long.TryParse(g, out var n) ? n : 0;
+
+    private static string HostnameFor(string machineKey)
+    {
+        var local = machineKey[(machineKey.IndexOf('/') + 1)..];
+        var clean = new string(local.Where(char.IsAsciiLetterOrDigit).Take(12).ToArray()).ToLowerInvariant();
+        return clean.Length > 0 ? "m-" + clean : "machine";
+    }
+
+    private static string Brief(DockerApiException e) => e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message;
+
+    /// <summary>Progress&lt;T&gt; posts to the thread pool and can reorder events; this keeps their order.</summary>
+    private sealed class DirectProgress(ChannelWriter<Message> writer) : IProgress<Message>
+    {
+        public void Report(Message value) => writer.TryWrite(value);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replacing the container of {MachineKey}: generation {Old} is older than {New}")]
+    private partial void LogReplacing(string machineKey, long old, long @new);
+}

@@ -1,0 +1,44 @@
+using CimiGrains.Agents.Protocol;
+
+namespace CimiGrains.Agents.Drivers;
+
+/// <summary>
+/// What the agent needs from a way of running Machines (one folder per driver). Every operation is
+/// idempotent: asking for the state the workload is already in succeeds. Workloads are found by Machine
+/// key; the driver manages only workloads it labelled with this agent's host id.
+/// </summary>
+public interface IMachineDriver
+{
+    /// <summary>The driver name the scheduler matches (<c>docker</c>).</summary>
+    string Name { get; }
+
+    Task CheckAvailableAsync(CancellationToken ct);
+
+    Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct);
+
+    /// <summary>The Machine's workload, or a status with <see cref="ObservedState.Absent"/>.</summary>
+    Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct);
+
+    /// <summary>Creates the workload for <paramref name="generation"/> (replacing an older generation's,
+    /// keeping one of the same or a newer generation) and starts it when the spec says so.</summary>
+    Task<WorkloadStatus> CreateAsync(string machineKey, long generation, WorkloadSpec spec, CancellationToken ct);
+
+    Task<WorkloadStatus> StartAsync(string machineKey, CancellationToken ct);
+
+    Task<WorkloadStatus> StopAsync(string machineKey, bool force, CancellationToken ct);
+
+    Task<WorkloadStatus> RestartAsync(string machineKey, bool force, CancellationToken ct);
+
+    Task<WorkloadStatus> PauseAsync(string machineKey, CancellationToken ct);
+
+    Task<WorkloadStatus> SuspendAsync(string machineKey, CancellationToken ct);
+
+    /// <summary>Saves the workload as an image at <paramref name="imageLocation"/>; returns where it is.</summary>
+    Task<string> CaptureAsync(string machineKey, string imageLocation, CancellationToken ct);
+
+    /// <summary>Removes the workload and what belongs only to it.</summary>
+    Task DeleteAsync(string machineKey, CancellationToken ct);
+
+    /// <summary>Changes that happen to this host's workloads, as they happen.</summary>
+    IAsyncEnumerable<WorkloadStatus> WatchAsync(CancellationToken ct);
+}

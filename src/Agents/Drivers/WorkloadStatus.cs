@@ -1,0 +1,10 @@
+using CimiGrains.Agents.Protocol;
+
+namespace CimiGrains.Agents.Drivers;
+
+/// <summary>A workload as its driver sees it. <see cref="Generation"/> is the Machine generation whose
+/// create made it (0 when absent).</summary>
+public sealed record WorkloadStatus(string MachineKey, long Generation, ObservedState State, string? WorkloadId, string? Detail = null)
+{
+    public static WorkloadStatus Absent(string machineKey) => new(machineKey, 0, ObservedState.Absent, null);
+}
