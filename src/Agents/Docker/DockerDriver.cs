@@ -247,13 +247,14 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     /// <summary>Writes <c>/run/cimi/*</c> into the created (not yet started) container.</summary>
     private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
     {
-        var files = new List<(string Name, string Content, UnixFileMode Mode)>();
+        var files = new List<(string Name, byte[] Content, UnixFileMode Mode)>();
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        if (spec.AdminUserName is { Length: > 0 } user) files.Add(("admin-user", user + "\n", Public));
-        if (spec.AdminPassword is { Length: > 0 } password) files.Add(("admin-password", password + "\n", Private));
-        if (spec.AdminKey is { Length: > 0 } key) files.Add(("admin-key", key + "\n", Public));
-        if (spec.UserData is { Length: > 0 } userData) files.Add(("user-data", userData, Private));
+        if (spec.AdminUserName is { Length: > 0 } user) files.Add(("admin-user", Encoding.UTF8.GetBytes(user + "\n"), Public));
+        if (spec.AdminPassword is { Length: > 0 } password) files.Add(("admin-password", Encoding.UTF8.GetBytes(password + "\n"), Private));
+        if (spec.AdminKey is { Length: > 0 } key) files.Add(("admin-key", Encoding.UTF8.GetBytes(key + "\n"), Public));
+        // CIMI carries userData base64-encoded; the workload gets the bytes themselves.
+        if (spec.UserData is { Length: > 0 } userData) files.Add(("user-data", DecodeUserData(userData), Private));
         using var tar = new MemoryStream();
         await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
         {
@@ -270,7 +271,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, "run/cimi/" + name)
                 {
                     Mode = mode,
-                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
+                    DataStream = new MemoryStream(content),
                 };
                 await writer.WriteEntryAsync(entry, ct);
             }
@@ -307,6 +308,19 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         var local = machineKey[(machineKey.IndexOf('/') + 1)..];
         var clean = new string(local.Where(char.IsAsciiLetterOrDigit).Take(12).ToArray()).ToLowerInvariant();
         return clean.Length > 0 ? "m-" + clean : "machine";
+    }
+
+    private static byte[] DecodeUserData(string userData)
+    {
+        try
+        {
+            return Convert.FromBase64String(userData);
+        }
+        catch (FormatException)
+        {
+            // The gateway validates base64; anything else is handed over as it came.
+            return Encoding.UTF8.GetBytes(userData);
+        }
     }
 
     private static string Brief(DockerApiException e) => e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message;
