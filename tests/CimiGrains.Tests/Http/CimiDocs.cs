@@ -56,6 +56,15 @@ public static class CimiDocs
         return await Created(client, "machineTemplates", Template(config, image, credentialHref));
     }
 
+    /// <summary>A Machine whose create Job has failed for lack of a host (so it is in ERROR); returns its id.</summary>
+    public static async Task<string> MachineWithoutHostAsync(CimiClient client)
+    {
+        var created = await client.PostAsync("machines", MachineCreate(await TemplateAsync(client)));
+        Assert.True(created.Code == 202, created.ToString());
+        await client.WaitForJobAsync(created.Header("CIMI-Job-URI")!);
+        return created.Header("Location")!;
+    }
+
     /// <summary>POSTs and asserts 201 with a Location equal to the body's id; returns the id.</summary>
     public static async Task<string> Created(CimiClient client, string collection, JsonObject body)
     {

@@ -63,10 +63,7 @@ public sealed class MachineApiTests(GatewayFixture fixture)
     public async Task An_action_not_allowed_in_the_current_state_gets_409_naming_state_and_action()
     {
         using var client = await fixture.NewTenantAsync();
-        var template = await CimiDocs.TemplateAsync(client);
-        var created = await client.PostAsync("machines", CimiDocs.MachineCreate(template));
-        var machineUri = created.Header("Location")!;
-        await client.WaitForJobAsync(created.Header("CIMI-Job-URI")!);
+        var machineUri = await CimiDocs.MachineWithoutHostAsync(client);
 
         var pause = await client.PostAsync(machineUri, CimiDocs.Action("pause"));
 
@@ -79,10 +76,7 @@ public sealed class MachineApiTests(GatewayFixture fixture)
     public async Task Deleting_a_machine_that_never_reached_a_host_removes_it_through_a_job()
     {
         using var client = await fixture.NewTenantAsync();
-        var template = await CimiDocs.TemplateAsync(client);
-        var created = await client.PostAsync("machines", CimiDocs.MachineCreate(template));
-        var machineUri = created.Header("Location")!;
-        await client.WaitForJobAsync(created.Header("CIMI-Job-URI")!);
+        var machineUri = await CimiDocs.MachineWithoutHostAsync(client);
 
         var delete = await client.DeleteAsync(machineUri);
         Assert.Equal(202, delete.Code);
