@@ -24,10 +24,8 @@ public static class AdminApi
             CheckName(body.Id, "id");
             CheckName(body.User, "user");
             CheckPassword(body.Password);
-            if (!await tenants.EnsureTenantAsync(body.Id, body.Name ?? body.Id, ct))
-                return Results.Extensions.Error(StatusCodes.Status409Conflict, $"Tenant '{body.Id}' already exists.");
-            if (!await tenants.SetUserAsync(body.Id, body.User, body.Password, "user", replace: false, ct))
-                return Results.Extensions.Error(StatusCodes.Status409Conflict, $"User '{body.User}' already exists.");
+            if (await tenants.CreateTenantAsync(body.Id, body.Name ?? body.Id, body.User, body.Password, ct) is { } conflict)
+                return Results.Extensions.Error(StatusCodes.Status409Conflict, conflict);
             return Results.Created($"/admin/tenants/{body.Id}", new { id = body.Id, name = body.Name ?? body.Id, user = body.User });
         });
         admin.MapPost("/tenants/{tenantId}/users", async (string tenantId, HttpRequest http, TenantDirectory tenants, CancellationToken ct) =>

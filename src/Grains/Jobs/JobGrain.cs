@@ -26,7 +26,8 @@ public sealed class JobGrain(
             Name = $"{ActionName(action)} {target.Href}",
             Created = now,
             Updated = now,
-            State = JobStateName.RUNNING,
+            // QUEUED until the owner reports progress: nothing has been asked of a host yet.
+            State = JobStateName.QUEUED,
             Action = action,
             TargetResource = target,
             AffectedResources = affected,
@@ -44,6 +45,7 @@ public sealed class JobGrain(
         if (IsFinished(job)) return;
         State.State.Resource = job with
         {
+            State = JobStateName.RUNNING,
             Progress = Math.Clamp(progress, 0, 99),
             StatusMessage = statusMessage,
             TimeOfStatusChange = DateTimeOffset.UtcNow,

@@ -20,6 +20,34 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    /// <summary>
+    /// Creates a tenant together with its first user, atomically: either both exist afterwards or
+    /// neither does. Returns null on success, else what conflicted.
+    /// </summary>
+    public async Task<string?> CreateTenantAsync(string tenantId, string name, string userName, string password, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var tenant = new NpgsqlCommand(
+            "INSERT INTO cimi_tenant (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", connection, tx))
+        {
+            tenant.Parameters.Add(new() { Value = tenantId });
+            tenant.Parameters.Add(new() { Value = name });
+            if (await tenant.ExecuteNonQueryAsync(ct) == 0) return $"Tenant '{tenantId}' already exists.";
+        }
+        await using (var user = new NpgsqlCommand(
+            "INSERT INTO cimi_user (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, 'user') ON CONFLICT (username) DO NOTHING",
+            connection, tx))
+        {
+            user.Parameters.Add(new() { Value = tenantId });
+            user.Parameters.Add(new() { Value = userName });
+            user.Parameters.Add(new() { Value = PasswordHasher.Hash(password) });
+            if (await user.ExecuteNonQueryAsync(ct) == 0) return $"User '{userName}' already exists.";
+        }
+        await tx.CommitAsync(ct);
+        return null;
+    }
+
     public async Task<Tenant?> GetTenantAsync(string tenantId, CancellationToken ct = default)
     {
         await using var cmd = dataSource.CreateCommand("SELECT id, name, created FROM cimi_tenant WHERE id = $1");

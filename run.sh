@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs a local CimiGrains cloud in the foreground: PostgreSQL (under .data/, unless CIMI_POSTGRES is
+# set), the Docker engine and demo image, one Gateway (silo + CIMI HTTP API) and one host agent.
+# Ctrl-C or SIGTERM stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+data="$root/.data"
+mkdir -p "$data"
+chmod 755 "$data"
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not found)." >&2; exit 1; }
+
+pids=()
+started_postgres=""
+stopping=""
+stop_all() {
+  [ -n "$stopping" ] && return
+  stopping=1
+  echo "Stopping CimiGrains..." >&2
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$started_postgres" ]; then scripts/postgres.sh stop "$data/postgres"; fi
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+# Secrets that are generated once and kept, so a restart keeps the same logins.
+secret() {
+  local file="$data/$1"
+  [ -s "$file" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$file")
+  cat "$file"
+}
+export CIMI_DEMO_PASSWORD=${CIMI_DEMO_PASSWORD:-$(secret demo-password)}
+export CIMI_ADMIN_PASSWORD=${CIMI_ADMIN_PASSWORD:-$(secret admin-password)}
+export CIMI_AGENT_SECRET=${CIMI_AGENT_SECRET:-$(secret agent-secret)}
+export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
+
+if [ -z "${CIMI_POSTGRES:-}" ]; then
+  export CIMI_POSTGRES=$(scripts/postgres.sh start "$data/postgres" "${CIMI_PG_PORT:-55432}" cimigrains)
+  started_postgres=1
+fi
+
+if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
+
+echo "Building..." >&2
+dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary >&2
+
+dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll &
+pids+=($!)
+
+base="http://127.0.0.1:$CIMI_HTTP_PORT"
+for _ in $(seq 1 120); do
+  curl -sf "$base/health/ready" >/dev/null 2>&1 && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "The gateway exited; see its output above." >&2; exit 1; }
+  sleep 0.5
+done
+
+if [ -x scripts/agent.sh ]; then
+  scripts/agent.sh &
+  pids+=($!)
+fi
+
+cat >&2 <<INFO
+
+CimiGrains is running.
+  CloudEntryPoint: $base/cimi/cloudEntryPoint
+  Demo tenant:     user 'demo', password '$CIMI_DEMO_PASSWORD'
+  Operator:        user 'admin', password '$CIMI_ADMIN_PASSWORD' (POST $base/admin/tenants)
+  Try:             curl -u demo:$CIMI_DEMO_PASSWORD $base/cimi/cloudEntryPoint
+Press Ctrl-C to stop.
+INFO
+
+# Stay in the foreground until a child exits or a signal arrives.
+wait -n "${pids[@]}" || true

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite. Starts what the tests need (a private PostgreSQL on loopback, and the Docker
+# engine with the demo image when scripts/docker.sh exists), builds, runs every test, stops what it
+# started, and ends with a plain "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+config=${CIMI_TEST_CONFIGURATION:-Release}
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not found)." >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cimigrains-test.XXXXXX")
+chmod 755 "$work"
+pgdata="$work/postgres"
+cleanup() {
+  scripts/postgres.sh stop "$pgdata" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free loopback port for PostgreSQL.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+# fsync off: the tests prove durability against process kills, not power loss, and it halves run time.
+CIMI_PG_FSYNC=off scripts/postgres.sh start "$pgdata" "$port" cimigrains >/dev/null
+export CIMI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=20"
+
+if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
+
+dotnet build CimiGrains.sln -c "$config" -v quiet -nologo -clp:NoSummary
+set +e
+dotnet test tests/CimiGrains.Tests/CimiGrains.Tests.csproj -c "$config" --no-build -nologo \
+  --logger "trx;LogFileName=$work/results.trx" --logger "console;verbosity=normal" "$@"
+status=$?
+set -e
+
+trx="$work/results.trx"
+if [ -f "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  notrun=$(echo "$counters" | sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p')
+  echo "${passed:-0} passed, ${failed:-0} failed, ${notrun:-0} skipped"
+else
+  echo "0 passed, 1 failed"
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"

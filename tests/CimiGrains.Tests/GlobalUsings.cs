@@ -1,0 +1,3 @@
+global using CimiGrains.Common;
+global using CimiGrains.Tests.Infrastructure;
+global using Xunit;

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace CimiGrains.Tests.Infrastructure;
+
+/// <summary>
+/// A real Gateway (silo + HTTP) as a child process on free loopback ports, the way operators run it.
+/// Tests can kill it with SIGKILL to prove durability, or stop it with SIGTERM.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    public const string AdminPassword = "test-admin-password";
+
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private GatewayProcess(Process process, int httpPort, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public int HttpPort { get; }
+    public int SiloPort { get; }
+    public int GatewayPort { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+    public bool HasExited => _process.HasExited;
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static string GatewayDll => Path.Combine(TestEnvironment.RepositoryRoot, "src", "Gateway", "bin",
+        TestEnvironment.Configuration, "net10.0", "CimiGrains.Gateway.dll");
+
+    public static async Task<GatewayProcess> StartAsync(string postgres, IDictionary<string, string>? environment = null,
+        int[]? ports = null)
+    {
+        if (!File.Exists(GatewayDll)) throw new InvalidOperationException($"{GatewayDll} is missing: build the solution first.");
+        ports ??= FreePorts.Take(3);
+        var info = new ProcessStartInfo("dotnet", [GatewayDll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(GatewayDll)!,
+        };
+        info.Environment["CIMI_POSTGRES"] = postgres;
+        info.Environment["CIMI_HTTP_PORT"] = ports[0].ToString();
+        info.Environment["CIMI_SILO_PORT"] = ports[1].ToString();
+        info.Environment["CIMI_GATEWAY_PORT"] = ports[2].ToString();
+        info.Environment["CIMI_ADMIN_PASSWORD"] = AdminPassword;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var gateway = new GatewayProcess(process, ports[0], ports[1], ports[2]);
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await gateway.WaitReadyAsync();
+        return gateway;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The gateway exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseAddress, "/health/ready"));
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Starting slowly.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The gateway on port {HttpPort} was not ready within 90 s:\n{Log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or power loss.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then SIGKILL if it has not stopped within the timeout.</summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return;
+        _ = SendSignal(_process.Id, 15);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    public CimiClient Client(string user, string password) => new(BaseAddress, user, password);
+
+    public CimiClient Admin() => Client("admin", AdminPassword);
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int SendSignal(int pid, int signal);
+}

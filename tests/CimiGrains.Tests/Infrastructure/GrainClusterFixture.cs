@@ -1,0 +1,52 @@
+using CimiGrains.Grains.Persistence;
+using CimiGrains.Grains.ReadModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Orleans.TestingHost;
+
+namespace CimiGrains.Tests.Infrastructure;
+
+/// <summary>
+/// Two in-process silos (Orleans.TestingHost) with in-memory grain storage and reminders, and the
+/// read model on a real PostgreSQL database, for tests of grain behaviour without HTTP.
+/// </summary>
+public sealed class GrainClusterFixture : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var postgres = await TestDatabase.CreateAsync("grains");
+        await SchemaMigrator.MigrateAsync(postgres, NullLogger.Instance);
+        DataSource = NpgsqlDataSource.Create(postgres);
+        var dataSource = DataSource;
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage("cimi");
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(dataSource);
+            silo.Services.AddSingleton<ResourceReadModel>();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
+
+    /// <summary>A tenant id no other test uses.</summary>
+    public static string NewTenant() => "g" + Guid.NewGuid().ToString("N")[..12];
+}
+
+[CollectionDefinition(Name)]
+public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixture>
+{
+    public const string Name = "grain-cluster";
+}
