@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+
+namespace CimiGrains.Tests.Agents;
+
+/// <summary>
+/// A gateway with the agent API on, its own database, and agents with unique host ids; disposing it
+/// kills them and removes every container its hosts made.
+/// </summary>
+public sealed class AgentCloud : IAsyncDisposable
+{
+    public const string Secret = "test-enrollment-secret";
+
+    private readonly List<AgentProcess> _agents = [];
+    private readonly HashSet<string> _hostIds = [];
+
+    private AgentCloud(GatewayProcess gateway, int agentPort)
+    {
+        Gateway = gateway;
+        AgentPort = agentPort;
+    }
+
+    public GatewayProcess Gateway { get; }
+    public int AgentPort { get; }
+    public string Controllers => $"http://127.0.0.1:{AgentPort}";
+
+    public static async Task<AgentCloud> StartAsync(string purpose)
+    {
+        await DockerCli.RequireAsync();
+        var postgres = await TestDatabase.CreateAsync(purpose);
+        var agentPort = FreePorts.Take(1)[0];
+        var gateway = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string>
+        {
+            ["CIMI_AGENT_PORT"] = agentPort.ToString(),
+            ["CIMI_AGENT_SECRET"] = Secret,
+        });
+        return new AgentCloud(gateway, agentPort);
+    }
+
+    public static string NewHostId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    /// <summary>Starts an agent and waits until it is connected.</summary>
+    public async Task<AgentProcess> StartAgentAsync(string hostId, IDictionary<string, string>? environment = null, string? secret = null, bool wait = true)
+    {
+        _hostIds.Add(hostId);
+        var agent = AgentProcess.Start(hostId, Controllers, secret ?? Secret, environment);
+        _agents.Add(agent);
+        if (wait) await agent.WaitConnectedAsync();
+        return agent;
+    }
+
+    /// <summary>A tenant with a MachineConfiguration and the demo MachineImage; returns its client and a template.</summary>
+    public async Task<(CimiClient Client, JsonObject Template)> NewTenantAsync(int cpu = 1, long memoryKiB = 128 * 1024)
+    {
+        var client = await Tenants.CreateAsync(Gateway);
+        var config = await client.PostAsync("machineConfigs", new JsonObject
+        {
+            ["name"] = "test", ["cpu"] = cpu, ["memory"] = memoryKiB,
+            ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
+        });
+        Assert.True(config.Code == 201, $"creating the MachineConfiguration: {config}");
+        var image = await client.PostAsync("machineImages", new JsonObject { ["name"] = "demo", ["imageLocation"] = "docker:" + DockerCli.DemoImage });
+        Assert.True(image.Code == 201, $"registering the demo image: {image}");
+        var template = new JsonObject
+        {
+            ["machineConfig"] = new JsonObject { ["href"] = config.Json["id"]!.GetValue<string>() },
+            ["machineImage"] = new JsonObject { ["href"] = image.Json["id"]!.GetValue<string>() },
+        };
+        return (client, template);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents) await agent.DisposeAsync();
+        await Gateway.DisposeAsync();
+        foreach (var hostId in _hostIds) await DockerCli.RemoveHostContainersAsync(hostId);
+    }
+}
