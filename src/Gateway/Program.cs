@@ -5,6 +5,7 @@ using CimiGrains.Gateway.Credentials;
 using CimiGrains.Gateway.Hosting;
 using CimiGrains.Gateway.Jobs;
 using CimiGrains.Gateway.Machines;
+using CimiGrains.Gateway.ResourceMetadata;
 using CimiGrains.Gateway.Security;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
@@ -58,6 +59,7 @@ app.MapGet("/health/ready", async (Npgsql.NpgsqlDataSource db, CancellationToken
 
 var cimi = app.MapGroup("/cimi").RequireAuthorization();
 cimi.MapCloudEntryPointApi();
+cimi.MapResourceMetadataApi();
 cimi.MapMachineApi();
 cimi.MapCredentialApi();
 cimi.MapJobApi();

@@ -1,9 +1,9 @@
-using System.Text.Json.Nodes;
+using CimiGrains.Gateway.ResourceMetadata;
 using CimiGrains.Grains.Tenants;
 
 namespace CimiGrains.Gateway.CloudEntryPoint;
 
-/// <summary>The one well-known URL: links to every collection this provider implements.</summary>
+/// <summary>The one well-known URL: links to every collection this provider implements and to its ResourceMetadata.</summary>
 public static class CloudEntryPointApi
 {
     public const string Path = "cloudEntryPoint";
@@ -12,23 +12,35 @@ public static class CloudEntryPointApi
     {
         cimi.MapGet($"/{Path}", async (CimiRequest request, TenantDirectory tenants, CancellationToken ct) =>
         {
-            var baseUri = request.BaseUri;
             var tenant = await tenants.GetTenantAsync(request.TenantId, ct);
-            var doc = new JsonObject
-            {
-                ["resourceURI"] = CimiUris.TypeUri("CloudEntryPoint"),
-                ["id"] = baseUri.Absolute(Path),
-                ["name"] = "CimiGrains",
-                ["description"] = $"CimiGrains cloud entry point for tenant '{request.TenantId}'.",
-                // The entry point of a tenant exists since the tenant does; it changes only with releases.
-                ["created"] = tenant?.Created,
-                ["updated"] = tenant?.Created,
-                ["baseURI"] = baseUri.Value,
-            };
-            foreach (var type in CimiTypes.All)
-                doc[type.EntryPointAttribute] = new JsonObject { ["href"] = baseUri.Absolute(type.Kind.CollectionSegment) };
-            return new CimiResult(StatusCodes.Status200OK, doc, "CloudEntryPoint");
+            var document = Build(request.TenantId, tenant?.Created, request.BaseUri.Value);
+            return new CimiResult(StatusCodes.Status200OK,
+                CimiDocuments.FromRecord(document, CimiDescriptors.For<CloudEntryPointResource>(), request.BaseUri), "CloudEntryPoint");
         });
         return cimi;
+    }
+
+    /// <summary>The entry point of a tenant, with relative hrefs (made absolute when rendered).</summary>
+    public static CloudEntryPointResource Build(string tenantId, DateTimeOffset? tenantCreated, string baseUri)
+    {
+        ResourceRef Link(CimiType type) => new(type.Kind.CollectionSegment);
+        return new CloudEntryPointResource
+        {
+            Id = Path,
+            Name = "CimiGrains",
+            Description = $"CimiGrains cloud entry point for tenant '{tenantId}'.",
+            // The entry point of a tenant exists since the tenant does; it changes only with releases.
+            Created = tenantCreated,
+            Updated = tenantCreated,
+            BaseUri = baseUri,
+            ResourceMetadata = new ResourceRef(ResourceMetadataApi.Path),
+            Machines = Link(CimiTypes.Machine),
+            MachineTemplates = Link(CimiTypes.MachineTemplate),
+            MachineConfigs = Link(CimiTypes.MachineConfiguration),
+            MachineImages = Link(CimiTypes.MachineImage),
+            Credentials = Link(CimiTypes.Credential),
+            CredentialTemplates = Link(CimiTypes.CredentialTemplate),
+            Jobs = Link(CimiTypes.Job),
+        };
     }
 }

@@ -20,7 +20,7 @@ public static partial class CimiErrors
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
-    /// <summary>Writes <c>{status, error, message, requestId}</c> in JSON (XML when that is all the client takes).</summary>
+    /// <summary>Writes <c>{status, error, message, requestId}</c> in JSON, or XML when the client prefers it.</summary>
     public static async Task Write(HttpContext context, int status, string message)
     {
         var response = context.Response;
@@ -31,16 +31,8 @@ public static partial class CimiErrors
             response.Headers.WWWAuthenticate = "Basic realm=\"CimiGrains\", charset=\"UTF-8\"";
         response.Headers[CimiHeaders.SpecificationVersion] = CimiUris.SpecificationVersion;
         response.Headers[CimiHeaders.RequestId] = context.TraceIdentifier;
-        var body = new JsonObject
-        {
-            ["status"] = status,
-            ["error"] = ReasonPhrases.GetReasonPhrase(status),
-            ["message"] = message,
-            ["requestId"] = context.TraceIdentifier,
-        };
-        response.ContentType = MediaTypes.Json + "; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Encoder = CimiJson.Options.Encoder });
-        body.WriteTo(writer);
+        // Rendered where the other documents are, in the format the client accepts.
+        await CimiErrorDocument.WriteAsync(context, status, message);
     }
 
     /// <summary>A 405 answer for an operation the resource does not offer.</summary>

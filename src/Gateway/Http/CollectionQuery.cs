@@ -1,13 +1,20 @@
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Grains.ReadModel.Filter;
+
 namespace CimiGrains.Gateway.Http;
 
 /// <summary>
-/// The query parameters of a collection read. <c>$first</c>/<c>$last</c> are 1-based and inclusive;
-/// a page never holds more than <see cref="MaxPage"/> items (CIMI lets a provider truncate, and the
-/// consumer sees it by comparing <c>count</c> with the items returned).
+/// The query parameters of a collection read: <c>$filter</c> (parsed; several are and-ed),
+/// <c>$orderby</c>, and <c>$first</c>/<c>$last</c>, 1-based and inclusive. A page never holds more
+/// than <see cref="MaxPage"/> items (CIMI lets a provider truncate, and the consumer sees it by
+/// comparing <c>count</c> with the items returned). <c>$select</c> and <c>$expand</c> shape the
+/// rendered documents and are applied by <see cref="Resources.CimiProjection"/>.
 /// </summary>
-public sealed record CollectionQuery(int First, int Last)
+public sealed record CollectionQuery(int First, int Last, FilterNode? Filter, IReadOnlyList<OrderTerm> OrderBy)
 {
     public const int MaxPage = 1000;
+
+    public ResourceQuery ToResourceQuery() => new(Filter, OrderBy, First, Last);
 
     public static CollectionQuery Parse(HttpRequest request)
     {
@@ -15,7 +22,18 @@ public sealed record CollectionQuery(int First, int Last)
         if (first < 1) throw CimiRequestException.BadRequest($"$first must be 1 or more (items are numbered from 1), not {first}.");
         var last = Integer(request, "$last") ?? first + MaxPage - 1;
         if (last < first - 1) last = first - 1;
-        return new CollectionQuery(first, (int)Math.Min(last, (long)first + MaxPage - 1));
+        try
+        {
+            var filter = FilterParser.ParseAll(request.Query["$filter"].Where(f => f is not null)!);
+            var orderBy = request.Query["$orderby"] is { Count: > 0 } o
+                ? [.. o.Where(t => !string.IsNullOrWhiteSpace(t)).SelectMany(t => FilterParser.ParseOrderBy(t!))]
+                : Array.Empty<OrderTerm>();
+            return new CollectionQuery(first, (int)Math.Min(last, (long)first + MaxPage - 1), filter, orderBy);
+        }
+        catch (FilterSyntaxException e)
+        {
+            throw CimiRequestException.BadRequest(e.Message);
+        }
     }
 
     private static int? Integer(HttpRequest request, string name)

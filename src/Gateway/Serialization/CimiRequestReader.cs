@@ -27,7 +27,15 @@ public static class CimiRequestReader
         if (mediaType == MediaTypes.Unsupported)
             throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
                 $"Content-Type '{request.ContentType}' is not supported; send application/json or application/xml.");
-        if (mediaType == MediaTypes.Xml) return await CimiXml.ReadAsync(request.Body, typeName, request.HttpContext.RequestAborted);
+        var document = mediaType == MediaTypes.Xml
+            ? await CimiXml.ReadAsync(request.Body, typeName, request.HttpContext.RequestAborted)
+            : await ReadJsonAsync(request, typeName);
+        if (typeName == "Action") NormalizeAction(document, request.Path);
+        return document;
+    }
+
+    private static async Task<JsonObject> ReadJsonAsync(HttpRequest request, string typeName)
+    {
         try
         {
             var node = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 },
@@ -39,6 +47,29 @@ public static class CimiRequestReader
             throw CimiRequestException.BadRequest(
                 $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
         }
+    }
+
+    /// <summary>
+    /// Makes a sloppy Action's <c>action</c> canonical: trimmed, any case or scheme of the DMTF action
+    /// prefix (StratusLab wrote <c>…/Action/</c>), or a bare name, become <c>…/cimi/1/action/{name}</c>;
+    /// a missing or blank one is taken from the URL when the action href ends in the action's name
+    /// (<c>…/machines/{id}/stop</c>, as Deltacloud advertises them).
+    /// </summary>
+    public static void NormalizeAction(JsonObject action, PathString path)
+    {
+        var given = action["action"] is JsonValue v && v.TryGetValue<string>(out var s) ? s.Trim() : null;
+        if (string.IsNullOrEmpty(given))
+        {
+            var last = path.Value?.TrimEnd('/').Split('/').LastOrDefault();
+            if (last is { Length: > 0 } && last.All(char.IsAsciiLetter)) action["action"] = CimiUris.Action(last.ToLowerInvariant());
+            return;
+        }
+        var slash = given.LastIndexOf('/');
+        var name = slash >= 0 ? given[(slash + 1)..] : given;
+        var prefix = slash >= 0 ? given[..(slash + 1)] : null;
+        var dmtf = prefix is null || prefix.EndsWith("schemas.dmtf.org/cimi/1/action/", StringComparison.OrdinalIgnoreCase);
+        if (dmtf && name.Length > 0 && name.All(char.IsAsciiLetter)) action["action"] = CimiUris.Action(name.ToLowerInvariant());
+        else action["action"] = given;
     }
 
     public static T Bind<T>(JsonObject node, BaseUri baseUri, IReadOnlySet<string> readOnly, string typeName) where T : class

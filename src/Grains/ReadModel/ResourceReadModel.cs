@@ -47,37 +47,64 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     /// <paramref name="first"/> and <paramref name="last"/> are 1-based and inclusive, as CIMI's
     /// <c>$first</c>/<c>$last</c> are.
     /// </summary>
-    public async Task<ResourcePage> PageAsync(string tenantId, ResourceKind kind, int first, int last, CancellationToken ct)
+    public Task<ResourcePage> PageAsync(string tenantId, ResourceKind kind, int first, int last, CancellationToken ct) =>
+        QueryAsync(tenantId, kind, ResourceQuery.Page(first, last), ct);
+
+    /// <summary>
+    /// The items of a tenant's collection that pass <see cref="ResourceQuery.Filter"/>, sorted by its
+    /// keys (then by creation), sliced to the requested range, and how many pass in all. Filtering,
+    /// sorting, counting and slicing all happen in PostgreSQL: only the page's documents are read.
+    /// </summary>
+    public async Task<ResourcePage> QueryAsync(string tenantId, ResourceKind kind, ResourceQuery query, CancellationToken ct)
     {
+        // $1 tenant, $2 kind; the filter's parameters follow. Each batch command needs its own copies.
+        var countSql = new FilterSql(2);
+        var countWhere = query.Filter is null ? "" : " AND " + countSql.Where(query.Filter);
+        var pageSql = new FilterSql(2);
+        var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
+        var orderBy = pageSql.OrderBy(query.OrderBy);
+        var offset = pageSql.Parameters.Count + 3;
+
+        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{countWhere}");
+        count.Parameters.Add(new() { Value = tenantId });
+        count.Parameters.Add(new() { Value = kind.TypeName });
+        foreach (var p in countSql.Parameters) count.Parameters.Add(p);
+
+        var page = new NpgsqlBatchCommand(
+            $"SELECT doc::text FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere} ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}");
+        page.Parameters.Add(new() { Value = tenantId });
+        page.Parameters.Add(new() { Value = kind.TypeName });
+        foreach (var p in pageSql.Parameters) page.Parameters.Add(p);
+        page.Parameters.Add(new() { Value = (long)(query.First - 1) });
+        page.Parameters.Add(new() { Value = (long)Math.Max(0, query.Last - query.First + 1) });
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
-            {
-                new("SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2")
-                {
-                    Parameters = { new() { Value = tenantId }, new() { Value = kind.TypeName } },
-                },
-                new("""
-                    SELECT doc::text FROM cimi_resource WHERE tenant_id = $1 AND kind = $2
-                    ORDER BY created, id OFFSET $3 LIMIT $4
-                    """)
-                {
-                    Parameters =
-                    {
-                        new() { Value = tenantId }, new() { Value = kind.TypeName },
-                        new() { Value = (long)(first - 1) }, new() { Value = (long)Math.Max(0, last - first + 1) },
-                    },
-                },
-            },
-        };
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { count, page } };
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var count = reader.GetInt64(0);
+        var total = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
         var docs = new List<string>();
         while (await reader.ReadAsync(ct)) docs.Add(reader.GetString(0));
-        return new ResourcePage(count, docs);
+        return new ResourcePage(total, docs);
+    }
+
+    /// <summary>
+    /// The tenant's documents with the given relative ids, whatever their kind, in one query ($expand
+    /// resolves every reference of a response this way instead of asking one grain per reference).
+    /// Ids that name nothing are simply absent from the answer.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredDocument>> GetManyAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT kind, id, doc::text FROM cimi_resource WHERE tenant_id = $1 AND id = ANY($2)");
+        cmd.Parameters.Add(new() { Value = tenantId });
+        cmd.Parameters.Add(new() { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var found = new List<StoredDocument>();
+        while (await reader.ReadAsync(ct)) found.Add(new StoredDocument(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        return found;
     }
 }
 

@@ -1,0 +1,12 @@
+namespace CimiGrains.Grains.ReadModel.Filter;
+
+/// <summary><c>= != &lt; &lt;= &gt; &gt;=</c>.</summary>
+public enum ComparisonOperator
+{
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}

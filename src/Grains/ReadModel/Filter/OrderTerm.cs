@@ -1,0 +1,7 @@
+namespace CimiGrains.Grains.ReadModel.Filter;
+
+/// <summary>One key of <c>$orderby</c>.</summary>
+public sealed record OrderTerm(AttributePath Attribute, bool Descending)
+{
+    public override string ToString() => $"{Attribute}:{(Descending ? "desc" : "asc")}";
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace CimiGrains.Tests.Binding;
+
+/// <summary>
+/// Reviewed copies of every document shape, under tests/CimiGrains.Tests/Golden. A test fails when
+/// the server's rendering differs from the file; after an intended change, regenerate with
+/// <c>CIMI_UPDATE_GOLDEN=1 ./test.sh</c> and review the diff like code.
+/// </summary>
+public static partial class GoldenFiles
+{
+    private static bool Updating => Environment.GetEnvironmentVariable("CIMI_UPDATE_GOLDEN") == "1";
+
+    public static string Folder => Path.Combine(TestEnvironment.RepositoryRoot, "tests", "CimiGrains.Tests", "Golden");
+
+    public static void VerifyJson(string name, JsonNode document) =>
+        Verify(name + ".json", Normalize(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+
+    public static void VerifyXml(string name, string xml) =>
+        Verify(name + ".xml", Normalize(XDocument.Parse(xml).ToString()));
+
+    /// <summary>Generated ids (32 hex digits), timestamps, ports and request ids vary per run; goldens hold placeholders.</summary>
+    public static string Normalize(string text)
+    {
+        text = HexId().Replace(text, "{id}");
+        text = Timestamp().Replace(text, "{time}");
+        text = Port().Replace(text, "127.0.0.1:{port}");
+        text = RequestId().Replace(text, "${open}{requestId}${close}");
+        return text.ReplaceLineEndings("\n").TrimEnd() + "\n";
+    }
+
+    private static void Verify(string fileName, string actual)
+    {
+        var path = Path.Combine(Folder, fileName);
+        if (Updating)
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllText(path, actual);
+            return;
+        }
+        Assert.True(File.Exists(path), $"Golden file {path} is missing; create it with CIMI_UPDATE_GOLDEN=1 and review it.");
+        var expected = File.ReadAllText(path).ReplaceLineEndings("\n");
+        Assert.True(expected == actual, $"{fileName} differs from its golden file {path}.\n--- expected\n{expected}\n--- actual\n{actual}");
+    }
+
+    [GeneratedRegex("[0-9a-f]{32}")]
+    private static partial Regex HexId();
+
+    [GeneratedRegex(@"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")]
+    private static partial Regex Timestamp();
+
+    [GeneratedRegex(@"127\.0\.0\.1:\d+")]
+    private static partial Regex Port();
+
+    [GeneratedRegex(@"(?<open>""requestId"": ""|<requestId>)[^""<]+(?<close>""|</requestId>)")]
+    private static partial Regex RequestId();
+}
