@@ -36,6 +36,7 @@ export CIMI_DEMO_PASSWORD=${CIMI_DEMO_PASSWORD:-$(secret demo-password)}
 export CIMI_ADMIN_PASSWORD=${CIMI_ADMIN_PASSWORD:-$(secret admin-password)}
 export CIMI_AGENT_SECRET=${CIMI_AGENT_SECRET:-$(secret agent-secret)}
 export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
+export CIMI_AGENT_PORT=${CIMI_AGENT_PORT:-8081}
 
 if [ -z "${CIMI_POSTGRES:-}" ]; then
   export CIMI_POSTGRES=$(scripts/postgres.sh start "$data/postgres" "${CIMI_PG_PORT:-55432}" cimigrains)
@@ -57,10 +58,10 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-if [ -x scripts/agent.sh ]; then
-  scripts/agent.sh &
-  pids+=($!)
-fi
+# One host agent for this machine (docs/AGENTS.md describes the rest of its settings).
+CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-local} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
+  dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll &
+pids+=($!)
 
 cat >&2 <<INFO
 

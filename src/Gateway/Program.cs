@@ -44,7 +44,12 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(CimiClaims.AdminPolicy, p => p.RequireRole("admin"));
 
 var app = builder.Build();
-app.UseExceptionHandler(errors => errors.Run(CimiErrors.Handle));
+// Domain and binding errors are answers, not faults: CimiErrors logs only what is unexpected.
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    ExceptionHandler = CimiErrors.Handle,
+    SuppressDiagnosticsCallback = c => c.Exception is CimiException or CimiGrains.Gateway.Serialization.CimiRequestException,
+});
 app.Use((context, next) => CimiHeaders.Negotiate(context, next));
 app.UseAuthentication();
 app.UseAuthorization();
