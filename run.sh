@@ -39,8 +39,9 @@ export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
 export CIMI_AGENT_PORT=${CIMI_AGENT_PORT:-8081}
 
 if [ -z "${CIMI_POSTGRES:-}" ]; then
-  export CIMI_POSTGRES=$(scripts/postgres.sh start "$data/postgres" "${CIMI_PG_PORT:-55432}" cimigrains)
   started_postgres=1
+  CIMI_POSTGRES=$(scripts/postgres.sh start "$data/postgres" "${CIMI_PG_PORT:-55432}" cimigrains)
+  export CIMI_POSTGRES
 fi
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi

@@ -24,6 +24,9 @@ case "$cmd" in
       as_postgres "$PG_BIN/initdb -D '$data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
     fi
     if ! as_postgres "$PG_BIN/pg_ctl -D '$data' status" >/dev/null 2>&1; then
+      # After a kill -9 the lock files name a pid that may since belong to another process, which
+      # makes PostgreSQL refuse to start. No postmaster runs on this data dir, so they are stale.
+      rm -f "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock
       as_postgres "$PG_BIN/pg_ctl -D '$data' -l '$data/postgres.log' -w -t 60 \
         -o \"-c listen_addresses=127.0.0.1 -p $port -k '$data' -c max_connections=300 -c fsync=${CIMI_PG_FSYNC:-on}\" start" >/dev/null
     fi
