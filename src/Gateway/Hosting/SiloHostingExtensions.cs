@@ -1,4 +1,5 @@
 using System.Net;
+using CimiGrains.Grains.Machines;
 using Npgsql;
 using Orleans.Configuration;
 
@@ -36,6 +37,7 @@ public static class SiloHostingExtensions
                 o.ConnectionString = options.Postgres;
             });
             silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.Postgres));
         return builder;
