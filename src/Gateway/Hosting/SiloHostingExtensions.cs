@@ -1,4 +1,5 @@
 using System.Net;
+using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
 using Npgsql;
 using Orleans.Configuration;
@@ -40,6 +41,8 @@ public static class SiloHostingExtensions
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.Postgres));
+        builder.Services.Configure<JobRetentionOptions>(o =>
+            o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
         return builder;
     }
 }

@@ -64,6 +64,8 @@ public sealed class JobGrain(
             StatusMessage = statusMessage,
             AffectedResources = affected ?? job.AffectedResources,
             TimeOfStatusChange = DateTimeOffset.UtcNow,
+            // Also when it finished, for JobRetention: the read model's updated column is what it purges by.
+            Updated = DateTimeOffset.UtcNow,
         };
         await Save();
     }
