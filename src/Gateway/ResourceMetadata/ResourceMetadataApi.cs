@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace CimiGrains.Gateway.ResourceMetadata;
 
 /// <summary>
@@ -12,15 +15,14 @@ public static class ResourceMetadataApi
     {
         cimi.MapGet($"/{Path}", (CimiRequest request) =>
         {
-            if (request.Http.Query.ContainsKey("$filter") || request.Http.Query.ContainsKey("$orderby"))
-                throw CimiRequestException.BadRequest("The resourceMetadata collection lists one fixed entry per type; it takes no $filter or $orderby.");
-            var query = CollectionQuery.Parse(request.Http);
             var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
-            var all = ResourceMetadataCatalog.All;
-            var items = all.Skip(query.First - 1).Take(Math.Max(0, query.Last - query.First + 1))
-                .Select(r => CimiDocuments.FromRecord(r, descriptor, request.BaseUri));
+            var query = CollectionQuery.Parse(request.Http).CheckedAgainst(descriptor);
+            // A small fixed catalog: the query runs in memory over the documents in their stored
+            // form (relative ids), with the read model's semantics, then the page is rendered.
+            var (count, page) = InMemoryQuery.Run(ResourceMetadataCatalog.All.Select(Stored), query);
+            var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, request.BaseUri));
             var collection = CimiDocuments.Collection(CimiUris.TypeUri("ResourceMetadataCollection"), request.BaseUri.Absolute(Path),
-                "resourceMetadatas", all.Count, items, canAdd: false);
+                "resourceMetadatas", count, items, canAdd: false);
             return new CimiResult(StatusCodes.Status200OK, collection, "Collection", isCollection: true);
         });
         cimi.MapGet($"/{Path}/{{typeName}}", (string typeName, CimiRequest request) =>
@@ -32,4 +34,7 @@ public static class ResourceMetadataApi
         });
         return cimi;
     }
+
+    private static JsonObject Stored(ResourceMetadataRecord record) =>
+        JsonSerializer.SerializeToNode(record, CimiJson.Options)!.AsObject();
 }
