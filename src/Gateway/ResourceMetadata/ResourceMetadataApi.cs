@@ -15,15 +15,8 @@ public static class ResourceMetadataApi
     {
         cimi.MapGet($"/{Path}", (CimiRequest request) =>
         {
-            var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
-            var query = CollectionQuery.Parse(request.Http).CheckedAgainst(descriptor);
-            // A small fixed catalog: the query runs in memory over the documents in their stored
-            // form (relative ids), with the read model's semantics, then the page is rendered.
-            var (count, page) = InMemoryQuery.Run(ResourceMetadataCatalog.All.Select(Stored), query);
-            var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, request.BaseUri));
-            var collection = CimiDocuments.Collection(CimiUris.TypeUri("ResourceMetadataCollection"), request.BaseUri.Absolute(Path),
-                "resourceMetadatas", count, items, canAdd: false);
-            return new CimiResult(StatusCodes.Status200OK, collection, "Collection", isCollection: true);
+            var query = CollectionQuery.Parse(request.Http).CheckedAgainst(CimiDescriptors.For<ResourceMetadataRecord>());
+            return new CimiResult(StatusCodes.Status200OK, Collection(query, request.BaseUri), "Collection", isCollection: true);
         });
         cimi.MapGet($"/{Path}/{{typeName}}", (string typeName, CimiRequest request) =>
         {
@@ -34,6 +27,21 @@ public static class ResourceMetadataApi
         });
         return cimi;
     }
+
+    /// <summary>
+    /// The ResourceMetadataCollection answering <paramref name="query"/>. A small fixed catalog: the
+    /// query runs in memory over the documents in their stored form (relative ids), with the read
+    /// model's semantics, and only the page is rendered.
+    /// </summary>
+    public static JsonObject Collection(CollectionQuery query, BaseUri baseUri)
+    {
+        var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
+        var (count, page) = InMemoryQuery.Run(ResourceMetadataCatalog.All.Select(Stored), query);
+        var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, baseUri));
+        return CimiDocuments.Collection(CimiUris.TypeUri(CollectionTypeName), baseUri.Absolute(Path), "resourceMetadatas", count, items, canAdd: false);
+    }
+
+    public const string CollectionTypeName = "ResourceMetadataCollection";
 
     private static JsonObject Stored(ResourceMetadataRecord record) =>
         JsonSerializer.SerializeToNode(record, CimiJson.Options)!.AsObject();
