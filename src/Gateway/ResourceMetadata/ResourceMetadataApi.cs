@@ -10,6 +10,7 @@ namespace CimiGrains.Gateway.ResourceMetadata;
 public static class ResourceMetadataApi
 {
     public const string Path = "resourceMetadata";
+    public const string CollectionTypeName = "ResourceMetadataCollection";
 
     public static RouteGroupBuilder MapResourceMetadataApi(this RouteGroupBuilder cimi)
     {
@@ -40,8 +41,6 @@ public static class ResourceMetadataApi
         var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, baseUri));
         return CimiDocuments.Collection(CimiUris.TypeUri(CollectionTypeName), baseUri.Absolute(Path), "resourceMetadatas", count, items, canAdd: false);
     }
-
-    public const string CollectionTypeName = "ResourceMetadataCollection";
 
     private static JsonObject Stored(ResourceMetadataRecord record) =>
         JsonSerializer.SerializeToNode(record, CimiJson.Options)!.AsObject();
