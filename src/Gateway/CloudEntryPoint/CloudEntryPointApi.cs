@@ -28,16 +28,19 @@ public static class CloudEntryPointApi
     /// DSP8009's <c>XxxCollRef</c> allows: the reference keeps its href and gains the collection's
     /// id, count and first page of items (operations stay on the collection itself). The generic
     /// projection, which runs next, resolves resource references only, so it leaves these alone and
-    /// still answers 400 for a name that is not a reference. Deeper paths (<c>machines/machineConfig</c>)
-    /// are not followed into the inlined items.
+    /// still answers 400 for a name that is not a reference. A deeper path (<c>machines/machineConfig</c>)
+    /// gets 400 rather than being silently cut short: that expansion belongs to the collection's own URL.
     /// </summary>
     private static async Task ExpandCollectionsAsync(JsonObject document, CimiRequest request, ResourceReadModel readModel, CancellationToken ct)
     {
-        var requested = request.Http.Query["$expand"]
+        var paths = request.Http.Query["$expand"]
             .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            .Select(p => p.Split('/')[0].Trim())
-            .ToHashSet(StringComparer.Ordinal);
-        if (requested.Count == 0) return;
+            .ToList();
+        if (paths.Count == 0) return;
+        if (paths.FirstOrDefault(p => p.Contains('/', StringComparison.Ordinal)) is { } nested)
+            throw CimiRequestException.BadRequest(
+                $"$expand '{nested}': the CloudEntryPoint inlines whole collections; expand inside their items on the collection itself ({nested[..nested.IndexOf('/', StringComparison.Ordinal)]}?$expand={nested[(nested.IndexOf('/', StringComparison.Ordinal) + 1)..]}).");
+        var requested = paths.ToHashSet(StringComparer.Ordinal);
         var baseUri = request.BaseUri;
         foreach (var (name, value) in document.ToList())
         {

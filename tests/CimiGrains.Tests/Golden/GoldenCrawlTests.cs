@@ -8,7 +8,8 @@ namespace CimiGrains.Tests.Golden;
 /// <summary>
 /// The golden files are captured server responses: a tenant with one resource of every type is
 /// crawled from its CloudEntryPoint, and every document reached (the entry point, each collection,
-/// each resource, the Job, the ResourceMetadata of each type) plus an error body is compared, in
+/// each resource, the Job, the ResourceMetadata of each type) plus the entry point with collections
+/// inlined and an error body is compared, in
 /// JSON and in XML, with its reviewed file in this folder. Volatile values (generated ids,
 /// timestamps, the port, the tenant, request ids) are replaced by placeholders first.
 /// After an intended change of a shape, rewrite the files with
@@ -69,6 +70,14 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
             foreach (var link in Links(document).Where(l => l.StartsWith(client.Cimi, StringComparison.Ordinal))) queue.Enqueue(link);
         }
         Assert.Equal(ExpectedShapes.Order(StringComparer.Ordinal), shapes.Keys.Order(StringComparer.Ordinal));
+
+        // The entry point with collections inlined ($expand): DSP8009's XxxCollRef shape.
+        var expanded = await client.GetAsync("cloudEntryPoint?$expand=machines,credentials", Json);
+        Assert.True(expanded.Code == 200, expanded.ToString());
+        GoldenFiles.VerifyJson("CloudEntryPoint-expanded", Anonymized(expanded.Json, tenant));
+        var expandedXml = await client.GetAsync("cloudEntryPoint?$expand=machines,credentials", Xml);
+        CimiSchema.AssertValid(expandedXml.Body);
+        GoldenFiles.VerifyXml("CloudEntryPoint-expanded", XDocument.Parse(expandedXml.Body).ToString().Replace(tenant, "{tenant}", StringComparison.Ordinal));
 
         var error = await client.GetAsync("machines/0123456789abcdef0123456789abcdef", Json);
         Assert.Equal(404, error.Code);

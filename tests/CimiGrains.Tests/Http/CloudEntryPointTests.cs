@@ -94,6 +94,9 @@ public sealed class CloudEntryPointTests(GatewayFixture fixture)
 
         var notRef = await client.GetAsync("cloudEntryPoint?$expand=name");
         Assert.Equal(400, notRef.Code);
+        var nested = await client.GetAsync("cloudEntryPoint?$expand=machines/machineConfig");
+        Assert.Equal(400, nested.Code);
+        Assert.Contains("machines?$expand=machineConfig", nested.Json.Str("message"));
     }
 
     [Theory]
