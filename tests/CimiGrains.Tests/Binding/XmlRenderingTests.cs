@@ -9,7 +9,7 @@ namespace CimiGrains.Tests.Binding;
 
 /// <summary>
 /// The descriptor-driven writers against the DMTF schema, from sample records. The golden files of the
-/// documents the server answers with are captured from a running gateway (<see cref="Golden.GoldenCrawlTests"/>);
+/// documents the server answers with are captured from a running gateway (<see cref="GoldenCrawlTests"/>);
 /// only the request documents (MachineCreate, CredentialCreate, Action), which the server reads, are checked here.
 /// </summary>
 public sealed class XmlRenderingTests

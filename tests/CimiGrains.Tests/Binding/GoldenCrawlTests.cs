@@ -1,19 +1,17 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using CimiGrains.Tests.Binding;
 using CimiGrains.Tests.Http;
 
-namespace CimiGrains.Tests.Golden;
+namespace CimiGrains.Tests.Binding;
 
 /// <summary>
-/// The golden files are captured server responses: a tenant with one resource of every type is
-/// crawled from its CloudEntryPoint, and every document reached (the entry point, each collection,
-/// each resource, the Job, the ResourceMetadata of each type) plus the entry point with collections
-/// inlined and an error body is compared, in
-/// JSON and in XML, with its reviewed file in this folder. Volatile values (generated ids,
-/// timestamps, the port, the tenant, request ids) are replaced by placeholders first.
-/// After an intended change of a shape, rewrite the files with
-/// <c>CIMI_UPDATE_GOLDEN=1 ./test.sh --filter FullyQualifiedName~Golden</c> and review the diff like code.
+/// The golden files (tests/CimiGrains.Tests/Golden) are captured server responses: a tenant with one
+/// resource of every type is crawled from its CloudEntryPoint, and every document reached (the entry
+/// point, each collection, each resource, the Job, the ResourceMetadata of each type), the entry point
+/// with collections inlined, and an error body are compared, in JSON and in XML, with their reviewed
+/// files. Volatile values (generated ids, timestamps, the port, the tenant, request ids) are replaced
+/// by placeholders first. After an intended change of a shape, rewrite the files with
+/// <c>CIMI_UPDATE_GOLDEN=1 ./test.sh --filter FullyQualifiedName~GoldenCrawl</c> and review the diff like code.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class GoldenCrawlTests(GatewayFixture fixture)
