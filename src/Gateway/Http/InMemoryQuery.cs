@@ -18,7 +18,9 @@ namespace CimiGrains.Gateway.Http;
 /// JSON booleans (<c>false &lt; true</c>), a string only JSON strings, a date only JSON strings that
 /// parse as dates. An absent attribute, or one of another type, never matches — for <c>!=</c> too
 /// (SQL's NULL semantics).</item>
-/// <item>Strings compare by code point (the UTF-8 byte order of the database's C.UTF-8 collation).</item>
+/// <item>Strings compare by code point (the UTF-8 byte order of the database's C.UTF-8 collation).
+/// Date strings are parsed by .NET's invariant parser (no offset means UTC, as the database session
+/// has it); PostgreSQL's special words such as <c>today</c> are not dates here.</item>
 /// <item><c>property['key']</c> compares the property's value as text.</item>
 /// <item><c>$orderby</c> follows jsonb's order (null &lt; strings &lt; numbers &lt; booleans &lt;
 /// arrays &lt; objects; arrays and objects by their JSON text, a simplification), absent values last
