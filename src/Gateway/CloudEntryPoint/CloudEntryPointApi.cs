@@ -38,8 +38,11 @@ public static class CloudEntryPointApi
             .ToList();
         if (paths.Count == 0) return;
         if (paths.FirstOrDefault(p => p.Contains('/', StringComparison.Ordinal)) is { } nested)
-            throw CimiRequestException.BadRequest(
-                $"$expand '{nested}': the CloudEntryPoint inlines whole collections; expand inside their items on the collection itself ({nested[..nested.IndexOf('/', StringComparison.Ordinal)]}?$expand={nested[(nested.IndexOf('/', StringComparison.Ordinal) + 1)..]}).");
+        {
+            var slash = nested.IndexOf('/', StringComparison.Ordinal);
+            throw CimiRequestException.BadRequest($"$expand '{nested}': the CloudEntryPoint inlines whole collections; " +
+                $"expand inside their items on the collection itself ({nested[..slash]}?$expand={nested[(slash + 1)..]}).");
+        }
         var requested = paths.ToHashSet(StringComparer.Ordinal);
         var baseUri = request.BaseUri;
         foreach (var (name, value) in document.ToList())
