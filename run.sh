@@ -38,6 +38,14 @@ export CIMI_AGENT_SECRET=${CIMI_AGENT_SECRET:-$(secret agent-secret)}
 export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
 export CIMI_AGENT_PORT=${CIMI_AGENT_PORT:-8081}
 
+# A port another program holds would make the readiness check below succeed against that program.
+for port in "$CIMI_HTTP_PORT" "$CIMI_AGENT_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is already in use; set CIMI_HTTP_PORT / CIMI_AGENT_PORT to free ports." >&2
+    exit 1
+  fi
+done
+
 if [ -z "${CIMI_POSTGRES:-}" ]; then
   started_postgres=1
   CIMI_POSTGRES=$(scripts/postgres.sh start "$data/postgres" "${CIMI_PG_PORT:-55432}" cimigrains)

@@ -70,8 +70,7 @@ cimi.MapCredentialApi();
 cimi.MapJobApi();
 app.MapAdminApi();
 app.MapAgentApi();
-app.MapFallback(context => CimiErrors.Write(context, StatusCodes.Status404NotFound,
-    $"Nothing is at '{context.Request.Path}'; start from /cimi/cloudEntryPoint."));
+app.MapFallback(CimiFallback.Answer);
 
 app.Run();
 

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using CimiGrains.Gateway.ResourceMetadata;
+using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.Tenants;
 
 namespace CimiGrains.Gateway.CloudEntryPoint;
@@ -10,14 +12,66 @@ public static class CloudEntryPointApi
 
     public static RouteGroupBuilder MapCloudEntryPointApi(this RouteGroupBuilder cimi)
     {
-        cimi.MapGet($"/{Path}", async (CimiRequest request, TenantDirectory tenants, CancellationToken ct) =>
+        cimi.MapGet($"/{Path}", async (CimiRequest request, TenantDirectory tenants, ResourceReadModel readModel, CancellationToken ct) =>
         {
             var tenant = await tenants.GetTenantAsync(request.TenantId, ct);
-            var document = Build(request.TenantId, tenant?.Created, request.BaseUri.Value);
-            return new CimiResult(StatusCodes.Status200OK,
-                CimiDocuments.FromRecord(document, CimiDescriptors.For<CloudEntryPointResource>(), request.BaseUri), "CloudEntryPoint");
+            var entryPoint = Build(request.TenantId, tenant?.Created, request.BaseUri.Value);
+            var document = CimiDocuments.FromRecord(entryPoint, CimiDescriptors.For<CloudEntryPointResource>(), request.BaseUri);
+            await ExpandCollectionsAsync(document, request, readModel, ct);
+            return new CimiResult(StatusCodes.Status200OK, document, "CloudEntryPoint");
         });
         return cimi;
+    }
+
+    /// <summary>
+    /// <c>$expand</c> on the entry point inlines the named collections (<c>*</c>: all of them) as
+    /// DSP8009's <c>XxxCollRef</c> allows: the reference keeps its href and gains the collection's
+    /// id, count and first page of items (operations stay on the collection itself). The generic
+    /// projection, which runs next, resolves resource references only, so it leaves these alone and
+    /// still answers 400 for a name that is not a reference. A deeper path (<c>machines/machineConfig</c>)
+    /// gets 400 rather than being silently cut short: that expansion belongs to the collection's own URL.
+    /// </summary>
+    private static async Task ExpandCollectionsAsync(JsonObject document, CimiRequest request, ResourceReadModel readModel, CancellationToken ct)
+    {
+        var paths = request.Http.Query["$expand"]
+            .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
+        if (paths.Count == 0) return;
+        if (paths.FirstOrDefault(p => p.Contains('/', StringComparison.Ordinal)) is { } nested)
+        {
+            var slash = nested.IndexOf('/', StringComparison.Ordinal);
+            throw CimiRequestException.BadRequest($"$expand '{nested}': the CloudEntryPoint inlines whole collections; " +
+                $"expand inside their items on the collection itself ({nested[..slash]}?$expand={nested[(slash + 1)..]}).");
+        }
+        var requested = paths.ToHashSet(StringComparer.Ordinal);
+        var baseUri = request.BaseUri;
+        foreach (var (name, value) in document.ToList())
+        {
+            if (!(requested.Contains("*") || requested.Contains(name)) || value is not JsonObject reference
+                || reference["href"]?.GetValue<string>() is not { } href || baseUri.Relative(href) is not { } segment)
+                continue;
+            JsonObject collection;
+            if (segment == ResourceMetadataApi.Path)
+            {
+                collection = ResourceMetadataApi.Collection(new CollectionQuery(1, CollectionQuery.MaxPage, null, []), baseUri);
+            }
+            else if (CimiTypes.ForSegment(segment) is { } type)
+            {
+                var page = await readModel.QueryAsync(request.TenantId, type.Kind, ResourceQuery.Page(1, CollectionQuery.MaxPage), ct);
+                collection = CimiDocuments.Collection(type, baseUri, page.Count, page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri)), canAdd: false);
+            }
+            else
+            {
+                continue;
+            }
+            var expanded = new JsonObject { ["href"] = href };
+            foreach (var (key, item) in collection.ToList())
+            {
+                collection.Remove(key);
+                expanded[key] = item;
+            }
+            document[name] = expanded;
+        }
     }
 
     /// <summary>The entry point of a tenant, with relative hrefs (made absolute when rendered).</summary>

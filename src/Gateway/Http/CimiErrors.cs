@@ -20,13 +20,17 @@ public static partial class CimiErrors
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
-    /// <summary>Writes <c>{status, error, message, requestId}</c> in JSON, or XML when the client prefers it.</summary>
-    public static async Task Write(HttpContext context, int status, string message)
+    /// <summary>
+    /// Writes <c>{status, error, message, requestId}</c> in JSON, or XML when the client prefers it;
+    /// <paramref name="allow"/>, for a 405, lists the methods the resource does take (the <c>Allow</c> header).
+    /// </summary>
+    public static async Task Write(HttpContext context, int status, string message, string? allow = null)
     {
         var response = context.Response;
         if (response.HasStarted) return;
         response.Clear();
         response.StatusCode = status;
+        if (allow is not null) response.Headers.Allow = allow;
         if (status == StatusCodes.Status401Unauthorized)
             response.Headers.WWWAuthenticate = "Basic realm=\"CimiGrains\", charset=\"UTF-8\"";
         response.Headers[CimiHeaders.SpecificationVersion] = CimiUris.SpecificationVersion;

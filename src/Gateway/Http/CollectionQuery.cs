@@ -16,6 +16,38 @@ public sealed record CollectionQuery(int First, int Last, FilterNode? Filter, IR
 
     public ResourceQuery ToResourceQuery() => new(Filter, OrderBy, First, Last);
 
+    /// <summary>A filter or sort key on an attribute the type does not have is a typo, not an empty result: 400 naming it.</summary>
+    public CollectionQuery CheckedAgainst(CimiDescriptor descriptor)
+    {
+        if (Filter is not null) CheckAttributes(Filter, descriptor);
+        foreach (var term in OrderBy) CheckAttribute(term.Attribute, descriptor, "$orderby");
+        return this;
+    }
+
+    private static void CheckAttributes(FilterNode node, CimiDescriptor descriptor)
+    {
+        switch (node)
+        {
+            case LogicalNode l:
+                CheckAttributes(l.Left, descriptor);
+                CheckAttributes(l.Right, descriptor);
+                break;
+            case ComparisonNode c:
+                CheckAttribute(c.Attribute, descriptor, "$filter");
+                break;
+        }
+    }
+
+    private static void CheckAttribute(AttributePath path, CimiDescriptor descriptor, string parameter)
+    {
+        if (path.IsProperty) return;
+        var attribute = descriptor.Find(path.Segments[0])
+            ?? throw CimiRequestException.BadRequest(
+                $"{parameter} names '{path.Segments[0]}', which is not an attribute of {descriptor.TypeName} (it has {string.Join(", ", descriptor.Attributes.Select(a => a.Name))}).");
+        if (path.Segments.Count > 1 && attribute.Kind is not (CimiValueKind.Ref or CimiValueKind.Struct or CimiValueKind.Map))
+            throw CimiRequestException.BadRequest($"{parameter} names '{path}', but '{attribute.Name}' of {descriptor.TypeName} has no nested attributes.");
+    }
+
     public static CollectionQuery Parse(HttpRequest request)
     {
         var first = Integer(request, "$first") ?? 1;

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace CimiGrains.Gateway.ResourceMetadata;
 
 /// <summary>
@@ -7,21 +10,14 @@ namespace CimiGrains.Gateway.ResourceMetadata;
 public static class ResourceMetadataApi
 {
     public const string Path = "resourceMetadata";
+    public const string CollectionTypeName = "ResourceMetadataCollection";
 
     public static RouteGroupBuilder MapResourceMetadataApi(this RouteGroupBuilder cimi)
     {
         cimi.MapGet($"/{Path}", (CimiRequest request) =>
         {
-            if (request.Http.Query.ContainsKey("$filter") || request.Http.Query.ContainsKey("$orderby"))
-                throw CimiRequestException.BadRequest("The resourceMetadata collection lists one fixed entry per type; it takes no $filter or $orderby.");
-            var query = CollectionQuery.Parse(request.Http);
-            var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
-            var all = ResourceMetadataCatalog.All;
-            var items = all.Skip(query.First - 1).Take(Math.Max(0, query.Last - query.First + 1))
-                .Select(r => CimiDocuments.FromRecord(r, descriptor, request.BaseUri));
-            var collection = CimiDocuments.Collection(CimiUris.TypeUri("ResourceMetadataCollection"), request.BaseUri.Absolute(Path),
-                "resourceMetadatas", all.Count, items, canAdd: false);
-            return new CimiResult(StatusCodes.Status200OK, collection, "Collection", isCollection: true);
+            var query = CollectionQuery.Parse(request.Http).CheckedAgainst(CimiDescriptors.For<ResourceMetadataRecord>());
+            return new CimiResult(StatusCodes.Status200OK, Collection(query, request.BaseUri), "Collection", isCollection: true);
         });
         cimi.MapGet($"/{Path}/{{typeName}}", (string typeName, CimiRequest request) =>
         {
@@ -32,4 +28,20 @@ public static class ResourceMetadataApi
         });
         return cimi;
     }
+
+    /// <summary>
+    /// The ResourceMetadataCollection answering <paramref name="query"/>. A small fixed catalog: the
+    /// query runs in memory over the documents in their stored form (relative ids), with the read
+    /// model's semantics, and only the page is rendered.
+    /// </summary>
+    public static JsonObject Collection(CollectionQuery query, BaseUri baseUri)
+    {
+        var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
+        var (count, page) = InMemoryQuery.Run(ResourceMetadataCatalog.All.Select(Stored), query);
+        var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, baseUri));
+        return CimiDocuments.Collection(CimiUris.TypeUri(CollectionTypeName), baseUri.Absolute(Path), "resourceMetadatas", count, items, canAdd: false);
+    }
+
+    private static JsonObject Stored(ResourceMetadataRecord record) =>
+        JsonSerializer.SerializeToNode(record, CimiJson.Options)!.AsObject();
 }

@@ -14,6 +14,7 @@ namespace CimiGrains.Gateway.Serialization;
 public static class CimiXmlWriter
 {
     private const string Cimi = CimiNamespaces.Cimi;
+    private const string CollectionSuffix = "Collection";
 
     /// <summary>A resource document (or any registered top-level document) as the root element.</summary>
     public static void WriteDocument(XmlWriter writer, JsonObject document, CimiDescriptor descriptor)
@@ -33,11 +34,18 @@ public static class CimiXmlWriter
         writer.WriteStartElement("Collection", Cimi);
         DeclareExtensions(writer);
         writer.WriteAttributeString("resourceURI", Text(collection["resourceURI"]) ?? CimiUris.TypeUri(itemType.TypeName + "Collection"));
+        WriteCollectionContent(writer, collection, itemType);
+        writer.WriteEndElement();
+    }
+
+    /// <summary>id, count, the items named after their type, and operations (none in an expanded reference).</summary>
+    private static void WriteCollectionContent(XmlWriter writer, JsonObject collection, CimiDescriptor itemType)
+    {
         foreach (var (key, value) in collection)
         {
             switch (key)
             {
-                case "resourceURI":
+                case "resourceURI" or "href":
                     break;
                 case "id" or "count":
                     writer.WriteElementString(key, Cimi, Text(value));
@@ -56,7 +64,6 @@ public static class CimiXmlWriter
                     break;
             }
         }
-        writer.WriteEndElement();
     }
 
     private static void DeclareExtensions(XmlWriter writer) =>
@@ -135,7 +142,17 @@ public static class CimiXmlWriter
     private static void WriteRef(XmlWriter writer, string name, string ns, JsonObject reference, CimiDescriptor? declared)
     {
         writer.WriteStartElement(name, ns);
-        var target = CimiDescriptors.ByTypeUri(Text(reference["resourceURI"])) ?? declared;
+        var typeUri = Text(reference["resourceURI"]);
+        // An expanded collection reference (the entry point's $expand): DSP8009's XxxCollRef, href then id, count, items.
+        if (typeUri is not null && typeUri.EndsWith(CollectionSuffix, StringComparison.Ordinal)
+            && CimiDescriptors.ByTypeUri(typeUri[..^CollectionSuffix.Length]) is { } itemType)
+        {
+            if (Text(reference["href"]) is { } collectionHref) writer.WriteAttributeString("href", collectionHref);
+            WriteCollectionContent(writer, reference, itemType);
+            writer.WriteEndElement();
+            return;
+        }
+        var target = CimiDescriptors.ByTypeUri(typeUri) ?? declared;
         if (target is not null && reference.Count > 1) WriteContent(writer, reference, target);
         else if (Text(reference["href"]) is { } href) writer.WriteAttributeString("href", href);
         writer.WriteEndElement();

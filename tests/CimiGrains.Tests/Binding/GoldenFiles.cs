@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -16,8 +17,11 @@ public static partial class GoldenFiles
 
     public static string Folder => Path.Combine(TestEnvironment.RepositoryRoot, "tests", "CimiGrains.Tests", "Golden");
 
+    /// <summary>Indented, and escaping only what JSON requires, so the file reads as the wire text does ('+' and quotes unescaped).</summary>
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void VerifyJson(string name, JsonNode document) =>
-        Verify(name + ".json", Normalize(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        Verify(name + ".json", Normalize(document.ToJsonString(Indented)));
 
     public static void VerifyXml(string name, string xml) =>
         Verify(name + ".xml", Normalize(XDocument.Parse(xml).ToString()));

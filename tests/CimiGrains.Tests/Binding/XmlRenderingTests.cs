@@ -7,7 +7,11 @@ using CimiGrains.Gateway.Serialization;
 
 namespace CimiGrains.Tests.Binding;
 
-/// <summary>The descriptor-driven writers against the DMTF schema, and every document shape against its golden file.</summary>
+/// <summary>
+/// The descriptor-driven writers against the DMTF schema, from sample records. The golden files of the
+/// documents the server answers with are captured from a running gateway (<see cref="GoldenCrawlTests"/>);
+/// only the request documents (MachineCreate, CredentialCreate, Action), which the server reads, are checked here.
+/// </summary>
 public sealed class XmlRenderingTests
 {
     public static TheoryData<string> ResourceTypes => [.. Samples.Resources.Select(r => r.Type.TypeName)];
@@ -24,8 +28,6 @@ public sealed class XmlRenderingTests
 
         CimiSchema.AssertValid(xml);
         Assert.Equal(typeName, XDocument.Parse(xml).Root!.Name.LocalName);
-        GoldenFiles.VerifyXml(typeName, xml);
-        GoldenFiles.VerifyJson(typeName, document);
     }
 
     [Theory, MemberData(nameof(ResourceTypes))]
@@ -43,8 +45,6 @@ public sealed class XmlRenderingTests
         Assert.Equal(2, root.Elements(XName.Get(typeName, CimiSchema.Namespace)).Count());
         Assert.Equal(["id", "count", typeName, typeName, .. type.ConsumerCreatable ? new[] { "operation" } : []],
             root.Elements().Select(e => e.Name.LocalName));
-        GoldenFiles.VerifyXml(type.CollectionTypeName, xml);
-        GoldenFiles.VerifyJson(type.CollectionTypeName, collection);
     }
 
     [Fact]
@@ -64,8 +64,6 @@ public sealed class XmlRenderingTests
         CimiSchema.AssertValid(xml);
         Assert.Equal(["id", "name", "description", "created", "updated", "baseURI", "resourceMetadata", "machines", "machineTemplates",
             "machineConfigs", "machineImages", "credentials", "credentialTemplates", "jobs"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
-        GoldenFiles.VerifyXml("CloudEntryPoint", xml);
-        GoldenFiles.VerifyJson("CloudEntryPoint", document);
     }
 
     public static TheoryData<string> MetadataTypes => [.. ResourceMetadataCatalog.All.Select(r => r.Name!)];
@@ -86,8 +84,6 @@ public sealed class XmlRenderingTests
             Assert.Equal(CimiNamespaces.Extensions, declared.Namespace);
         }
         Assert.Equal(typeDescriptor.Attributes.Count, record.Attributes!.Count);
-        GoldenFiles.VerifyXml("ResourceMetadata-" + typeName, xml);
-        GoldenFiles.VerifyJson("ResourceMetadata-" + typeName, document);
     }
 
     [Fact]
@@ -168,8 +164,6 @@ public sealed class XmlRenderingTests
         var root = XDocument.Parse(xml).Root!;
         Assert.Equal(XName.Get("Error", CimiNamespaces.Extensions), root.Name);
         Assert.Equal("Machine was not found.", root.Element(XName.Get("message", CimiNamespaces.Extensions))!.Value);
-        GoldenFiles.VerifyXml("Error", xml);
-        GoldenFiles.VerifyJson("Error", body);
     }
 
     [Fact]

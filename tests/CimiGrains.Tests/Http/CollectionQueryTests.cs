@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using CimiGrains.Tests.Binding;
+
+namespace CimiGrains.Tests.Http;
+
+/// <summary>Every collection the entry point links takes every query parameter, in JSON and in XML.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class CollectionQueryTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Every_collection_linked_from_the_entry_point_filters_orders_pages_selects_and_expands()
+    {
+        using var client = await fixture.NewTenantAsync();
+        await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
+        await CimiDocs.Created(client, "credentialTemplates", new JsonObject { ["name"] = "ct", ["userName"] = "u", ["password"] = "s3cret-pass" });
+        await CimiDocs.MachineWithoutHostAsync(client);
+        await CimiDocs.Created(client, "machineConfigs", CimiDocs.Configuration(cpu: 2));
+
+        var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
+        var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
+        Assert.Equal(8, collections.Count);
+        foreach (var collection in collections)
+        {
+            var all = (await client.GetAsync(collection)).Json;
+            var count = all["count"]!.GetValue<int>();
+            Assert.True(count >= 1, $"{collection} is empty; the test needs an item in each.");
+            var array = all.Single(p => p.Value is JsonArray && p.Key != "operations").Key;
+            var names = all[array]!.AsArray().Select(i => i!.Str("name")).Order(StringComparer.Ordinal).ToList();
+
+            var query = $"?$filter={Uri.EscapeDataString("name!='no such name' or name='x'")}&$orderby=name:desc&$first=1&$last=1&$select=name&$expand=*";
+            var page = await client.GetAsync(collection + query);
+            Assert.True(page.Code == 200, $"{collection}{query}: {page}");
+            Assert.Equal(count, page.Json["count"]!.GetValue<int>());
+            var item = Assert.Single(page.Json[array]!.AsArray())!.AsObject();
+            Assert.Equal(["resourceURI", "name"], item.Select(p => p.Key));
+            Assert.Equal(names[^1], item.Str("name"));
+
+            var none = (await client.GetAsync(collection + "?$filter=" + Uri.EscapeDataString("name='no such name'"))).Json;
+            Assert.Equal(0, none["count"]!.GetValue<int>());
+            Assert.Null(none[array]);
+
+            var xml = await client.GetAsync(collection + query, "application/xml");
+            Assert.True(xml.Code == 200, $"{collection}{query} as XML: {xml}");
+            CimiSchema.AssertValid(xml.Body);
+            var root = XDocument.Parse(xml.Body).Root!;
+            Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), root.Element(XName.Get("count", CimiSchema.Namespace))!.Value);
+
+            var bad = await client.GetAsync(collection + "?$filter=nothere=1", "application/xml");
+            Assert.True(bad.Code == 400, $"{collection}: {bad}");
+            Assert.Equal("Error", XDocument.Parse(bad.Body).Root!.Name.LocalName);
+        }
+    }
+}
