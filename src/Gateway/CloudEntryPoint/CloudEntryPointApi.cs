@@ -53,7 +53,7 @@ public static class CloudEntryPointApi
             JsonObject collection;
             if (segment == ResourceMetadataApi.Path)
             {
-                collection = ResourceMetadataApi.Collection(new CollectionQuery(1, CollectionQuery.MaxPage, null, []), baseUri);
+                collection = ResourceMetadataApi.Collection(new CollectionQuery(1, CollectionQuery.MaxPage, null, []), request);
             }
             else if (CimiTypes.ForSegment(segment) is { } type)
             {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CimiGrains.Gateway.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Gateway.ResourceMetadata;
 
@@ -17,12 +19,13 @@ public static class ResourceMetadataApi
         cimi.MapGet($"/{Path}", (CimiRequest request) =>
         {
             var query = CollectionQuery.Parse(request.Http).CheckedAgainst(CimiDescriptors.For<ResourceMetadataRecord>());
-            return new CimiResult(StatusCodes.Status200OK, Collection(query, request.BaseUri), "Collection", isCollection: true);
+            return new CimiResult(StatusCodes.Status200OK, Collection(query, request), "Collection", isCollection: true);
         });
         cimi.MapGet($"/{Path}/{{typeName}}", (string typeName, CimiRequest request) =>
         {
-            var record = ResourceMetadataCatalog.Find(typeName)
-                ?? throw new CimiException(CimiErrorKind.NotFound, $"No ResourceMetadata for '{typeName}'; types are {string.Join(", ", ResourceMetadataCatalog.All.Select(r => r.Name))}.");
+            var catalog = Catalog(request);
+            var record = ResourceMetadataCatalog.Find(catalog, typeName)
+                ?? throw new CimiException(CimiErrorKind.NotFound, $"No ResourceMetadata for '{typeName}'; types are {string.Join(", ", catalog.Select(r => r.Name))}.");
             return new CimiResult(StatusCodes.Status200OK,
                 CimiDocuments.FromRecord(record, CimiDescriptors.For<ResourceMetadataRecord>(), request.BaseUri), "ResourceMetadata");
         });
@@ -34,13 +37,17 @@ public static class ResourceMetadataApi
     /// query runs in memory over the documents in their stored form (relative ids), with the read
     /// model's semantics, and only the page is rendered.
     /// </summary>
-    public static JsonObject Collection(CollectionQuery query, BaseUri baseUri)
+    public static JsonObject Collection(CollectionQuery query, CimiRequest request)
     {
+        var baseUri = request.BaseUri;
         var descriptor = CimiDescriptors.For<ResourceMetadataRecord>();
-        var (count, page) = InMemoryQuery.Run(ResourceMetadataCatalog.All.Select(Stored), query);
+        var (count, page) = InMemoryQuery.Run(Catalog(request).Select(Stored), query);
         var items = page.Select(d => CimiDocuments.FromStored(d.ToJsonString(), descriptor, baseUri));
         return CimiDocuments.Collection(CimiUris.TypeUri(CollectionTypeName), baseUri.Absolute(Path), "resourceMetadatas", count, items, canAdd: false);
     }
+
+    private static IReadOnlyList<ResourceMetadataRecord> Catalog(CimiRequest request) =>
+        ResourceMetadataCatalog.Configured(request.Http.HttpContext.RequestServices.GetRequiredService<IOptions<CimiGatewayOptions>>().Value);
 
     private static JsonObject Stored(ResourceMetadataRecord record) =>
         JsonSerializer.SerializeToNode(record, CimiJson.Options)!.AsObject();

@@ -1,5 +1,6 @@
 using CimiGrains.Credentials;
 using CimiGrains.Gateway.CloudEntryPoint;
+using CimiGrains.Gateway.Hosting;
 using CimiGrains.Grains.Machines;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
@@ -18,8 +19,30 @@ public static class ResourceMetadataCatalog
 
     public static IReadOnlyList<ResourceMetadataRecord> All => Items.Value;
 
-    public static ResourceMetadataRecord? Find(string typeName) =>
-        All.FirstOrDefault(r => string.Equals(r.Name, typeName, StringComparison.Ordinal));
+    /// <summary>
+    /// The catalog as this deployment runs: JobRetention is the operator's setting
+    /// (<c>CIMI_JOB_RETENTION_MINUTES</c>), so its value is filled in here rather than built in.
+    /// </summary>
+    public static IReadOnlyList<ResourceMetadataRecord> Configured(CimiGatewayOptions options) =>
+    [
+        .. All.Select(r => r.Name != "Job" ? r : r with
+        {
+            Capabilities = [.. r.Capabilities!.Select(c => c.Name != JobRetention ? c : c with
+            {
+                Value = options.JobRetentionMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Description = options.JobRetentionMinutes < 0
+                    ? "Minutes a finished Job is kept: -1, Jobs are kept until a consumer deletes them."
+                    : "Minutes a finished Job is kept at least; then it is purged.",
+            })],
+        }),
+    ];
+
+    public static ResourceMetadataRecord? Find(IReadOnlyList<ResourceMetadataRecord> catalog, string typeName) =>
+        catalog.FirstOrDefault(r => string.Equals(r.Name, typeName, StringComparison.Ordinal));
+
+    public static ResourceMetadataRecord? Find(string typeName) => Find(All, typeName);
+
+    private const string JobRetention = "JobRetention";
 
     private static string CapabilityUri(string type, string name) => $"{CimiUris.Namespace}/capability/{type}/{name}";
 
@@ -107,7 +130,7 @@ public static class ResourceMetadataCatalog
             Capability(typeName, "MachineStopForceDefault", "false", "stop and restart are graceful unless force is true."),
         ],
         "Credential" => [Capability(typeName, "CredentialTemplateByValue", "true", "A CredentialCreate may carry its CredentialTemplate by value.")],
-        "Job" => [Capability(typeName, "JobRetention", "-1", "Minutes a finished Job is kept: -1, Jobs are kept until a consumer deletes them.")],
+        "Job" => [Capability(typeName, JobRetention, "-1", "Set per deployment; see Configured.")],
         _ => null,
     };
 
