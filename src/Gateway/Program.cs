@@ -14,12 +14,24 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 var options = CimiGatewayOptions.FromEnvironment();
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the build output, not the working directory: run.sh, compose and the tests start
+// the gateway from elsewhere, and appsettings.json (log levels) must be found wherever that is.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // The providers read their SQL from the database while the silo starts, so the schema comes first.
 using (var loggerFactory = LoggerFactory.Create(l => l.AddConsole()))
 {
-    await SchemaMigrator.MigrateAsync(options.Postgres, loggerFactory.CreateLogger<SchemaMigrator>());
+    try
+    {
+        await SchemaMigrator.MigrateAsync(options.Postgres, loggerFactory.CreateLogger<SchemaMigrator>());
+    }
+    catch (Npgsql.NpgsqlException e)
+    {
+        // The commonest start-up mistake: say which database could not be reached, not a stack trace.
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(options.Postgres) { Password = null };
+        Console.Error.WriteLine($"Cannot use the PostgreSQL database '{target}' (CIMI_POSTGRES): {e.Message}");
+        return 1;
+    }
 }
 
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -73,6 +85,7 @@ app.MapAgentApi();
 app.MapFallback(CimiFallback.Answer);
 
 app.Run();
+return 0;
 
 /// <summary>The Gateway entry point; public so tests can name the assembly.</summary>
 public partial class Program;
