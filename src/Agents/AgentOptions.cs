@@ -31,6 +31,11 @@ public sealed class AgentOptions
     /// <summary><c>CIMI_AGENT_DOCKER</c>: the Docker engine endpoint; defaults to the local socket.</summary>
     public Uri DockerEndpoint { get; init; } = new("unix:///var/run/docker.sock");
 
+    /// <summary><c>CIMI_AGENT_STATE_DIR</c>: where the agent keeps what must survive its restarts (the newest
+    /// command generation per Machine); defaults to <c>~/.local/share/cimigrains-agent/{host id}</c>.
+    /// One directory per host id: two agents must not share one.</summary>
+    public required string StateDirectory { get; init; }
+
     /// <summary><c>CIMI_AGENT_STOP_TIMEOUT</c>: seconds between SIGTERM and SIGKILL on a graceful stop.</summary>
     public int StopTimeoutSeconds { get; init; } = 10;
 
@@ -55,9 +60,10 @@ public sealed class AgentOptions
                 : throw new InvalidOperationException($"CIMI_AGENT_LABELS: '{pair}' is not key=value."))
             .ToDictionary(p => p.Item1, p => p.Item2);
         var memory = Env("CIMI_AGENT_MEMORY_KIB") ?? Env("CIMI_AGENT_MEMORY");
+        var hostId = Env("CIMI_AGENT_HOST_ID") ?? Environment.MachineName;
         return new AgentOptions
         {
-            HostId = Env("CIMI_AGENT_HOST_ID") ?? Environment.MachineName,
+            HostId = hostId,
             Controllers = controllers,
             Secret = Env("CIMI_AGENT_SECRET") ?? throw new InvalidOperationException("Set CIMI_AGENT_SECRET (the cluster's enrollment secret)."),
             Cpu = Env("CIMI_AGENT_CPU") is { } cpu
@@ -68,6 +74,9 @@ public sealed class AgentOptions
                 : TotalMemoryKiB(),
             Labels = labels,
             CaCertificatePath = Env("CIMI_AGENT_CA"),
+            StateDirectory = Path.GetFullPath(Env("CIMI_AGENT_STATE_DIR") ?? Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+                "cimigrains-agent", hostId)),
             DockerEndpoint = Env("CIMI_AGENT_DOCKER") is { } d ? new Uri(d) : new Uri("unix:///var/run/docker.sock"),
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))

@@ -96,6 +96,7 @@ public sealed partial class AgentWorker(
         message.Workloads.AddRange(inventory.Select(w => new Workload
         {
             MachineKey = w.MachineKey, Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
+            FenceGeneration = executor.NewestGeneration(w.MachineKey),
         }));
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
 

@@ -112,14 +112,15 @@ public sealed partial class AgentHubService(
     private void Remove(AgentSession session, Workload workload)
     {
         LogOrphan(session.HostId, workload.MachineKey, workload.ContainerId);
-        // Fenced by the workload's own generation: a newer workload of the same Machine is never removed.
+        // Fenced by the newest generation the agent has accepted for the Machine (an older one would be
+        // refused as stale); the agent still keeps a container labelled with a newer generation.
         session.Send(new ControllerMessage
         {
             Command = new Command
             {
                 CommandId = "reconcile-" + Guid.NewGuid().ToString("N"),
                 MachineKey = workload.MachineKey,
-                Generation = workload.Generation,
+                Generation = Math.Max(workload.Generation, workload.FenceGeneration),
                 Kind = CommandKind.Delete,
                 Force = true,
             },

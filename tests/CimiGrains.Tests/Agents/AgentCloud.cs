@@ -12,6 +12,7 @@ public sealed class AgentCloud : IAsyncDisposable
 
     private readonly List<AgentProcess> _agents = [];
     private readonly HashSet<string> _hostIds = [];
+    private readonly DirectoryInfo _stateRoot = Directory.CreateTempSubdirectory("cimi-agents-");
 
     private AgentCloud(GatewayProcess gateway, int agentPort)
     {
@@ -42,7 +43,10 @@ public sealed class AgentCloud : IAsyncDisposable
     public async Task<AgentProcess> StartAgentAsync(string hostId, IDictionary<string, string>? environment = null, string? secret = null, bool wait = true)
     {
         _hostIds.Add(hostId);
-        var agent = AgentProcess.Start(hostId, Controllers, secret ?? Secret, environment);
+        // One state directory per host id, kept across restarts of its agent, removed with the cloud.
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        settings.TryAdd("CIMI_AGENT_STATE_DIR", Path.Combine(_stateRoot.FullName, hostId));
+        var agent = AgentProcess.Start(hostId, Controllers, secret ?? Secret, settings);
         _agents.Add(agent);
         if (wait) await agent.WaitConnectedAsync();
         return agent;
@@ -73,5 +77,6 @@ public sealed class AgentCloud : IAsyncDisposable
         foreach (var agent in _agents) await agent.DisposeAsync();
         await Gateway.DisposeAsync();
         foreach (var hostId in _hostIds) await DockerCli.RemoveHostContainersAsync(hostId);
+        _stateRoot.Delete(recursive: true);
     }
 }
