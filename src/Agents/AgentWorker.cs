@@ -18,7 +18,7 @@ namespace CimiGrains.Agents;
 /// Docker events. When the stream breaks it reconnects by itself, to whichever silo answers.
 /// </summary>
 public sealed partial class AgentWorker(
-    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ILogger<AgentWorker> logger) : BackgroundService
+    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -131,14 +131,29 @@ public sealed partial class AgentWorker(
     {
         while (await commands.MoveNext(ct))
         {
-            if (commands.Current.BodyCase != ControllerMessage.BodyOneofCase.Command) continue;
-            var command = commands.Current.Command;
-            _ = Task.Run(async () =>
+            switch (commands.Current.BodyCase)
             {
-                var report = await executor.ExecuteAsync(command, ct);
-                outbox.TryWrite(new AgentMessage { Report = report });
-            }, ct);
+                case ControllerMessage.BodyOneofCase.Command:
+                    var command = commands.Current.Command;
+                    _ = Task.Run(async () =>
+                    {
+                        var report = await executor.ExecuteAsync(command, ct);
+                        outbox.TryWrite(new AgentMessage { Report = report });
+                        // A container went away: an image kept for it may go now.
+                        if (command.Kind == CommandKind.Delete && report.Succeeded) await RetryImageRemovals(outbox, ct);
+                    }, ct);
+                    break;
+                case ControllerMessage.BodyOneofCase.RemoveImage:
+                    var location = commands.Current.RemoveImage.ImageLocation;
+                    _ = Task.Run(async () => outbox.TryWrite(new AgentMessage { ImageStatus = await images.RemoveAsync(location, ct) }), ct);
+                    break;
+            }
         }
+    }
+
+    private async Task RetryImageRemovals(ChannelWriter<AgentMessage>? outbox, CancellationToken ct)
+    {
+        foreach (var status in await images.RetryAsync(ct)) outbox?.TryWrite(new AgentMessage { ImageStatus = status });
     }
 
     /// <summary>Docker events for this host's containers, forwarded as observations to the current session.</summary>
@@ -157,6 +172,8 @@ public sealed partial class AgentWorker(
                             MachineKey = change.MachineKey, Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
                         },
                     });
+                    // A container was removed (also behind the cluster's back): a kept image may go now.
+                    if (change.State == ObservedState.Absent) await RetryImageRemovals(_outbox?.Writer, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

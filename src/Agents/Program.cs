@@ -30,6 +30,7 @@ builder.Services.AddSingleton(_ => new DockerClientConfiguration(options.DockerE
 builder.Services.AddSingleton<IMachineDriver, DockerDriver>();
 builder.Services.AddSingleton(_ => new GenerationStore(options.StateDirectory));
 builder.Services.AddSingleton<CommandExecutor>();
+builder.Services.AddSingleton<ImageRemovals>();
 builder.Services.AddHostedService<AgentWorker>();
 builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
 

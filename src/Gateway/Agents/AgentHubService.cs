@@ -45,6 +45,11 @@ public sealed partial class AgentHubService(
                 {
                     case AgentMessage.BodyOneofCase.Inventory:
                         await Reconcile(session, host, placed, message.Inventory);
+                        // Then what the host still owes the cluster: images to remove.
+                        await host.Reconciled(session.SessionId);
+                        break;
+                    case AgentMessage.BodyOneofCase.ImageStatus:
+                        await host.OnImageStatus(AgentMessages.FromWire(registration.HostId, message.ImageStatus));
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         await grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey)
