@@ -59,8 +59,11 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-# One host agent for this machine (docs/AGENTS.md describes the rest of its settings).
-CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-local} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
+# One host agent for this machine (docs/AGENTS.md describes the rest of its settings). Its host id is
+# made once per .data/ and kept: an agent removes the containers of its host id that its cluster does
+# not know, so two clouds sharing this Docker engine must not share a host id.
+[ -s "$data/agent-host-id" ] || echo "local-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$data/agent-host-id"
+CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-$(cat "$data/agent-host-id")} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
   dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll &
 pids+=($!)
 

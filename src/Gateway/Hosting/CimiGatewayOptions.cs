@@ -29,6 +29,9 @@ public sealed class CimiGatewayOptions
     /// <summary>The image location the demo MachineImage points at.</summary>
     public string DemoImage { get; init; } = "docker:cimigrains/demo:latest";
 
+    /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
+    public long JobRetentionMinutes { get; init; } = 24 * 60;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 
@@ -50,6 +53,10 @@ public sealed class CimiGatewayOptions
             AdminPassword = Env("CIMI_ADMIN_PASSWORD"),
             DemoPassword = Env("CIMI_DEMO_PASSWORD"),
             DemoImage = Env("CIMI_DEMO_IMAGE") ?? defaults.DemoImage,
+            JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
+                ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
+                    : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))
+                : defaults.JobRetentionMinutes,
         };
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using CimiGrains.Grains.Jobs;
+using CimiGrains.Grains.Machines;
 using Npgsql;
 using Orleans.Configuration;
 
@@ -36,8 +38,11 @@ public static class SiloHostingExtensions
                 o.ConnectionString = options.Postgres;
             });
             silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.Postgres));
+        builder.Services.Configure<JobRetentionOptions>(o =>
+            o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
         return builder;
     }
 }

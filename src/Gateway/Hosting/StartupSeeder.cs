@@ -1,4 +1,5 @@
 using CimiGrains.Grains.Tenants;
+using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ public sealed partial class StartupSeeder(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        await grains.GetGrain<IJobRetentionGrain>(0).Start();
         if (o.AdminPassword is { } adminPassword)
         {
             await tenants.EnsureTenantAsync(TenantDirectory.OperatorTenant, "Operators", cancellationToken);

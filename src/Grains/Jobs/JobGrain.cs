@@ -41,8 +41,8 @@ public sealed class JobGrain(
 
     public async Task Progress(int progress, string statusMessage)
     {
-        var job = Existing();
-        if (IsFinished(job)) return;
+        // No Job: its owner crashed between writing the operation and the Job, so nobody was told of it.
+        if (State.State.Resource is not { } job || IsFinished(job)) return;
         State.State.Resource = job with
         {
             State = JobStateName.RUNNING,
@@ -55,8 +55,7 @@ public sealed class JobGrain(
 
     public async Task Finish(bool succeeded, string statusMessage, IReadOnlyList<ResourceRef>? affected = null)
     {
-        var job = Existing();
-        if (IsFinished(job)) return;
+        if (State.State.Resource is not { } job || IsFinished(job)) return;
         State.State.Resource = job with
         {
             State = succeeded ? JobStateName.SUCCESS : JobStateName.FAILED,
@@ -65,6 +64,8 @@ public sealed class JobGrain(
             StatusMessage = statusMessage,
             AffectedResources = affected ?? job.AffectedResources,
             TimeOfStatusChange = DateTimeOffset.UtcNow,
+            // Also when it finished, for JobRetention: the read model's updated column is what it purges by.
+            Updated = DateTimeOffset.UtcNow,
         };
         await Save();
     }

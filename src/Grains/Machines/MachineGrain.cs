@@ -30,6 +30,9 @@ public sealed partial class MachineGrain(
     /// <summary>How long a host may take to confirm an operation before its Job fails.</summary>
     public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>Reminder period: the longest a pending operation waits after a crash (Orleans' minimum).</summary>
+    private static readonly TimeSpan RecoveryDelay = TimeSpan.FromMinutes(1);
+
     private string TenantId => GrainKeys.Split(this.GetPrimaryKeyString()).TenantId;
     private string LocalId => GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
     private string ResourceId => ResourceKind.Machine.IdOf(LocalId);
@@ -174,11 +177,15 @@ public sealed partial class MachineGrain(
         }
         if (state.State.HostId != hostId) return HostAdoption.Remove;
         state.State.HostSession = sessionId;
-        if (state.State.Pending is not null)
+        if (state.State.Pending is { } pending)
         {
-            // The operation in flight will report; the host is back, so the state is its again.
+            // The host is back, so the state is its again. The operation in flight is sent once more: its
+            // outcome may have been reported to a silo that died, and commands are idempotent (same
+            // command id and generation), so the host answers with the outcome instead of acting twice.
             state.State.HostStatus = null;
+            if (pending.Submitted) state.State.Pending = pending with { Submitted = false };
             await Save();
+            ScheduleDispatch();
             return HostAdoption.Keep;
         }
         if (observed == ObservedState.Absent)
@@ -223,14 +230,16 @@ public sealed partial class MachineGrain(
         string? captureImageLocalId = null, string? captureImageLocation = null)
     {
         var before = state.State.Machine!.State!.Value;
+        // The reminder is what brings a pending operation back after a crash, so it is durable before the
+        // operation is: a crash after this line leaves either nothing pending (the reminder then removes
+        // itself) or a pending operation that the reminder finishes. The timer is the fast path here.
+        await this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
         state.State.Generation++;
         state.State.Pending = new PendingOperation(jobLocalId, command, Guid.NewGuid().ToString("N"), before,
             Submitted: false, DateTimeOffset.UtcNow, force, captureImageLocalId, captureImageLocation);
         state.State.Machine = state.State.Machine with { State = transitional };
         await Save();
         var job = await Job(jobLocalId).Begin(action, Self, [Self], message);
-        // The reminder outlives a silo crash; the timer is the fast path on this activation.
-        await this.RegisterOrUpdateReminder(PendingReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         ScheduleDispatch();
         return new MachineOperationResult(Public(), job);
     }

@@ -60,7 +60,15 @@ public static class DockerCli
         var ids = await ContainersOfAsync(machineKey);
         if (ids.Count == 0) return "absent";
         if (ids.Count > 1) return $"duplicated ({ids.Count} containers)";
-        return (await InspectAsync(ids[0]))["State"]!["Status"]!.GetValue<string>();
+        try
+        {
+            return (await InspectAsync(ids[0]))["State"]!["Status"]!.GetValue<string>();
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("No such object"))
+        {
+            // Removed between the listing and the inspection: the agent is deleting it right now.
+            return "absent";
+        }
     }
 
     /// <summary>Whether the engine has the image (a reference such as <c>repo:tag</c>).</summary>

@@ -50,8 +50,62 @@ public sealed class DurabilityTests
             var images = (await again.GetAsync("machineImages")).Json;
             Assert.Equal(11, images["count"]!.GetValue<int>()); // ten here and one made by TemplateAsync
 
-            // The Machine whose creation was accepted before the crash is still there with its Job.
-            Assert.Equal(200, (await again.GetAsync(job[client.Cimi.Length..])).Code);
+            // The Machine whose creation was accepted before the crash is still there, and its Job ends
+            // (there is no host here, so it fails honestly) rather than staying open forever.
+            var finished = await Eventually.Until(() => again.GetAsync(job[client.Cimi.Length..]),
+                r => r.Code == 200 && r.Json.Str("state") is "SUCCESS" or "FAILED", "the Job to finish after the restart",
+                TimeSpan.FromMinutes(3));
+            Assert.Equal("FAILED", finished.Json.Str("state"));
+            Assert.Contains("No host is available", finished.Json.Str("statusMessage"));
+            Assert.Equal("ERROR", (await again.GetAsync(machine[client.Cimi.Length..])).Json.Str("state"));
         }
+    }
+
+    [Fact]
+    public async Task A_machine_operation_in_flight_at_kill_9_is_finished_after_the_restart()
+    {
+        var postgres = await TestDatabase.CreateAsync("inflight");
+        var ports = FreePorts.Take(4);
+        var secret = "durability-secret";
+        var environment = new Dictionary<string, string>
+        {
+            ["CIMI_AGENT_PORT"] = ports[3].ToString(),
+            ["CIMI_AGENT_SECRET"] = secret,
+        };
+        await using var agent = new ScriptedAgent(ports[3], "scripted-host", secret);
+        string machine, job;
+        string user;
+        await using (var first = await GatewayProcess.StartAsync(postgres, environment, ports))
+        {
+            await agent.ConnectAsync();
+            using var client = await Tenants.CreateAsync(first);
+            user = client.User;
+            var credential = await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
+            var template = await CimiDocs.TemplateAsync(client, credential);
+            var created = await client.PostAsync("machines", CimiDocs.MachineCreate(template, "in-flight"));
+            Assert.Equal(202, created.Code);
+            machine = created.Header("Location")![client.Cimi.Length..];
+            job = created.Header("CIMI-Job-URI")![client.Cimi.Length..];
+
+            // The host has the command and has not answered when every process of the cluster dies.
+            var sent = await agent.NextCommandAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(CimiGrains.Agents.Protocol.CommandKind.Create, sent.Kind);
+            await first.KillAsync();
+        }
+
+        await using var second = await GatewayProcess.StartAsync(postgres, environment, ports);
+        using var again = second.Client(user, Tenants.Password);
+        Assert.Equal("CREATING", (await Eventually.Until(() => again.GetAsync(machine), r => r.Code != 503, "the Machine")).Json.Str("state"));
+        await agent.ConnectAsync();
+
+        // The restarted cluster asks again, as the same command of the same generation, so a host that
+        // had already acted answers instead of acting twice; this one acts now.
+        var resent = await agent.NextCommandAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(CimiGrains.Agents.Protocol.CommandKind.Create, resent.Kind);
+        await agent.SucceedAsync(resent, CimiGrains.Agents.Protocol.ObservedState.Running);
+        var finished = await Eventually.Until(() => again.GetAsync(job), r => r.Json.Str("state") is "SUCCESS" or "FAILED",
+            "the Job to finish after the restart");
+        Assert.Equal("SUCCESS", finished.Json.Str("state"));
+        Assert.Equal("STARTED", (await again.GetAsync(machine)).Json.Str("state"));
     }
 }

@@ -1,0 +1,85 @@
+using CimiGrains.Jobs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CimiGrains.Grains.Jobs;
+
+/// <summary>
+/// The periodic purge of finished Jobs. It finds them in the read model (which carries each Job's
+/// state and, in <c>updated</c>, when it finished) and deletes each through its own grain, so a Job is
+/// removed exactly as a consumer's DELETE would remove it: state first, then its read-model row.
+/// </summary>
+public sealed partial class JobRetentionGrain(
+    NpgsqlDataSource dataSource,
+    IOptions<JobRetentionOptions> options,
+    ILogger<JobRetentionGrain> logger) : Grain, IJobRetentionGrain, IRemindable
+{
+    private const string ReminderName = "job-retention";
+
+    /// <summary>Jobs deleted per query: bounded so one tick never holds a huge result in memory.</summary>
+    private const int BatchSize = 500;
+
+    private static readonly string[] FinishedStates =
+        [JobStateName.SUCCESS.ToString(), JobStateName.FAILED.ToString(), JobStateName.STOPPED.ToString()];
+
+    public async Task Start()
+    {
+        if (options.Value.Retention is null)
+        {
+            if (await this.GetReminder(ReminderName) is { } stale) await this.UnregisterReminder(stale);
+            return;
+        }
+        var period = options.Value.Period < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : options.Value.Period;
+        await this.RegisterOrUpdateReminder(ReminderName, period, period);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (options.Value.Retention is not { } retention) return;
+        var purged = await Purge(DateTimeOffset.UtcNow - retention);
+        if (purged > 0) LogPurged(purged, options.Value.RetentionMinutes);
+    }
+
+    public async Task<int> Purge(DateTimeOffset finishedBefore)
+    {
+        var total = 0;
+        while (true)
+        {
+            var batch = await FinishedBeforeAsync(finishedBefore);
+            foreach (var (tenantId, localId) in batch)
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IJobGrain>(GrainKeys.Of(tenantId, localId)).Delete();
+                    total++;
+                }
+                catch (CimiException e) when (e.Kind is CimiErrorKind.NotFound or CimiErrorKind.Conflict)
+                {
+                    // Deleted by its consumer meanwhile, or (a stale row) not finished after all.
+                }
+            }
+            if (batch.Count < BatchSize) return total;
+        }
+    }
+
+    private async Task<List<(string TenantId, string LocalId)>> FinishedBeforeAsync(DateTimeOffset finishedBefore)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT tenant_id, id FROM cimi_resource WHERE kind = $1 AND state = ANY($2) AND updated < $3 ORDER BY updated LIMIT $4");
+        cmd.Parameters.Add(new() { Value = ResourceKind.Job.TypeName });
+        cmd.Parameters.Add(new() { Value = FinishedStates });
+        cmd.Parameters.Add(new() { Value = finishedBefore.ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = BatchSize });
+        var found = new List<(string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            if (ResourceKind.Job.LocalIdOf(reader.GetString(1)) is { } localId) found.Add((reader.GetString(0), localId));
+        }
+        return found;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} Jobs finished more than {Minutes} minutes ago")]
+    private partial void LogPurged(int count, long minutes);
+}

@@ -1,0 +1,92 @@
+using CimiGrains.Machines;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CimiGrains.Grains.Machines;
+
+/// <summary>
+/// Wakes every Machine that was in the middle of an operation when the cluster went down, as soon as a
+/// silo is active. Each Machine's reminder would do it too, but only on its next tick (up to a minute,
+/// and only once the reminder service has read its range); a Machine's activation re-sends whatever
+/// it had accepted and not yet handed to a host. Waking a Machine twice (every silo does this at its
+/// start) is harmless: activation is idempotent and host commands are fenced by generation.
+/// </summary>
+public sealed partial class PendingMachineRecovery(
+    NpgsqlDataSource dataSource,
+    IGrainFactory grains,
+    ILogger<PendingMachineRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _recovery = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(PendingMachineRecovery), ServiceLifecycleStage.Active,
+            _ =>
+            {
+                // In the background: a silo must not wait for other grains to start serving.
+                _recovery = Task.Run(() => RecoverAsync(_stopping.Token));
+                return Task.CompletedTask;
+            },
+            async _ =>
+            {
+                await _stopping.CancelAsync();
+                await _recovery.ContinueWith(_ => { }, TaskScheduler.Default);
+            });
+
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        try
+        {
+            // The read model holds every Machine's state as of its last durable write (the grain writes
+            // its state and then this row before it acknowledges anything), so an operation that was
+            // acknowledged shows here in its transitional state.
+            var transitional = Enum.GetValues<MachineStateName>().Where(MachineTransitions.IsTransitional)
+                .Select(s => s.ToString()).ToArray();
+            await using var cmd = dataSource.CreateCommand(
+                "SELECT tenant_id, id FROM cimi_resource WHERE kind = $1 AND state = ANY($2)");
+            cmd.Parameters.Add(new() { Value = ResourceKind.Machine.TypeName });
+            cmd.Parameters.Add(new() { Value = transitional });
+            var keys = new List<string>();
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    if (ResourceKind.Machine.LocalIdOf(reader.GetString(1)) is { } localId)
+                        keys.Add(GrainKeys.Of(reader.GetString(0), localId));
+                }
+            }
+            if (keys.Count == 0) return;
+            LogRecovering(keys.Count);
+            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+                async (key, _) =>
+                {
+                    try
+                    {
+                        await grains.GetGrain<IMachineGrain>(key).Get();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Its reminder still brings it back; one Machine must not stop the others.
+                        LogWakeFailed(key, e.Message);
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            LogRecoveryFailed(e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Waking {Count} Machines that had an operation in progress")]
+    private partial void LogRecovering(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not wake Machine {Key}; its reminder will: {Reason}")]
+    private partial void LogWakeFailed(string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery of pending Machine operations failed; their reminders will finish them")]
+    private partial void LogRecoveryFailed(Exception e);
+}
