@@ -173,6 +173,32 @@ public sealed class DockerLifecycleTests(DockerAgentFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_captured_image_whose_MachineImage_is_deleted_while_its_host_is_away_is_removed_when_the_agent_returns()
+    {
+        var (client, template) = await fixture.Cloud.NewTenantAsync();
+        var (id, _) = await CreateAsync(client, template);
+        var (imageUri, reference) = await CaptureAsync(client, id);
+        try
+        {
+            await fixture.Agent.KillAsync();
+            var deleted = await client.DeleteAsync(imageUri);
+            Assert.True(deleted.Code is 200 or 204, $"deleting the MachineImage while its host is away: {deleted}");
+            Assert.True(await DockerCli.ImageExistsAsync(reference));
+
+            // The host grain kept the removal and hands it to the agent's next session.
+            fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId);
+            await Eventually.Until(() => DockerCli.ImageExistsAsync(reference), e => !e, $"the image {reference} to be removed after the agent returned");
+            await WaitStateAsync(client, id, "STARTED");
+            await DeleteAsync(client, id);
+        }
+        finally
+        {
+            await DockerCli.RemoveHostContainersAsync(fixture.HostId);
+            await DockerCli.RemoveImageAsync(reference);
+        }
+    }
+
     private static async Task<(string ImageUri, string Reference)> CaptureAsync(CimiClient client, string machineId)
     {
         var capture = await client.PostAsync("machineImages", new JsonObject { ["name"] = "snap", ["imageLocation"] = client.Absolute(machineId) });
