@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
 namespace CimiGrains.Agents;
 
 /// <summary>
@@ -25,11 +28,22 @@ public sealed class AgentOptions
     /// <summary><c>CIMI_AGENT_LABELS</c>: <c>key=value,key=value</c> describing the host to the scheduler.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
-    /// <summary><c>CIMI_AGENT_CA</c>: a PEM CA certificate to trust for <c>https</c> controllers.</summary>
+    /// <summary><c>CIMI_AGENT_CA</c>: a PEM file of the certificates to trust as roots for <c>https</c>
+    /// controllers (the cluster's CA, or a self-signed controller certificate itself). When set, only
+    /// these roots are trusted, not the system's.</summary>
     public string? CaCertificatePath { get; init; }
+
+    /// <summary>The certificates read from <see cref="CaCertificatePath"/> at start-up (a missing or
+    /// unreadable file stops the agent at once rather than failing every connection).</summary>
+    public X509Certificate2Collection? TrustedRoots { get; init; }
 
     /// <summary><c>CIMI_AGENT_DOCKER</c>: the Docker engine endpoint; defaults to the local socket.</summary>
     public Uri DockerEndpoint { get; init; } = new("unix:///var/run/docker.sock");
+
+    /// <summary><c>CIMI_AGENT_STATE_DIR</c>: where the agent keeps what must survive its restarts (the newest
+    /// command generation per Machine); defaults to <c>~/.local/share/cimigrains-agent/{host id}</c>.
+    /// One directory per host id: two agents must not share one.</summary>
+    public required string StateDirectory { get; init; }
 
     /// <summary><c>CIMI_AGENT_STOP_TIMEOUT</c>: seconds between SIGTERM and SIGKILL on a graceful stop.</summary>
     public int StopTimeoutSeconds { get; init; } = 10;
@@ -55,9 +69,10 @@ public sealed class AgentOptions
                 : throw new InvalidOperationException($"CIMI_AGENT_LABELS: '{pair}' is not key=value."))
             .ToDictionary(p => p.Item1, p => p.Item2);
         var memory = Env("CIMI_AGENT_MEMORY_KIB") ?? Env("CIMI_AGENT_MEMORY");
+        var hostId = Env("CIMI_AGENT_HOST_ID") ?? Environment.MachineName;
         return new AgentOptions
         {
-            HostId = Env("CIMI_AGENT_HOST_ID") ?? Environment.MachineName,
+            HostId = hostId,
             Controllers = controllers,
             Secret = Env("CIMI_AGENT_SECRET") ?? throw new InvalidOperationException("Set CIMI_AGENT_SECRET (the cluster's enrollment secret)."),
             Cpu = Env("CIMI_AGENT_CPU") is { } cpu
@@ -68,11 +83,29 @@ public sealed class AgentOptions
                 : TotalMemoryKiB(),
             Labels = labels,
             CaCertificatePath = Env("CIMI_AGENT_CA"),
+            TrustedRoots = Env("CIMI_AGENT_CA") is { } ca ? ReadRoots(ca) : null,
+            StateDirectory = Path.GetFullPath(Env("CIMI_AGENT_STATE_DIR") ?? Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+                "cimigrains-agent", hostId)),
             DockerEndpoint = Env("CIMI_AGENT_DOCKER") is { } d ? new Uri(d) : new Uri("unix:///var/run/docker.sock"),
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
                 : 10,
         };
+    }
+
+    private static X509Certificate2Collection ReadRoots(string path)
+    {
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPem(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new InvalidOperationException($"CIMI_AGENT_CA='{path}' cannot be read as PEM certificates: {e.Message}");
+        }
+        return roots.Count > 0 ? roots : throw new InvalidOperationException($"CIMI_AGENT_CA='{path}' holds no PEM certificate.");
     }
 
     /// <summary>MemTotal from /proc/meminfo (in kB, which the kernel means as KiB).</summary>

@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using CimiGrains.Agents.Drivers;
@@ -16,7 +18,7 @@ namespace CimiGrains.Agents;
 /// Docker events. When the stream breaks it reconnects by itself, to whichever silo answers.
 /// </summary>
 public sealed partial class AgentWorker(
-    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ILogger<AgentWorker> logger) : BackgroundService
+    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -46,6 +48,10 @@ public sealed partial class AgentWorker(
             catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
             {
                 LogRejected(controller, e.Status.Detail);
+            }
+            catch (Exception e) when (TlsFailure(e) is { } tls)
+            {
+                LogTlsFailed(controller, tls.Message, options.CaCertificatePath ?? "the system's roots");
             }
             catch (Exception e)
             {
@@ -96,6 +102,7 @@ public sealed partial class AgentWorker(
         message.Workloads.AddRange(inventory.Select(w => new Workload
         {
             MachineKey = w.MachineKey, Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
+            FenceGeneration = executor.NewestGeneration(w.MachineKey),
         }));
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
 
@@ -124,14 +131,29 @@ public sealed partial class AgentWorker(
     {
         while (await commands.MoveNext(ct))
         {
-            if (commands.Current.BodyCase != ControllerMessage.BodyOneofCase.Command) continue;
-            var command = commands.Current.Command;
-            _ = Task.Run(async () =>
+            switch (commands.Current.BodyCase)
             {
-                var report = await executor.ExecuteAsync(command, ct);
-                outbox.TryWrite(new AgentMessage { Report = report });
-            }, ct);
+                case ControllerMessage.BodyOneofCase.Command:
+                    var command = commands.Current.Command;
+                    _ = Task.Run(async () =>
+                    {
+                        var report = await executor.ExecuteAsync(command, ct);
+                        outbox.TryWrite(new AgentMessage { Report = report });
+                        // A container went away: an image kept for it may go now.
+                        if (command.Kind == CommandKind.Delete && report.Succeeded) await RetryImageRemovals(outbox, ct);
+                    }, ct);
+                    break;
+                case ControllerMessage.BodyOneofCase.RemoveImage:
+                    var location = commands.Current.RemoveImage.ImageLocation;
+                    _ = Task.Run(async () => outbox.TryWrite(new AgentMessage { ImageStatus = await images.RemoveAsync(location, ct) }), ct);
+                    break;
+            }
         }
+    }
+
+    private async Task RetryImageRemovals(ChannelWriter<AgentMessage>? outbox, CancellationToken ct)
+    {
+        foreach (var status in await images.RetryAsync(ct)) outbox?.TryWrite(new AgentMessage { ImageStatus = status });
     }
 
     /// <summary>Docker events for this host's containers, forwarded as observations to the current session.</summary>
@@ -150,6 +172,8 @@ public sealed partial class AgentWorker(
                             MachineKey = change.MachineKey, Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
                         },
                     });
+                    // A container was removed (also behind the cluster's back): a kept image may go now.
+                    if (change.State == ObservedState.Absent) await RetryImageRemovals(_outbox?.Writer, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -184,24 +208,42 @@ public sealed partial class AgentWorker(
             ConnectTimeout = TimeSpan.FromSeconds(5),
             EnableMultipleHttp2Connections = true,
         };
-        if (options.CaCertificatePath is { } caPath)
+        if (options.TrustedRoots is { } roots)
         {
-            var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
             handler.SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                // Only the configured roots: a certificate the system would trust is not enough.
+                RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
                 {
                     if (certificate is null) return false;
-                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+                    if ((errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
                     using var chain = new X509Chain();
                     chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                    // Intermediates the controller presented may link its certificate to a configured root.
+                    if (presented is not null)
+                    {
+                        foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                    }
+                    chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // id-kp-serverAuth
                     chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(certificate));
+                    using var leaf = new X509Certificate2(certificate);
+                    return chain.Build(leaf);
                 },
             };
         }
         return handler;
+    }
+
+    /// <summary>The TLS handshake failure behind a failed call (gRPC wraps it in its status), if any.</summary>
+    private static AuthenticationException? TlsFailure(Exception? e)
+    {
+        for (var depth = 0; e is not null && depth < 8; depth++)
+        {
+            if (e is AuthenticationException a) return a;
+            e = e is RpcException r ? r.Status.DebugException : e.InnerException;
+        }
+        return null;
     }
 
     private static long DiskKiB()
@@ -225,6 +267,9 @@ public sealed partial class AgentWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Controller} rejected this agent: {Detail} (check CIMI_AGENT_SECRET)")]
     private partial void LogRejected(Uri controller, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "TLS with {Controller} failed: {Detail} (this agent trusts {Roots}; check CIMI_AGENT_CA)")]
+    private partial void LogTlsFailed(Uri controller, string detail, string roots);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker event stream failed: {Error}; resubscribing")]
     private partial void LogWatchFailed(string error);

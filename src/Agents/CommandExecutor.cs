@@ -10,21 +10,44 @@ namespace CimiGrains.Agents;
 /// Carries out commands, one at a time per Machine and in parallel across Machines, and fences them:
 /// a command older than the newest generation seen for its Machine is refused, a repeated command gets
 /// its first answer again, and neither a create nor a delete ever acts on a newer generation's workload.
+/// The newest generation per Machine is recorded on disk (<see cref="GenerationStore"/>) before a
+/// command acts, so the fence holds across agent restarts.
 /// </summary>
-public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<CommandExecutor> logger)
+public sealed partial class CommandExecutor
 {
     private const int RememberedResults = 2048;
 
+    private readonly IMachineDriver _driver;
+    private readonly GenerationStore _store;
+    private readonly ILogger<CommandExecutor> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _newest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _newest;
     private readonly ConcurrentDictionary<string, Report> _results = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _resultOrder = new();
+    private int _pruned;
 
-    /// <summary>Learns the generations of the workloads found on the host (after an agent restart).</summary>
-    public void Learn(IEnumerable<WorkloadStatus> workloads)
+    public CommandExecutor(IMachineDriver driver, GenerationStore store, ILogger<CommandExecutor> logger)
+    {
+        _driver = driver;
+        _store = store;
+        _logger = logger;
+        _newest = new ConcurrentDictionary<string, long>(store.Load(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Learns the generations of the workloads found on the host (their create generations,
+    /// labelled on the containers) and, once per process, prunes old records of Machines without one.</summary>
+    public void Learn(IReadOnlyCollection<WorkloadStatus> workloads)
     {
         foreach (var w in workloads) _newest.AddOrUpdate(w.MachineKey, w.Generation, (_, known) => Math.Max(known, w.Generation));
+        if (Interlocked.Exchange(ref _pruned, 1) == 0)
+        {
+            var pruned = _store.Prune(workloads.Select(w => w.MachineKey).ToHashSet(StringComparer.Ordinal), DateTime.UtcNow);
+            if (pruned > 0) LogPruned(pruned);
+        }
     }
+
+    /// <summary>The newest generation this host has accepted a command of for the Machine (0 if none).</summary>
+    public long NewestGeneration(string machineKey) => _newest.GetValueOrDefault(machineKey);
 
     public async Task<Report> ExecuteAsync(Command command, CancellationToken ct)
     {
@@ -53,7 +76,21 @@ public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<Comma
             return Result(command, false, await SafeInspect(key, ct),
                 $"Ignored a stale {command.Kind} (generation {command.Generation}; this host has seen {newest}).");
         }
-        _newest[key] = command.Generation;
+        if (command.Generation > newest)
+        {
+            try
+            {
+                // On disk before acting: after a crash the fence must know this command may have run.
+                _store.Save(key, command.Generation);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogFailed(key, command.Kind, $"cannot record generation {command.Generation}: {e.Message}");
+                return Result(command, false, await SafeInspect(key, ct),
+                    $"The agent cannot record the command's generation in its state directory: {e.Message}");
+            }
+            _newest[key] = command.Generation;
+        }
         try
         {
             WorkloadStatus status;
@@ -62,25 +99,25 @@ public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<Comma
             {
                 case CommandKind.Create:
                     var s = command.Spec ?? throw new DriverException("A create needs a spec.");
-                    status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
+                    status = await _driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
                         Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate), ct);
                     break;
-                case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
-                case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;
-                case CommandKind.Restart: status = await driver.RestartAsync(key, command.Force, ct); break;
-                case CommandKind.Pause: status = await driver.PauseAsync(key, ct); break;
-                case CommandKind.Suspend: status = await driver.SuspendAsync(key, ct); break;
+                case CommandKind.Start: status = await _driver.StartAsync(key, ct); break;
+                case CommandKind.Stop: status = await _driver.StopAsync(key, command.Force, ct); break;
+                case CommandKind.Restart: status = await _driver.RestartAsync(key, command.Force, ct); break;
+                case CommandKind.Pause: status = await _driver.PauseAsync(key, ct); break;
+                case CommandKind.Suspend: status = await _driver.SuspendAsync(key, ct); break;
                 case CommandKind.Capture:
-                    image = await driver.CaptureAsync(key, command.CaptureImageLocation, ct);
-                    status = await driver.InspectAsync(key, ct);
+                    image = await _driver.CaptureAsync(key, command.CaptureImageLocation, ct);
+                    status = await _driver.InspectAsync(key, ct);
                     break;
                 case CommandKind.Delete:
-                    var current = await driver.InspectAsync(key, ct);
+                    var current = await _driver.InspectAsync(key, ct);
                     if (current.Generation > command.Generation)
                         return Result(command, false, current,
                             $"Kept the container: it belongs to generation {current.Generation}, newer than this delete ({command.Generation}).");
-                    await driver.DeleteAsync(key, ct);
+                    await _driver.DeleteAsync(key, ct);
                     status = WorkloadStatus.Absent(key);
                     break;
                 default:
@@ -102,7 +139,7 @@ public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<Comma
     {
         try
         {
-            return await driver.InspectAsync(key, ct);
+            return await _driver.InspectAsync(key, ct);
         }
         catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException)
         {
@@ -128,6 +165,9 @@ public sealed partial class CommandExecutor(IMachineDriver driver, ILogger<Comma
     }
 
     private static string? Blank(string value) => value.Length > 0 ? value : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} generation records of Machines that have had no workload here for a week")]
+    private partial void LogPruned(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{MachineKey}: ignored stale {Kind} of generation {Generation} (newest {Newest})")]
     private partial void LogStale(string machineKey, CommandKind kind, long generation, long newest);

@@ -28,7 +28,9 @@ builder.Services.AddSingleton(options);
 // Debian's engine speaks API 1.41; the client must not ask for a newer one.
 builder.Services.AddSingleton(_ => new DockerClientConfiguration(options.DockerEndpoint).CreateClient(new Version(1, 41)));
 builder.Services.AddSingleton<IMachineDriver, DockerDriver>();
+builder.Services.AddSingleton(_ => new GenerationStore(options.StateDirectory));
 builder.Services.AddSingleton<CommandExecutor>();
+builder.Services.AddSingleton<ImageRemovals>();
 builder.Services.AddHostedService<AgentWorker>();
 builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
 

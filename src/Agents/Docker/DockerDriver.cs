@@ -183,6 +183,57 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         return $"docker:{repository}:{tag}";
     }
 
+    public async Task<IReadOnlyList<string>> RemoveImageAsync(string imageLocation, CancellationToken ct)
+    {
+        var image = ContainerNaming.ImageReference(imageLocation);
+        // Never forced: a forced removal would untag an image that stopped containers still need.
+        for (var attempt = 0; ; attempt++)
+        {
+            var users = await ContainersUsingAsync(image, ct);
+            if (users.Count > 0) return users;
+            try
+            {
+                await docker.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = false, NoPrune = false }, ct);
+                LogImageRemoved(image);
+                return [];
+            }
+            catch (DockerImageNotFoundException)
+            {
+                return [];
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < 2)
+            {
+                // A container was created from it meanwhile: look again.
+            }
+            catch (DockerApiException e)
+            {
+                throw new DriverException($"Docker refused to remove the image '{image}': {Brief(e)}", e);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ContainersUsingAsync(string image, CancellationToken ct)
+    {
+        IList<ContainerListResponse> containers;
+        try
+        {
+            containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["ancestor"] = new Dictionary<string, bool> { [image] = true } },
+            }, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            // The engine rejects an ancestor filter naming an image it does not have.
+            return [];
+        }
+        return containers
+            .Select(c => c.Labels is { } l && l.TryGetValue(ContainerNaming.MachineLabel, out var key) ? key : c.Names.FirstOrDefault()?.TrimStart('/') ?? c.ID)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
     public async Task DeleteAsync(string machineKey, CancellationToken ct)
     {
         if (await FindAsync(machineKey, ct) is not { } c) return;
@@ -330,6 +381,9 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     {
         public void Report(Message value) => writer.TryWrite(value);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed the image {Image}")]
+    private partial void LogImageRemoved(string image);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replacing the container of {MachineKey}: generation {Old} is older than {New}")]
     private partial void LogReplacing(string machineKey, long old, long @new);

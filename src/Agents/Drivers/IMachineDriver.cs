@@ -36,6 +36,11 @@ public interface IMachineDriver
     /// <summary>Saves the workload as an image at <paramref name="imageLocation"/>; returns where it is.</summary>
     Task<string> CaptureAsync(string machineKey, string imageLocation, CancellationToken ct);
 
+    /// <summary>Removes an image from the host unless workloads use it (whichever host they belong to).
+    /// Returns the workloads (Machine keys, else container names) that use it: empty when the image is
+    /// gone, including when it was not there.</summary>
+    Task<IReadOnlyList<string>> RemoveImageAsync(string imageLocation, CancellationToken ct);
+
     /// <summary>Removes the workload and what belongs only to it.</summary>
     Task DeleteAsync(string machineKey, CancellationToken ct);
 

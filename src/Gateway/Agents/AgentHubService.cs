@@ -45,6 +45,11 @@ public sealed partial class AgentHubService(
                 {
                     case AgentMessage.BodyOneofCase.Inventory:
                         await Reconcile(session, host, placed, message.Inventory);
+                        // Then what the host still owes the cluster: images to remove.
+                        await host.Reconciled(session.SessionId);
+                        break;
+                    case AgentMessage.BodyOneofCase.ImageStatus:
+                        await host.OnImageStatus(AgentMessages.FromWire(registration.HostId, message.ImageStatus));
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         await grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey)
@@ -112,14 +117,15 @@ public sealed partial class AgentHubService(
     private void Remove(AgentSession session, Workload workload)
     {
         LogOrphan(session.HostId, workload.MachineKey, workload.ContainerId);
-        // Fenced by the workload's own generation: a newer workload of the same Machine is never removed.
+        // Fenced by the newest generation the agent has accepted for the Machine (an older one would be
+        // refused as stale); the agent still keeps a container labelled with a newer generation.
         session.Send(new ControllerMessage
         {
             Command = new Command
             {
                 CommandId = "reconcile-" + Guid.NewGuid().ToString("N"),
                 MachineKey = workload.MachineKey,
-                Generation = workload.Generation,
+                Generation = Math.Max(workload.Generation, workload.FenceGeneration),
                 Kind = CommandKind.Delete,
                 Force = true,
             },

@@ -56,6 +56,18 @@ public static class AgentMessages
         report.Message is { Length: > 0 } m ? m : null,
         report.ResultImageLocation is { Length: > 0 } l ? l : null);
 
+    public static HostImageStatus FromWire(string hostId, ImageStatus status) => new(
+        hostId,
+        status.ImageLocation,
+        status.State switch
+        {
+            ImageState.Removed => HostImageState.Removed,
+            ImageState.InUse => HostImageState.InUse,
+            _ => HostImageState.Failed,
+        },
+        [.. status.UsedBy],
+        status.Message is { Length: > 0 } m ? m : null);
+
     public static HostRegistration FromWire(Register register) => new(
         register.HostId,
         register.Cpu,

@@ -24,6 +24,13 @@ public sealed class AgentSession(string hostId, string sessionId) : IAgentObserv
         return Task.CompletedTask;
     }
 
+    public Task RemoveImage(string imageLocation)
+    {
+        if (!_outbox.Writer.TryWrite(new ControllerMessage { RemoveImage = new RemoveImage { ImageLocation = imageLocation } }))
+            throw new InvalidOperationException($"The session {sessionId} of host '{hostId}' has closed.");
+        return Task.CompletedTask;
+    }
+
     public Task<string> Ping() =>
         _outbox.Reader.Completion.IsCompleted
             ? throw new InvalidOperationException($"The session {sessionId} of host '{hostId}' has closed.")

@@ -30,6 +30,11 @@ public sealed partial class HostGrain(
     {
         if (_agent is null)
             throw new CimiException(CimiErrorKind.Unavailable, $"no agent is connected for host '{HostId}'.");
+        if (command.Kind == HostCommandKind.Capture && command.CaptureImageLocation is { } capture)
+        {
+            // Before the agent can act: the image's MachineImage deletion must find this host.
+            await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.MachineKey).TenantId);
+        }
         if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
             !state.State.Machines.ContainsKey(command.MachineKey))
         {
@@ -77,6 +82,51 @@ public sealed partial class HostGrain(
 
     public Task<HostInfo> GetInfo() => Task.FromResult(Info());
 
+    public async Task RemoveImage(string imageLocation)
+    {
+        if (state.State.ImagesToRemove.Add(imageLocation)) await state.WriteStateAsync();
+        if (_agent is { } agent) await SendImageRemoval(agent, imageLocation);
+    }
+
+    public async Task OnImageStatus(HostImageStatus status)
+    {
+        switch (status.State)
+        {
+            case HostImageState.Removed:
+                if (state.State.ImagesToRemove.Remove(status.ImageLocation)) await state.WriteStateAsync();
+                LogImageRemoved(HostId, status.ImageLocation);
+                break;
+            case HostImageState.InUse:
+                LogImageKept(HostId, status.ImageLocation, string.Join(", ", status.UsedBy));
+                break;
+            default:
+                LogImageRemovalFailed(HostId, status.ImageLocation, status.Message);
+                break;
+        }
+    }
+
+    public async Task Reconciled(string sessionId)
+    {
+        if (sessionId != _sessionId || _agent is not { } agent) return;
+        foreach (var image in state.State.ImagesToRemove.ToList()) await SendImageRemoval(agent, image);
+    }
+
+    public Task<IReadOnlyList<string>> GetImagesToRemove() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.ImagesToRemove.Order(StringComparer.Ordinal)]);
+
+    /// <summary>Best effort: a request that does not reach the agent now is repeated at its next session.</summary>
+    private async Task SendImageRemoval(IAgentObserver agent, string imageLocation)
+    {
+        try
+        {
+            await agent.RemoveImage(imageLocation);
+        }
+        catch (Exception e)
+        {
+            LogImageRemovalFailed(HostId, imageLocation, $"the agent's session did not accept it: {e.Message}");
+        }
+    }
+
     private async Task Heartbeat(CancellationToken cancellationToken)
     {
         if (_agent is { } agent)
@@ -118,6 +168,15 @@ public sealed partial class HostGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: agent session {SessionId} connected ({Cpu} CPU, {MemoryKiB} KiB)")]
     private partial void LogConnected(string hostId, string sessionId, int cpu, long memoryKiB);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: removed the image {ImageLocation}")]
+    private partial void LogImageRemoved(string hostId, string imageLocation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: keeps the image {ImageLocation} while {UsedBy} use it")]
+    private partial void LogImageKept(string hostId, string imageLocation, string usedBy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: the image {ImageLocation} is not removed yet: {Reason}")]
+    private partial void LogImageRemovalFailed(string hostId, string imageLocation, string? reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: agent session {SessionId} lost: {Reason}")]
     private partial void LogDisconnected(string hostId, string sessionId, string reason);

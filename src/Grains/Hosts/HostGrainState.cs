@@ -13,4 +13,8 @@ public sealed class HostGrainState
     [Id(1)] public Dictionary<string, MachineShare> Machines { get; set; } = new(StringComparer.Ordinal);
 
     [Id(2)] public DateTimeOffset? LastConnected { get; set; }
+
+    /// <summary>Images to remove from this host (captures of deleted MachineImages), until the agent
+    /// reports each gone.</summary>
+    [Id(3)] public HashSet<string> ImagesToRemove { get; set; } = new(StringComparer.Ordinal);
 }

@@ -1,5 +1,6 @@
 using CimiGrains.Grains.Common;
 using CimiGrains.Grains.ReadModel;
+using CimiGrains.Hosts;
 using CimiGrains.Machines;
 
 namespace CimiGrains.Grains.Machines;
@@ -18,6 +19,28 @@ public sealed class MachineImageGrain(
         // sets the state itself (CREATING until the host has committed the image).
         return Task.FromResult(image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" });
     }
+
+    /// <summary>
+    /// Deleting a capture also removes its Docker image from the host(s) that committed it. The
+    /// MachineImage goes at once; a host keeps the image while containers (Machines booted from it) still
+    /// use it and removes it when the last of them is deleted, so running Machines never lose their image.
+    /// A capture still CREATING cannot be deleted: its image would be committed after the deletion.
+    /// Templates that name the MachineImage are not checked, as for every other referenced resource.
+    /// </summary>
+    public override async Task Delete()
+    {
+        var image = Existing();
+        var capture = CaptureLocation(LocalId);
+        if (image.State == "CREATING" && image.ImageLocation == capture)
+            throw CimiException.Conflict($"MachineImage '{ResourceId}' is being captured; delete it once the capture has finished.");
+        // The record of the capture's hosts is keyed by the location captures of this image are given,
+        // whatever imageLocation says now; for an image that was never captured it is empty.
+        await GrainFactory.GetGrain<ICapturedImageGrain>(capture).Release(TenantId);
+        await base.Delete();
+    }
+
+    /// <summary>Where a capture into the MachineImage <paramref name="localId"/> is committed.</summary>
+    public static string CaptureLocation(string localId) => $"docker:{MachineGrain.CaptureRepository}:{localId}";
 
     public static MachineImage Check(MachineImage image, bool requireAll)
     {

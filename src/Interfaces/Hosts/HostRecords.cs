@@ -94,3 +94,24 @@ public sealed record HostReport(
     [property: Id(5)] bool? CommandSucceeded,
     [property: Id(6)] string? Message,
     [property: Id(7)] string? ResultImageLocation);
+
+/// <summary>Where an image removal stands on a host.</summary>
+[GenerateSerializer]
+public enum HostImageState
+{
+    /// <summary>The image is gone from the host (or was never there).</summary>
+    Removed,
+    /// <summary>Kept while containers use it; the agent removes it when the last one is deleted.</summary>
+    InUse,
+    /// <summary>The engine refused for another reason; asked again at the next session.</summary>
+    Failed,
+}
+
+/// <summary>A host's word about an image the cluster asked it to remove.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.HostImageStatus")]
+public sealed record HostImageStatus(
+    [property: Id(0)] string HostId,
+    [property: Id(1)] string ImageLocation,
+    [property: Id(2)] HostImageState State,
+    [property: Id(3)] IReadOnlyList<string> UsedBy,
+    [property: Id(4)] string? Message);

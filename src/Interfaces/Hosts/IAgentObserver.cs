@@ -9,6 +9,9 @@ public interface IAgentObserver : IGrainObserver
     /// <summary>Queues the command on the agent's stream.</summary>
     Task Deliver(HostCommand command);
 
+    /// <summary>Queues a request to remove an image from the host (see <see cref="IHostGrain.RemoveImage"/>).</summary>
+    Task RemoveImage(string imageLocation);
+
     /// <summary>Answers while the session is open; fails once its silo or stream is gone.</summary>
     Task<string> Ping();
 }

@@ -23,4 +23,19 @@ public interface IHostGrain : IGrainWithStringKey
     Task Forget(string machineKey);
 
     Task<HostInfo> GetInfo();
+
+    /// <summary>Removes an image from this host once no container uses it (a deleted MachineImage's
+    /// capture). Recorded durably and repeated at every session until the agent reports it gone;
+    /// returns without waiting for the agent, connected or not.</summary>
+    Task RemoveImage(string imageLocation);
+
+    /// <summary>The agent's word about an image removal.</summary>
+    Task OnImageStatus(HostImageStatus status);
+
+    /// <summary>The session <paramref name="sessionId"/> has reconciled its inventory: outstanding image
+    /// removals are sent to it.</summary>
+    Task Reconciled(string sessionId);
+
+    /// <summary>Images still to be removed from this host.</summary>
+    Task<IReadOnlyList<string>> GetImagesToRemove();
 }

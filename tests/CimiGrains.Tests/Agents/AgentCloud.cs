@@ -12,37 +12,52 @@ public sealed class AgentCloud : IAsyncDisposable
 
     private readonly List<AgentProcess> _agents = [];
     private readonly HashSet<string> _hostIds = [];
+    private readonly DirectoryInfo _stateRoot = Directory.CreateTempSubdirectory("cimi-agents-");
 
-    private AgentCloud(GatewayProcess gateway, int agentPort)
+    private AgentCloud(GatewayProcess gateway, int agentPort, bool tls)
     {
         Gateway = gateway;
         AgentPort = agentPort;
+        Controllers = $"{(tls ? "https" : "http")}://127.0.0.1:{agentPort}";
     }
 
     public GatewayProcess Gateway { get; }
     public int AgentPort { get; }
-    public string Controllers => $"http://127.0.0.1:{AgentPort}";
 
-    public static async Task<AgentCloud> StartAsync(string purpose)
+    /// <summary>The agent API URL: <c>https</c> when the gateway serves it with a certificate.</summary>
+    public string Controllers { get; }
+
+    /// <summary>Starts the gateway; with <paramref name="tls"/> its agent port serves TLS with that certificate.</summary>
+    public static async Task<AgentCloud> StartAsync(string purpose, TestCertificate? tls = null)
     {
         await DockerCli.RequireAsync();
         var postgres = await TestDatabase.CreateAsync(purpose);
         var agentPort = FreePorts.Take(1)[0];
-        var gateway = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["CIMI_AGENT_PORT"] = agentPort.ToString(),
             ["CIMI_AGENT_SECRET"] = Secret,
-        });
-        return new AgentCloud(gateway, agentPort);
+        };
+        if (tls is not null)
+        {
+            environment["CIMI_AGENT_TLS_CERT"] = tls.CertificatePath;
+            environment["CIMI_AGENT_TLS_KEY"] = tls.KeyPath;
+        }
+        var gateway = await GatewayProcess.StartAsync(postgres, environment);
+        return new AgentCloud(gateway, agentPort, tls is not null);
     }
 
     public static string NewHostId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
 
     /// <summary>Starts an agent and waits until it is connected.</summary>
-    public async Task<AgentProcess> StartAgentAsync(string hostId, IDictionary<string, string>? environment = null, string? secret = null, bool wait = true)
+    public async Task<AgentProcess> StartAgentAsync(string hostId, IDictionary<string, string>? environment = null, string? secret = null,
+        bool wait = true, string? controllers = null)
     {
         _hostIds.Add(hostId);
-        var agent = AgentProcess.Start(hostId, Controllers, secret ?? Secret, environment);
+        // One state directory per host id, kept across restarts of its agent, removed with the cloud.
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        settings.TryAdd("CIMI_AGENT_STATE_DIR", Path.Combine(_stateRoot.FullName, hostId));
+        var agent = AgentProcess.Start(hostId, controllers ?? Controllers, secret ?? Secret, settings);
         _agents.Add(agent);
         if (wait) await agent.WaitConnectedAsync();
         return agent;
@@ -73,5 +88,6 @@ public sealed class AgentCloud : IAsyncDisposable
         foreach (var agent in _agents) await agent.DisposeAsync();
         await Gateway.DisposeAsync();
         foreach (var hostId in _hostIds) await DockerCli.RemoveHostContainersAsync(hostId);
+        _stateRoot.Delete(recursive: true);
     }
 }

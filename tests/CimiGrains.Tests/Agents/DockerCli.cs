@@ -71,6 +71,16 @@ public static class DockerCli
         }
     }
 
+    /// <summary>Whether the engine has the image (a reference such as <c>repo:tag</c>).</summary>
+    public static async Task<bool> ImageExistsAsync(string reference) =>
+        (await RunAsync("images", "-q", reference)).Length > 0;
+
+    /// <summary>Removes an image a test made, if it is still there (cleanup).</summary>
+    public static async Task RemoveImageAsync(string reference)
+    {
+        if (await ImageExistsAsync(reference)) await RunAsync("rmi", "-f", reference);
+    }
+
     /// <summary>Removes every container a test's hosts made (cleanup, whatever state they are in).</summary>
     public static async Task RemoveHostContainersAsync(string hostId)
     {

@@ -129,6 +129,91 @@ public sealed class DockerLifecycleTests(DockerAgentFixture fixture)
     }
 
     [Fact]
+    public async Task Deleting_a_captured_MachineImage_removes_its_Docker_image_once_no_Machine_runs_from_it()
+    {
+        var (client, template) = await fixture.Cloud.NewTenantAsync();
+        var (id, _) = await CreateAsync(client, template);
+        var (usedUri, used) = await CaptureAsync(client, id);
+        var (unusedUri, unused) = await CaptureAsync(client, id);
+        try
+        {
+            var fromCapture = new JsonObject
+            {
+                ["machineConfig"] = template["machineConfig"]!.DeepClone(),
+                ["machineImage"] = new JsonObject { ["href"] = usedUri },
+            };
+            var (copyId, copyKey) = await CreateAsync(client, fromCapture);
+
+            // No Machine uses the second capture: its image goes with its MachineImage.
+            Assert.True((await client.DeleteAsync(unusedUri)).Code is 200 or 204);
+            await Eventually.Until(() => DockerCli.ImageExistsAsync(unused), e => !e, $"the image {unused} to be removed");
+
+            // The first one boots a running Machine: the MachineImage goes, the image stays under it.
+            var deleted = await client.DeleteAsync(usedUri);
+            Assert.True(deleted.Code is 200 or 204, $"deleting the MachineImage: {deleted}");
+            Assert.Equal(404, (await client.GetAsync(usedUri)).Code);
+            await Eventually.Until(() => Task.FromResult(fixture.Agent.Log), l => l.Contains($"Keeping the image docker:{used} while {copyKey}"),
+                "the agent to keep the image while the Machine uses it");
+            Assert.True(await DockerCli.ImageExistsAsync(used), "the image was removed from under a Machine");
+            await ActAsync(client, copyId, "stop");
+            await ActAsync(client, copyId, "start");
+            Assert.Equal("running", await DockerCli.StateOfAsync(copyKey));
+            Assert.True(await DockerCli.ImageExistsAsync(used));
+
+            // When the last Machine that runs from it is deleted, the host removes it.
+            await DeleteAsync(client, copyId);
+            await Eventually.Until(() => DockerCli.ImageExistsAsync(used), e => !e, $"the image {used} to be removed after its last Machine");
+            await DeleteAsync(client, id);
+        }
+        finally
+        {
+            await DockerCli.RemoveHostContainersAsync(fixture.HostId);
+            await DockerCli.RemoveImageAsync(used);
+            await DockerCli.RemoveImageAsync(unused);
+        }
+    }
+
+    [Fact]
+    public async Task A_captured_image_whose_MachineImage_is_deleted_while_its_host_is_away_is_removed_when_the_agent_returns()
+    {
+        var (client, template) = await fixture.Cloud.NewTenantAsync();
+        var (id, _) = await CreateAsync(client, template);
+        var (imageUri, reference) = await CaptureAsync(client, id);
+        try
+        {
+            await fixture.Agent.KillAsync();
+            var deleted = await client.DeleteAsync(imageUri);
+            Assert.True(deleted.Code is 200 or 204, $"deleting the MachineImage while its host is away: {deleted}");
+            Assert.True(await DockerCli.ImageExistsAsync(reference));
+
+            // The host grain kept the removal and hands it to the agent's next session.
+            fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId);
+            await Eventually.Until(() => DockerCli.ImageExistsAsync(reference), e => !e, $"the image {reference} to be removed after the agent returned");
+            await WaitStateAsync(client, id, "STARTED");
+            await DeleteAsync(client, id);
+        }
+        finally
+        {
+            await DockerCli.RemoveHostContainersAsync(fixture.HostId);
+            await DockerCli.RemoveImageAsync(reference);
+        }
+    }
+
+    private static async Task<(string ImageUri, string Reference)> CaptureAsync(CimiClient client, string machineId)
+    {
+        var capture = await client.PostAsync("machineImages", new JsonObject { ["name"] = "snap", ["imageLocation"] = client.Absolute(machineId) });
+        Assert.True(capture.Code == 202, $"capture: {capture}");
+        var job = await client.WaitForJobAsync(capture.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
+        Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the capture Job: {job}");
+        var imageUri = capture.Header("Location")!;
+        var location = (await client.GetAsync(imageUri)).Json["imageLocation"]!.GetValue<string>();
+        Assert.StartsWith("docker:cimigrains/capture:", location);
+        var reference = location["docker:".Length..];
+        Assert.True(await DockerCli.ImageExistsAsync(reference), $"the capture {reference} is not in the engine");
+        return (imageUri, reference);
+    }
+
+    [Fact]
     public async Task An_agent_killed_and_restarted_adopts_its_containers_and_removes_those_deleted_meanwhile()
     {
         var (client, template) = await fixture.Cloud.NewTenantAsync();
