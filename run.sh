@@ -39,9 +39,10 @@ export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
 export CIMI_AGENT_PORT=${CIMI_AGENT_PORT:-8081}
 
 # A port another program holds would make the readiness check below succeed against that program.
-for port in "$CIMI_HTTP_PORT" "$CIMI_AGENT_PORT"; do
+# The silo's own ports too: a second cloud on this machine needs CIMI_SILO_PORT and CIMI_GATEWAY_PORT.
+for port in "$CIMI_HTTP_PORT" "$CIMI_AGENT_PORT" "${CIMI_SILO_PORT:-11111}" "${CIMI_GATEWAY_PORT:-30000}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "Port $port is already in use; set CIMI_HTTP_PORT / CIMI_AGENT_PORT to free ports." >&2
+    echo "Port $port is already in use; set CIMI_HTTP_PORT / CIMI_AGENT_PORT / CIMI_SILO_PORT / CIMI_GATEWAY_PORT to free ports." >&2
     exit 1
   fi
 done
@@ -71,7 +72,8 @@ done
 # made once per .data/ and kept: an agent removes the containers of its host id that its cluster does
 # not know, so two clouds sharing this Docker engine must not share a host id.
 [ -s "$data/agent-host-id" ] || echo "local-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$data/agent-host-id"
-CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-$(cat "$data/agent-host-id")} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
+CIMI_AGENT_STATE_DIR=${CIMI_AGENT_STATE_DIR:-$data/agent} \
+  CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-$(cat "$data/agent-host-id")} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
   dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll &
 pids+=($!)
 

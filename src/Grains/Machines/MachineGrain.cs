@@ -152,7 +152,7 @@ public sealed partial class MachineGrain(
             throw CimiException.Conflict($"The Machine is {current} with another operation in progress; 'capture' must wait.");
         if (state.State.HostId is null)
             throw CimiException.Conflict("The Machine has never been placed on a host; there is nothing to capture.");
-        var location = $"docker:{CaptureRepository}:{imageLocalId}";
+        var location = MachineImageGrain.CaptureLocation(imageLocalId);
         var imageGrain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
         var created = await imageGrain.Create(image with
         {
