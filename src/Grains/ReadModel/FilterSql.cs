@@ -16,7 +16,8 @@ namespace CimiGrains.Grains.ReadModel;
 /// boolean only with JSON booleans, a string only with JSON strings, a date with JSON strings that
 /// are dates (as timestamptz). A resource whose attribute is absent or of another type never matches,
 /// for <c>!=</c> too. <c>created</c> and <c>name</c> use the row's own indexed columns, which hold the
-/// same values.
+/// same values; so do <c>state</c> (string), <c>cpu</c> and <c>memory</c> (numbers), through the
+/// generated columns of schema 006.
 /// </remarks>
 public sealed class FilterSql
 {
@@ -68,6 +69,8 @@ public sealed class FilterSql
             var key = Parameter(attribute.PropertyKey!, NpgsqlDbType.Text);
             return $"(doc->'properties'->>{key} {op} {Parameter(value.Value, NpgsqlDbType.Text)})";
         }
+        if (TypedColumn(attribute, value.Kind) is { } column)
+            return $"({column} {op} {Parameter(value.Value, value.Kind == FilterValueKind.Number ? NpgsqlDbType.Numeric : NpgsqlDbType.Text)})";
         var json = Json(attribute);
         var text = Text(attribute);
         return value.Kind switch
@@ -86,6 +89,19 @@ public sealed class FilterSql
             _ => $"({text} {op} {Parameter(value.Value, NpgsqlDbType.Text)} AND jsonb_typeof({json}) = 'string')",
         };
     }
+
+    /// <summary>
+    /// The generated column (schema 006) that holds exactly the typed expression this class would
+    /// otherwise emit for the attribute — the value when the JSON type matches the literal's, else
+    /// NULL — so the comparison means the same and can be answered from an index.
+    /// </summary>
+    private static string? TypedColumn(AttributePath attribute, FilterValueKind kind) => (attribute.Segments, kind) switch
+    {
+        (["state"], FilterValueKind.String) => "doc_state",
+        (["cpu"], FilterValueKind.Number) => "doc_cpu",
+        (["memory"], FilterValueKind.Number) => "doc_memory",
+        _ => null,
+    };
 
     private string Parameter(object value, NpgsqlDbType type)
     {

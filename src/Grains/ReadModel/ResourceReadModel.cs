@@ -58,20 +58,31 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     public async Task<ResourcePage> QueryAsync(string tenantId, ResourceKind kind, ResourceQuery query, CancellationToken ct)
     {
         // $1 tenant, $2 kind; the filter's parameters follow. Each batch command needs its own copies.
+        // Without a filter the count is the maintained one (schema 006), never a scan of the collection.
         var countSql = new FilterSql(2);
-        var countWhere = query.Filter is null ? "" : " AND " + countSql.Where(query.Filter);
-        var pageSql = new FilterSql(2);
-        var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
-        var orderBy = pageSql.OrderBy(query.OrderBy);
-        var offset = pageSql.Parameters.Count + 3;
-
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{countWhere}");
+        var count = new NpgsqlBatchCommand(query.Filter is null
+            ? "SELECT coalesce((SELECT n FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2), 0)"
+            : $"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND {countSql.Where(query.Filter)}");
         count.Parameters.Add(new() { Value = tenantId });
         count.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in countSql.Parameters) count.Parameters.Add(p);
 
-        var page = new NpgsqlBatchCommand(
-            $"SELECT doc::text FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere} ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}");
+        var pageSql = new FilterSql(2);
+        var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
+        var orderBy = pageSql.OrderBy(query.OrderBy);
+        var offset = pageSql.Parameters.Count + 3;
+        // A deferred join: the inner query finds the page's keys (an index-only scan when the filter and
+        // the order are covered by an index), skipping $first-1 of them without touching their documents;
+        // only the page's documents are then fetched, by primary key, in the inner query's order.
+        // The documents come back as UTF-8 bytes, which is what the Gateway writes.
+        var page = new NpgsqlBatchCommand($"""
+            SELECT convert_to(r.doc::text, 'UTF8')
+            FROM (SELECT p.id, row_number() OVER () AS ord
+                  FROM (SELECT id FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere}
+                        ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}) p) k
+            JOIN cimi_resource r ON r.tenant_id = $1 AND r.kind = $2 AND r.id = k.id
+            ORDER BY k.ord
+            """);
         page.Parameters.Add(new() { Value = tenantId });
         page.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in pageSql.Parameters) page.Parameters.Add(p);
@@ -84,8 +95,8 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         await reader.ReadAsync(ct);
         var total = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
-        var docs = new List<string>();
-        while (await reader.ReadAsync(ct)) docs.Add(reader.GetString(0));
+        var docs = new List<byte[]>();
+        while (await reader.ReadAsync(ct)) docs.Add(reader.GetFieldValue<byte[]>(0));
         return new ResourcePage(total, docs);
     }
 
@@ -108,5 +119,5 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>A page of documents (JSON text, relative ids) and the collection's total count.</summary>
-public sealed record ResourcePage(long Count, IReadOnlyList<string> Documents);
+/// <summary>A page of documents (UTF-8 JSON, relative ids, keys in jsonb's order) and how many items match in all.</summary>
+public sealed record ResourcePage(long Count, IReadOnlyList<byte[]> Documents);
