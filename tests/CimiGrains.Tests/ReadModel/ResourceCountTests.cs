@@ -1,0 +1,146 @@
+using CimiGrains.Grains.Persistence;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.Machines;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CimiGrains.Tests.ReadModel;
+
+/// <summary>
+/// The maintained collection counts (schema 006) that unfiltered pages report instead of counting:
+/// exact after every insert, update and delete, under concurrent writers, and after a backfill.
+/// </summary>
+public sealed class ResourceCountTests : IAsyncLifetime
+{
+    private string _postgres = null!;
+    private NpgsqlDataSource _dataSource = null!;
+    private ResourceReadModel _readModel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await TestDatabase.CreateAsync("counts");
+        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        _dataSource = NpgsqlDataSource.Create(_postgres);
+        _readModel = new ResourceReadModel(_dataSource);
+    }
+
+    public async Task DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private static Machine NewMachine(string id, int cpu = 1) =>
+        new() { Id = $"machines/{id}", Name = id, Cpu = cpu, State = MachineStateName.STARTED, Created = DateTimeOffset.UtcNow };
+
+    private Task Upsert(string tenant, string id, int cpu = 1) =>
+        _readModel.UpsertAsync(tenant, ResourceKind.Machine, NewMachine(id, cpu), "STARTED");
+
+    private async Task<long> PageCount(string tenant) =>
+        (await _readModel.PageAsync(tenant, ResourceKind.Machine, 1, 1, CancellationToken.None)).Count;
+
+    private async Task<long> Scalar(string sql, string tenant)
+    {
+        await using var cmd = _dataSource.CreateCommand(sql);
+        cmd.Parameters.Add(new() { Value = tenant });
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    private Task<long> Counted(string tenant) =>
+        Scalar("SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine'", tenant);
+
+    [Fact]
+    public async Task Count_follows_creates_updates_and_deletes_exactly()
+    {
+        Assert.Equal(0, await PageCount("c1"));
+        await Upsert("c1", "a");
+        await Upsert("c1", "b");
+        await Upsert("c1", "c");
+        Assert.Equal(3, await PageCount("c1"));
+        // An update of an existing row (the ON CONFLICT branch) is not a new item.
+        await Upsert("c1", "a", cpu: 8);
+        await Upsert("c1", "b", cpu: 8);
+        Assert.Equal(3, await PageCount("c1"));
+        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
+        // Deleting what is already gone changes nothing.
+        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
+        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/nothing");
+        Assert.Equal(2, await PageCount("c1"));
+        // Other tenants and kinds are counted apart.
+        await Upsert("c2", "a");
+        await _readModel.UpsertAsync("c1", ResourceKind.MachineConfiguration,
+            new MachineConfiguration { Id = "machineConfigs/x", Name = "x", Cpu = 1, Created = DateTimeOffset.UtcNow }, null);
+        Assert.Equal(2, await PageCount("c1"));
+        Assert.Equal(1, await PageCount("c2"));
+    }
+
+    [Fact]
+    public async Task Count_stays_exact_under_concurrent_upserts_and_deletes_of_the_same_items()
+    {
+        const string Tenant = "race";
+        // 8 writers over 40 shared ids: every id is inserted, updated and deleted many times, concurrently.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+        {
+            var random = new Random(writer);
+            for (var i = 0; i < 150; i++)
+            {
+                var id = $"m{random.Next(40)}";
+                if (random.Next(3) == 0) await _readModel.DeleteAsync(Tenant, ResourceKind.Machine, $"machines/{id}");
+                else await Upsert(Tenant, id, cpu: i);
+            }
+        })));
+        var counted = await Counted(Tenant);
+        Assert.Equal(counted, await PageCount(Tenant));
+        Assert.InRange(counted, 1, 40);
+    }
+
+    [Fact]
+    public async Task Filtered_pages_count_the_matching_rows_not_the_collection()
+    {
+        for (var i = 0; i < 6; i++) await Upsert("f1", $"m{i}", cpu: i);
+        var query = new ResourceQuery(FilterParser.Parse("cpu>=4"), [], 1, 10);
+        var page = await _readModel.QueryAsync("f1", ResourceKind.Machine, query, CancellationToken.None);
+        Assert.Equal(2, page.Count);
+        Assert.Equal(2, page.Documents.Count);
+    }
+
+    [Fact]
+    public async Task Migration_backfills_counts_once_and_rerunning_it_changes_nothing()
+    {
+        for (var i = 0; i < 5; i++) await Upsert("b1", $"m{i}");
+        // A database from before schema 006: rows but neither triggers nor counts.
+        await using (var cmd = _dataSource.CreateCommand("""
+            DROP TRIGGER cimi_resource_count_insert ON cimi_resource;
+            DROP TRIGGER cimi_resource_count_delete ON cimi_resource;
+            DROP TRIGGER cimi_resource_count_truncate ON cimi_resource;
+            DELETE FROM cimi_resource_count;
+            """))
+            await cmd.ExecuteNonQueryAsync();
+        await Upsert("b1", "m5");
+
+        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        Assert.Equal(6, await PageCount("b1"));
+        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        Assert.Equal(6, await PageCount("b1"));
+        await Upsert("b1", "m6");
+        Assert.Equal(7, await PageCount("b1"));
+    }
+
+    [Fact]
+    public async Task Pages_at_any_offset_return_the_collection_in_creation_order()
+    {
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 25; i++)
+        {
+            await _readModel.UpsertAsync("p1", ResourceKind.Machine,
+                new Machine { Id = $"machines/m{i:D2}", Name = $"n{i}", Cpu = 1, Created = start.AddMinutes(i % 5) }, "STARTED");
+        }
+        var all = new List<string>();
+        for (var first = 1; first <= 25; first += 7)
+        {
+            var page = await _readModel.PageAsync("p1", ResourceKind.Machine, first, first + 6, CancellationToken.None);
+            Assert.Equal(25, page.Count);
+            all.AddRange(page.Documents.Select(d => System.Text.Json.Nodes.JsonNode.Parse(d)!["id"]!.GetValue<string>()));
+        }
+        // created ascending, then id ascending among equal created.
+        var expected = Enumerable.Range(0, 25).OrderBy(i => i % 5).ThenBy(i => i).Select(i => $"machines/m{i:D2}");
+        Assert.Equal(expected, all);
+    }
+}
