@@ -33,6 +33,13 @@ public sealed class FilterSql
 
     public IReadOnlyList<NpgsqlParameter> Parameters => _parameters;
 
+    /// <summary>
+    /// True while every comparison <see cref="Where"/> has emitted reads only the typed columns
+    /// (<c>doc_state</c>, <c>doc_cpu</c>, <c>doc_memory</c>), so the same condition also applies to
+    /// <c>cimi_resource_facet_count</c>, which holds exact counts per combination of them.
+    /// </summary>
+    public bool UsesOnlyTypedColumns { get; private set; } = true;
+
     public string Where(FilterNode node) => node switch
     {
         LogicalNode l => $"({Where(l.Left)} {(l.Operator == LogicalOperator.And ? "AND" : "OR")} {Where(l.Right)})",
@@ -64,13 +71,14 @@ public sealed class FilterSql
         var op = ComparisonNode.Symbol(node.Operator) switch { "!=" => "<>", var s => s };
         var attribute = node.Attribute;
         var value = node.Value;
+        if (TypedColumn(attribute, value.Kind) is { } column)
+            return $"({column} {op} {Parameter(value.Value, value.Kind == FilterValueKind.Number ? NpgsqlDbType.Numeric : NpgsqlDbType.Text)})";
+        UsesOnlyTypedColumns = false;
         if (attribute.IsProperty)
         {
             var key = Parameter(attribute.PropertyKey!, NpgsqlDbType.Text);
             return $"(doc->'properties'->>{key} {op} {Parameter(value.Value, NpgsqlDbType.Text)})";
         }
-        if (TypedColumn(attribute, value.Kind) is { } column)
-            return $"({column} {op} {Parameter(value.Value, value.Kind == FilterValueKind.Number ? NpgsqlDbType.Numeric : NpgsqlDbType.Text)})";
         var json = Json(attribute);
         var text = Text(attribute);
         return value.Kind switch

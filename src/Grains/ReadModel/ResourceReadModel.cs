@@ -58,11 +58,18 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     public async Task<ResourcePage> QueryAsync(string tenantId, ResourceKind kind, ResourceQuery query, CancellationToken ct)
     {
         // $1 tenant, $2 kind; the filter's parameters follow. Each batch command needs its own copies.
-        // Without a filter the count is the maintained one (schema 006), never a scan of the collection.
+        // Counts come from the tables schema 006 maintains whenever they can answer exactly: without a
+        // filter, the collection's count; with a filter on the typed columns only, the sum of the
+        // matching facets. Other filters count the matching rows.
         var countSql = new FilterSql(2);
-        var count = new NpgsqlBatchCommand(query.Filter is null
-            ? "SELECT coalesce((SELECT n FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2), 0)"
-            : $"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND {countSql.Where(query.Filter)}");
+        var countWhere = query.Filter is null ? null : countSql.Where(query.Filter);
+        var count = new NpgsqlBatchCommand(countWhere switch
+        {
+            null => "SELECT coalesce((SELECT n FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2), 0)",
+            _ when countSql.UsesOnlyTypedColumns =>
+                $"SELECT coalesce(sum(n), 0)::bigint FROM cimi_resource_facet_count WHERE tenant_id = $1 AND kind = $2 AND {countWhere}",
+            _ => $"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND {countWhere}",
+        });
         count.Parameters.Add(new() { Value = tenantId });
         count.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in countSql.Parameters) count.Parameters.Add(p);

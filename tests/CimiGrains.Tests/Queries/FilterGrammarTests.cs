@@ -158,6 +158,19 @@ public sealed class FilterGrammarTests
         Assert.DoesNotContain("doc_state", Sql("machineConfig/state='x'"));
     }
 
+    [Theory]
+    [InlineData("state='STARTED' and cpu>=4", true)]
+    [InlineData("(cpu=1 or memory<2) and state!='ERROR'", true)]
+    [InlineData("state='STARTED' and name='x'", false)]
+    [InlineData("cpu>=4 or property['a']='b'", false)]
+    [InlineData("cpu='4'", false)]
+    public void Only_filters_on_typed_columns_alone_can_be_counted_from_the_facets(string filter, bool typedOnly)
+    {
+        var sql = new FilterSql(2);
+        sql.Where(FilterParser.Parse(filter));
+        Assert.Equal(typedOnly, sql.UsesOnlyTypedColumns);
+    }
+
     private static IEnumerable<string> Values(FilterNode node) => node switch
     {
         LogicalNode l => Values(l.Left).Concat(Values(l.Right)),

@@ -27,11 +27,11 @@ public sealed class ResourceCountTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private static Machine NewMachine(string id, int cpu = 1) =>
-        new() { Id = $"machines/{id}", Name = id, Cpu = cpu, State = MachineStateName.STARTED, Created = DateTimeOffset.UtcNow };
+    private static Machine NewMachine(string id, int cpu, MachineStateName state, long? memory) =>
+        new() { Id = $"machines/{id}", Name = id, Cpu = cpu, Memory = memory, State = state, Created = DateTimeOffset.UtcNow };
 
-    private Task Upsert(string tenant, string id, int cpu = 1) =>
-        _readModel.UpsertAsync(tenant, ResourceKind.Machine, NewMachine(id, cpu), "STARTED");
+    private Task Upsert(string tenant, string id, int cpu = 1, MachineStateName state = MachineStateName.STARTED, long? memory = 1024) =>
+        _readModel.UpsertAsync(tenant, ResourceKind.Machine, NewMachine(id, cpu, state, memory), state.ToString());
 
     private async Task<long> PageCount(string tenant) =>
         (await _readModel.PageAsync(tenant, ResourceKind.Machine, 1, 1, CancellationToken.None)).Count;
@@ -41,6 +41,26 @@ public sealed class ResourceCountTests : IAsyncLifetime
         await using var cmd = _dataSource.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = tenant });
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    private async Task<long> FilteredCount(string tenant, string filter) =>
+        (await _readModel.QueryAsync(tenant, ResourceKind.Machine, new ResourceQuery(FilterParser.Parse(filter), [], 1, 1), CancellationToken.None)).Count;
+
+    /// <summary>Every filter whose count the facets answer, against count(*) over the same rows.</summary>
+    private async Task AssertFacetCountsExact(string tenant)
+    {
+        string[] filters = ["state='STARTED'", "state='STOPPED'", "state!='STARTED'", "cpu>=4", "cpu<4 or state='STOPPED'",
+            "state='STARTED' and cpu>=4", "memory=1024", "memory>1024 and cpu=2", "state='STARTED' and (cpu=1 or memory<2048)"];
+        foreach (var filter in filters)
+        {
+            var sql = new FilterSql(1);
+            var where = sql.Where(FilterParser.Parse(filter));
+            Assert.True(sql.UsesOnlyTypedColumns, filter);
+            await using var cmd = _dataSource.CreateCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine' AND {where}");
+            cmd.Parameters.Add(new() { Value = tenant });
+            foreach (var p in sql.Parameters) cmd.Parameters.Add(p);
+            Assert.Equal(Convert.ToInt64(await cmd.ExecuteScalarAsync()), await FilteredCount(tenant, filter));
+        }
     }
 
     private Task<long> Counted(string tenant) =>
@@ -83,12 +103,33 @@ public sealed class ResourceCountTests : IAsyncLifetime
             {
                 var id = $"m{random.Next(40)}";
                 if (random.Next(3) == 0) await _readModel.DeleteAsync(Tenant, ResourceKind.Machine, $"machines/{id}");
-                else await Upsert(Tenant, id, cpu: i);
+                else await Upsert(Tenant, id, cpu: 1 << random.Next(4), random.Next(2) == 0 ? MachineStateName.STARTED : MachineStateName.STOPPED,
+                    random.Next(3) == 0 ? null : 1024L << random.Next(3));
             }
         })));
         var counted = await Counted(Tenant);
         Assert.Equal(counted, await PageCount(Tenant));
         Assert.InRange(counted, 1, 40);
+        await AssertFacetCountsExact(Tenant);
+    }
+
+    [Fact]
+    public async Task Filtered_counts_on_typed_attributes_follow_state_changes_and_deletes()
+    {
+        for (var i = 0; i < 6; i++) await Upsert("s1", $"m{i}", cpu: 1 << (i % 4), memory: i % 2 == 0 ? 1024 : 4096);
+        await AssertFacetCountsExact("s1");
+        Assert.Equal(6, await FilteredCount("s1", "state='STARTED'"));
+        // State changes are updates that move a row from one facet to another.
+        await Upsert("s1", "m1", cpu: 2, state: MachineStateName.STOPPED, memory: 4096);
+        await Upsert("s1", "m2", cpu: 4, state: MachineStateName.STOPPED, memory: 1024);
+        Assert.Equal(4, await FilteredCount("s1", "state='STARTED'"));
+        Assert.Equal(2, await FilteredCount("s1", "state='STOPPED'"));
+        await AssertFacetCountsExact("s1");
+        await _readModel.DeleteAsync("s1", ResourceKind.Machine, "machines/m2");
+        // A Machine without memory counts under NULL memory: it matches no memory comparison.
+        await Upsert("s1", "m3", cpu: 8, memory: null);
+        Assert.Equal(1, await FilteredCount("s1", "state='STOPPED'"));
+        await AssertFacetCountsExact("s1");
     }
 
     [Fact]
@@ -107,20 +148,24 @@ public sealed class ResourceCountTests : IAsyncLifetime
         for (var i = 0; i < 5; i++) await Upsert("b1", $"m{i}");
         // A database from before schema 006: rows but neither triggers nor counts.
         await using (var cmd = _dataSource.CreateCommand("""
-            DROP TRIGGER cimi_resource_count_insert ON cimi_resource;
-            DROP TRIGGER cimi_resource_count_delete ON cimi_resource;
-            DROP TRIGGER cimi_resource_count_truncate ON cimi_resource;
+            DROP TRIGGER cimi_resource_counts_insert ON cimi_resource;
+            DROP TRIGGER cimi_resource_counts_update ON cimi_resource;
+            DROP TRIGGER cimi_resource_counts_delete ON cimi_resource;
+            DROP TRIGGER cimi_resource_counts_truncate ON cimi_resource;
             DELETE FROM cimi_resource_count;
+            DELETE FROM cimi_resource_facet_count;
             """))
             await cmd.ExecuteNonQueryAsync();
         await Upsert("b1", "m5");
 
         await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
         Assert.Equal(6, await PageCount("b1"));
+        Assert.Equal(6, await FilteredCount("b1", "cpu>=1"));
         await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
         Assert.Equal(6, await PageCount("b1"));
         await Upsert("b1", "m6");
         Assert.Equal(7, await PageCount("b1"));
+        Assert.Equal(7, await FilteredCount("b1", "cpu>=1"));
     }
 
     [Fact]

@@ -2,12 +2,13 @@
 -- like every script here, and cheap to re-run: every script runs on every start, so each step that
 -- rewrites or locks cimi_resource runs only when its object is missing.
 
--- 1. Exact collection counts without counting. One row per (tenant, kind), kept by statement-level
---    triggers in the same transaction as the insert or delete that changes it, so it is exact and
---    commits or rolls back with the rows. Concurrent writers of one collection serialise on its
---    count row only for the duration of their own (single-statement) transaction.
---    Triggers with transition tables see only the rows a statement really inserted: an upsert that
---    took its ON CONFLICT DO UPDATE branch inserts nothing and leaves the count alone.
+-- 1. Exact counts without counting rows, kept by statement-level triggers in the same transaction as
+--    the insert, update or delete that changes them, so they are exact and commit or roll back with
+--    the rows. Concurrent writers of one collection serialise on its count rows only for their own
+--    (single-statement) transaction; rows are always locked in key order, so never in a deadlock.
+--    Triggers with transition tables see exactly what a statement did: an upsert that took its
+--    ON CONFLICT DO UPDATE branch is an update (old and new row), not an insert.
+--    cimi_resource_count: one row per collection, for unfiltered pages.
 CREATE TABLE IF NOT EXISTS cimi_resource_count
 (
     tenant_id text   NOT NULL,
@@ -15,56 +16,6 @@ CREATE TABLE IF NOT EXISTS cimi_resource_count
     n         bigint NOT NULL,
     PRIMARY KEY (tenant_id, kind)
 );
-
-CREATE OR REPLACE FUNCTION cimi_resource_count_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind
-    -- Sorted, so two multi-collection statements lock count rows in the same order (no deadlock).
-    ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION cimi_resource_count_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    UPDATE cimi_resource_count AS c SET n = c.n - d.n
-    FROM (SELECT tenant_id, kind, count(*) AS n FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind) d
-    WHERE c.tenant_id = d.tenant_id AND c.kind = d.kind;
-    RETURN NULL;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION cimi_resource_count_truncated() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    DELETE FROM cimi_resource_count;
-    RETURN NULL;
-END
-$fn$;
-
--- The triggers and the backfill are created together, once. CREATE TRIGGER locks cimi_resource
--- against writes until the migration commits, so no row is inserted or deleted between the
--- backfill's count and the triggers taking over: the counts start exact.
-DO $do$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'cimi_resource_count_insert'
-                   AND tgrelid = 'cimi_resource'::regclass) THEN
-        CREATE TRIGGER cimi_resource_count_insert AFTER INSERT ON cimi_resource
-            REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_count_inserted();
-        CREATE TRIGGER cimi_resource_count_delete AFTER DELETE ON cimi_resource
-            REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_count_deleted();
-        CREATE TRIGGER cimi_resource_count_truncate AFTER TRUNCATE ON cimi_resource
-            FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_count_truncated();
-        DELETE FROM cimi_resource_count;
-        INSERT INTO cimi_resource_count (tenant_id, kind, n)
-        SELECT tenant_id, kind, count(*) FROM cimi_resource GROUP BY tenant_id, kind;
-    END IF;
-END
-$do$;
 
 -- 2. Typed copies of the hottest filter attributes, exactly the expressions FilterSql compares
 --    (a value of another JSON type is NULL, so it never matches, as before). Plain columns give the
@@ -85,16 +36,113 @@ BEGIN
 END
 $do$;
 
--- Filtered counts by state (and cpu/memory ranges) as index-only scans.
-CREATE INDEX IF NOT EXISTS cimi_resource_state_cpu_idx ON cimi_resource (tenant_id, kind, doc_state, doc_cpu)
-    INCLUDE (doc_memory);
-
 -- Pages of a state ordered by name, in exactly FilterSql's ORDER BY (name NULLS LAST, created, id):
--- the planner walks it and stops after the page, checking cpu/memory from the index.
+-- the planner walks it and stops after the page, checking cpu/memory from the index. It also
+-- answers counts of a state combined with other attributes (index-only where they are covered).
 CREATE INDEX IF NOT EXISTS cimi_resource_state_name_idx ON cimi_resource (tenant_id, kind, doc_state, name, created, id)
     INCLUDE (doc_cpu, doc_memory);
 
--- 3. Index-only scans need the visibility map, and Machines and Jobs rewrite their row on every
+-- 3. cimi_resource_facet_count: rows per collection and combination of the typed columns of section 2
+-- (a few dozen per collection: states x configurations), so a filter on those attributes alone
+-- (state='STARTED' and cpu>=4) is counted exactly by summing a few rows instead of scanning
+-- every match. FilterSql emits the same WHERE text for both tables.
+CREATE TABLE IF NOT EXISTS cimi_resource_facet_count
+(
+    tenant_id  text    NOT NULL,
+    kind       text    NOT NULL,
+    doc_state  text,
+    doc_cpu    numeric,
+    doc_memory numeric,
+    n          bigint  NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (tenant_id, kind, doc_state, doc_cpu, doc_memory)
+);
+
+CREATE OR REPLACE FUNCTION cimi_resource_counts_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+    SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM inserted
+    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$fn$;
+
+-- Like an insert with negative counts, so the count rows are locked in the same (key) order.
+CREATE OR REPLACE FUNCTION cimi_resource_counts_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+    SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -count(*) FROM deleted
+    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$fn$;
+
+-- Updates move rows between facets (a state change) and, in principle, between collections; the
+-- net change per key is applied, and keys whose net change is zero are not touched at all.
+CREATE OR REPLACE FUNCTION cimi_resource_counts_updated() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+    SELECT tenant_id, kind, sum(d) FROM
+        (SELECT tenant_id, kind, 1 AS d FROM new_rows UNION ALL SELECT tenant_id, kind, -1 FROM old_rows) x
+    GROUP BY tenant_id, kind HAVING sum(d) <> 0 ORDER BY tenant_id, kind
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, sum(d) FROM
+        (SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, 1 AS d FROM new_rows
+         UNION ALL SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -1 FROM old_rows) x
+    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory HAVING sum(d) <> 0
+    ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION cimi_resource_counts_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    DELETE FROM cimi_resource_count;
+    DELETE FROM cimi_resource_facet_count;
+    RETURN NULL;
+END
+$fn$;
+
+-- The triggers and the backfill are created together, once (after the typed columns exist).
+-- CREATE TRIGGER locks cimi_resource against writes until the migration commits, so no row is
+-- inserted, updated or deleted between the backfill's count and the triggers taking over.
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'cimi_resource_counts_insert'
+                   AND tgrelid = 'cimi_resource'::regclass) THEN
+        CREATE TRIGGER cimi_resource_counts_insert AFTER INSERT ON cimi_resource
+            REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_inserted();
+        CREATE TRIGGER cimi_resource_counts_update AFTER UPDATE ON cimi_resource
+            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_updated();
+        CREATE TRIGGER cimi_resource_counts_delete AFTER DELETE ON cimi_resource
+            REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_deleted();
+        CREATE TRIGGER cimi_resource_counts_truncate AFTER TRUNCATE ON cimi_resource
+            FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_truncated();
+        DELETE FROM cimi_resource_count;
+        INSERT INTO cimi_resource_count (tenant_id, kind, n)
+        SELECT tenant_id, kind, count(*) FROM cimi_resource GROUP BY tenant_id, kind;
+        DELETE FROM cimi_resource_facet_count;
+        INSERT INTO cimi_resource_facet_count (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+        SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM cimi_resource
+        GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory;
+    END IF;
+END
+$do$;
+
+-- 4. Index-only scans need the visibility map, and Machines and Jobs rewrite their row on every
 --    state change: vacuum after 2 % of the table changed or was inserted, not the default 20 %.
 DO $do$
 BEGIN
