@@ -11,6 +11,12 @@ namespace CimiGrains.Grains.ReadModel;
 /// </summary>
 public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// From how many skipped items on a page is read through a deferred join (measured on 10,000
+    /// Machines: a skipped row's heap tuple costs ~1 µs, the join ~0.5–1 ms more than a plain page).
+    /// </summary>
+    public const int DeferredJoinOffset = 500;
+
     public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state)
     {
         ArgumentNullException.ThrowIfNull(resource.Id);
@@ -78,18 +84,25 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
         var orderBy = pageSql.OrderBy(query.OrderBy);
         var offset = pageSql.Parameters.Count + 3;
-        // A deferred join: the inner query finds the page's keys (an index-only scan when the filter and
-        // the order are covered by an index), skipping $first-1 of them without touching their documents;
-        // only the page's documents are then fetched, by primary key, in the inner query's order.
+        // Documents are converted to text (jsonb output, the costly part of reading a row) only for the
+        // page itself: the conversion sits outside the subquery that skips and limits. Beyond a few
+        // hundred skipped items, a deferred join: the inner query finds the page's keys (an index-only
+        // scan when the filter and the order are covered by an index) without reading the skipped
+        // rows, and only the page's rows are then fetched by key, in the inner query's order. For a
+        // first page the join's extra planning and lookups would cost more than they save.
         // The documents come back as UTF-8 bytes, which is what the Gateway writes.
-        var page = new NpgsqlBatchCommand($"""
-            SELECT convert_to(r.doc::text, 'UTF8')
-            FROM (SELECT p.id, row_number() OVER () AS ord
-                  FROM (SELECT id FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere}
-                        ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}) p) k
-            JOIN cimi_resource r ON r.tenant_id = $1 AND r.kind = $2 AND r.id = k.id
-            ORDER BY k.ord
-            """);
+        var keys = $"""
+            FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere}
+            ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}
+            """;
+        var page = new NpgsqlBatchCommand(query.First - 1 < DeferredJoinOffset
+            ? $"SELECT convert_to(p.doc::text, 'UTF8') FROM (SELECT doc {keys}) p"
+            : $"""
+              SELECT convert_to(r.doc::text, 'UTF8')
+              FROM (SELECT p.id, row_number() OVER () AS ord FROM (SELECT id {keys}) p) k
+              JOIN cimi_resource r ON r.tenant_id = $1 AND r.kind = $2 AND r.id = k.id
+              ORDER BY k.ord
+              """);
         page.Parameters.Add(new() { Value = tenantId });
         page.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in pageSql.Parameters) page.Parameters.Add(p);

@@ -169,23 +169,28 @@ public sealed class ResourceCountTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pages_at_any_offset_return_the_collection_in_creation_order()
+    public async Task Pages_at_any_offset_return_the_collection_in_creation_order_with_or_without_the_deferred_join()
     {
+        const int Count = ResourceReadModel.DeferredJoinOffset + 120;
         var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        for (var i = 0; i < 25; i++)
-        {
+        // Many items share a creation time, so the id decides among them.
+        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
             await _readModel.UpsertAsync("p1", ResourceKind.Machine,
-                new Machine { Id = $"machines/m{i:D2}", Name = $"n{i}", Cpu = 1, Created = start.AddMinutes(i % 5) }, "STARTED");
-        }
-        var all = new List<string>();
-        for (var first = 1; first <= 25; first += 7)
+                new Machine { Id = $"machines/m{i:D4}", Name = $"n{i:D4}", Cpu = 1, State = MachineStateName.STARTED, Created = start.AddMinutes(i % 5) }, "STARTED"));
+        var expected = Enumerable.Range(0, Count).OrderBy(i => i % 5).ThenBy(i => i).Select(i => $"machines/m{i:D4}").ToList();
+        foreach (var (first, last) in new[] { (1, 7), (8, 100), (ResourceReadModel.DeferredJoinOffset - 3, ResourceReadModel.DeferredJoinOffset + 4),
+                     (ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100), (Count - 5, Count + 10), (Count + 1, Count + 5) })
         {
-            var page = await _readModel.PageAsync("p1", ResourceKind.Machine, first, first + 6, CancellationToken.None);
-            Assert.Equal(25, page.Count);
-            all.AddRange(page.Documents.Select(d => System.Text.Json.Nodes.JsonNode.Parse(d)!["id"]!.GetValue<string>()));
+            var page = await _readModel.PageAsync("p1", ResourceKind.Machine, first, last, CancellationToken.None);
+            Assert.Equal(Count, page.Count);
+            var ids = page.Documents.Select(d => System.Text.Json.Nodes.JsonNode.Parse(d)!["id"]!.GetValue<string>());
+            Assert.Equal(expected.Skip(first - 1).Take(last - first + 1), ids);
         }
-        // created ascending, then id ascending among equal created.
-        var expected = Enumerable.Range(0, 25).OrderBy(i => i % 5).ThenBy(i => i).Select(i => $"machines/m{i:D2}");
-        Assert.Equal(expected, all);
+        // A filtered, sorted deep page goes through the join too.
+        var filtered = await _readModel.QueryAsync("p1", ResourceKind.Machine,
+            new ResourceQuery(FilterParser.Parse("state='STARTED'"), FilterParser.ParseOrderBy("name:desc"), ResourceReadModel.DeferredJoinOffset + 1, Count),
+            CancellationToken.None);
+        var byName = Enumerable.Range(0, Count).Select(i => $"n{i:D4}").OrderDescending(StringComparer.Ordinal).Skip(ResourceReadModel.DeferredJoinOffset);
+        Assert.Equal(byName, filtered.Documents.Select(d => System.Text.Json.Nodes.JsonNode.Parse(d)!["name"]!.GetValue<string>()));
     }
 }
