@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace CimiGrains.Gateway.Serialization;
@@ -20,6 +23,7 @@ public static class CimiJsonStreaming
     {
         var descriptor = CimiDescriptors.For(type.ClrType);
         var collectionId = baseUri.Absolute(type.Kind.CollectionSegment);
+        var itemBase = new Base(baseUri.Value);
         writer.WriteStartObject();
         writer.WriteString("resourceURI", type.CollectionTypeUri);
         writer.WriteString("id", collectionId);
@@ -28,7 +32,7 @@ public static class CimiJsonStreaming
         if (storedItems.Count > 0)
         {
             writer.WriteStartArray(type.CollectionArray);
-            foreach (var item in storedItems) WriteStored(writer, item, descriptor, baseUri);
+            foreach (var item in storedItems) WriteStored(writer, item, descriptor, itemBase);
             writer.WriteEndArray();
         }
         if (canAdd)
@@ -44,53 +48,99 @@ public static class CimiJsonStreaming
     }
 
     /// <summary>One stored document (UTF-8 JSON, relative ids) as a CIMI document of <paramref name="descriptor"/>.</summary>
-    public static void WriteStored(Utf8JsonWriter writer, ReadOnlyMemory<byte> utf8Json, CimiDescriptor descriptor, BaseUri baseUri)
+    public static void WriteStored(Utf8JsonWriter writer, ReadOnlyMemory<byte> utf8Json, CimiDescriptor descriptor, BaseUri baseUri) =>
+        WriteStored(writer, utf8Json, descriptor, new Base(baseUri.Value));
+
+    private static void WriteStored(Utf8JsonWriter writer, ReadOnlyMemory<byte> utf8Json, CimiDescriptor descriptor, Base baseUri)
     {
         using var document = JsonDocument.Parse(utf8Json);
         WriteOrdered(writer, document.RootElement, descriptor, baseUri, descriptor.TypeUri);
+    }
+
+    /// <summary>The base URI as a string and as UTF-8, computed once per page.</summary>
+    private sealed class Base(string value)
+    {
+        public string Value { get; } = value;
+
+        public byte[] Utf8 { get; } = Encoding.UTF8.GetBytes(value);
     }
 
     /// <summary>
     /// <see cref="CimiDocuments.Ordered"/> and <see cref="CimiDocuments.Absolutize"/> in one pass:
     /// resourceURI, href, the descriptor's attributes, then every other key in stored order.
     /// </summary>
-    private static void WriteOrdered(Utf8JsonWriter writer, JsonElement obj, CimiDescriptor descriptor, BaseUri baseUri, string? resourceUri)
+    private static void WriteOrdered(Utf8JsonWriter writer, JsonElement obj, CimiDescriptor descriptor, Base baseUri, string? resourceUri)
     {
         var order = Order.For(descriptor);
-        var properties = new List<(int Rank, JsonProperty Property)>(24);
-        foreach (var property in obj.EnumerateObject())
+        var properties = ArrayPool<(int Rank, JsonProperty Property)>.Shared.Rent(obj.GetPropertyCount());
+        try
         {
-            var name = property.Name;
-            // The top-level resourceURI is the type's; a stored one (never written by grains) would clash.
-            if (resourceUri is not null && name == "resourceURI") continue;
-            properties.Add((order.Rank(name), property));
-        }
-        // Stable: equal ranks (unknown keys) keep their stored order.
-        InsertionSort(properties);
+            var count = 0;
+            foreach (var property in obj.EnumerateObject())
+            {
+                // The top-level resourceURI is the type's; a stored one (never written by grains) would clash.
+                if (resourceUri is not null && property.NameEquals("resourceURI"u8)) continue;
+                properties[count++] = (order.Rank(property), property);
+            }
+            // Stable: equal ranks (unknown keys) keep their stored order.
+            var sorted = properties.AsSpan(0, count);
+            InsertionSort(sorted);
 
-        writer.WriteStartObject();
-        if (resourceUri is not null) writer.WriteString("resourceURI", resourceUri);
-        foreach (var (rank, property) in properties)
-            WriteProperty(writer, property.Name, property.Value, order.Nested(rank), baseUri);
-        writer.WriteEndObject();
+            writer.WriteStartObject();
+            if (resourceUri is not null) writer.WriteString("resourceURI"u8, resourceUri);
+            foreach (var (rank, property) in sorted) WriteProperty(writer, property, order.Nested(rank), baseUri);
+            writer.WriteEndObject();
+        }
+        finally
+        {
+            // Cleared: the entries refer to the pooled JsonDocument.
+            ArrayPool<(int Rank, JsonProperty Property)>.Shared.Return(properties, clearArray: true);
+        }
     }
 
-    private static void WriteProperty(Utf8JsonWriter writer, string name, JsonElement value, CimiDescriptor? nested, BaseUri baseUri)
+    private static void WriteProperty(Utf8JsonWriter writer, JsonProperty property, CimiDescriptor? nested, Base baseUri)
     {
-        if (name is "id" or "href" && value.ValueKind == JsonValueKind.String)
+        WriteName(writer, property);
+        var value = property.Value;
+        if (value.ValueKind == JsonValueKind.String && (property.NameEquals("id"u8) || property.NameEquals("href"u8)))
+            WriteReference(writer, value, baseUri);
+        else WriteValue(writer, value, nested, baseUri);
+    }
+
+    /// <summary>The name as stored; re-escaped through the name's string only when the stored form has escapes.</summary>
+    private static void WriteName(Utf8JsonWriter writer, JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') < 0) writer.WritePropertyName(raw);
+        else writer.WritePropertyName(property.Name);
+    }
+
+    /// <summary>An id or href: absolute as it is, else prefixed with the base URI (<see cref="BaseUri.Absolute"/>).</summary>
+    private static void WriteReference(Utf8JsonWriter writer, JsonElement value, Base baseUri)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        raw = raw[1..^1]; // the quotes
+        if (raw.IndexOf((byte)'\\') >= 0)
         {
             var s = value.GetString()!;
-            if (!s.Contains("://"))
-            {
-                writer.WriteString(name, baseUri.Absolute(s));
-                return;
-            }
+            writer.WriteStringValue(s.Contains("://") ? s : baseUri.Value + s);
+            return;
         }
-        writer.WritePropertyName(name);
-        WriteValue(writer, value, nested, baseUri);
+        if (raw.IndexOf("://"u8) >= 0)
+        {
+            writer.WriteStringValue(raw);
+            return;
+        }
+        var length = baseUri.Utf8.Length + raw.Length;
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> absolute = rented is null ? stackalloc byte[512] : rented;
+        baseUri.Utf8.CopyTo(absolute);
+        raw.CopyTo(absolute[baseUri.Utf8.Length..]);
+        writer.WriteStringValue(absolute[..length]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, JsonElement value, CimiDescriptor? nested, BaseUri baseUri)
+    private static void WriteValue(Utf8JsonWriter writer, JsonElement value, CimiDescriptor? nested, Base baseUri)
     {
         switch (value.ValueKind)
         {
@@ -99,7 +149,7 @@ public static class CimiJsonStreaming
                 break;
             case JsonValueKind.Object:
                 writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject()) WriteProperty(writer, property.Name, property.Value, null, baseUri);
+                foreach (var property in value.EnumerateObject()) WriteProperty(writer, property, null, baseUri);
                 writer.WriteEndObject();
                 break;
             case JsonValueKind.Array:
@@ -117,9 +167,9 @@ public static class CimiJsonStreaming
         }
     }
 
-    private static void InsertionSort(List<(int Rank, JsonProperty Property)> items)
+    private static void InsertionSort(Span<(int Rank, JsonProperty Property)> items)
     {
-        for (var i = 1; i < items.Count; i++)
+        for (var i = 1; i < items.Length; i++)
         {
             var current = items[i];
             var j = i - 1;
@@ -142,6 +192,7 @@ public static class CimiJsonStreaming
         private static readonly ConditionalWeakTable<CimiDescriptor, Order> Cache = [];
 
         private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ranksBySpan;
         private readonly CimiDescriptor?[] _nested;
 
         private Order(CimiDescriptor descriptor)
@@ -157,11 +208,20 @@ public static class CimiJsonStreaming
             // Moved ahead of the attributes, and never reordered inside, whatever the descriptor says.
             _ranks["resourceURI"] = ResourceUriRank;
             _ranks["href"] = HrefRank;
+            _ranksBySpan = _ranks.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
         public static Order For(CimiDescriptor descriptor) => Cache.GetValue(descriptor, d => new Order(d));
 
-        public int Rank(string name) => _ranks.GetValueOrDefault(name, UnknownRank);
+        /// <summary>Looked up without allocating the name, unless it is long or stored with escapes.</summary>
+        public int Rank(JsonProperty property)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (raw.Length > 128 || raw.IndexOf((byte)'\\') >= 0) return _ranks.GetValueOrDefault(property.Name, UnknownRank);
+            Span<char> name = stackalloc char[128];
+            var length = Encoding.UTF8.GetChars(raw, name);
+            return _ranksBySpan.TryGetValue(name[..length], out var rank) ? rank : UnknownRank;
+        }
 
         public CimiDescriptor? Nested(int rank) => rank is >= 0 and < UnknownRank ? _nested[rank] : null;
     }

@@ -71,8 +71,9 @@ public sealed class StreamedCollectionJsonTests
              "memory": 12345678901234567890, "machineConfig": {"href": "machineConfigs/c1", "cpu": 2, "id": "machineConfigs/c1"},
              "properties": {"z": "1", "a": "\ud83d\ude00", "href": "not/absolutized?"},
              "operations": [{"rel": "edit", "href": "machines/m1"}, {"href": "https://x/y", "rel": "delete"}],
-             "id2": null, "flag": true, "list": [], "obj": {}}
-            """);
+             "id2": null, "flag": true, "list": [], "obj": {}, "k\"ey": 1, "caf\u00e9": "x", "naïve": {"href": "n/ï"},
+             "long": {"href": "LONG"}}
+            """.Replace("LONG", new string('a', 700)));
         Assert.Equal(Tree(CimiTypes.Machine, [stored], 1), Streamed(CimiTypes.Machine, [stored], 1));
     }
 }
