@@ -2,12 +2,11 @@
 -- like every script here, and cheap to re-run: every script runs on every start, so each step that
 -- rewrites or locks cimi_resource runs only when its object is missing.
 
--- 1. Exact counts without counting rows, kept by statement-level triggers in the same transaction as
---    the insert, update or delete that changes them, so they are exact and commit or roll back with
---    the rows. Concurrent writers of one collection serialise on its count rows only for their own
---    (single-statement) transaction; rows are always locked in key order, so never in a deadlock.
---    Triggers with transition tables see exactly what a statement did: an upsert that took its
---    ON CONFLICT DO UPDATE branch is an update (old and new row), not an insert.
+-- 1. Exact counts without counting rows, kept by row-level triggers in the same transaction as the
+--    insert, update or delete that changes them, so they are exact and commit or roll back with the
+--    rows. Concurrent writers of one collection serialise on its count rows only for their own
+--    (single-statement) transaction; one row's change locks its count rows in key order. An upsert
+--    that takes its ON CONFLICT DO UPDATE branch fires the UPDATE trigger, not the INSERT one.
 --    cimi_resource_count: one row per collection, for unfiltered pages.
 CREATE TABLE IF NOT EXISTS cimi_resource_count
 (
@@ -57,51 +56,32 @@ CREATE TABLE IF NOT EXISTS cimi_resource_facet_count
     UNIQUE NULLS NOT DISTINCT (tenant_id, kind, doc_state, doc_cpu, doc_memory)
 );
 
-CREATE OR REPLACE FUNCTION cimi_resource_counts_inserted() RETURNS trigger
+-- One row's change: OLD leaves its collection and facet, NEW enters its own. The keys are written in
+-- key order (grouped, so a key both left and entered is written once or, if unchanged, not at all).
+-- Row-level, so a single-row upsert pays one small function call, and an update that changes none
+-- of the counted columns (most upserts: a Machine's description, a Job's progress) none at all:
+-- the UPDATE trigger's WHEN clause is checked without calling the function.
+CREATE OR REPLACE FUNCTION cimi_resource_counts_changed() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    t1 text; k1 text; s1 text; c1 numeric; m1 numeric; d1 bigint;
+    t2 text; k2 text; s2 text; c2 numeric; m2 numeric; d2 bigint := 0;
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        t1 := NEW.tenant_id; k1 := NEW.kind; s1 := NEW.doc_state; c1 := NEW.doc_cpu; m1 := NEW.doc_memory; d1 := 1;
+    ELSE
+        t1 := OLD.tenant_id; k1 := OLD.kind; s1 := OLD.doc_state; c1 := OLD.doc_cpu; m1 := OLD.doc_memory; d1 := -1;
+        IF TG_OP = 'UPDATE' THEN
+            t2 := NEW.tenant_id; k2 := NEW.kind; s2 := NEW.doc_state; c2 := NEW.doc_cpu; m2 := NEW.doc_memory; d2 := 1;
+        END IF;
+    END IF;
     INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+    SELECT v.t, v.k, sum(v.d) FROM (VALUES (t1, k1, d1), (t2, k2, d2)) v(t, k, d)
+    WHERE v.d <> 0 GROUP BY v.t, v.k HAVING sum(v.d) <> 0 ORDER BY v.t, v.k
     ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
-    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM inserted
-    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
-    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END
-$fn$;
-
--- Like an insert with negative counts, so the count rows are locked in the same (key) order.
-CREATE OR REPLACE FUNCTION cimi_resource_counts_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
-    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
-    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -count(*) FROM deleted
-    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
-    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END
-$fn$;
-
--- Updates move rows between facets (a state change) and, in principle, between collections; the
--- net change per key is applied, and keys whose net change is zero are not touched at all.
-CREATE OR REPLACE FUNCTION cimi_resource_counts_updated() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, sum(d) FROM
-        (SELECT tenant_id, kind, 1 AS d FROM new_rows UNION ALL SELECT tenant_id, kind, -1 FROM old_rows) x
-    GROUP BY tenant_id, kind HAVING sum(d) <> 0 ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
-    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
-    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, sum(d) FROM
-        (SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, 1 AS d FROM new_rows
-         UNION ALL SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -1 FROM old_rows) x
-    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory HAVING sum(d) <> 0
-    ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    SELECT v.t, v.k, v.s, v.c, v.m, sum(v.d) FROM (VALUES (t1, k1, s1, c1, m1, d1), (t2, k2, s2, c2, m2, d2)) v(t, k, s, c, m, d)
+    WHERE v.d <> 0 GROUP BY v.t, v.k, v.s, v.c, v.m HAVING sum(v.d) <> 0 ORDER BY v.t, v.k, v.s, v.c, v.m
     ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END
@@ -124,11 +104,13 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'cimi_resource_counts_insert'
                    AND tgrelid = 'cimi_resource'::regclass) THEN
         CREATE TRIGGER cimi_resource_counts_insert AFTER INSERT ON cimi_resource
-            REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_inserted();
+            FOR EACH ROW EXECUTE FUNCTION cimi_resource_counts_changed();
         CREATE TRIGGER cimi_resource_counts_update AFTER UPDATE ON cimi_resource
-            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_updated();
+            FOR EACH ROW WHEN ((OLD.tenant_id, OLD.kind, OLD.doc_state, OLD.doc_cpu, OLD.doc_memory)
+                               IS DISTINCT FROM (NEW.tenant_id, NEW.kind, NEW.doc_state, NEW.doc_cpu, NEW.doc_memory))
+            EXECUTE FUNCTION cimi_resource_counts_changed();
         CREATE TRIGGER cimi_resource_counts_delete AFTER DELETE ON cimi_resource
-            REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_deleted();
+            FOR EACH ROW EXECUTE FUNCTION cimi_resource_counts_changed();
         CREATE TRIGGER cimi_resource_counts_truncate AFTER TRUNCATE ON cimi_resource
             FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_truncated();
         DELETE FROM cimi_resource_count;
