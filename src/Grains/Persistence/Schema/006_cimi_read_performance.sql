@@ -2,11 +2,11 @@
 -- like every script here, and cheap to re-run: every script runs on every start, so each step that
 -- rewrites or locks cimi_resource runs only when its object is missing.
 
--- 1. Exact counts without counting rows, kept by row-level triggers in the same transaction as the
---    insert, update or delete that changes them, so they are exact and commit or roll back with the
---    rows. Concurrent writers of one collection serialise on its count rows only for their own
---    (single-statement) transaction; one row's change locks its count rows in key order. An upsert
---    that takes its ON CONFLICT DO UPDATE branch fires the UPDATE trigger, not the INSERT one.
+-- 1. Exact counts without counting rows, kept by triggers in the same transaction as the insert,
+--    update or delete that changes them, so they are exact and commit or roll back with the rows.
+--    Concurrent writers of one collection serialise on its count rows only for their own
+--    (single-statement) transaction, and lock them in key order. An upsert that takes its
+--    ON CONFLICT DO UPDATE branch is an update (the INSERT trigger's transition table is empty).
 --    cimi_resource_count: one row per collection, for unfiltered pages.
 CREATE TABLE IF NOT EXISTS cimi_resource_count
 (
@@ -56,32 +56,55 @@ CREATE TABLE IF NOT EXISTS cimi_resource_facet_count
     UNIQUE NULLS NOT DISTINCT (tenant_id, kind, doc_state, doc_cpu, doc_memory)
 );
 
--- One row's change: OLD leaves its collection and facet, NEW enters its own. The keys are written in
--- key order (grouped, so a key both left and entered is written once or, if unchanged, not at all).
--- Row-level, so a single-row upsert pays one small function call, and an update that changes none
--- of the counted columns (most upserts: a Machine's description, a Job's progress) none at all:
--- the UPDATE trigger's WHEN clause is checked without calling the function.
-CREATE OR REPLACE FUNCTION cimi_resource_counts_changed() RETURNS trigger
+-- Inserts and deletes: statement-level with transition tables, so a bulk statement (COPY, a tenant's
+-- purge) updates each count row once, not once per row. Keys are written in key order.
+CREATE OR REPLACE FUNCTION cimi_resource_counts_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-    t1 text; k1 text; s1 text; c1 numeric; m1 numeric; d1 bigint;
-    t2 text; k2 text; s2 text; c2 numeric; m2 numeric; d2 bigint := 0;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        t1 := NEW.tenant_id; k1 := NEW.kind; s1 := NEW.doc_state; c1 := NEW.doc_cpu; m1 := NEW.doc_memory; d1 := 1;
-    ELSE
-        t1 := OLD.tenant_id; k1 := OLD.kind; s1 := OLD.doc_state; c1 := OLD.doc_cpu; m1 := OLD.doc_memory; d1 := -1;
-        IF TG_OP = 'UPDATE' THEN
-            t2 := NEW.tenant_id; k2 := NEW.kind; s2 := NEW.doc_state; c2 := NEW.doc_cpu; m2 := NEW.doc_memory; d2 := 1;
-        END IF;
-    END IF;
     INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT v.t, v.k, sum(v.d) FROM (VALUES (t1, k1, d1), (t2, k2, d2)) v(t, k, d)
-    WHERE v.d <> 0 GROUP BY v.t, v.k HAVING sum(v.d) <> 0 ORDER BY v.t, v.k
+    SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
     ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
-    SELECT v.t, v.k, v.s, v.c, v.m, sum(v.d) FROM (VALUES (t1, k1, s1, c1, m1, d1), (t2, k2, s2, c2, m2, d2)) v(t, k, s, c, m, d)
-    WHERE v.d <> 0 GROUP BY v.t, v.k, v.s, v.c, v.m HAVING sum(v.d) <> 0 ORDER BY v.t, v.k, v.s, v.c, v.m
+    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM inserted
+    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$fn$;
+
+-- Like an insert with negative counts, so the count rows are locked in the same (key) order.
+CREATE OR REPLACE FUNCTION cimi_resource_counts_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+    SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+    SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -count(*) FROM deleted
+    GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
+    ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
+    RETURN NULL;
+END
+$fn$;
+
+-- Updates: row-level, because most upserts take the ON CONFLICT DO UPDATE branch without changing
+-- any counted column (a Machine's description, a Job's progress), and the UPDATE trigger's WHEN
+-- clause then skips them without calling anything. A row that does change (a state change) leaves
+-- its old collection and facet and enters its new ones, written in key order (grouped, so a key
+-- both left and entered is written once, or not at all when unchanged).
+CREATE OR REPLACE FUNCTION cimi_resource_counts_updated() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+    SELECT v.t, v.k, sum(v.d)
+    FROM (VALUES (OLD.tenant_id, OLD.kind, -1), (NEW.tenant_id, NEW.kind, 1)) v(t, k, d)
+    GROUP BY v.t, v.k HAVING sum(v.d) <> 0 ORDER BY v.t, v.k
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
+    SELECT v.t, v.k, v.s, v.c, v.m, sum(v.d)
+    FROM (VALUES (OLD.tenant_id, OLD.kind, OLD.doc_state, OLD.doc_cpu, OLD.doc_memory, -1),
+                 (NEW.tenant_id, NEW.kind, NEW.doc_state, NEW.doc_cpu, NEW.doc_memory, 1)) v(t, k, s, c, m, d)
+    GROUP BY v.t, v.k, v.s, v.c, v.m HAVING sum(v.d) <> 0 ORDER BY v.t, v.k, v.s, v.c, v.m
     ON CONFLICT (tenant_id, kind, doc_state, doc_cpu, doc_memory) DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END
@@ -104,13 +127,13 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'cimi_resource_counts_insert'
                    AND tgrelid = 'cimi_resource'::regclass) THEN
         CREATE TRIGGER cimi_resource_counts_insert AFTER INSERT ON cimi_resource
-            FOR EACH ROW EXECUTE FUNCTION cimi_resource_counts_changed();
+            REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_inserted();
         CREATE TRIGGER cimi_resource_counts_update AFTER UPDATE ON cimi_resource
             FOR EACH ROW WHEN ((OLD.tenant_id, OLD.kind, OLD.doc_state, OLD.doc_cpu, OLD.doc_memory)
                                IS DISTINCT FROM (NEW.tenant_id, NEW.kind, NEW.doc_state, NEW.doc_cpu, NEW.doc_memory))
-            EXECUTE FUNCTION cimi_resource_counts_changed();
+            EXECUTE FUNCTION cimi_resource_counts_updated();
         CREATE TRIGGER cimi_resource_counts_delete AFTER DELETE ON cimi_resource
-            FOR EACH ROW EXECUTE FUNCTION cimi_resource_counts_changed();
+            REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_deleted();
         CREATE TRIGGER cimi_resource_counts_truncate AFTER TRUNCATE ON cimi_resource
             FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_truncated();
         DELETE FROM cimi_resource_count;
