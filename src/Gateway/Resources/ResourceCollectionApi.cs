@@ -34,17 +34,14 @@ public static class ResourceCollectionApi
         return cimi;
     }
 
-    public static async Task<CimiResult> ListAsync(CimiRequest request, ResourceReadModel readModel, CimiType type, CancellationToken ct)
+    public static async Task<StoredCollectionResult> ListAsync(CimiRequest request, ResourceReadModel readModel, CimiType type, CancellationToken ct)
     {
         var query = CollectionQuery.Parse(request.Http);
         var descriptor = CimiDescriptors.For(type.ClrType);
         if (query.Filter is not null) CheckAttributes(query.Filter, descriptor, "$filter");
         foreach (var term in query.OrderBy) CheckAttribute(term.Attribute, descriptor, "$orderby");
         var page = await readModel.QueryAsync(request.TenantId, type.Kind, query.ToResourceQuery(), ct);
-        var baseUri = request.BaseUri;
-        var items = page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri));
-        return new CimiResult(StatusCodes.Status200OK,
-            CimiDocuments.Collection(type, baseUri, page.Count, items, type.ConsumerCreatable), "Collection", isCollection: true);
+        return new StoredCollectionResult(type, request.BaseUri, page);
     }
 
     /// <summary>A filter on an attribute the type does not have is a typo, not an empty result: 400 naming it.</summary>

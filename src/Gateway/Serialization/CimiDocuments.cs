@@ -24,6 +24,10 @@ public static class CimiDocuments
     public static JsonObject FromStored(string json, CimiType type, BaseUri baseUri) =>
         Finish(JsonNode.Parse(json)!.AsObject(), CimiDescriptors.For(type.ClrType), baseUri);
 
+    /// <summary>A document from the read model as UTF-8 JSON (a page of a collection).</summary>
+    public static JsonObject FromStored(ReadOnlySpan<byte> utf8Json, CimiType type, BaseUri baseUri) =>
+        Finish(JsonNode.Parse(utf8Json)!.AsObject(), CimiDescriptors.For(type.ClrType), baseUri);
+
     /// <summary>A stored document of a type known only by its descriptor ($expand).</summary>
     public static JsonObject FromStored(string json, CimiDescriptor descriptor, BaseUri baseUri) =>
         Finish(JsonNode.Parse(json)!.AsObject(), descriptor, baseUri);

@@ -16,7 +16,8 @@ namespace CimiGrains.Grains.ReadModel;
 /// boolean only with JSON booleans, a string only with JSON strings, a date with JSON strings that
 /// are dates (as timestamptz). A resource whose attribute is absent or of another type never matches,
 /// for <c>!=</c> too. <c>created</c> and <c>name</c> use the row's own indexed columns, which hold the
-/// same values.
+/// same values; so do <c>state</c> (string), <c>cpu</c> and <c>memory</c> (numbers), through the
+/// generated columns of schema 006.
 /// </remarks>
 public sealed class FilterSql
 {
@@ -31,6 +32,13 @@ public sealed class FilterSql
     }
 
     public IReadOnlyList<NpgsqlParameter> Parameters => _parameters;
+
+    /// <summary>
+    /// True while every comparison <see cref="Where"/> has emitted reads only the typed columns
+    /// (<c>doc_state</c>, <c>doc_cpu</c>, <c>doc_memory</c>), so the same condition also applies to
+    /// <c>cimi_resource_facet_count</c>, which holds exact counts per combination of them.
+    /// </summary>
+    public bool UsesOnlyTypedColumns { get; private set; } = true;
 
     public string Where(FilterNode node) => node switch
     {
@@ -63,6 +71,9 @@ public sealed class FilterSql
         var op = ComparisonNode.Symbol(node.Operator) switch { "!=" => "<>", var s => s };
         var attribute = node.Attribute;
         var value = node.Value;
+        if (TypedColumn(attribute, value.Kind) is { } column)
+            return $"({column} {op} {Parameter(value.Value, value.Kind == FilterValueKind.Number ? NpgsqlDbType.Numeric : NpgsqlDbType.Text)})";
+        UsesOnlyTypedColumns = false;
         if (attribute.IsProperty)
         {
             var key = Parameter(attribute.PropertyKey!, NpgsqlDbType.Text);
@@ -86,6 +97,19 @@ public sealed class FilterSql
             _ => $"({text} {op} {Parameter(value.Value, NpgsqlDbType.Text)} AND jsonb_typeof({json}) = 'string')",
         };
     }
+
+    /// <summary>
+    /// The generated column (schema 006) that holds exactly the typed expression this class would
+    /// otherwise emit for the attribute — the value when the JSON type matches the literal's, else
+    /// NULL — so the comparison means the same and can be answered from an index.
+    /// </summary>
+    private static string? TypedColumn(AttributePath attribute, FilterValueKind kind) => (attribute.Segments, kind) switch
+    {
+        (["state"], FilterValueKind.String) => "doc_state",
+        (["cpu"], FilterValueKind.Number) => "doc_cpu",
+        (["memory"], FilterValueKind.Number) => "doc_memory",
+        _ => null,
+    };
 
     private string Parameter(object value, NpgsqlDbType type)
     {

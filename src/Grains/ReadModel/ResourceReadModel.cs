@@ -11,6 +11,12 @@ namespace CimiGrains.Grains.ReadModel;
 /// </summary>
 public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// From how many skipped items on a page is read through a deferred join (measured on 10,000
+    /// Machines: a skipped row's heap tuple costs ~1 µs, the join ~0.5–1 ms more than a plain page).
+    /// </summary>
+    public const int DeferredJoinOffset = 500;
+
     public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state)
     {
         ArgumentNullException.ThrowIfNull(resource.Id);
@@ -58,20 +64,45 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     public async Task<ResourcePage> QueryAsync(string tenantId, ResourceKind kind, ResourceQuery query, CancellationToken ct)
     {
         // $1 tenant, $2 kind; the filter's parameters follow. Each batch command needs its own copies.
+        // Counts come from the tables schema 006 maintains whenever they can answer exactly: without a
+        // filter, the collection's count; with a filter on the typed columns only, the sum of the
+        // matching facets. Other filters count the matching rows.
         var countSql = new FilterSql(2);
-        var countWhere = query.Filter is null ? "" : " AND " + countSql.Where(query.Filter);
-        var pageSql = new FilterSql(2);
-        var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
-        var orderBy = pageSql.OrderBy(query.OrderBy);
-        var offset = pageSql.Parameters.Count + 3;
-
-        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{countWhere}");
+        var countWhere = query.Filter is null ? null : countSql.Where(query.Filter);
+        var count = new NpgsqlBatchCommand(countWhere switch
+        {
+            null => "SELECT coalesce((SELECT n FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2), 0)",
+            _ when countSql.UsesOnlyTypedColumns =>
+                $"SELECT coalesce(sum(n), 0)::bigint FROM cimi_resource_facet_count WHERE tenant_id = $1 AND kind = $2 AND {countWhere}",
+            _ => $"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND {countWhere}",
+        });
         count.Parameters.Add(new() { Value = tenantId });
         count.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in countSql.Parameters) count.Parameters.Add(p);
 
-        var page = new NpgsqlBatchCommand(
-            $"SELECT doc::text FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere} ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}");
+        var pageSql = new FilterSql(2);
+        var pageWhere = query.Filter is null ? "" : " AND " + pageSql.Where(query.Filter);
+        var orderBy = pageSql.OrderBy(query.OrderBy);
+        var offset = pageSql.Parameters.Count + 3;
+        // Documents are converted to text (jsonb output, the costly part of reading a row) only for the
+        // page itself: the conversion sits outside the subquery that skips and limits. Beyond a few
+        // hundred skipped items, a deferred join: the inner query finds the page's keys (an index-only
+        // scan when the filter and the order are covered by an index) without reading the skipped
+        // rows, and only the page's rows are then fetched by key, in the inner query's order. For a
+        // first page the join's extra planning and lookups would cost more than they save.
+        // The documents come back as UTF-8 bytes, which is what the Gateway writes.
+        var keys = $"""
+            FROM cimi_resource WHERE tenant_id = $1 AND kind = $2{pageWhere}
+            ORDER BY {orderBy} OFFSET ${offset} LIMIT ${offset + 1}
+            """;
+        var page = new NpgsqlBatchCommand(query.First - 1 < DeferredJoinOffset
+            ? $"SELECT convert_to(p.doc::text, 'UTF8') FROM (SELECT doc {keys}) p"
+            : $"""
+              SELECT convert_to(r.doc::text, 'UTF8')
+              FROM (SELECT p.id, row_number() OVER () AS ord FROM (SELECT id {keys}) p) k
+              JOIN cimi_resource r ON r.tenant_id = $1 AND r.kind = $2 AND r.id = k.id
+              ORDER BY k.ord
+              """);
         page.Parameters.Add(new() { Value = tenantId });
         page.Parameters.Add(new() { Value = kind.TypeName });
         foreach (var p in pageSql.Parameters) page.Parameters.Add(p);
@@ -84,8 +115,8 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         await reader.ReadAsync(ct);
         var total = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
-        var docs = new List<string>();
-        while (await reader.ReadAsync(ct)) docs.Add(reader.GetString(0));
+        var docs = new List<byte[]>();
+        while (await reader.ReadAsync(ct)) docs.Add(reader.GetFieldValue<byte[]>(0));
         return new ResourcePage(total, docs);
     }
 
@@ -108,5 +139,5 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>A page of documents (JSON text, relative ids) and the collection's total count.</summary>
-public sealed record ResourcePage(long Count, IReadOnlyList<string> Documents);
+/// <summary>A page of documents (UTF-8 JSON, relative ids, keys in jsonb's order) and how many items match in all.</summary>
+public sealed record ResourcePage(long Count, IReadOnlyList<byte[]> Documents);

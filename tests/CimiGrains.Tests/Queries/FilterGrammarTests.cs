@@ -134,13 +134,41 @@ public sealed class FilterGrammarTests
     public void Comparisons_are_typed_by_the_literal()
     {
         string Sql(string filter) => new FilterSql(2).Where(FilterParser.Parse(filter));
-        Assert.Contains("jsonb_typeof(doc->'cpu') = 'number'", Sql("cpu>=2"));
-        Assert.Contains("::numeric", Sql("cpu>=2"));
+        Assert.Contains("jsonb_typeof(doc->'capacity') = 'number'", Sql("capacity>=2"));
+        Assert.Contains("::numeric", Sql("capacity>=2"));
         Assert.Contains("::boolean", Sql("enabled=true"));
         Assert.Contains("cimi_try_timestamptz(doc->>'timeOfStatusChange')", Sql("timeOfStatusChange>2024-01-01"));
         Assert.Equal("(created > $3)", Sql("created>2024-01-01"));
-        Assert.Contains("jsonb_typeof(doc->'state') = 'string'", Sql("state='STARTED'"));
+        Assert.Contains("jsonb_typeof(doc->'cpuArch') = 'string'", Sql("cpuArch='x86_64'"));
         Assert.Equal("(doc->'machineConfig'->>'href' = $3 AND jsonb_typeof(doc->'machineConfig'->'href') = 'string')", Sql("machineConfig/href='x'"));
+    }
+
+    [Fact]
+    public void Hot_attributes_compare_through_the_typed_columns_of_schema_006_only_for_their_json_type()
+    {
+        string Sql(string filter) => new FilterSql(2).Where(FilterParser.Parse(filter));
+        Assert.Equal("(doc_state = $3)", Sql("state='STARTED'"));
+        Assert.Equal("(doc_state <> $3)", Sql("state!='STARTED'"));
+        Assert.Equal("(doc_cpu >= $3)", Sql("cpu>=4"));
+        Assert.Equal("(doc_memory < $3)", Sql("memory<1024"));
+        // Another literal type keeps the generic typed comparison (which never matches those columns' type).
+        Assert.Contains("jsonb_typeof(doc->'cpu') = 'string'", Sql("cpu='4'"));
+        Assert.Contains("jsonb_typeof(doc->'state') = 'number'", Sql("state=1"));
+        // Nested attributes of the same name are not the typed columns.
+        Assert.DoesNotContain("doc_state", Sql("machineConfig/state='x'"));
+    }
+
+    [Theory]
+    [InlineData("state='STARTED' and cpu>=4", true)]
+    [InlineData("(cpu=1 or memory<2) and state!='ERROR'", true)]
+    [InlineData("state='STARTED' and name='x'", false)]
+    [InlineData("cpu>=4 or property['a']='b'", false)]
+    [InlineData("cpu='4'", false)]
+    public void Only_filters_on_typed_columns_alone_can_be_counted_from_the_facets(string filter, bool typedOnly)
+    {
+        var sql = new FilterSql(2);
+        sql.Where(FilterParser.Parse(filter));
+        Assert.Equal(typedOnly, sql.UsesOnlyTypedColumns);
     }
 
     private static IEnumerable<string> Values(FilterNode node) => node switch

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using CimiGrains.Grains.ReadModel;
+
+namespace CimiGrains.Gateway.Resources;
+
+/// <summary>
+/// A collection page from the read model. A plain JSON read — the common case, and the one that must
+/// stay fast at pages of 100 — is written straight from the stored bytes by
+/// <see cref="CimiJsonStreaming"/>; XML, <c>$select</c> and <c>$expand</c> need the document tree
+/// and go through <see cref="CimiResult"/>, which gives the same JSON for the same page.
+/// </summary>
+public sealed class StoredCollectionResult(CimiType type, BaseUri baseUri, ResourcePage page) : IResult
+{
+    /// <summary>The page as a <see cref="CimiResult"/> (its document built in memory).</summary>
+    public CimiResult ToCimiResult()
+    {
+        var items = page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri));
+        return new CimiResult(StatusCodes.Status200OK,
+            CimiDocuments.Collection(type, baseUri, page.Count, items, type.ConsumerCreatable), "Collection", isCollection: true);
+    }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var request = httpContext.Request;
+        if (!HttpMethods.IsGet(request.Method) || CimiProjection.Requested(request)
+            || MediaTypes.Negotiate(request.Headers.Accept) != MediaTypes.Json)
+        {
+            await ToCimiResult().ExecuteAsync(httpContext);
+            return;
+        }
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = MediaTypes.Json + "; charset=utf-8";
+        var body = response.BodyWriter;
+        using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = CimiJson.Options.Encoder }))
+            CimiJsonStreaming.WriteCollection(writer, type, baseUri, page.Count, page.Documents, type.ConsumerCreatable);
+        await body.FlushAsync(httpContext.RequestAborted);
+    }
+}
