@@ -26,8 +26,13 @@ export CIMI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
 
-dotnet build CimiGrains.sln -c "$config" -v quiet -nologo -clp:NoSummary
 set +e
+# A build that fails is a failed run, and still ends with the summary line CI reads.
+if ! dotnet build CimiGrains.sln -c "$config" -v quiet -nologo -clp:NoSummary; then
+  echo "The build failed; no test ran."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 dotnet test tests/CimiGrains.Tests/CimiGrains.Tests.csproj -c "$config" --no-build -nologo \
   --logger "trx;LogFileName=$work/results.trx" --logger "console;verbosity=normal" "$@"
 status=$?

@@ -79,5 +79,5 @@ public sealed class InMemoryQueryTests(ReadModelFixture fixture) : IClassFixture
         Assert.Equal(sql.Documents.Select(Id), page.Select(d => d["id"]!.GetValue<string>()));
     }
 
-    private static string Id(string json) => JsonNode.Parse(json)!["id"]!.GetValue<string>();
+    private static string Id(byte[] json) => JsonNode.Parse(json)!["id"]!.GetValue<string>();
 }
