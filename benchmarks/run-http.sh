@@ -8,6 +8,7 @@
 #   BENCH_DURATION (8 s) BENCH_MAX_REQUESTS (500000 per measurement) BENCH_PROFILE (1: also run the
 #   breakdown scenarios) BENCH_OUT (copy the markdown table there) BENCH_KEEP (1: keep the temp dir)
 #   BENCH_GATEWAY_LOGLEVEL (unset: the gateway's default logging, as shipped)
+#   BENCH_PG_OPTIONS (appended to the gateway's connection string, e.g. ";Maximum Pool Size=8")
 #   CIMI_PG_FSYNC (off: the private cluster is thrown away, and the reads measured never wait on fsync)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,7 +76,7 @@ loadgen=(dotnet "$repo/benchmarks/Http/LoadGenerator/bin/Release/$bin/CimiGrains
 
 echo "== gateway on 127.0.0.1:$http_port"
 password=bench-$RANDOM$RANDOM
-gateway_env=(CIMI_POSTGRES="$postgres" CIMI_HTTP_PORT="$http_port" CIMI_SILO_PORT="$silo_port"
+gateway_env=(CIMI_POSTGRES="$postgres${BENCH_PG_OPTIONS:-}" CIMI_HTTP_PORT="$http_port" CIMI_SILO_PORT="$silo_port"
   CIMI_GATEWAY_PORT="$gateway_port" CIMI_DEMO_PASSWORD="$password" CIMI_CLUSTER_ID="bench$$")
 [ -n "${BENCH_GATEWAY_LOGLEVEL:-}" ] && gateway_env+=(Logging__LogLevel__Default="$BENCH_GATEWAY_LOGLEVEL")
 env "${gateway_env[@]}" dotnet "$gateway_dll" >"$work/gateway.log" 2>&1 &
