@@ -32,6 +32,9 @@ public sealed class CimiGatewayOptions
     /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
     public long JobRetentionMinutes { get; init; } = 24 * 60;
 
+    /// <summary>Connections of the read model's pool (<c>CIMI_READ_MODEL_POOL_SIZE</c>); three per core unless set.</summary>
+    public int ReadModelPoolSize { get; init; } = Math.Max(4, 3 * Environment.ProcessorCount);
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 
@@ -53,6 +56,10 @@ public sealed class CimiGatewayOptions
             AdminPassword = Env("CIMI_ADMIN_PASSWORD"),
             DemoPassword = Env("CIMI_DEMO_PASSWORD"),
             DemoImage = Env("CIMI_DEMO_IMAGE") ?? defaults.DemoImage,
+            ReadModelPoolSize = Env("CIMI_READ_MODEL_POOL_SIZE") is { } pool
+                ? (int.TryParse(pool, out var size) && size > 0 ? size
+                    : throw new InvalidOperationException($"CIMI_READ_MODEL_POOL_SIZE='{pool}' is not a positive number."))
+                : defaults.ReadModelPoolSize,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))

@@ -40,7 +40,15 @@ public static class SiloHostingExtensions
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(options.Postgres));
+        builder.Services.AddSingleton(_ =>
+        {
+            // The read model's pool is kept near the core count: PostgreSQL runs the pages on the same
+            // cores, and 32 queries at once only interleave and lengthen the tail (docs/BENCHMARKS.md),
+            // while a short queue in the pool serves them in order.
+            var source = new NpgsqlDataSourceBuilder(options.Postgres);
+            source.ConnectionStringBuilder.MaxPoolSize = options.ReadModelPoolSize;
+            return source.Build();
+        });
         builder.Services.Configure<JobRetentionOptions>(o =>
             o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
         return builder;
