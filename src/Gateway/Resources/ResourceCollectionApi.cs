@@ -37,37 +37,9 @@ public static class ResourceCollectionApi
     public static async Task<StoredCollectionResult> ListAsync(CimiRequest request, ResourceReadModel readModel, CimiType type, CancellationToken ct)
     {
         var query = CollectionQuery.Parse(request.Http);
-        var descriptor = CimiDescriptors.For(type.ClrType);
-        if (query.Filter is not null) CheckAttributes(query.Filter, descriptor, "$filter");
-        foreach (var term in query.OrderBy) CheckAttribute(term.Attribute, descriptor, "$orderby");
+        query.CheckedAgainst(CimiDescriptors.For(type.ClrType));
         var page = await readModel.QueryAsync(request.TenantId, type.Kind, query.ToResourceQuery(), ct);
         return new StoredCollectionResult(type, request.BaseUri, page);
-    }
-
-    /// <summary>A filter on an attribute the type does not have is a typo, not an empty result: 400 naming it.</summary>
-    private static void CheckAttributes(FilterNode node, CimiDescriptor descriptor, string parameter)
-    {
-        switch (node)
-        {
-            case LogicalNode l:
-                CheckAttributes(l.Left, descriptor, parameter);
-                CheckAttributes(l.Right, descriptor, parameter);
-                break;
-            case ComparisonNode c:
-                CheckAttribute(c.Attribute, descriptor, parameter);
-                break;
-        }
-    }
-
-    private static void CheckAttribute(AttributePath path, CimiDescriptor descriptor, string parameter)
-    {
-        if (path.IsProperty) return;
-        var attribute = descriptor.Find(path.Segments[0]);
-        if (attribute is null)
-            throw CimiRequestException.BadRequest(
-                $"{parameter} names '{path.Segments[0]}', which is not an attribute of {descriptor.TypeName} (it has {string.Join(", ", descriptor.Attributes.Select(a => a.Name))}).");
-        if (path.Segments.Count > 1 && attribute.Kind is not (CimiValueKind.Ref or CimiValueKind.Struct or CimiValueKind.Map))
-            throw CimiRequestException.BadRequest($"{parameter} names '{path}', but '{attribute.Name}' of {descriptor.TypeName} has no nested attributes.");
     }
 
     /// <summary>
