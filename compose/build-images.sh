@@ -11,6 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build="$here/.build"                       # git-ignored: rootfs, downloaded .debs, published gateway
+mkdir -p "$build"
 export DOCKER_API_VERSION=${DOCKER_API_VERSION:-1.41}   # Debian's Engine 20.10 speaks API 1.41
 export DOCKER_BUILDKIT=0                    # the classic builder: no buildx, no implicit pulls
 BASE=cimigrains/debian:bookworm
