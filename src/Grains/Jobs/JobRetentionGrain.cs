@@ -1,7 +1,7 @@
+using CimiGrains.Grains.ReadModel;
 using CimiGrains.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CimiGrains.Grains.Jobs;
 
@@ -11,7 +11,7 @@ namespace CimiGrains.Grains.Jobs;
 /// removed exactly as a consumer's DELETE would remove it: state first, then its read-model row.
 /// </summary>
 public sealed partial class JobRetentionGrain(
-    NpgsqlDataSource dataSource,
+    ResourceReadModel readModel,
     IOptions<JobRetentionOptions> options,
     ILogger<JobRetentionGrain> logger) : Grain, IJobRetentionGrain, IRemindable
 {
@@ -46,7 +46,7 @@ public sealed partial class JobRetentionGrain(
         var total = 0;
         while (true)
         {
-            var batch = await FinishedBeforeAsync(finishedBefore);
+            var batch = await readModel.KeysInStatesAsync(ResourceKind.Job, FinishedStates, finishedBefore, BatchSize, CancellationToken.None);
             foreach (var (tenantId, localId) in batch)
             {
                 try
@@ -61,23 +61,6 @@ public sealed partial class JobRetentionGrain(
             }
             if (batch.Count < BatchSize) return total;
         }
-    }
-
-    private async Task<List<(string TenantId, string LocalId)>> FinishedBeforeAsync(DateTimeOffset finishedBefore)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            "SELECT tenant_id, id FROM cimi_resource WHERE kind = $1 AND state = ANY($2) AND updated < $3 ORDER BY updated LIMIT $4");
-        cmd.Parameters.Add(new() { Value = ResourceKind.Job.TypeName });
-        cmd.Parameters.Add(new() { Value = FinishedStates });
-        cmd.Parameters.Add(new() { Value = finishedBefore.ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = BatchSize });
-        var found = new List<(string, string)>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            if (ResourceKind.Job.LocalIdOf(reader.GetString(1)) is { } localId) found.Add((reader.GetString(0), localId));
-        }
-        return found;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} Jobs finished more than {Minutes} minutes ago")]

@@ -1,7 +1,6 @@
+using CimiGrains.Grains.ReadModel;
 using CimiGrains.Machines;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace CimiGrains.Grains.Machines;
 
@@ -13,7 +12,7 @@ namespace CimiGrains.Grains.Machines;
 /// start) is harmless: activation is idempotent and host commands are fenced by generation.
 /// </summary>
 public sealed partial class PendingMachineRecovery(
-    NpgsqlDataSource dataSource,
+    ResourceReadModel readModel,
     IGrainFactory grains,
     ILogger<PendingMachineRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -43,19 +42,8 @@ public sealed partial class PendingMachineRecovery(
             // acknowledged shows here in its transitional state.
             var transitional = Enum.GetValues<MachineStateName>().Where(MachineTransitions.IsTransitional)
                 .Select(s => s.ToString()).ToArray();
-            await using var cmd = dataSource.CreateCommand(
-                "SELECT tenant_id, id FROM cimi_resource WHERE kind = $1 AND state = ANY($2)");
-            cmd.Parameters.Add(new() { Value = ResourceKind.Machine.TypeName });
-            cmd.Parameters.Add(new() { Value = transitional });
-            var keys = new List<string>();
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    if (ResourceKind.Machine.LocalIdOf(reader.GetString(1)) is { } localId)
-                        keys.Add(GrainKeys.Of(reader.GetString(0), localId));
-                }
-            }
+            var keys = (await readModel.KeysInStatesAsync(ResourceKind.Machine, transitional, null, int.MaxValue, ct))
+                .Select(k => GrainKeys.Of(k.TenantId, k.LocalId)).ToList();
             if (keys.Count == 0) return;
             LogRecovering(keys.Count);
             await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },

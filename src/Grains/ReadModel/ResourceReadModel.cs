@@ -121,6 +121,33 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// The resources of <paramref name="kind"/>, in every tenant, whose state is one of
+    /// <paramref name="states"/> (and, when given, last written before <paramref name="updatedBefore"/>,
+    /// oldest first), as (tenant, local id): the sweeps that act on resources in a given state (waking
+    /// Machines caught mid-operation, purging finished Jobs) find them here rather than in every grain.
+    /// </summary>
+    public async Task<IReadOnlyList<(string TenantId, string LocalId)>> KeysInStatesAsync(
+        ResourceKind kind, IReadOnlyCollection<string> states, DateTimeOffset? updatedBefore, int limit, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT tenant_id, id FROM cimi_resource
+            WHERE kind = $1 AND state = ANY($2) AND ($3::timestamptz IS NULL OR updated < $3)
+            ORDER BY updated LIMIT $4
+            """);
+        cmd.Parameters.Add(new() { Value = kind.TypeName });
+        cmd.Parameters.Add(new() { Value = states.ToArray() });
+        cmd.Parameters.Add(new() { Value = (object?)updatedBefore?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = limit });
+        var found = new List<(string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (kind.LocalIdOf(reader.GetString(1)) is { } localId) found.Add((reader.GetString(0), localId));
+        }
+        return found;
+    }
+
+    /// <summary>
     /// The tenant's documents with the given relative ids, whatever their kind, in one query ($expand
     /// resolves every reference of a response this way instead of asking one grain per reference).
     /// Ids that name nothing are simply absent from the answer.
