@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.ResourceMetadata;
+using CimiGrains.Gateway.Resources;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.Tenants;
 
@@ -58,7 +59,7 @@ public static class CloudEntryPointApi
             else if (CimiTypes.ForSegment(segment) is { } type)
             {
                 var page = await readModel.QueryAsync(request.TenantId, type.Kind, ResourceQuery.Page(1, CollectionQuery.MaxPage), ct);
-                collection = CimiDocuments.Collection(type, baseUri, page.Count, page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri)), canAdd: false);
+                collection = StoredCollectionResult.Document(type, baseUri, page, canAdd: false);
             }
             else
             {

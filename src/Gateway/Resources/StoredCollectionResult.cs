@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CimiGrains.Grains.ReadModel;
 
 namespace CimiGrains.Gateway.Resources;
@@ -12,12 +13,12 @@ namespace CimiGrains.Gateway.Resources;
 public sealed class StoredCollectionResult(CimiType type, BaseUri baseUri, ResourcePage page) : IResult
 {
     /// <summary>The page as a <see cref="CimiResult"/> (its document built in memory).</summary>
-    public CimiResult ToCimiResult()
-    {
-        var items = page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri));
-        return new CimiResult(StatusCodes.Status200OK,
-            CimiDocuments.Collection(type, baseUri, page.Count, items, type.ConsumerCreatable), "Collection", isCollection: true);
-    }
+    public CimiResult ToCimiResult() =>
+        new(StatusCodes.Status200OK, Document(type, baseUri, page, type.ConsumerCreatable), "Collection", isCollection: true);
+
+    /// <summary>A page from the read model as a collection document (also inlined by the entry point's $expand).</summary>
+    public static JsonObject Document(CimiType type, BaseUri baseUri, ResourcePage page, bool canAdd) =>
+        CimiDocuments.Collection(type, baseUri, page.Count, page.Documents.Select(d => CimiDocuments.FromStored(d, type, baseUri)), canAdd);
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
