@@ -16,6 +16,21 @@ CREATE TABLE IF NOT EXISTS cimi_resource_count
     PRIMARY KEY (tenant_id, kind)
 );
 
+-- version: changes whenever the collection gains or loses an item, in the same transaction, and never
+--    takes a value twice (a sequence, so not even after TRUNCATE). An item's position in creation
+--    order changes only then (created and id are never updated), so a reader that saw version v in
+--    the snapshot it pages from knows the positions it learned at v still hold (PageAnchors).
+CREATE SEQUENCE IF NOT EXISTS cimi_resource_count_version;
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'cimi_resource_count' AND column_name = 'version') THEN
+        ALTER TABLE cimi_resource_count
+            ADD COLUMN version bigint NOT NULL DEFAULT nextval('cimi_resource_count_version');
+    END IF;
+END
+$do$;
+
 -- 2. Typed copies of the hottest filter attributes, exactly the expressions FilterSql compares
 --    (a value of another JSON type is NULL, so it never matches, as before). Plain columns give the
 --    planner real statistics (it estimated 67 rows for 24,000 through the CASE expression) and let
@@ -63,7 +78,7 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
     INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
     SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM inserted
     GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
@@ -78,7 +93,7 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
     INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
     SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -count(*) FROM deleted
     GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
@@ -99,7 +114,7 @@ BEGIN
     SELECT v.t, v.k, sum(v.d)
     FROM (VALUES (OLD.tenant_id, OLD.kind, -1), (NEW.tenant_id, NEW.kind, 1)) v(t, k, d)
     GROUP BY v.t, v.k HAVING sum(v.d) <> 0 ORDER BY v.t, v.k
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n;
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT v.t, v.k, v.s, v.c, v.m, sum(v.d)
     FROM (VALUES (OLD.tenant_id, OLD.kind, OLD.doc_state, OLD.doc_cpu, OLD.doc_memory, -1),

@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using CimiGrains.Grains.Persistence;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Machines;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace CimiGrains.Tests.ReadModel;
+
+/// <summary>
+/// Deep pages of the default order read from page anchors (<see cref="PageAnchors"/>): the same items
+/// as a plain OFFSET over the same rows, and never from anchors of an earlier version of the collection.
+/// </summary>
+public sealed class PageAnchorTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private string _postgres = null!;
+    private NpgsqlDataSource _dataSource = null!;
+    private ResourceReadModel _readModel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await TestDatabase.CreateAsync("anchors");
+        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        _dataSource = NpgsqlDataSource.Create(_postgres);
+        _readModel = new ResourceReadModel(_dataSource);
+    }
+
+    public async Task DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private Task Upsert(string tenant, int i, DateTimeOffset created) =>
+        _readModel.UpsertAsync(tenant, ResourceKind.Machine,
+            new Machine { Id = $"machines/m{i:D5}", Name = $"n{i:D5}", Cpu = 1, State = MachineStateName.STARTED, Created = created }, "STARTED");
+
+    /// <summary>The ids of a page as a plain OFFSET reads them, independently of the read model.</summary>
+    private async Task<List<string>> Expected(string tenant, int first, int last)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT id FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine' ORDER BY created, id OFFSET $2 LIMIT $3");
+        cmd.Parameters.Add(new() { Value = tenant });
+        cmd.Parameters.Add(new() { Value = (long)(first - 1) });
+        cmd.Parameters.Add(new() { Value = (long)(last - first + 1) });
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    private async Task AssertPage(string tenant, int first, int last)
+    {
+        var page = await _readModel.PageAsync(tenant, ResourceKind.Machine, first, last, CancellationToken.None);
+        Assert.Equal(await Expected(tenant, first, last), page.Documents.Select(d => JsonNode.Parse(d)!["id"]!.GetValue<string>()));
+        await using var cmd = _dataSource.CreateCommand("SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine'");
+        cmd.Parameters.Add(new() { Value = tenant });
+        Assert.Equal(Convert.ToInt64(await cmd.ExecuteScalarAsync()), page.Count);
+    }
+
+    private static IEnumerable<(int First, int Last)> DeepPages(int count)
+    {
+        var deep = ResourceReadModel.DeferredJoinOffset;
+        return [(deep + 1, deep + 100), (deep + 37, deep + 136), (deep + 100, deep + 100), (count - 250, count - 1),
+            (count - 5, count + 20), (count + 1, count + 10), (deep + 1, count + 500)];
+    }
+
+    [Fact]
+    public async Task Deep_pages_from_anchors_hold_the_same_items_as_a_plain_offset()
+    {
+        const int Count = ResourceReadModel.DeferredJoinOffset + 737;
+        // Many items share a creation time, so the id orders them among themselves (and the anchors too).
+        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => await Upsert("a1", i, Start.AddMinutes(i % 7)));
+        var before = _readModel.PagesFromAnchors;
+        foreach (var (first, last) in DeepPages(Count)) await AssertPage("a1", first, last);
+        Assert.Equal(before + DeepPages(Count).Count(), _readModel.PagesFromAnchors);
+        // Another tenant's collection has anchors of its own.
+        for (var i = 0; i < ResourceReadModel.DeferredJoinOffset + 10; i++) await Upsert("a2", i, Start.AddSeconds(-i));
+        await AssertPage("a2", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
+        await AssertPage("a1", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
+    }
+
+    [Fact]
+    public async Task Anchors_of_an_earlier_version_are_never_used()
+    {
+        const int Count = ResourceReadModel.DeferredJoinOffset + 400;
+        for (var i = 0; i < Count; i++) await Upsert("v1", i, Start.AddSeconds(i));
+        await AssertPage("v1", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
+        var built = _readModel.PagesFromAnchors;
+
+        // Items that move every later position: created before all others, and one deleted in the middle.
+        await Upsert("v1", Count, Start.AddDays(-1));
+        await Upsert("v1", Count + 1, Start.AddDays(-2));
+        await _readModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00300");
+        // An update that moves nothing keeps the version (a state change is the common write).
+        await _readModel.UpsertAsync("v1", ResourceKind.Machine,
+            new Machine { Id = "machines/m00010", Name = "renamed", Cpu = 4, State = MachineStateName.STOPPED, Created = Start.AddSeconds(10) }, "STOPPED");
+
+        // Until a rebuild is due, pages take the plain path; then they come from the new anchors. Both are exact.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_readModel.PagesFromAnchors == built)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the anchors were never rebuilt after the collection changed");
+            foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
+        }
+        foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
+    }
+
+    [Fact]
+    public async Task A_collection_version_changes_with_every_insert_and_delete_but_not_with_updates()
+    {
+        async Task<long> Version()
+        {
+            await using var cmd = _dataSource.CreateCommand("SELECT version FROM cimi_resource_count WHERE tenant_id = 'w1' AND kind = 'Machine'");
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        await Upsert("w1", 1, Start);
+        var v1 = await Version();
+        await Upsert("w1", 1, Start);
+        Assert.Equal(v1, await Version());
+        await Upsert("w1", 2, Start);
+        var v2 = await Version();
+        Assert.NotEqual(v1, v2);
+        await _readModel.DeleteAsync("w1", ResourceKind.Machine, "machines/m00002");
+        var v3 = await Version();
+        Assert.NotEqual(v2, v3);
+        // The same membership again is still a new version: versions are never reused.
+        Assert.NotEqual(v1, v3);
+    }
+}
