@@ -9,6 +9,8 @@
 #   breakdown scenarios) BENCH_OUT (copy the markdown table there) BENCH_KEEP (1: keep the temp dir)
 #   BENCH_GATEWAY_LOGLEVEL (unset: the gateway's default logging, as shipped)
 #   BENCH_PG_OPTIONS (appended to the gateway's connection string, e.g. ";Maximum Pool Size=8")
+#   BENCH_WRITE_INTERVAL (unset: reads only; N seconds: during the load, a writer alternately creates a
+#     Machine and deletes it every N seconds, so the collection's membership keeps changing)
 #   CIMI_PG_FSYNC (off: the private cluster is thrown away, and the reads measured never wait on fsync)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -119,6 +121,21 @@ if [ "$profile" = 1 ]; then
     --scenario "gw-machine-random=$base/machines/{id},vs=gw-machine,server=gateway"                         # one grain of 10,000 per call
     --scenario "gw-page-one=$base/machines?\$first=1&\$last=1,vs=bare-machine,server=gateway"              # read model: count + 1 row
   )
+fi
+
+if [ -n "${BENCH_WRITE_INTERVAL:-}" ]; then
+  echo "== writer: a create or a delete every ${BENCH_WRITE_INTERVAL} s"
+  (
+    while :; do
+      location=$(curl -fsS -o /dev/null -D - -u "demo:$password" -H 'Content-Type: application/json' \
+        -d "{\"name\":\"writer\",\"machineTemplate\":{\"href\":\"$base/machineTemplates/demo\"}}" "$base/machines" \
+        | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
+      sleep "$BENCH_WRITE_INTERVAL"
+      [ -n "$location" ] && curl -fsS -o /dev/null -u "demo:$password" -X DELETE "$location"
+      sleep "$BENCH_WRITE_INTERVAL"
+    done
+  ) >"$work/writer.log" 2>&1 &
+  pids+=("$!")
 fi
 
 echo "== load: $concurrency clients, $rounds rounds"
