@@ -12,7 +12,9 @@ namespace CimiGrains.Grains.Machines;
 /// A Machine. Every operation is accepted in three durable steps: the transitional state and the
 /// pending operation are written, the Job is written, then the answer goes out. The host command is
 /// sent afterwards from a grain timer, and re-sent after a crash: a reminder re-activates the grain
-/// while anything is pending, and commands are fenced by generation so a repeat is harmless.
+/// while anything is pending, and commands are fenced by generation so a repeat is harmless. An
+/// operation ends in three durable steps too: its outcome is written into the pending operation, the
+/// Job is finished, then the Machine settles; a crash between them resumes from the outcome.
 /// </summary>
 public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
@@ -42,7 +44,8 @@ public sealed partial class MachineGrain(
     {
         if (state.State.Machine is null) return;
         await Project();
-        if (state.State.Pending is { Submitted: false }) ScheduleDispatch();
+        if (state.State.Pending is { Outcome: not null }) ScheduleSettle();
+        else if (state.State.Pending is { Submitted: false }) ScheduleDispatch();
     }
 
     public async Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId)
@@ -100,7 +103,8 @@ public sealed partial class MachineGrain(
             throw CimiException.Invalid("A capture is requested by POSTing a MachineImage whose 'imageLocation' is the Machine's id to the machineImages collection.");
         var next = MachineTransitions.TryEnter(current, action)
             ?? throw CimiException.Conflict($"The Machine is {current}; '{MachineTransitions.UriName(action)}' is not allowed in that state.");
-        if (state.State.Pending is { } pending && !(action == MachineAction.Stop && pending.Command == HostCommandKind.Stop))
+        if (state.State.Pending is { } pending
+            && (pending.Outcome is not null || !(action == MachineAction.Stop && pending.Command == HostCommandKind.Stop)))
             throw CimiException.Conflict($"The Machine is {current} with another operation in progress; '{MachineTransitions.UriName(action)}' must wait.");
 
         // A Machine whose creation never reached a host is (re)created by start.
@@ -128,7 +132,7 @@ public sealed partial class MachineGrain(
         {
             // A command's outcome counts only for the operation in flight; anything else is a repeat
             // or comes from an older generation (a stale activation's command).
-            if (state.State.Pending is { } pending && report.CommandId == pending.CommandId && report.Generation == state.State.Generation)
+            if (state.State.Pending is { Outcome: null } pending && report.CommandId == pending.CommandId && report.Generation == state.State.Generation)
             {
                 if (report.CommandSucceeded == true) await Complete(pending, report);
                 else await Fail(pending, report.Message ?? "The host could not carry out the operation.", report.State);
@@ -177,7 +181,7 @@ public sealed partial class MachineGrain(
         }
         if (state.State.HostId != hostId) return HostAdoption.Remove;
         state.State.HostSession = sessionId;
-        if (state.State.Pending is { } pending)
+        if (state.State.Pending is { Outcome: null } pending)
         {
             // The host is back, so the state is its again. The operation in flight is sent once more: its
             // outcome may have been reported to a silo that died, and commands are idempotent (same
@@ -204,7 +208,7 @@ public sealed partial class MachineGrain(
         if (state.State.Machine is null || state.State.HostId != hostId) return;
         if (state.State.HostSession is { } known && known != sessionId) return;
         state.State.HostStatus = $"Host '{hostId}' has been unreachable since {DateTimeOffset.UtcNow:O}: {reason}";
-        if (state.State.Pending is { Submitted: true } pending && pending.Command != HostCommandKind.Delete)
+        if (state.State.Pending is { Submitted: true, Outcome: null } pending && pending.Command != HostCommandKind.Delete)
         {
             await Fail(pending, $"Host '{hostId}' went away before confirming the operation: {reason}", ObservedState.Failed);
             return;
@@ -220,7 +224,8 @@ public sealed partial class MachineGrain(
             await StopReminder();
             return;
         }
-        if (!pending.Submitted) await Dispatch();
+        if (pending.Outcome is not null) await Settle(pending);
+        else if (!pending.Submitted) await Dispatch();
         else if (DateTimeOffset.UtcNow - pending.Accepted > OperationTimeout)
             await Fail(pending, $"The host did not confirm the operation within {OperationTimeout.TotalMinutes:0} minutes.", null);
     }
@@ -229,7 +234,13 @@ public sealed partial class MachineGrain(
         HostCommandKind command, MachineStateName transitional, string jobLocalId, string action, bool force, string message,
         string? captureImageLocalId = null, string? captureImageLocation = null)
     {
-        var before = state.State.Machine!.State!.Value;
+        // A delete (or a forced stop) may take over from an operation still in flight. Its Job ends
+        // first, so no Job is ever left open, and the state to fall back to is the one before it.
+        var superseded = state.State.Pending;
+        if (superseded is not null)
+            await Job(superseded.JobLocalId).Finish(superseded.Outcome?.Succeeded ?? false,
+                superseded.Outcome?.Message ?? $"Superseded by '{action}' before the host confirmed it.");
+        var before = superseded?.Before ?? state.State.Machine!.State!.Value;
         // The reminder is what brings a pending operation back after a crash, so it is durable before the
         // operation is: a crash after this line leaves either nothing pending (the reminder then removes
         // itself) or a pending operation that the reminder finishes. The timer is the fast path here.
@@ -237,7 +248,7 @@ public sealed partial class MachineGrain(
         state.State.Generation++;
         state.State.Pending = new PendingOperation(jobLocalId, command, Guid.NewGuid().ToString("N"), before,
             Submitted: false, DateTimeOffset.UtcNow, force, captureImageLocalId, captureImageLocation);
-        state.State.Machine = state.State.Machine with { State = transitional };
+        state.State.Machine = state.State.Machine! with { State = transitional };
         await Save();
         var job = await Job(jobLocalId).Begin(action, Self, [Self], message);
         ScheduleDispatch();
@@ -250,7 +261,7 @@ public sealed partial class MachineGrain(
     /// <summary>Sends the pending operation to the host, choosing one first for a create.</summary>
     private async Task Dispatch()
     {
-        if (state.State.Pending is not { Submitted: false } pending) return;
+        if (state.State.Pending is not { Submitted: false, Outcome: null } pending) return;
         if (pending.Command == HostCommandKind.Delete && state.State.HostId is null)
         {
             await Complete(pending, null);
@@ -300,35 +311,18 @@ public sealed partial class MachineGrain(
         await Job(pending.JobLocalId).Progress(30, $"Sent to host '{state.State.HostId}'.");
     }
 
-    private async Task Complete(PendingOperation pending, HostReport? report, string? message = null)
+    private Task Complete(PendingOperation pending, HostReport? report, string? message = null)
     {
-        state.State.Pending = null;
         if (pending.Command == HostCommandKind.Delete)
-        {
-            if (state.State.HostId is { } hostId && report is not null)
-                await GrainFactory.GetGrain<IHostGrain>(hostId).Forget(this.GetPrimaryKeyString());
-            await Job(pending.JobLocalId).Finish(true, message ?? "The Machine was deleted.");
-            await state.ClearStateAsync();
-            await readModel.DeleteAsync(TenantId, ResourceKind.Machine, ResourceId);
-            await StopReminder();
-            DeactivateOnIdle();
-            return;
-        }
+            return Settle(pending with { Outcome = new(true, message ?? "The Machine was deleted.", MachineStateName.DELETING, ForgetOnHost: report is not null) });
         var settled = pending.Command == HostCommandKind.Create
             ? state.State.InitialState
             : MachineTransitions.Settled(state.State.Machine!.State!.Value, pending.Before);
-        state.State.Machine = state.State.Machine! with { State = settled };
-        state.State.HostStatus = null;
-        await Save();
-        IReadOnlyList<ResourceRef>? affected = null;
-        if (pending.CaptureImageLocalId is { } imageLocalId)
+        return Settle(pending with
         {
-            var location = report?.ResultImageLocation ?? pending.CaptureImageLocation;
-            var image = await SetCaptureImage(imageLocalId, "AVAILABLE", location);
-            affected = image?.Id is { } imageId ? [Self, new ResourceRef(imageId)] : null;
-        }
-        await Job(pending.JobLocalId).Finish(true, report?.Message ?? $"The Machine is {settled}.", affected);
-        await StopReminder();
+            Outcome = new(true, report?.Message ?? $"The Machine is {settled}.", settled,
+                ImageLocation: report?.ResultImageLocation ?? pending.CaptureImageLocation),
+        });
     }
 
     /// <summary>Moves a captured MachineImage on (it may have been deleted meanwhile: then nothing).</summary>
@@ -339,20 +333,60 @@ public sealed partial class MachineGrain(
         return await grain.Update(image with { State = imageState, ImageLocation = location ?? image.ImageLocation });
     }
 
-    private async Task Fail(PendingOperation pending, string message, ObservedState? observed)
+    private Task Fail(PendingOperation pending, string message, ObservedState? observed)
     {
-        state.State.Pending = null;
         var fallback = pending.Command switch
         {
             HostCommandKind.Create => MachineStateName.ERROR,
             HostCommandKind.Delete => pending.Before,
             _ => observed is { } o ? FromObserved(o, pending.Before) : pending.Before,
         };
-        state.State.Machine = state.State.Machine! with { State = fallback };
-        await Save();
-        if (pending.CaptureImageLocalId is { } imageLocalId) await SetCaptureImage(imageLocalId, "ERROR", null);
         LogOperationFailed(ResourceId, pending.Command, message);
-        await Job(pending.JobLocalId).Finish(false, message);
+        return Settle(pending with { Outcome = new(false, message, fallback) });
+    }
+
+    /// <summary>Resumes an operation whose outcome was written before a crash (the reminder may have done it first).</summary>
+    private void ScheduleSettle() =>
+        this.RegisterGrainTimer(_ => state.State.Pending is { Outcome: not null } decided ? Settle(decided) : Task.CompletedTask,
+            new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+
+    /// <summary>
+    /// Ends an operation whose <see cref="PendingOperation.Outcome"/> is decided. The outcome is durable
+    /// first (the Machine still shows its transitional state, so the recovery at silo start finds it);
+    /// then the captured image and the Job are told (both ignore a repeat: a finished Job never
+    /// changes); then the Machine settles, or goes for a delete. Resumed from the start after a crash.
+    /// </summary>
+    private async Task Settle(PendingOperation decided)
+    {
+        var outcome = decided.Outcome!;
+        if (state.State.Pending != decided)
+        {
+            state.State.Pending = decided;
+            await state.WriteStateAsync();
+        }
+        IReadOnlyList<ResourceRef>? affected = null;
+        if (decided.CaptureImageLocalId is { } imageLocalId)
+        {
+            var image = await SetCaptureImage(imageLocalId, outcome.Succeeded ? "AVAILABLE" : "ERROR",
+                outcome.Succeeded ? outcome.ImageLocation : null);
+            if (outcome.Succeeded && image?.Id is { } imageId) affected = [Self, new ResourceRef(imageId)];
+        }
+        if (decided.Command == HostCommandKind.Delete && outcome.Succeeded)
+        {
+            if (outcome.ForgetOnHost && state.State.HostId is { } hostId)
+                await GrainFactory.GetGrain<IHostGrain>(hostId).Forget(this.GetPrimaryKeyString());
+            await Job(decided.JobLocalId).Finish(true, outcome.Message);
+            await state.ClearStateAsync();
+            await readModel.DeleteAsync(TenantId, ResourceKind.Machine, ResourceId);
+            await StopReminder();
+            DeactivateOnIdle();
+            return;
+        }
+        await Job(decided.JobLocalId).Finish(outcome.Succeeded, outcome.Message, affected);
+        state.State.Pending = null;
+        state.State.Machine = state.State.Machine! with { State = outcome.Settled };
+        if (outcome.Succeeded) state.State.HostStatus = null;
+        await Save();
         await StopReminder();
     }
 

@@ -43,4 +43,17 @@ public sealed record PendingOperation(
     [property: Id(5)] DateTimeOffset Accepted,
     [property: Id(6)] bool Force,
     [property: Id(7)] string? CaptureImageLocalId = null,
-    [property: Id(8)] string? CaptureImageLocation = null);
+    [property: Id(8)] string? CaptureImageLocation = null,
+    [property: Id(9)] OperationOutcome? Outcome = null);
+
+/// <summary>
+/// How an operation ended, written before its Job is told or the Machine settles, so that a crash in
+/// between finishes the same way after a restart instead of running the operation again.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cimi.state.OperationOutcome")]
+public sealed record OperationOutcome(
+    [property: Id(0)] bool Succeeded,
+    [property: Id(1)] string Message,
+    [property: Id(2)] MachineStateName Settled,
+    [property: Id(3)] bool ForgetOnHost = false,
+    [property: Id(4)] string? ImageLocation = null);

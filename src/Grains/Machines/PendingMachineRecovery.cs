@@ -8,7 +8,8 @@ namespace CimiGrains.Grains.Machines;
 /// Wakes every Machine that was in the middle of an operation when the cluster went down, as soon as a
 /// silo is active. Each Machine's reminder would do it too, but only on its next tick (up to a minute,
 /// and only once the reminder service has read its range); a Machine's activation re-sends whatever
-/// it had accepted and not yet handed to a host. Waking a Machine twice (every silo does this at its
+/// it had accepted and not yet handed to a host, and finishes an operation whose outcome it had
+/// written but not yet told its Job. Waking a Machine twice (every silo does this at its
 /// start) is harmless: activation is idempotent and host commands are fenced by generation.
 /// </summary>
 public sealed partial class PendingMachineRecovery(

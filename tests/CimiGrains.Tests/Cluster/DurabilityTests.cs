@@ -11,9 +11,11 @@ public sealed class DurabilityTests
     {
         var postgres = await TestDatabase.CreateAsync("durable");
         var ports = FreePorts.Take(3);
+        // The recovery's own messages, for the failure report.
+        var environment = new Dictionary<string, string> { ["Logging__LogLevel__CimiGrains"] = "Information" };
         var acknowledged = new List<string>();
         string machine, job;
-        await using (var first = await GatewayProcess.StartAsync(postgres, ports: ports))
+        await using (var first = await GatewayProcess.StartAsync(postgres, environment, ports))
         {
             using var client = await Tenants.CreateAsync(first);
             var credential = await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
@@ -38,7 +40,7 @@ public sealed class DurabilityTests
             await first.KillAsync();
 
             // Restarted as an operator would: same configuration, same ports.
-            await using var second = await GatewayProcess.StartAsync(postgres, ports: ports);
+            await using var second = await GatewayProcess.StartAsync(postgres, environment, ports);
             using var again = second.Client(client.User, Tenants.Password);
             foreach (var id in acknowledged)
             {
@@ -52,12 +54,24 @@ public sealed class DurabilityTests
 
             // The Machine whose creation was accepted before the crash is still there, and its Job ends
             // (there is no host here, so it fails honestly) rather than staying open forever.
-            var finished = await Eventually.Until(() => again.GetAsync(job[client.Cimi.Length..]),
+            var finished = await WithLogOnTimeout(second, () => Eventually.Until(() => again.GetAsync(job[client.Cimi.Length..]),
                 r => r.Code == 200 && r.Json.Str("state") is "SUCCESS" or "FAILED", "the Job to finish after the restart",
-                TimeSpan.FromMinutes(3));
+                TimeSpan.FromMinutes(3)));
             Assert.Equal("FAILED", finished.Json.Str("state"));
             Assert.Contains("No host is available", finished.Json.Str("statusMessage"));
             Assert.Equal("ERROR", (await again.GetAsync(machine[client.Cimi.Length..])).Json.Str("state"));
+        }
+    }
+
+    private static async Task<T> WithLogOnTimeout<T>(GatewayProcess gateway, Func<Task<T>> wait)
+    {
+        try
+        {
+            return await wait();
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- the restarted gateway's log ---\n{gateway.Log}", e);
         }
     }
 
