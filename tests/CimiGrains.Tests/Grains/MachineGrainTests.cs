@@ -40,6 +40,39 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_outcome_decided_before_its_Job_was_told_is_finished_by_the_next_activation()
+    {
+        var tenant = GrainClusterFixture.NewTenant();
+        var template = await TemplateAsync(tenant);
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m9"));
+        var jobKey = GrainKeys.Of(tenant, "j9");
+        var job = fixture.Grains.GetGrain<IJobGrain>(jobKey);
+        JobFinishFaults.Fail(jobKey);
+        try
+        {
+            await machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = template } }, "j9");
+            await Eventually.Until(() => Task.FromResult(JobFinishFaults.Refused(jobKey)), n => n > 0, "the create's outcome to reach its Job");
+
+            // Decided (no host) but not told: the Machine still shows the operation, so a restart finds it.
+            Assert.Equal(MachineStateName.CREATING, (await machine.Get()).State);
+            Assert.Equal(JobStateName.QUEUED, (await job.Get()).State);
+        }
+        finally
+        {
+            JobFinishFaults.Heal(jobKey);
+        }
+
+        // A new activation, as after a crash, finishes with the outcome it had written.
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await machine.Get();
+        var finished = await Eventually.Until(() => job.Get(), j => j.State is JobStateName.FAILED or JobStateName.SUCCESS,
+            "the Job to be finished by the new activation");
+        Assert.Equal(JobStateName.FAILED, finished.State);
+        Assert.Contains("No host is available", finished.StatusMessage);
+        Assert.Equal(MachineStateName.ERROR, (await machine.Get()).State);
+    }
+
+    [Fact]
     public async Task A_dangling_reference_is_refused_and_nothing_is_stored()
     {
         var tenant = GrainClusterFixture.NewTenant();

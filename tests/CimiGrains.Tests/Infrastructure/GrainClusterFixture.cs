@@ -30,6 +30,11 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(dataSource);
             silo.Services.AddSingleton<ResourceReadModel>();
+            silo.AddIncomingGrainCallFilter(context =>
+            {
+                JobFinishFaults.Check(context);
+                return context.Invoke();
+            });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
