@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Machines;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace CimiGrains.Tests.ReadModel;
 
@@ -11,31 +8,17 @@ namespace CimiGrains.Tests.ReadModel;
 /// Deep pages of the default order read from page anchors (<see cref="PageAnchors"/>): the same items
 /// as a plain OFFSET over the same rows, and never from anchors of an earlier version of the collection.
 /// </summary>
-public sealed class PageAnchorTests : IAsyncLifetime
+public sealed class PageAnchorTests() : ReadModelDatabaseTests("anchors")
 {
     private static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private string _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
-    private ResourceReadModel _readModel = null!;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestDatabase.CreateAsync("anchors");
-        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
-        _dataSource = NpgsqlDataSource.Create(_postgres);
-        _readModel = new ResourceReadModel(_dataSource);
-    }
-
-    public async Task DisposeAsync() => await _dataSource.DisposeAsync();
-
     private Task Upsert(string tenant, int i, DateTimeOffset created) =>
-        _readModel.UpsertAsync(tenant, ResourceKind.Machine,
+        ReadModel.UpsertAsync(tenant, ResourceKind.Machine,
             new Machine { Id = $"machines/m{i:D5}", Name = $"n{i:D5}", Cpu = 1, State = MachineStateName.STARTED, Created = created }, "STARTED");
 
     /// <summary>The ids of a page as a plain OFFSET reads them, independently of the read model.</summary>
     private async Task<List<string>> Expected(string tenant, int first, int last)
     {
-        await using var cmd = _dataSource.CreateCommand(
+        await using var cmd = DataSource.CreateCommand(
             "SELECT id FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine' ORDER BY created, id OFFSET $2 LIMIT $3");
         cmd.Parameters.Add(new() { Value = tenant });
         cmd.Parameters.Add(new() { Value = (long)(first - 1) });
@@ -48,9 +31,9 @@ public sealed class PageAnchorTests : IAsyncLifetime
 
     private async Task AssertPage(string tenant, int first, int last)
     {
-        var page = await _readModel.PageAsync(tenant, ResourceKind.Machine, first, last, CancellationToken.None);
+        var page = await ReadModel.PageAsync(tenant, ResourceKind.Machine, first, last, CancellationToken.None);
         Assert.Equal(await Expected(tenant, first, last), page.Documents.Select(d => JsonNode.Parse(d)!["id"]!.GetValue<string>()));
-        await using var cmd = _dataSource.CreateCommand("SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine'");
+        await using var cmd = DataSource.CreateCommand("SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine'");
         cmd.Parameters.Add(new() { Value = tenant });
         Assert.Equal(Convert.ToInt64(await cmd.ExecuteScalarAsync()), page.Count);
     }
@@ -69,9 +52,9 @@ public sealed class PageAnchorTests : IAsyncLifetime
         // Many items share a creation time, so the id orders them among themselves (and the anchors too).
         await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (i, _) => await Upsert("a1", i, Start.AddMinutes(i % 7)));
-        var before = _readModel.PagesFromAnchors;
+        var before = ReadModel.PagesFromAnchors;
         foreach (var (first, last) in DeepPages(Count)) await AssertPage("a1", first, last);
-        Assert.Equal(before + DeepPages(Count).Count(), _readModel.PagesFromAnchors);
+        Assert.Equal(before + DeepPages(Count).Count(), ReadModel.PagesFromAnchors);
         // Another tenant's collection has anchors of its own.
         for (var i = 0; i < ResourceReadModel.DeferredJoinOffset + 10; i++) await Upsert("a2", i, Start.AddSeconds(-i));
         await AssertPage("a2", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
@@ -84,19 +67,19 @@ public sealed class PageAnchorTests : IAsyncLifetime
         const int Count = ResourceReadModel.DeferredJoinOffset + 400;
         for (var i = 0; i < Count; i++) await Upsert("v1", i, Start.AddSeconds(i));
         await AssertPage("v1", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
-        var built = _readModel.PagesFromAnchors;
+        var built = ReadModel.PagesFromAnchors;
 
         // Items that move every later position: created before all others, and one deleted in the middle.
         await Upsert("v1", Count, Start.AddDays(-1));
         await Upsert("v1", Count + 1, Start.AddDays(-2));
-        await _readModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00300");
+        await ReadModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00300");
         // An update that moves nothing keeps the version (a state change is the common write).
-        await _readModel.UpsertAsync("v1", ResourceKind.Machine,
+        await ReadModel.UpsertAsync("v1", ResourceKind.Machine,
             new Machine { Id = "machines/m00010", Name = "renamed", Cpu = 4, State = MachineStateName.STOPPED, Created = Start.AddSeconds(10) }, "STOPPED");
 
         // Until a rebuild is due, pages take the plain path; then they come from the new anchors. Both are exact.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (_readModel.PagesFromAnchors == built)
+        while (ReadModel.PagesFromAnchors == built)
         {
             Assert.True(DateTime.UtcNow < deadline, "the anchors were never rebuilt after the collection changed");
             foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
@@ -109,7 +92,7 @@ public sealed class PageAnchorTests : IAsyncLifetime
     {
         async Task<long> Version()
         {
-            await using var cmd = _dataSource.CreateCommand("SELECT version FROM cimi_resource_count WHERE tenant_id = 'w1' AND kind = 'Machine'");
+            await using var cmd = DataSource.CreateCommand("SELECT version FROM cimi_resource_count WHERE tenant_id = 'w1' AND kind = 'Machine'");
             return (long)(await cmd.ExecuteScalarAsync())!;
         }
         await Upsert("w1", 1, Start);
@@ -119,7 +102,7 @@ public sealed class PageAnchorTests : IAsyncLifetime
         await Upsert("w1", 2, Start);
         var v2 = await Version();
         Assert.NotEqual(v1, v2);
-        await _readModel.DeleteAsync("w1", ResourceKind.Machine, "machines/m00002");
+        await ReadModel.DeleteAsync("w1", ResourceKind.Machine, "machines/m00002");
         var v3 = await Version();
         Assert.NotEqual(v2, v3);
         // The same membership again is still a new version: versions are never reused.

@@ -11,40 +11,26 @@ namespace CimiGrains.Tests.ReadModel;
 /// The maintained collection counts (schema 006) that unfiltered pages report instead of counting:
 /// exact after every insert, update and delete, under concurrent writers, and after a backfill.
 /// </summary>
-public sealed class ResourceCountTests : IAsyncLifetime
+public sealed class ResourceCountTests() : ReadModelDatabaseTests("counts")
 {
-    private string _postgres = null!;
-    private NpgsqlDataSource _dataSource = null!;
-    private ResourceReadModel _readModel = null!;
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await TestDatabase.CreateAsync("counts");
-        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
-        _dataSource = NpgsqlDataSource.Create(_postgres);
-        _readModel = new ResourceReadModel(_dataSource);
-    }
-
-    public async Task DisposeAsync() => await _dataSource.DisposeAsync();
-
     private static Machine NewMachine(string id, int cpu, MachineStateName state, long? memory) =>
         new() { Id = $"machines/{id}", Name = id, Cpu = cpu, Memory = memory, State = state, Created = DateTimeOffset.UtcNow };
 
     private Task Upsert(string tenant, string id, int cpu = 1, MachineStateName state = MachineStateName.STARTED, long? memory = 1024) =>
-        _readModel.UpsertAsync(tenant, ResourceKind.Machine, NewMachine(id, cpu, state, memory), state.ToString());
+        ReadModel.UpsertAsync(tenant, ResourceKind.Machine, NewMachine(id, cpu, state, memory), state.ToString());
 
     private async Task<long> PageCount(string tenant) =>
-        (await _readModel.PageAsync(tenant, ResourceKind.Machine, 1, 1, CancellationToken.None)).Count;
+        (await ReadModel.PageAsync(tenant, ResourceKind.Machine, 1, 1, CancellationToken.None)).Count;
 
     private async Task<long> Scalar(string sql, string tenant)
     {
-        await using var cmd = _dataSource.CreateCommand(sql);
+        await using var cmd = DataSource.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = tenant });
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
 
     private async Task<long> FilteredCount(string tenant, string filter) =>
-        (await _readModel.QueryAsync(tenant, ResourceKind.Machine, new ResourceQuery(FilterParser.Parse(filter), [], 1, 1), CancellationToken.None)).Count;
+        (await ReadModel.QueryAsync(tenant, ResourceKind.Machine, new ResourceQuery(FilterParser.Parse(filter), [], 1, 1), CancellationToken.None)).Count;
 
     /// <summary>Every filter whose count the facets answer, against count(*) over the same rows.</summary>
     private async Task AssertFacetCountsExact(string tenant)
@@ -56,7 +42,7 @@ public sealed class ResourceCountTests : IAsyncLifetime
             var sql = new FilterSql(1);
             var where = sql.Where(FilterParser.Parse(filter));
             Assert.True(sql.UsesOnlyTypedColumns, filter);
-            await using var cmd = _dataSource.CreateCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine' AND {where}");
+            await using var cmd = DataSource.CreateCommand($"SELECT count(*) FROM cimi_resource WHERE tenant_id = $1 AND kind = 'Machine' AND {where}");
             cmd.Parameters.Add(new() { Value = tenant });
             foreach (var p in sql.Parameters) cmd.Parameters.Add(p);
             Assert.Equal(Convert.ToInt64(await cmd.ExecuteScalarAsync()), await FilteredCount(tenant, filter));
@@ -78,14 +64,14 @@ public sealed class ResourceCountTests : IAsyncLifetime
         await Upsert("c1", "a", cpu: 8);
         await Upsert("c1", "b", cpu: 8);
         Assert.Equal(3, await PageCount("c1"));
-        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
+        await ReadModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
         // Deleting what is already gone changes nothing.
-        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
-        await _readModel.DeleteAsync("c1", ResourceKind.Machine, "machines/nothing");
+        await ReadModel.DeleteAsync("c1", ResourceKind.Machine, "machines/a");
+        await ReadModel.DeleteAsync("c1", ResourceKind.Machine, "machines/nothing");
         Assert.Equal(2, await PageCount("c1"));
         // Other tenants and kinds are counted apart.
         await Upsert("c2", "a");
-        await _readModel.UpsertAsync("c1", ResourceKind.MachineConfiguration,
+        await ReadModel.UpsertAsync("c1", ResourceKind.MachineConfiguration,
             new MachineConfiguration { Id = "machineConfigs/x", Name = "x", Cpu = 1, Created = DateTimeOffset.UtcNow }, null);
         Assert.Equal(2, await PageCount("c1"));
         Assert.Equal(1, await PageCount("c2"));
@@ -102,7 +88,7 @@ public sealed class ResourceCountTests : IAsyncLifetime
             for (var i = 0; i < 150; i++)
             {
                 var id = $"m{random.Next(40)}";
-                if (random.Next(3) == 0) await _readModel.DeleteAsync(Tenant, ResourceKind.Machine, $"machines/{id}");
+                if (random.Next(3) == 0) await ReadModel.DeleteAsync(Tenant, ResourceKind.Machine, $"machines/{id}");
                 else await Upsert(Tenant, id, cpu: 1 << random.Next(4), random.Next(2) == 0 ? MachineStateName.STARTED : MachineStateName.STOPPED,
                     random.Next(3) == 0 ? null : 1024L << random.Next(3));
             }
@@ -125,7 +111,7 @@ public sealed class ResourceCountTests : IAsyncLifetime
         Assert.Equal(4, await FilteredCount("s1", "state='STARTED'"));
         Assert.Equal(2, await FilteredCount("s1", "state='STOPPED'"));
         await AssertFacetCountsExact("s1");
-        await _readModel.DeleteAsync("s1", ResourceKind.Machine, "machines/m2");
+        await ReadModel.DeleteAsync("s1", ResourceKind.Machine, "machines/m2");
         // A Machine without memory counts under NULL memory: it matches no memory comparison.
         await Upsert("s1", "m3", cpu: 8, memory: null);
         Assert.Equal(1, await FilteredCount("s1", "state='STOPPED'"));
@@ -137,7 +123,7 @@ public sealed class ResourceCountTests : IAsyncLifetime
     {
         for (var i = 0; i < 6; i++) await Upsert("f1", $"m{i}", cpu: i);
         var query = new ResourceQuery(FilterParser.Parse("cpu>=4"), [], 1, 10);
-        var page = await _readModel.QueryAsync("f1", ResourceKind.Machine, query, CancellationToken.None);
+        var page = await ReadModel.QueryAsync("f1", ResourceKind.Machine, query, CancellationToken.None);
         Assert.Equal(2, page.Count);
         Assert.Equal(2, page.Documents.Count);
     }
@@ -147,7 +133,7 @@ public sealed class ResourceCountTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++) await Upsert("b1", $"m{i}");
         // A database from before schema 006: rows but neither triggers nor counts.
-        await using (var cmd = _dataSource.CreateCommand("""
+        await using (var cmd = DataSource.CreateCommand("""
             DROP TRIGGER cimi_resource_counts_insert ON cimi_resource;
             DROP TRIGGER cimi_resource_counts_update ON cimi_resource;
             DROP TRIGGER cimi_resource_counts_delete ON cimi_resource;
@@ -158,10 +144,10 @@ public sealed class ResourceCountTests : IAsyncLifetime
             await cmd.ExecuteNonQueryAsync();
         await Upsert("b1", "m5");
 
-        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        await SchemaMigrator.MigrateAsync(Postgres, NullLogger.Instance);
         Assert.Equal(6, await PageCount("b1"));
         Assert.Equal(6, await FilteredCount("b1", "cpu>=1"));
-        await SchemaMigrator.MigrateAsync(_postgres, NullLogger.Instance);
+        await SchemaMigrator.MigrateAsync(Postgres, NullLogger.Instance);
         Assert.Equal(6, await PageCount("b1"));
         await Upsert("b1", "m6");
         Assert.Equal(7, await PageCount("b1"));
@@ -175,19 +161,19 @@ public sealed class ResourceCountTests : IAsyncLifetime
         var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         // Many items share a creation time, so the id decides among them.
         await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            await _readModel.UpsertAsync("p1", ResourceKind.Machine,
+            await ReadModel.UpsertAsync("p1", ResourceKind.Machine,
                 new Machine { Id = $"machines/m{i:D4}", Name = $"n{i:D4}", Cpu = 1, State = MachineStateName.STARTED, Created = start.AddMinutes(i % 5) }, "STARTED"));
         var expected = Enumerable.Range(0, Count).OrderBy(i => i % 5).ThenBy(i => i).Select(i => $"machines/m{i:D4}").ToList();
         foreach (var (first, last) in new[] { (1, 7), (8, 100), (ResourceReadModel.DeferredJoinOffset - 3, ResourceReadModel.DeferredJoinOffset + 4),
                      (ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100), (Count - 5, Count + 10), (Count + 1, Count + 5) })
         {
-            var page = await _readModel.PageAsync("p1", ResourceKind.Machine, first, last, CancellationToken.None);
+            var page = await ReadModel.PageAsync("p1", ResourceKind.Machine, first, last, CancellationToken.None);
             Assert.Equal(Count, page.Count);
             var ids = page.Documents.Select(d => System.Text.Json.Nodes.JsonNode.Parse(d)!["id"]!.GetValue<string>());
             Assert.Equal(expected.Skip(first - 1).Take(last - first + 1), ids);
         }
         // A filtered, sorted deep page goes through the join too.
-        var filtered = await _readModel.QueryAsync("p1", ResourceKind.Machine,
+        var filtered = await ReadModel.QueryAsync("p1", ResourceKind.Machine,
             new ResourceQuery(FilterParser.Parse("state='STARTED'"), FilterParser.ParseOrderBy("name:desc"), ResourceReadModel.DeferredJoinOffset + 1, Count),
             CancellationToken.None);
         var byName = Enumerable.Range(0, Count).Select(i => $"n{i:D4}").OrderDescending(StringComparer.Ordinal).Skip(ResourceReadModel.DeferredJoinOffset);
