@@ -4,17 +4,16 @@ namespace CimiGrains.Grains.ReadModel;
 
 /// <summary>
 /// Where every <c>stride</c>-th item of a collection's creation order (its default order) sits, as of
-/// one version of the collection (<c>cimi_resource_count.version</c>). A deep page of that order then
-/// starts from the anchor at or before its offset and skips fewer than a stride of items, instead of
-/// walking every skipped key: at offset 5,000 of 10,000 this takes PostgreSQL from ~2.4 ms to ~0.5 ms.
-/// The anchors only ever serve a snapshot that shows the same version (the reader checks it in the
-/// page's own statement), because positions in creation order move only when items come or go.
+/// one version of the collection (<c>cimi_resource_count</c>'s epoch and version). A deep page of that
+/// order then starts from the anchor at or before its offset and skips fewer than a stride of items,
+/// instead of walking every skipped key: at offset 5,000 of 10,000 this takes PostgreSQL from ~2.4 ms
+/// to ~0.5 ms. Positions move only when items come or go; the reader checks the version in the page's
+/// own statement, and corrects positions of an older version from the membership log.
 /// </summary>
 /// <remarks>
 /// Per process and bounded: at most <see cref="MaxCollections"/> collections and
-/// <see cref="MaxAnchors"/> anchors each (the stride grows beyond 1,000,000 items). A collection that
-/// changes all the time gets its anchors rebuilt at most once per <see cref="RebuildInterval"/>, one
-/// rebuild at a time; between rebuilds its deep pages take the plain (deferred join) path.
+/// <see cref="MaxAnchors"/> anchors each (the stride grows beyond 1,000,000 items). Rebuilds of one
+/// collection run one at a time and at most once per <see cref="RebuildInterval"/>.
 /// </remarks>
 internal sealed class PageAnchors(TimeProvider time)
 {
@@ -25,11 +24,15 @@ internal sealed class PageAnchors(TimeProvider time)
 
     private readonly ConcurrentDictionary<(string TenantId, string Kind), Collection> _collections = new();
 
-    /// <summary>Anchors of one version: the (created, id) of positions 0, stride, 2·stride, … (0-based).</summary>
-    public sealed record Snapshot(long Version, int Stride, DateTime[] Created, string[] Ids);
-
-    /// <summary>Where a page starts: seek to (Created, Id), then skip <see cref="Skip"/> items.</summary>
-    public readonly record struct Anchor(long Version, DateTime Created, string Id, int Skip);
+    /// <summary>
+    /// Anchors of one version: <see cref="Created"/>[i] and <see cref="Ids"/>[i] are the sort key of
+    /// the item at 0-based position i × <see cref="Stride"/>.
+    /// </summary>
+    public sealed record Snapshot(long Epoch, long Version, int Stride, DateTime[] Created, string[] Ids)
+    {
+        /// <summary>The index of the anchor at or before the 0-based <paramref name="offset"/>.</summary>
+        public int IndexAt(long offset) => (int)Math.Min(offset / Stride, Ids.Length - 1);
+    }
 
     private sealed class Collection
     {
@@ -39,25 +42,19 @@ internal sealed class PageAnchors(TimeProvider time)
         public int Rebuilding;
     }
 
-    /// <summary>The anchor at or before the 0-based <paramref name="offset"/>, if anchors are known.</summary>
-    public Anchor? Find(string tenantId, string kind, long offset)
+    /// <summary>The collection's anchors, if any are known (of whatever version).</summary>
+    public Snapshot? Get(string tenantId, string kind)
     {
-        if (!_collections.TryGetValue((tenantId, kind), out var collection) || Volatile.Read(ref collection.Current) is not { } snapshot) return null;
+        if (!_collections.TryGetValue((tenantId, kind), out var collection)) return null;
         Volatile.Write(ref collection.LastUsed, time.GetTimestamp());
-        var index = Math.Min(offset / snapshot.Stride, snapshot.Ids.Length - 1);
-        if (index < 0) return null;
-        return new Anchor(snapshot.Version, snapshot.Created[index], snapshot.Ids[index], (int)(offset - index * snapshot.Stride));
+        return Volatile.Read(ref collection.Current);
     }
 
-    /// <summary>
-    /// Forgets the anchors of <paramref name="version"/> once a reader has seen a newer version (unless
-    /// a rebuild has already replaced them), so later readers go straight to the plain path.
-    /// </summary>
-    public void Invalidate(string tenantId, string kind, long version)
+    /// <summary>Forgets <paramref name="stale"/> unless a rebuild has already replaced it.</summary>
+    public void Invalidate(string tenantId, string kind, Snapshot stale)
     {
-        if (!_collections.TryGetValue((tenantId, kind), out var collection)) return;
-        var current = Volatile.Read(ref collection.Current);
-        if (current?.Version == version) Interlocked.CompareExchange(ref collection.Current, null, current);
+        if (_collections.TryGetValue((tenantId, kind), out var collection))
+            Interlocked.CompareExchange(ref collection.Current, null, stale);
     }
 
     /// <summary>
@@ -88,7 +85,7 @@ internal sealed class PageAnchors(TimeProvider time)
 
     private void EvictLeastRecentlyUsed()
     {
-        // Rare (more than MaxCollections tenants paging deep) and cheap next to the rebuild that caused it.
+        // Rare (more than MaxCollections collections paged deep) and cheap next to the rebuild that caused it.
         var excess = _collections.Count - MaxCollections;
         foreach (var (key, _) in _collections.Where(c => Volatile.Read(ref c.Value.Rebuilding) == 0)
                      .OrderBy(c => Volatile.Read(ref c.Value.LastUsed)).Take(Math.Max(0, excess)).ToList())

@@ -23,6 +23,18 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     /// </summary>
     public const int DeferredJoinOffset = 500;
 
+    /// <summary>
+    /// How many versions of a collection's membership cimi_resource_membership keeps (schema 006 prunes
+    /// it to this every 100 versions): page anchors further behind are rebuilt, not corrected.
+    /// </summary>
+    public const int MembershipWindow = 1_000;
+
+    /// <summary>
+    /// From how many membership changes behind page anchors are rebuilt (when a rebuild is due) rather
+    /// than corrected: a correction reads the changes once per page, a rebuild walks the collection once.
+    /// </summary>
+    private const int RebuildAfterChanges = 64;
+
     public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state)
     {
         ArgumentNullException.ThrowIfNull(resource.Id);
@@ -132,17 +144,37 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// A page of the collection in creation order read from the anchor at or before
-    /// <paramref name="offset"/> (see <see cref="PageAnchors"/>), rebuilding the anchors when they are
-    /// missing or stale and a rebuild is due; null when the caller must take the plain path.
+    /// A page of the collection in creation order read from page anchors (see <see cref="PageAnchors"/>):
+    /// from anchors of the current version directly; from older anchors whose positions the membership
+    /// log corrects; or from anchors rebuilt now when none are usable and a rebuild is due. Null when
+    /// the caller must take the plain path.
     /// </summary>
     private async Task<ResourcePage?> AnchoredPageAsync(string tenantId, ResourceKind kind, long offset, long limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        if (_anchors.Find(tenantId, kind.TypeName, offset) is { } known
-            && await PageFromAnchorAsync(connection, tenantId, kind, known, offset, limit, ct) is { } page)
-            return page;
-        if (!_anchors.TryBeginRebuild(tenantId, kind.TypeName)) return null;
+        var anchors = _anchors.Get(tenantId, kind.TypeName);
+        bool mayRebuild;
+        if (anchors is null) mayRebuild = _anchors.TryBeginRebuild(tenantId, kind.TypeName);
+        else
+        {
+            var index = anchors.IndexAt(offset);
+            var (page, seen) = await PageFromAnchorAsync(connection, tenantId, kind, anchors.Epoch, anchors.Version,
+                anchors.Created[index], anchors.Ids[index], index * (long)anchors.Stride, offset, limit, ct);
+            if (page is not null) return page;
+            var behind = seen is { } s && s.Epoch == anchors.Epoch ? s.Version - anchors.Version : long.MaxValue;
+            // Not behind: a write landed between the two statements; the plain path answers this one.
+            if (behind <= 0) return null;
+            // A few changes behind: correct the positions rather than walk the collection again.
+            if (behind < MembershipWindow && (behind < RebuildAfterChanges || !_anchors.TryBeginRebuild(tenantId, kind.TypeName)))
+                return await ShiftedPageAsync(connection, tenantId, kind, anchors, offset, limit, ct);
+            if (behind < MembershipWindow) mayRebuild = true;
+            else
+            {
+                _anchors.Invalidate(tenantId, kind.TypeName, anchors);
+                mayRebuild = _anchors.TryBeginRebuild(tenantId, kind.TypeName);
+            }
+        }
+        if (!mayRebuild) return null;
         PageAnchors.Snapshot? built = null;
         try
         {
@@ -152,64 +184,115 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         {
             _anchors.EndRebuild(tenantId, kind.TypeName, built);
         }
-        return _anchors.Find(tenantId, kind.TypeName, offset) is { } fresh
-            ? await PageFromAnchorAsync(connection, tenantId, kind, fresh, offset, limit, ct)
-            : null;
+        if (built is null) return null;
+        var at = built.IndexAt(offset);
+        return (await PageFromAnchorAsync(connection, tenantId, kind, built.Epoch, built.Version,
+            built.Created[at], built.Ids[at], at * (long)built.Stride, offset, limit, ct)).Page;
     }
 
     /// <summary>
-    /// The page from <paramref name="anchor"/>, or null when the collection is no longer at the
-    /// anchor's version. The page's statement itself checks the version, so its rows and the positions
-    /// the anchor was built from belong to the same version; the count comes from the statement before
-    /// it, and a write committed between the two shows up as a page shorter than that count implies.
+    /// The page that starts <paramref name="offset"/> − <paramref name="position"/> items after the
+    /// first item at or after the key (<paramref name="created"/>, <paramref name="id"/>), which is at
+    /// <paramref name="position"/> in the collection as of (<paramref name="epoch"/>,
+    /// <paramref name="version"/>). The page's statement itself checks that version, so the rows and the
+    /// position belong together; the count comes from the statement before it, and a write committed
+    /// between the two shows up as a page shorter than that count implies. Also returns what the count
+    /// statement saw, so the caller knows how far behind the position is.
     /// </summary>
-    private async Task<ResourcePage?> PageFromAnchorAsync(NpgsqlConnection connection, string tenantId, ResourceKind kind,
-        PageAnchors.Anchor anchor, long offset, long limit, CancellationToken ct)
+    private async Task<(ResourcePage? Page, (long Count, long Epoch, long Version)? Seen)> PageFromAnchorAsync(
+        NpgsqlConnection connection, string tenantId, ResourceKind kind, long epoch, long version,
+        DateTime created, string id, long position, long offset, long limit, CancellationToken ct)
     {
-        var count = new NpgsqlBatchCommand("SELECT n, version FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2");
+        if (position > offset) return (null, null);
+        var count = new NpgsqlBatchCommand("SELECT n, epoch, version FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2");
         count.Parameters.Add(new() { Value = tenantId });
         count.Parameters.Add(new() { Value = kind.TypeName });
         var page = new NpgsqlBatchCommand("""
             SELECT convert_to(p.doc::text, 'UTF8') FROM (
                 SELECT doc FROM cimi_resource
                 WHERE tenant_id = $1 AND kind = $2 AND (created, id) >= ($3, $4)
-                  AND (SELECT version FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2) = $5
-                ORDER BY created, id OFFSET $6 LIMIT $7) p
+                  AND (SELECT epoch = $5 AND version = $6 FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2)
+                ORDER BY created, id OFFSET $7 LIMIT $8) p
             """);
         page.Parameters.Add(new() { Value = tenantId });
         page.Parameters.Add(new() { Value = kind.TypeName });
-        page.Parameters.Add(new() { Value = anchor.Created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        page.Parameters.Add(new() { Value = anchor.Id });
-        page.Parameters.Add(new() { Value = anchor.Version });
-        page.Parameters.Add(new() { Value = (long)anchor.Skip });
+        page.Parameters.Add(new() { Value = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        page.Parameters.Add(new() { Value = id });
+        page.Parameters.Add(new() { Value = epoch });
+        page.Parameters.Add(new() { Value = version });
+        page.Parameters.Add(new() { Value = offset - position });
         page.Parameters.Add(new() { Value = limit });
 
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { count, page } };
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        var (total, version) = await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0L, -1L);
+        (long Count, long Epoch, long Version)? seen = await reader.ReadAsync(ct)
+            ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2))
+            : null;
         await reader.NextResultAsync(ct);
         var docs = new List<byte[]>();
         while (await reader.ReadAsync(ct)) docs.Add(reader.GetFieldValue<byte[]>(0));
-        if (version != anchor.Version)
-        {
-            _anchors.Invalidate(tenantId, kind.TypeName, anchor.Version);
-            return null;
-        }
-        if (docs.Count != Math.Clamp(total - offset, 0, limit)) return null;
+        if (seen is not { } s || s.Epoch != epoch || s.Version != version || docs.Count != Math.Clamp(s.Count - offset, 0, limit))
+            return (null, seen);
         Interlocked.Increment(ref _pagesFromAnchors);
-        return new ResourcePage(total, docs);
+        return (new ResourcePage(s.Count, docs), seen);
     }
 
     /// <summary>
-    /// The collection's anchors and the version they belong to, read in one statement (one snapshot):
-    /// an index-only walk of the whole collection in creation order, keeping every stride-th key.
-    /// Null for a collection with no items.
+    /// A page from anchors of an older version of the same epoch: one statement reads the current
+    /// version and, for the anchors around the offset, how many items came (or went) before each since
+    /// the anchors' version (cimi_resource_membership); the page then starts from the last anchor whose
+    /// corrected position is at or before the offset, checked against that version.
+    /// </summary>
+    private async Task<ResourcePage?> ShiftedPageAsync(NpgsqlConnection connection, string tenantId, ResourceKind kind,
+        PageAnchors.Snapshot anchors, long offset, long limit, CancellationToken ct)
+    {
+        var near = anchors.IndexAt(offset);
+        // Anchors below the offset cover items that came before it; the ones above, items that went.
+        var low = Math.Max(0, near - 15);
+        var high = Math.Min(anchors.Ids.Length - 1, near + 4);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT c.epoch, c.version, w.ord, coalesce((
+                SELECT sum(m.delta) FROM cimi_resource_membership m
+                WHERE m.tenant_id = $1 AND m.kind = $2 AND m.version > $3 AND m.version <= c.version
+                  AND (m.created, m.id) < (w.created, w.id)), 0)::bigint
+            FROM cimi_resource_count c, unnest($4::timestamptz[], $5::text[]) WITH ORDINALITY AS w(created, id, ord)
+            WHERE c.tenant_id = $1 AND c.kind = $2
+            ORDER BY w.ord DESC
+            """, connection);
+        cmd.Parameters.Add(new() { Value = tenantId });
+        cmd.Parameters.Add(new() { Value = kind.TypeName });
+        cmd.Parameters.Add(new() { Value = anchors.Version });
+        cmd.Parameters.Add(new() { Value = anchors.Created[low..(high + 1)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = anchors.Ids[low..(high + 1)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        (long Epoch, long Version, int Index, long Position)? chosen = null;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var (epoch, version) = (reader.GetInt64(0), reader.GetInt64(1));
+                if (epoch != anchors.Epoch || version - anchors.Version >= MembershipWindow) return null;
+                var index = low + (int)reader.GetInt64(2) - 1;
+                var position = index * (long)anchors.Stride + reader.GetInt64(3);
+                if (position > offset) continue;
+                chosen = (epoch, version, index, position);
+                break;
+            }
+        }
+        if (chosen is not { } c) return null;
+        return (await PageFromAnchorAsync(connection, tenantId, kind, c.Epoch, c.Version,
+            anchors.Created[c.Index], anchors.Ids[c.Index], c.Position, offset, limit, ct)).Page;
+    }
+
+    /// <summary>
+    /// The collection's anchors and the (epoch, version) they belong to, read in one statement (one
+    /// snapshot): an index-only walk of the whole collection in creation order, keeping every
+    /// stride-th key. Null for a collection with no items.
     /// </summary>
     private static async Task<PageAnchors.Snapshot?> BuildAnchorsAsync(NpgsqlConnection connection, string tenantId, ResourceKind kind, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            SELECT c.version, c.stride, s.created, s.id
-            FROM (SELECT version, greatest($3, (n + $4 - 1) / $4) AS stride FROM cimi_resource_count
+            SELECT c.epoch, c.version, c.stride, s.created, s.id
+            FROM (SELECT epoch, version, greatest($3, (n + $4 - 1) / $4) AS stride FROM cimi_resource_count
                   WHERE tenant_id = $1 AND kind = $2) c,
                  (SELECT created, id, row_number() OVER (ORDER BY created, id) - 1 AS pos FROM cimi_resource
                   WHERE tenant_id = $1 AND kind = $2) s
@@ -221,16 +304,16 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         cmd.Parameters.Add(new() { Value = (long)PageAnchors.MinStride });
         cmd.Parameters.Add(new() { Value = (long)PageAnchors.MaxAnchors });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        long version = 0, stride = 0;
+        long epoch = 0, version = 0, stride = 0;
         var created = new List<DateTime>();
         var ids = new List<string>();
         while (await reader.ReadAsync(ct))
         {
-            (version, stride) = (reader.GetInt64(0), reader.GetInt64(1));
-            created.Add(reader.GetDateTime(2));
-            ids.Add(reader.GetString(3));
+            (epoch, version, stride) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            created.Add(reader.GetDateTime(3));
+            ids.Add(reader.GetString(4));
         }
-        return ids.Count == 0 ? null : new PageAnchors.Snapshot(version, (int)stride, [.. created], [.. ids]);
+        return ids.Count == 0 ? null : new PageAnchors.Snapshot(epoch, version, (int)stride, [.. created], [.. ids]);
     }
 
     /// <summary>

@@ -62,50 +62,63 @@ public sealed class PageAnchorTests() : ReadModelDatabaseTests("anchors")
     }
 
     [Fact]
-    public async Task Anchors_of_an_earlier_version_are_never_used()
+    public async Task Anchors_of_an_earlier_version_are_corrected_by_the_membership_log()
     {
         const int Count = ResourceReadModel.DeferredJoinOffset + 400;
         for (var i = 0; i < Count; i++) await Upsert("v1", i, Start.AddSeconds(i));
         await AssertPage("v1", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
-        var built = ReadModel.PagesFromAnchors;
 
         // Items that move every later position: created before all others, and one deleted in the middle.
         await Upsert("v1", Count, Start.AddDays(-1));
         await Upsert("v1", Count + 1, Start.AddDays(-2));
         await ReadModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00300");
-        // An update that moves nothing keeps the version (a state change is the common write).
+        // Items after the offset, and an update that moves nothing (a state change is the common write).
+        await Upsert("v1", Count + 2, Start.AddDays(1));
+        await ReadModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00890");
         await ReadModel.UpsertAsync("v1", ResourceKind.Machine,
             new Machine { Id = "machines/m00010", Name = "renamed", Cpu = 4, State = MachineStateName.STOPPED, Created = Start.AddSeconds(10) }, "STOPPED");
 
-        // Until a rebuild is due, pages take the plain path; then they come from the new anchors. Both are exact.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (ReadModel.PagesFromAnchors == built)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the anchors were never rebuilt after the collection changed");
-            foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
-        }
+        var before = ReadModel.PagesFromAnchors;
         foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
+        Assert.Equal(before + DeepPages(Count + 1).Count(), ReadModel.PagesFromAnchors);
     }
 
     [Fact]
-    public async Task A_collection_version_changes_with_every_insert_and_delete_but_not_with_updates()
+    public async Task Anchors_far_behind_are_rebuilt_and_the_membership_log_keeps_only_its_window()
     {
-        async Task<long> Version()
+        const int Count = ResourceReadModel.DeferredJoinOffset + 100;
+        for (var i = 0; i < Count; i++) await Upsert("f1", i, Start.AddSeconds(i));
+        await AssertPage("f1", ResourceReadModel.DeferredJoinOffset + 1, ResourceReadModel.DeferredJoinOffset + 100);
+
+        // More changes than the log keeps, all before the offset.
+        for (var i = 0; i < ResourceReadModel.MembershipWindow + 150; i++) await Upsert("f1", Count + i, Start.AddSeconds(-1 - i));
+        foreach (var (first, last) in DeepPages(Count + ResourceReadModel.MembershipWindow + 150)) await AssertPage("f1", first, last);
+
+        await using var cmd = DataSource.CreateCommand("SELECT count(*) FROM cimi_resource_membership WHERE tenant_id = 'f1'");
+        Assert.InRange(Convert.ToInt64(await cmd.ExecuteScalarAsync()), ResourceReadModel.MembershipWindow, ResourceReadModel.MembershipWindow + 100);
+    }
+
+    [Fact]
+    public async Task A_collection_version_grows_with_every_insert_and_delete_but_not_with_updates()
+    {
+        async Task<(long Epoch, long Version)> Version()
         {
-            await using var cmd = DataSource.CreateCommand("SELECT version FROM cimi_resource_count WHERE tenant_id = 'w1' AND kind = 'Machine'");
-            return (long)(await cmd.ExecuteScalarAsync())!;
+            await using var cmd = DataSource.CreateCommand("SELECT epoch, version FROM cimi_resource_count WHERE tenant_id = 'w1' AND kind = 'Machine'");
+            await using var reader = await cmd.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            return (reader.GetInt64(0), reader.GetInt64(1));
         }
         await Upsert("w1", 1, Start);
         var v1 = await Version();
         await Upsert("w1", 1, Start);
         Assert.Equal(v1, await Version());
         await Upsert("w1", 2, Start);
-        var v2 = await Version();
-        Assert.NotEqual(v1, v2);
+        Assert.Equal((v1.Epoch, v1.Version + 1), await Version());
         await ReadModel.DeleteAsync("w1", ResourceKind.Machine, "machines/m00002");
-        var v3 = await Version();
-        Assert.NotEqual(v2, v3);
-        // The same membership again is still a new version: versions are never reused.
-        Assert.NotEqual(v1, v3);
+        Assert.Equal((v1.Epoch, v1.Version + 2), await Version());
+        // Another collection has an epoch of its own.
+        await Upsert("w2", 1, Start);
+        await using var cmd = DataSource.CreateCommand("SELECT epoch FROM cimi_resource_count WHERE tenant_id = 'w2' AND kind = 'Machine'");
+        Assert.NotEqual(v1.Epoch, (long)(await cmd.ExecuteScalarAsync())!);
     }
 }

@@ -16,20 +16,37 @@ CREATE TABLE IF NOT EXISTS cimi_resource_count
     PRIMARY KEY (tenant_id, kind)
 );
 
--- version: changes whenever the collection gains or loses an item, in the same transaction, and never
---    takes a value twice (a sequence, so not even after TRUNCATE). An item's position in creation
---    order changes only then (created and id are never updated), so a reader that saw version v in
---    the snapshot it pages from knows the positions it learned at v still hold (PageAnchors).
-CREATE SEQUENCE IF NOT EXISTS cimi_resource_count_version;
+-- epoch, version: where the collection's membership is. version counts the items that came or went
+--    in this epoch; it grows by one per writing statement, under the count row's lock, so committed
+--    versions are contiguous and in commit order. epoch is fresh from a sequence whenever the row is
+--    (re)created (a backfill, a TRUNCATE), when the changes are not in cimi_resource_membership below.
+--    Positions in creation order change only with membership (created and id are never updated): a
+--    reader that saw (epoch, version) in the snapshot it pages from knows which positions it learned
+--    still hold, and the membership log says how later ones moved (PageAnchors).
+CREATE SEQUENCE IF NOT EXISTS cimi_resource_count_epoch;
 DO $do$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM information_schema.columns
-                   WHERE table_schema = current_schema() AND table_name = 'cimi_resource_count' AND column_name = 'version') THEN
+                   WHERE table_schema = current_schema() AND table_name = 'cimi_resource_count' AND column_name = 'epoch') THEN
         ALTER TABLE cimi_resource_count
-            ADD COLUMN version bigint NOT NULL DEFAULT nextval('cimi_resource_count_version');
+            ADD COLUMN epoch bigint NOT NULL DEFAULT nextval('cimi_resource_count_epoch'),
+            ADD COLUMN version bigint NOT NULL DEFAULT 1;
     END IF;
 END
 $do$;
+
+-- The items that came (+1) or went (-1) at each version of a collection, kept for the last
+-- MembershipWindow versions: a reader holding positions of an older version corrects them from here.
+CREATE TABLE IF NOT EXISTS cimi_resource_membership
+(
+    tenant_id text        NOT NULL,
+    kind      text        NOT NULL,
+    version   bigint      NOT NULL,
+    created   timestamptz NOT NULL,
+    id        text        NOT NULL,
+    delta     smallint    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cimi_resource_membership_idx ON cimi_resource_membership (tenant_id, kind, version);
 
 -- 2. Typed copies of the hottest filter attributes, exactly the expressions FilterSql compares
 --    (a value of another JSON type is NULL, so it never matches, as before). Plain columns give the
@@ -76,9 +93,17 @@ CREATE TABLE IF NOT EXISTS cimi_resource_facet_count
 CREATE OR REPLACE FUNCTION cimi_resource_counts_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
+    -- The membership log is pruned every 100 versions to the last 1,000 (ResourceReadModel.MembershipWindow).
+    WITH c AS (
+        INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+        SELECT tenant_id, kind, count(*) FROM inserted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+        ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = c.version + 1
+        RETURNING tenant_id, kind, version),
+    logged AS (
+        INSERT INTO cimi_resource_membership (tenant_id, kind, version, created, id, delta)
+        SELECT i.tenant_id, i.kind, c.version, i.created, i.id, 1 FROM inserted i JOIN c USING (tenant_id, kind))
+    DELETE FROM cimi_resource_membership m USING c
+    WHERE c.version % 100 = 0 AND m.tenant_id = c.tenant_id AND m.kind = c.kind AND m.version <= c.version - 1000;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, count(*) FROM inserted
     GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
@@ -91,9 +116,16 @@ $fn$;
 CREATE OR REPLACE FUNCTION cimi_resource_counts_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
-    SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
+    WITH c AS (
+        INSERT INTO cimi_resource_count AS c (tenant_id, kind, n)
+        SELECT tenant_id, kind, -count(*) FROM deleted GROUP BY tenant_id, kind ORDER BY tenant_id, kind
+        ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = c.version + 1
+        RETURNING tenant_id, kind, version),
+    logged AS (
+        INSERT INTO cimi_resource_membership (tenant_id, kind, version, created, id, delta)
+        SELECT d.tenant_id, d.kind, c.version, d.created, d.id, -1 FROM deleted d JOIN c USING (tenant_id, kind))
+    DELETE FROM cimi_resource_membership m USING c
+    WHERE c.version % 100 = 0 AND m.tenant_id = c.tenant_id AND m.kind = c.kind AND m.version <= c.version - 1000;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT tenant_id, kind, doc_state, doc_cpu, doc_memory, -count(*) FROM deleted
     GROUP BY tenant_id, kind, doc_state, doc_cpu, doc_memory ORDER BY tenant_id, kind, doc_state, doc_cpu, doc_memory
@@ -114,7 +146,8 @@ BEGIN
     SELECT v.t, v.k, sum(v.d)
     FROM (VALUES (OLD.tenant_id, OLD.kind, -1), (NEW.tenant_id, NEW.kind, 1)) v(t, k, d)
     GROUP BY v.t, v.k HAVING sum(v.d) <> 0 ORDER BY v.t, v.k
-    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, version = EXCLUDED.version;
+    -- A row moved to another collection (never done by CimiGrains): both start a new epoch.
+    ON CONFLICT (tenant_id, kind) DO UPDATE SET n = c.n + EXCLUDED.n, epoch = EXCLUDED.epoch, version = 1;
     INSERT INTO cimi_resource_facet_count AS c (tenant_id, kind, doc_state, doc_cpu, doc_memory, n)
     SELECT v.t, v.k, v.s, v.c, v.m, sum(v.d)
     FROM (VALUES (OLD.tenant_id, OLD.kind, OLD.doc_state, OLD.doc_cpu, OLD.doc_memory, -1),
@@ -130,6 +163,7 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
     DELETE FROM cimi_resource_count;
     DELETE FROM cimi_resource_facet_count;
+    DELETE FROM cimi_resource_membership;
     RETURN NULL;
 END
 $fn$;
@@ -152,6 +186,7 @@ BEGIN
         CREATE TRIGGER cimi_resource_counts_truncate AFTER TRUNCATE ON cimi_resource
             FOR EACH STATEMENT EXECUTE FUNCTION cimi_resource_counts_truncated();
         DELETE FROM cimi_resource_count;
+        DELETE FROM cimi_resource_membership;
         INSERT INTO cimi_resource_count (tenant_id, kind, n)
         SELECT tenant_id, kind, count(*) FROM cimi_resource GROUP BY tenant_id, kind;
         DELETE FROM cimi_resource_facet_count;
