@@ -8,7 +8,8 @@ namespace CimiGrains.Grains.ReadModel;
 /// order then starts from the anchor at or before its offset and skips fewer than a stride of items,
 /// instead of walking every skipped key: at offset 5,000 of 10,000 this takes PostgreSQL from ~2.4 ms
 /// to ~0.5 ms. Positions move only when items come or go; the reader checks the version in the page's
-/// own statement, and corrects positions of an older version from the membership log.
+/// own statement, and anchors of an older version are corrected from the membership log (which items
+/// came or went, and where) without walking the collection again.
 /// </summary>
 /// <remarks>
 /// Per process and bounded: at most <see cref="MaxCollections"/> collections and
@@ -25,13 +26,39 @@ internal sealed class PageAnchors(TimeProvider time)
     private readonly ConcurrentDictionary<(string TenantId, string Kind), Collection> _collections = new();
 
     /// <summary>
-    /// Anchors of one version: <see cref="Created"/>[i] and <see cref="Ids"/>[i] are the sort key of
-    /// the item at 0-based position i × <see cref="Stride"/>.
+    /// Anchors of one version: the item with sort key (<see cref="Created"/>[i], <see cref="Ids"/>[i]),
+    /// or the first after it once it is gone, is at 0-based position <see cref="Positions"/>[i].
+    /// Built every <see cref="Stride"/> items; corrected later as items come and go.
     /// </summary>
-    public sealed record Snapshot(long Epoch, long Version, int Stride, DateTime[] Created, string[] Ids)
+    public sealed record Snapshot(long Epoch, long Version, int Stride, long[] Positions, DateTime[] Created, string[] Ids)
     {
-        /// <summary>The index of the anchor at or before the 0-based <paramref name="offset"/>.</summary>
-        public int IndexAt(long offset) => (int)Math.Min(offset / Stride, Ids.Length - 1);
+        /// <summary>The index of the last anchor at or before the 0-based <paramref name="offset"/>, or -1.</summary>
+        public int IndexAt(long offset)
+        {
+            var found = Array.BinarySearch(Positions, offset);
+            if (found >= 0)
+            {
+                // Anchors whose items all went share a position: the last of them skips the least.
+                while (found + 1 < Positions.Length && Positions[found + 1] == offset) found++;
+                return found;
+            }
+            return ~found - 1;
+        }
+
+        /// <summary>
+        /// Whether items that came since the build left more than two strides between two anchors (a
+        /// page there skips that many): time to walk the collection again.
+        /// </summary>
+        public bool Degraded
+        {
+            get
+            {
+                if (Positions.Length > 0 && Positions[0] > 2L * Stride) return true;
+                for (var i = 1; i < Positions.Length; i++)
+                    if (Positions[i] - Positions[i - 1] > 2L * Stride) return true;
+                return false;
+            }
+        }
     }
 
     private sealed class Collection
@@ -48,6 +75,20 @@ internal sealed class PageAnchors(TimeProvider time)
         if (!_collections.TryGetValue((tenantId, kind), out var collection)) return null;
         Volatile.Write(ref collection.LastUsed, time.GetTimestamp());
         return Volatile.Read(ref collection.Current);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="corrected"/> (anchors corrected to a newer version of the same epoch)
+    /// unless anchors of that version or a newer one are already there.
+    /// </summary>
+    public void Offer(string tenantId, string kind, Snapshot corrected)
+    {
+        if (!_collections.TryGetValue((tenantId, kind), out var collection)) return;
+        while (Volatile.Read(ref collection.Current) is var current
+               && (current is null || (current.Epoch == corrected.Epoch && current.Version < corrected.Version)))
+        {
+            if (Interlocked.CompareExchange(ref collection.Current, corrected, current) == current) return;
+        }
     }
 
     /// <summary>Forgets <paramref name="stale"/> unless a rebuild has already replaced it.</summary>

@@ -29,11 +29,6 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
     /// </summary>
     public const int MembershipWindow = 1_000;
 
-    /// <summary>
-    /// From how many membership changes behind page anchors are rebuilt (when a rebuild is due) rather
-    /// than corrected: a correction reads the changes once per page, a rebuild walks the collection once.
-    /// </summary>
-    private const int RebuildAfterChanges = 64;
 
     public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state)
     {
@@ -145,36 +140,34 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// A page of the collection in creation order read from page anchors (see <see cref="PageAnchors"/>):
-    /// from anchors of the current version directly; from older anchors whose positions the membership
-    /// log corrects; or from anchors rebuilt now when none are usable and a rebuild is due. Null when
-    /// the caller must take the plain path.
+    /// from anchors of the current version; from older anchors first corrected to it with the
+    /// membership log; or from anchors rebuilt now when none are usable (or the corrections left them
+    /// far apart) and a rebuild is due. Null when the caller must take the plain path.
     /// </summary>
     private async Task<ResourcePage?> AnchoredPageAsync(string tenantId, ResourceKind kind, long offset, long limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var anchors = _anchors.Get(tenantId, kind.TypeName);
-        bool mayRebuild;
-        if (anchors is null) mayRebuild = _anchors.TryBeginRebuild(tenantId, kind.TypeName);
-        else
+        if (_anchors.Get(tenantId, kind.TypeName) is { } anchors)
         {
-            var index = anchors.IndexAt(offset);
-            var (page, seen) = await PageFromAnchorAsync(connection, tenantId, kind, anchors.Epoch, anchors.Version,
-                anchors.Created[index], anchors.Ids[index], index * (long)anchors.Stride, offset, limit, ct);
+            var (page, seen) = await PageFromAnchorsAsync(connection, tenantId, kind, anchors, offset, limit, ct);
             if (page is not null) return page;
             var behind = seen is { } s && s.Epoch == anchors.Epoch ? s.Version - anchors.Version : long.MaxValue;
             // Not behind: a write landed between the two statements; the plain path answers this one.
             if (behind <= 0) return null;
-            // A few changes behind: correct the positions rather than walk the collection again.
-            if (behind < MembershipWindow && (behind < RebuildAfterChanges || !_anchors.TryBeginRebuild(tenantId, kind.TypeName)))
-                return await ShiftedPageAsync(connection, tenantId, kind, anchors, offset, limit, ct);
-            if (behind < MembershipWindow) mayRebuild = true;
+            if (behind < MembershipWindow && await CorrectAnchorsAsync(connection, tenantId, kind, anchors, ct) is { } corrected)
+            {
+                _anchors.Offer(tenantId, kind.TypeName, corrected);
+                if (!corrected.Degraded || !_anchors.TryBeginRebuild(tenantId, kind.TypeName))
+                    return (await PageFromAnchorsAsync(connection, tenantId, kind, corrected, offset, limit, ct)).Page;
+            }
             else
             {
                 _anchors.Invalidate(tenantId, kind.TypeName, anchors);
-                mayRebuild = _anchors.TryBeginRebuild(tenantId, kind.TypeName);
+                if (!_anchors.TryBeginRebuild(tenantId, kind.TypeName)) return null;
             }
         }
-        if (!mayRebuild) return null;
+        else if (!_anchors.TryBeginRebuild(tenantId, kind.TypeName)) return null;
+
         PageAnchors.Snapshot? built = null;
         try
         {
@@ -184,26 +177,22 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         {
             _anchors.EndRebuild(tenantId, kind.TypeName, built);
         }
-        if (built is null) return null;
-        var at = built.IndexAt(offset);
-        return (await PageFromAnchorAsync(connection, tenantId, kind, built.Epoch, built.Version,
-            built.Created[at], built.Ids[at], at * (long)built.Stride, offset, limit, ct)).Page;
+        return built is null ? null : (await PageFromAnchorsAsync(connection, tenantId, kind, built, offset, limit, ct)).Page;
     }
 
     /// <summary>
-    /// The page that starts <paramref name="offset"/> − <paramref name="position"/> items after the
-    /// first item at or after the key (<paramref name="created"/>, <paramref name="id"/>), which is at
-    /// <paramref name="position"/> in the collection as of (<paramref name="epoch"/>,
-    /// <paramref name="version"/>). The page's statement itself checks that version, so the rows and the
-    /// position belong together; the count comes from the statement before it, and a write committed
+    /// The page at <paramref name="offset"/>: from the last anchor at or before it, skipping the items
+    /// in between. The page's statement itself checks the anchors' (epoch, version), so the rows and the
+    /// positions belong together; the count comes from the statement before it, and a write committed
     /// between the two shows up as a page shorter than that count implies. Also returns what the count
-    /// statement saw, so the caller knows how far behind the position is.
+    /// statement saw, so the caller knows how far behind the anchors are.
     /// </summary>
-    private async Task<(ResourcePage? Page, (long Count, long Epoch, long Version)? Seen)> PageFromAnchorAsync(
-        NpgsqlConnection connection, string tenantId, ResourceKind kind, long epoch, long version,
-        DateTime created, string id, long position, long offset, long limit, CancellationToken ct)
+    private async Task<(ResourcePage? Page, (long Count, long Epoch, long Version)? Seen)> PageFromAnchorsAsync(
+        NpgsqlConnection connection, string tenantId, ResourceKind kind, PageAnchors.Snapshot anchors, long offset, long limit,
+        CancellationToken ct)
     {
-        if (position > offset) return (null, null);
+        var index = anchors.IndexAt(offset);
+        if (index < 0) return (null, null);
         var count = new NpgsqlBatchCommand("SELECT n, epoch, version FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2");
         count.Parameters.Add(new() { Value = tenantId });
         count.Parameters.Add(new() { Value = kind.TypeName });
@@ -216,11 +205,11 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
             """);
         page.Parameters.Add(new() { Value = tenantId });
         page.Parameters.Add(new() { Value = kind.TypeName });
-        page.Parameters.Add(new() { Value = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        page.Parameters.Add(new() { Value = id });
-        page.Parameters.Add(new() { Value = epoch });
-        page.Parameters.Add(new() { Value = version });
-        page.Parameters.Add(new() { Value = offset - position });
+        page.Parameters.Add(new() { Value = anchors.Created[index], NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        page.Parameters.Add(new() { Value = anchors.Ids[index] });
+        page.Parameters.Add(new() { Value = anchors.Epoch });
+        page.Parameters.Add(new() { Value = anchors.Version });
+        page.Parameters.Add(new() { Value = offset - anchors.Positions[index] });
         page.Parameters.Add(new() { Value = limit });
 
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { count, page } };
@@ -231,56 +220,56 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         await reader.NextResultAsync(ct);
         var docs = new List<byte[]>();
         while (await reader.ReadAsync(ct)) docs.Add(reader.GetFieldValue<byte[]>(0));
-        if (seen is not { } s || s.Epoch != epoch || s.Version != version || docs.Count != Math.Clamp(s.Count - offset, 0, limit))
+        if (seen is not { } s || s.Epoch != anchors.Epoch || s.Version != anchors.Version
+            || docs.Count != Math.Clamp(s.Count - offset, 0, limit))
             return (null, seen);
         Interlocked.Increment(ref _pagesFromAnchors);
         return (new ResourcePage(s.Count, docs), seen);
     }
 
     /// <summary>
-    /// A page from anchors of an older version of the same epoch: one statement reads the current
-    /// version and, for the anchors around the offset, how many items came (or went) before each since
-    /// the anchors' version (cimi_resource_membership); the page then starts from the last anchor whose
-    /// corrected position is at or before the offset, checked against that version.
+    /// <paramref name="anchors"/> corrected to the collection's current version, or null when the epoch
+    /// changed or the membership log no longer reaches back to the anchors' version. One statement
+    /// (one snapshot) reads the version and merges the anchors' keys with the items that came (+1) or
+    /// went (−1) since, in creation order: an anchor moves by the running sum of the changes before it.
+    /// At equal keys the anchor sorts first, so a change to the anchor's own item does not move it.
     /// </summary>
-    private async Task<ResourcePage?> ShiftedPageAsync(NpgsqlConnection connection, string tenantId, ResourceKind kind,
-        PageAnchors.Snapshot anchors, long offset, long limit, CancellationToken ct)
+    private static async Task<PageAnchors.Snapshot?> CorrectAnchorsAsync(NpgsqlConnection connection, string tenantId, ResourceKind kind,
+        PageAnchors.Snapshot anchors, CancellationToken ct)
     {
-        var near = anchors.IndexAt(offset);
-        // Anchors below the offset cover items that came before it; the ones above, items that went.
-        var low = Math.Max(0, near - 15);
-        var high = Math.Min(anchors.Ids.Length - 1, near + 4);
         await using var cmd = new NpgsqlCommand("""
-            SELECT c.epoch, c.version, w.ord, coalesce((
-                SELECT sum(m.delta) FROM cimi_resource_membership m
-                WHERE m.tenant_id = $1 AND m.kind = $2 AND m.version > $3 AND m.version <= c.version
-                  AND (m.created, m.id) < (w.created, w.id)), 0)::bigint
-            FROM cimi_resource_count c, unnest($4::timestamptz[], $5::text[]) WITH ORDINALITY AS w(created, id, ord)
-            WHERE c.tenant_id = $1 AND c.kind = $2
-            ORDER BY w.ord DESC
+            WITH cur AS (SELECT epoch, version FROM cimi_resource_count WHERE tenant_id = $1 AND kind = $2),
+            points AS (
+                SELECT a.created, a.id, 0 AS side, a.ord, 0::bigint AS delta
+                FROM unnest($4::timestamptz[], $5::text[]) WITH ORDINALITY AS a(created, id, ord)
+                UNION ALL
+                SELECT m.created, m.id, 1, NULL, m.delta::bigint
+                FROM cimi_resource_membership m, cur
+                WHERE m.tenant_id = $1 AND m.kind = $2 AND m.version > $3 AND m.version <= cur.version)
+            SELECT cur.epoch, cur.version, p.ord, p.shift
+            FROM cur, (SELECT ord, side, sum(delta) OVER (ORDER BY created, id, side ROWS UNBOUNDED PRECEDING) AS shift
+                       FROM points) p
+            WHERE p.side = 0
+            ORDER BY p.ord
             """, connection);
         cmd.Parameters.Add(new() { Value = tenantId });
         cmd.Parameters.Add(new() { Value = kind.TypeName });
         cmd.Parameters.Add(new() { Value = anchors.Version });
-        cmd.Parameters.Add(new() { Value = anchors.Created[low..(high + 1)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = anchors.Ids[low..(high + 1)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        (long Epoch, long Version, int Index, long Position)? chosen = null;
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        cmd.Parameters.Add(new() { Value = anchors.Created, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = anchors.Ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var positions = new long[anchors.Positions.Length];
+        long epoch = 0, version = 0;
+        var rows = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                var (epoch, version) = (reader.GetInt64(0), reader.GetInt64(1));
-                if (epoch != anchors.Epoch || version - anchors.Version >= MembershipWindow) return null;
-                var index = low + (int)reader.GetInt64(2) - 1;
-                var position = index * (long)anchors.Stride + reader.GetInt64(3);
-                if (position > offset) continue;
-                chosen = (epoch, version, index, position);
-                break;
-            }
+            (epoch, version) = (reader.GetInt64(0), reader.GetInt64(1));
+            var index = (int)reader.GetInt64(2) - 1;
+            positions[index] = anchors.Positions[index] + reader.GetInt64(3);
+            rows++;
         }
-        if (chosen is not { } c) return null;
-        return (await PageFromAnchorAsync(connection, tenantId, kind, c.Epoch, c.Version,
-            anchors.Created[c.Index], anchors.Ids[c.Index], c.Position, offset, limit, ct)).Page;
+        if (rows != positions.Length || epoch != anchors.Epoch || version - anchors.Version >= MembershipWindow) return null;
+        return anchors with { Version = version, Positions = positions };
     }
 
     /// <summary>
@@ -313,7 +302,9 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
             created.Add(reader.GetDateTime(3));
             ids.Add(reader.GetString(4));
         }
-        return ids.Count == 0 ? null : new PageAnchors.Snapshot(epoch, version, (int)stride, [.. created], [.. ids]);
+        if (ids.Count == 0) return null;
+        var positions = Enumerable.Range(0, ids.Count).Select(i => i * stride).ToArray();
+        return new PageAnchors.Snapshot(epoch, version, (int)stride, positions, [.. created], [.. ids]);
     }
 
     /// <summary>

@@ -81,6 +81,15 @@ public sealed class PageAnchorTests() : ReadModelDatabaseTests("anchors")
         var before = ReadModel.PagesFromAnchors;
         foreach (var (first, last) in DeepPages(Count + 1)) await AssertPage("v1", first, last);
         Assert.Equal(before + DeepPages(Count + 1).Count(), ReadModel.PagesFromAnchors);
+
+        // Corrected anchors are corrected again: an anchor's own item goes (m00600 is at a multiple of
+        // the stride), and items come before it and among the ones created at the same time.
+        await ReadModel.DeleteAsync("v1", ResourceKind.Machine, "machines/m00600");
+        for (var i = 0; i < 3; i++) await Upsert("v1", Count + 10 + i, Start.AddSeconds(599));
+        await Upsert("v1", Count + 20, Start.AddSeconds(-5));
+        before = ReadModel.PagesFromAnchors;
+        foreach (var (first, last) in DeepPages(Count + 4)) await AssertPage("v1", first, last);
+        Assert.Equal(before + DeepPages(Count + 4).Count(), ReadModel.PagesFromAnchors);
     }
 
     [Fact]
