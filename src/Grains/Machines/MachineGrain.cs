@@ -238,8 +238,11 @@ public sealed partial class MachineGrain(
         // first, so no Job is ever left open, and the state to fall back to is the one before it.
         var superseded = state.State.Pending;
         if (superseded is not null)
+        {
+            await EndCapture(superseded);
             await Job(superseded.JobLocalId).Finish(superseded.Outcome?.Succeeded ?? false,
-                superseded.Outcome?.Message ?? $"Superseded by '{action}' before the host confirmed it.");
+                superseded.Outcome?.Message ?? $"Taken over by '{action}' before the host confirmed it.");
+        }
         var before = superseded?.Before ?? state.State.Machine!.State!.Value;
         // The reminder is what brings a pending operation back after a crash, so it is durable before the
         // operation is: a crash after this line leaves either nothing pending (the reminder then removes
@@ -325,6 +328,17 @@ public sealed partial class MachineGrain(
         });
     }
 
+    /// <summary>
+    /// The MachineImage a capture was writing to, moved on as the operation ended: AVAILABLE when it
+    /// succeeded, ERROR when it failed or was taken over. Null when the operation was no capture.
+    /// </summary>
+    private Task<MachineImage?> EndCapture(PendingOperation ended) =>
+        ended.CaptureImageLocalId is not { } imageLocalId
+            ? Task.FromResult<MachineImage?>(null)
+            : ended.Outcome is { Succeeded: true } done
+                ? SetCaptureImage(imageLocalId, "AVAILABLE", done.ImageLocation)
+                : SetCaptureImage(imageLocalId, "ERROR", null);
+
     /// <summary>Moves a captured MachineImage on (it may have been deleted meanwhile: then nothing).</summary>
     private async Task<MachineImage?> SetCaptureImage(string imageLocalId, string imageState, string? location)
     {
@@ -364,13 +378,8 @@ public sealed partial class MachineGrain(
             state.State.Pending = decided;
             await state.WriteStateAsync();
         }
-        IReadOnlyList<ResourceRef>? affected = null;
-        if (decided.CaptureImageLocalId is { } imageLocalId)
-        {
-            var image = await SetCaptureImage(imageLocalId, outcome.Succeeded ? "AVAILABLE" : "ERROR",
-                outcome.Succeeded ? outcome.ImageLocation : null);
-            if (outcome.Succeeded && image?.Id is { } imageId) affected = [Self, new ResourceRef(imageId)];
-        }
+        var image = await EndCapture(decided);
+        IReadOnlyList<ResourceRef>? affected = outcome.Succeeded && image?.Id is { } imageId ? [Self, new ResourceRef(imageId)] : null;
         if (decided.Command == HostCommandKind.Delete && outcome.Succeeded)
         {
             if (outcome.ForgetOnHost && state.State.HostId is { } hostId)

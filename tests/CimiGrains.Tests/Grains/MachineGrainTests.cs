@@ -73,6 +73,37 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_delete_that_takes_over_an_unfinished_operation_finishes_its_Job_first()
+    {
+        var tenant = GrainClusterFixture.NewTenant();
+        var template = await TemplateAsync(tenant);
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m10"));
+        var createKey = GrainKeys.Of(tenant, "j10");
+        JobFinishFaults.Fail(createKey);
+        try
+        {
+            await machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = template } }, "j10");
+            await Eventually.Until(() => Task.FromResult(JobFinishFaults.Refused(createKey)), n => n > 0, "the create's outcome to reach its Job");
+        }
+        finally
+        {
+            JobFinishFaults.Heal(createKey);
+        }
+
+        var deleted = await machine.Delete("j11");
+
+        Assert.Equal(JobStateName.QUEUED, deleted.Job.State);
+        var create = await fixture.Grains.GetGrain<IJobGrain>(createKey).Get();
+        Assert.Equal(JobStateName.FAILED, create.State);
+        Assert.Contains("No host is available", create.StatusMessage);
+        var delete = await Eventually.Until(() => fixture.Grains.GetGrain<IJobGrain>(GrainKeys.Of(tenant, "j11")).Get(),
+            j => j.State is JobStateName.SUCCESS or JobStateName.FAILED, "the delete Job to finish");
+        Assert.Equal(JobStateName.SUCCESS, delete.State);
+        var gone = await Assert.ThrowsAsync<CimiException>(() => machine.Get());
+        Assert.Equal(CimiErrorKind.NotFound, gone.Kind);
+    }
+
+    [Fact]
     public async Task A_dangling_reference_is_refused_and_nothing_is_stored()
     {
         var tenant = GrainClusterFixture.NewTenant();
