@@ -39,21 +39,23 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
         Assert.Equal(MachineStateName.ERROR, (await machine.Get()).State);
     }
 
-    [Fact]
-    public async Task An_outcome_decided_before_its_Job_was_told_is_finished_by_the_next_activation()
+    /// <summary>
+    /// A create whose outcome (no host) is decided while its Job cannot be told, as if the silo died
+    /// between the two; the Job is reachable again when this returns.
+    /// </summary>
+    private async Task<(IMachineGrain Machine, IJobGrain Job)> CreateWithUntoldOutcome(string tenant, string machineId, string jobId)
     {
-        var tenant = GrainClusterFixture.NewTenant();
         var template = await TemplateAsync(tenant);
-        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m9"));
-        var jobKey = GrainKeys.Of(tenant, "j9");
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, machineId));
+        var jobKey = GrainKeys.Of(tenant, jobId);
         var job = fixture.Grains.GetGrain<IJobGrain>(jobKey);
         JobFinishFaults.Fail(jobKey);
         try
         {
-            await machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = template } }, "j9");
+            await machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = template } }, jobId);
             await Eventually.Until(() => Task.FromResult(JobFinishFaults.Refused(jobKey)), n => n > 0, "the create's outcome to reach its Job");
 
-            // Decided (no host) but not told: the Machine still shows the operation, so a restart finds it.
+            // Decided but not told: the Machine still shows the operation, so a restart finds it.
             Assert.Equal(MachineStateName.CREATING, (await machine.Get()).State);
             Assert.Equal(JobStateName.QUEUED, (await job.Get()).State);
         }
@@ -61,6 +63,13 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
         {
             JobFinishFaults.Heal(jobKey);
         }
+        return (machine, job);
+    }
+
+    [Fact]
+    public async Task An_outcome_decided_before_its_Job_was_told_is_finished_by_the_next_activation()
+    {
+        var (machine, job) = await CreateWithUntoldOutcome(GrainClusterFixture.NewTenant(), "m9", "j9");
 
         // A new activation, as after a crash, finishes with the outcome it had written.
         await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
@@ -76,24 +85,12 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
     public async Task A_delete_that_takes_over_an_unfinished_operation_finishes_its_Job_first()
     {
         var tenant = GrainClusterFixture.NewTenant();
-        var template = await TemplateAsync(tenant);
-        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m10"));
-        var createKey = GrainKeys.Of(tenant, "j10");
-        JobFinishFaults.Fail(createKey);
-        try
-        {
-            await machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = template } }, "j10");
-            await Eventually.Until(() => Task.FromResult(JobFinishFaults.Refused(createKey)), n => n > 0, "the create's outcome to reach its Job");
-        }
-        finally
-        {
-            JobFinishFaults.Heal(createKey);
-        }
+        var (machine, createJob) = await CreateWithUntoldOutcome(tenant, "m10", "j10");
 
         var deleted = await machine.Delete("j11");
 
         Assert.Equal(JobStateName.QUEUED, deleted.Job.State);
-        var create = await fixture.Grains.GetGrain<IJobGrain>(createKey).Get();
+        var create = await createJob.Get();
         Assert.Equal(JobStateName.FAILED, create.State);
         Assert.Contains("No host is available", create.StatusMessage);
         var delete = await Eventually.Until(() => fixture.Grains.GetGrain<IJobGrain>(GrainKeys.Of(tenant, "j11")).Get(),
