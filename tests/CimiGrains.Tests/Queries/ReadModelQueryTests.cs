@@ -1,25 +1,17 @@
-using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.ReadModel.Filter;
 using CimiGrains.Machines;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace CimiGrains.Tests.Queries;
 
 /// <summary>One migrated database with a fixed set of Machines, shared by the query semantics tests.</summary>
-public sealed class ReadModelFixture : IAsyncLifetime
+public sealed class ReadModelFixture() : ReadModelDatabase("queries")
 {
     public const string Tenant = "q1";
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
-    public ResourceReadModel ReadModel { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        var postgres = await TestDatabase.CreateAsync("queries");
-        await SchemaMigrator.MigrateAsync(postgres, NullLogger.Instance);
-        DataSource = NpgsqlDataSource.Create(postgres);
-        ReadModel = new ResourceReadModel(DataSource);
+        await base.InitializeAsync();
         var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         // m0..m9: cpu 1..10, every third STOPPED, names z0..z9 (descending creation order by name is the reverse).
         for (var i = 0; i < 10; i++)
@@ -40,8 +32,6 @@ public sealed class ReadModelFixture : IAsyncLifetime
         await ReadModel.UpsertAsync(Tenant, ResourceKind.MachineConfiguration,
             new MachineConfiguration { Id = "machineConfigs/small", Name = "small", Cpu = 1, Created = start }, null);
     }
-
-    public async Task DisposeAsync() => await DataSource.DisposeAsync();
 }
 
 /// <summary>$filter, $orderby and $first/$last evaluated by PostgreSQL over real documents.</summary>

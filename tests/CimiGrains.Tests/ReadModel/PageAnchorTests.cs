@@ -8,7 +8,7 @@ namespace CimiGrains.Tests.ReadModel;
 /// Deep pages of the default order read from page anchors (<see cref="PageAnchors"/>): the same items
 /// as a plain OFFSET over the same rows, and never from anchors of an earlier version of the collection.
 /// </summary>
-public sealed class PageAnchorTests() : ReadModelDatabaseTests("anchors")
+public sealed class PageAnchorTests() : ReadModelDatabase("anchors")
 {
     private static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private Task Upsert(string tenant, int i, DateTimeOffset created) =>

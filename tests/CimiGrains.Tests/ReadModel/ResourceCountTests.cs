@@ -3,7 +3,6 @@ using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.ReadModel.Filter;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace CimiGrains.Tests.ReadModel;
 
@@ -11,7 +10,7 @@ namespace CimiGrains.Tests.ReadModel;
 /// The maintained collection counts (schema 006) that unfiltered pages report instead of counting:
 /// exact after every insert, update and delete, under concurrent writers, and after a backfill.
 /// </summary>
-public sealed class ResourceCountTests() : ReadModelDatabaseTests("counts")
+public sealed class ResourceCountTests() : ReadModelDatabase("counts")
 {
     private static Machine NewMachine(string id, int cpu, MachineStateName state, long? memory) =>
         new() { Id = $"machines/{id}", Name = id, Cpu = cpu, Memory = memory, State = state, Created = DateTimeOffset.UtcNow };
