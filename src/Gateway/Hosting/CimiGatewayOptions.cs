@@ -32,6 +32,12 @@ public sealed class CimiGatewayOptions
     /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
     public long JobRetentionMinutes { get; init; } = 24 * 60;
 
+    /// <summary>
+    /// Seconds a newly started scheduler lets creates wait for hosts whose agents are still connecting
+    /// (<c>CIMI_HOST_RECONNECT_GRACE_SECONDS</c>); 0 fails them at once.
+    /// </summary>
+    public int HostReconnectGraceSeconds { get; init; } = 30;
+
     /// <summary>Connections of the read model's pool (<c>CIMI_READ_MODEL_POOL_SIZE</c>); three per core unless set.</summary>
     public int ReadModelPoolSize { get; init; } = Math.Max(4, 3 * Environment.ProcessorCount);
 
@@ -60,6 +66,10 @@ public sealed class CimiGatewayOptions
                 ? (int.TryParse(pool, out var size) && size > 0 ? size
                     : throw new InvalidOperationException($"CIMI_READ_MODEL_POOL_SIZE='{pool}' is not a positive number."))
                 : defaults.ReadModelPoolSize,
+            HostReconnectGraceSeconds = Env("CIMI_HOST_RECONNECT_GRACE_SECONDS") is { } grace
+                ? (int.TryParse(grace, out var seconds) && seconds >= 0 ? seconds
+                    : throw new InvalidOperationException($"CIMI_HOST_RECONNECT_GRACE_SECONDS='{grace}' is not a number of seconds."))
+                : defaults.HostReconnectGraceSeconds,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))

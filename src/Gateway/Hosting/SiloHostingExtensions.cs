@@ -1,4 +1,5 @@
 using System.Net;
+using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
 using Npgsql;
@@ -51,6 +52,7 @@ public static class SiloHostingExtensions
         });
         builder.Services.Configure<JobRetentionOptions>(o =>
             o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
+        builder.Services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds));
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using CimiGrains.Hosts;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Hosts;
 
@@ -8,8 +9,13 @@ namespace CimiGrains.Grains.Hosts;
 /// nothing here is persisted. Placements made here count against a host at once, before its host grain
 /// has heard of the Machine, so that a burst of creates does not pile onto one host.
 /// </summary>
-public sealed class HostSchedulerGrain : Grain, IHostSchedulerGrain
+public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) : Grain, IHostSchedulerGrain
 {
+    /// <summary>How long a waiting placement waits before it asks again.</summary>
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    private readonly DateTimeOffset _activated = DateTimeOffset.UtcNow;
+
     /// <summary>How long a placement counts on its own before the host grain must have reported it.</summary>
     private static readonly TimeSpan ReservationLifetime = TimeSpan.FromMinutes(2);
 
@@ -31,17 +37,17 @@ public sealed class HostSchedulerGrain : Grain, IHostSchedulerGrain
 
         var connected = _hosts.Values.Where(h => h.Connected).ToList();
         if (connected.Count == 0)
-            return Done(null, "no host agent is connected to the cluster.");
+            return NoHost("no host agent is connected to the cluster.");
         var withDriver = connected.Where(h => h.Drivers.Contains(request.Driver)).ToList();
         if (withDriver.Count == 0)
-            return Done(null, $"no connected host offers the '{request.Driver}' driver.");
+            return NoHost($"no connected host offers the '{request.Driver}' driver.");
         var candidates = withDriver.Select(h => (Host: h, Free: Free(h, request.MachineKey))).ToList();
         var fitting = candidates.Where(c => c.Free.Cpu >= request.Cpu && c.Free.MemoryKiB >= request.MemoryKiB).ToList();
         if (fitting.Count == 0)
         {
             var best = string.Join("; ", candidates.Select(c =>
                 $"'{c.Host.HostId}' has {c.Free.Cpu} of {c.Host.Cpu} CPU and {c.Free.MemoryKiB} of {c.Host.MemoryKiB} KiB free"));
-            return Done(null, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
+            return NoHost($"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
         }
         // Spread: the largest free share of memory wins, then of CPU; the host id keeps it deterministic.
         var chosen = fitting
@@ -64,4 +70,11 @@ public sealed class HostSchedulerGrain : Grain, IHostSchedulerGrain
     }
 
     private static Task<Placement> Done(string? hostId, string? reason) => Task.FromResult(new Placement(hostId, reason));
+
+    /// <summary>No host fits: final once the reconnect grace is over, until then "ask again".</summary>
+    private Task<Placement> NoHost(string reason)
+    {
+        var left = options.Value.ReconnectGrace - (DateTimeOffset.UtcNow - _activated);
+        return Task.FromResult(new Placement(null, reason, left > TimeSpan.Zero ? (left < RetryInterval ? left : RetryInterval) : null));
+    }
 }

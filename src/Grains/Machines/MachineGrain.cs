@@ -23,6 +23,9 @@ public sealed partial class MachineGrain(
 {
     private const string PendingReminder = "pending-operation";
 
+    /// <summary>Whether this activation has told the pending create's Job that it waits for a host.</summary>
+    private bool _waitingForHost;
+
     /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
     public const string HostStatusProperty = "cimigrains.hostStatus";
 
@@ -275,6 +278,14 @@ public sealed partial class MachineGrain(
             var spec = state.State.Spec!;
             var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
                 .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+            if (placement.HostId is null && placement.RetryAfter is { } wait)
+            {
+                // The scheduler has just (re)started and may not have heard from every host yet.
+                if (!_waitingForHost) await Job(pending.JobLocalId).Progress(10, $"Waiting for a host: {placement.Reason}");
+                _waitingForHost = true;
+                this.RegisterGrainTimer(_ => Dispatch(), new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
+                return;
+            }
             if (placement.HostId is null)
             {
                 await Fail(pending, $"No host is available: {placement.Reason}", null);

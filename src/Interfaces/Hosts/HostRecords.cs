@@ -8,9 +8,15 @@ public sealed record PlacementRequest(
     [property: Id(2)] long MemoryKiB,
     [property: Id(3)] string Driver);
 
-/// <summary>The chosen host, or null with the reason no host fits.</summary>
+/// <summary>
+/// The chosen host, or null with the reason no host fits. <see cref="RetryAfter"/>, when set, says the
+/// scheduler may not have heard from every host yet: ask again after that long instead of failing.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.Placement")]
-public sealed record Placement([property: Id(0)] string? HostId, [property: Id(1)] string? Reason);
+public sealed record Placement(
+    [property: Id(0)] string? HostId,
+    [property: Id(1)] string? Reason,
+    [property: Id(2)] TimeSpan? RetryAfter = null);
 
 /// <summary>A host as the scheduler knows it.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostInfo")]

@@ -122,4 +122,39 @@ public sealed class DurabilityTests
         Assert.Equal("SUCCESS", finished.Json.Str("state"));
         Assert.Equal("STARTED", (await again.GetAsync(machine)).Json.Str("state"));
     }
+
+    [Fact]
+    public async Task A_create_accepted_before_any_host_reconnects_waits_for_one_during_the_grace()
+    {
+        var postgres = await TestDatabase.CreateAsync("grace");
+        var ports = FreePorts.Take(4);
+        var secret = "grace-secret";
+        var environment = new Dictionary<string, string>
+        {
+            ["CIMI_AGENT_PORT"] = ports[3].ToString(),
+            ["CIMI_AGENT_SECRET"] = secret,
+            ["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "60",
+        };
+        await using var gateway = await GatewayProcess.StartAsync(postgres, environment, ports);
+        using var client = await Tenants.CreateAsync(gateway);
+        var credential = await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
+        var template = await CimiDocs.TemplateAsync(client, credential);
+
+        // As right after a restart: the cloud answers before its hosts' agents are back.
+        var created = await client.PostAsync("machines", CimiDocs.MachineCreate(template, "early"));
+        Assert.Equal(202, created.Code);
+        var job = created.Header("CIMI-Job-URI")![client.Cimi.Length..];
+        var waiting = await Eventually.Until(() => client.GetAsync(job), r => r.Json.Str("state") is not "QUEUED", "the Job to say what it waits for");
+        Assert.Equal("RUNNING", waiting.Json.Str("state"));
+        Assert.Contains("Waiting for a host", waiting.Json.Str("statusMessage"));
+
+        await using var agent = new ScriptedAgent(ports[3], "late-host", secret);
+        await agent.ConnectAsync();
+        var sent = await agent.NextCommandAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CimiGrains.Agents.Protocol.CommandKind.Create, sent.Kind);
+        await agent.SucceedAsync(sent, CimiGrains.Agents.Protocol.ObservedState.Running);
+        var finished = await Eventually.Until(() => client.GetAsync(job), r => r.Json.Str("state") is "SUCCESS" or "FAILED",
+            "the Job to finish once a host connected");
+        Assert.Equal("SUCCESS", finished.Json.Str("state"));
+    }
 }

@@ -50,6 +50,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         info.Environment["CIMI_SILO_PORT"] = ports[1].ToString();
         info.Environment["CIMI_GATEWAY_PORT"] = ports[2].ToString();
         info.Environment["CIMI_ADMIN_PASSWORD"] = AdminPassword;
+        // A test that wants creates to wait for its agents sets this; the others expect "no host" at once.
+        info.Environment["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "0";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;

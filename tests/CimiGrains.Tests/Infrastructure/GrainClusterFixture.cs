@@ -1,3 +1,4 @@
+using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("cimi");
+            // These silos never have hosts: a create fails at once rather than after the reconnect grace.
+            silo.Services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = TimeSpan.Zero);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(dataSource);
             silo.Services.AddSingleton<ResourceReadModel>();
