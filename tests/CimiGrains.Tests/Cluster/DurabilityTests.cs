@@ -75,18 +75,25 @@ public sealed class DurabilityTests
         }
     }
 
+    private const string AgentSecret = "durability-secret";
+
+    /// <summary>Free ports (HTTP, silo, gateway, agent) and the environment of a gateway that a ScriptedAgent joins on ports[3].</summary>
+    private static (int[] Ports, Dictionary<string, string> Environment) ScriptedAgentCloud()
+    {
+        var ports = FreePorts.Take(4);
+        return (ports, new Dictionary<string, string>
+        {
+            ["CIMI_AGENT_PORT"] = ports[3].ToString(),
+            ["CIMI_AGENT_SECRET"] = AgentSecret,
+        });
+    }
+
     [Fact]
     public async Task A_machine_operation_in_flight_at_kill_9_is_finished_after_the_restart()
     {
         var postgres = await TestDatabase.CreateAsync("inflight");
-        var ports = FreePorts.Take(4);
-        var secret = "durability-secret";
-        var environment = new Dictionary<string, string>
-        {
-            ["CIMI_AGENT_PORT"] = ports[3].ToString(),
-            ["CIMI_AGENT_SECRET"] = secret,
-        };
-        await using var agent = new ScriptedAgent(ports[3], "scripted-host", secret);
+        var (ports, environment) = ScriptedAgentCloud();
+        await using var agent = new ScriptedAgent(ports[3], "scripted-host", AgentSecret);
         string machine, job;
         string user;
         await using (var first = await GatewayProcess.StartAsync(postgres, environment, ports))
@@ -127,14 +134,8 @@ public sealed class DurabilityTests
     public async Task A_create_accepted_before_any_host_reconnects_waits_for_one_during_the_grace()
     {
         var postgres = await TestDatabase.CreateAsync("grace");
-        var ports = FreePorts.Take(4);
-        var secret = "grace-secret";
-        var environment = new Dictionary<string, string>
-        {
-            ["CIMI_AGENT_PORT"] = ports[3].ToString(),
-            ["CIMI_AGENT_SECRET"] = secret,
-            ["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "60",
-        };
+        var (ports, environment) = ScriptedAgentCloud();
+        environment["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "60";
         await using var gateway = await GatewayProcess.StartAsync(postgres, environment, ports);
         using var client = await Tenants.CreateAsync(gateway);
         var credential = await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
@@ -148,7 +149,7 @@ public sealed class DurabilityTests
         Assert.Equal("RUNNING", waiting.Json.Str("state"));
         Assert.Contains("Waiting for a host", waiting.Json.Str("statusMessage"));
 
-        await using var agent = new ScriptedAgent(ports[3], "late-host", secret);
+        await using var agent = new ScriptedAgent(ports[3], "late-host", AgentSecret);
         await agent.ConnectAsync();
         var sent = await agent.NextCommandAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(CimiGrains.Agents.Protocol.CommandKind.Create, sent.Kind);
