@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using CimiGrains.Tests.Http;
 
 namespace CimiGrains.Tests.Security;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security;
 using System.Text;
 using System.Text.Json.Nodes;
+using CimiGrains.Tests.Http;
 using Xunit.Abstractions;
 
 namespace CimiGrains.Tests.Security;
