@@ -44,8 +44,15 @@ public static class AdminApi
         return app;
     }
 
+    /// <summary>
+    /// An operator document: JSON only (no CIMI type describes these, so there is no XML mapping), read
+    /// and checked by the same reader as CIMI bodies (limits, text rule, duplicate keys).
+    /// </summary>
     private static async Task<T> ReadAsync<T>(HttpRequest http) where T : class
     {
+        if (MediaTypes.OfContentType(http.ContentType) != MediaTypes.Json)
+            throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
+                "The operator API takes application/json bodies only.");
         var node = await CimiRequestReader.ReadDocumentAsync(http, typeof(T).Name);
         try
         {

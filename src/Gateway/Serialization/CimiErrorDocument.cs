@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
+using CimiGrains.Grains.Common;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace CimiGrains.Gateway.Serialization;
@@ -10,7 +11,8 @@ namespace CimiGrains.Gateway.Serialization;
 /// The error body (<c>status, error, message, requestId</c>) in the format the client accepts: XML
 /// when it asked for XML over JSON, JSON otherwise (also when its Accept allows neither — an error
 /// must still be readable). DSP0263 defines no error document, so the XML one is a CimiGrains
-/// element, <c>&lt;Error xmlns="urn:cimigrains:cimi:extensions:1"&gt;</c>.
+/// element, <c>&lt;Error xmlns="urn:cimigrains:cimi:extensions:1"&gt;</c>. Messages often quote what the
+/// client sent, so they are made renderable (and bounded) here: an error answer never fails to render.
 /// </summary>
 public static class CimiErrorDocument
 {
@@ -21,7 +23,7 @@ public static class CimiErrorDocument
         {
             ["status"] = status,
             ["error"] = ReasonPhrases.GetReasonPhrase(status),
-            ["message"] = message,
+            ["message"] = CimiText.Printable(message, 2000),
             ["requestId"] = context.TraceIdentifier,
         };
         if (MediaTypes.Negotiate(context.Request.Headers.Accept) == MediaTypes.Xml)

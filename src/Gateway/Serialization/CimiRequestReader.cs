@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CimiGrains.Grains.Common;
+using Microsoft.Net.Http.Headers;
 
 namespace CimiGrains.Gateway.Serialization;
 
@@ -17,35 +19,85 @@ public static class CimiRequestReader
         return Bind<T>(node, baseUri, readOnly, typeName);
     }
 
-    /// <summary>The body as a JSON object, whichever supported format it came in.</summary>
+    /// <summary>
+    /// The body as a JSON object, whichever supported format it came in: buffered (bounded), parsed within
+    /// <see cref="CimiDocumentLimits"/> without recursion, and every key and string checked against
+    /// <see cref="CimiText"/>, so that what is handed on can be bound, stored and rendered.
+    /// </summary>
     public static async Task<JsonObject> ReadDocumentAsync(HttpRequest request, string typeName)
     {
+        // Every write reads its body here first: an answer the client cannot accept must be refused
+        // now, not after the write, when the 406 would hide a create or an update that happened.
+        if (MediaTypes.Negotiate(request.Headers.Accept) is null)
+            throw new CimiRequestException(StatusCodes.Status406NotAcceptable,
+                $"The Accept header '{CimiText.Printable(request.Headers.Accept.ToString(), 200)}' allows no representation this cloud serves (application/json, application/xml); nothing was changed.");
         var mediaType = MediaTypes.OfContentType(request.ContentType);
         if (mediaType is null)
             throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
                 $"A {typeName} body needs a Content-Type of application/json or application/xml.");
         if (mediaType == MediaTypes.Unsupported)
             throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
-                $"Content-Type '{request.ContentType}' is not supported; send application/json or application/xml.");
-        var document = mediaType == MediaTypes.Xml
-            ? await CimiXml.ReadAsync(request.Body, typeName, request.HttpContext.RequestAborted)
-            : await ReadJsonAsync(request, typeName);
+                $"Content-Type '{CimiText.Printable(request.ContentType ?? "", 200)}' is not supported; send application/json or application/xml.");
+        if (mediaType == MediaTypes.Json && MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed)
+            && parsed.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
+                $"JSON bodies must be UTF-8; charset '{CimiText.Printable(charset.ToString(), 100)}' is not supported.");
+        var body = await ReadBodyAsync(request);
+        var document = mediaType == MediaTypes.Xml ? CimiXml.Read(body, typeName) : CimiJsonReader.Read(body, typeName);
+        CheckText(document);
         if (typeName == "Action") NormalizeAction(document, request.Path);
         return document;
     }
 
-    private static async Task<JsonObject> ReadJsonAsync(HttpRequest request, string typeName)
+    /// <summary>The whole body, up to <see cref="CimiDocumentLimits.MaxBodyBytes"/> (the server's own limit normally stops it first).</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {
-        try
+        if (request.ContentLength > CimiDocumentLimits.MaxBodyBytes) throw CimiDocumentLimits.TooLarge();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
         {
-            var node = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 },
-                cancellationToken: request.HttpContext.RequestAborted);
-            return node as JsonObject ?? throw CimiRequestException.BadRequest($"The body must be a JSON object holding a {typeName}.");
+            if (buffer.Length + read > CimiDocumentLimits.MaxBodyBytes) throw CimiDocumentLimits.TooLarge();
+            buffer.Write(chunk, 0, read);
         }
-        catch (JsonException e)
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Every key and string of the document against <see cref="CimiText"/>, naming the attribute by its
+    /// path. Iterative with an explicit stack, and depth-checked although both readers already were.
+    /// </summary>
+    public static void CheckText(JsonObject document)
+    {
+        var pending = new Stack<(JsonNode? Node, string Path, int Depth)>();
+        pending.Push((document, "", 1));
+        while (pending.Count > 0)
         {
-            throw CimiRequestException.BadRequest(
-                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+            var (node, path, depth) = pending.Pop();
+            if (depth > CimiDocumentLimits.MaxDepth) throw CimiDocumentLimits.TooDeep();
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj)
+                    {
+                        if (CimiText.FindProblem(key) is { } keyProblem)
+                        {
+                            var where = path.Length == 0 ? "A key of the body" : $"A key in '{CimiText.Printable(path, 200)}'";
+                            throw CimiRequestException.BadRequest($"{where} holds {keyProblem}; {CimiText.Rule}.");
+                        }
+                        pending.Push((value, path.Length == 0 ? key : $"{path}.{key}", depth + 1));
+                    }
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++) pending.Push((array[i], $"{path}[{i}]", depth + 1));
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    if (CimiText.FindProblem(value.GetValue<string>()) is { } problem)
+                        throw CimiRequestException.BadRequest($"'{CimiText.Printable(path, 200)}' holds {problem}; {CimiText.Rule}.");
+                    break;
+            }
         }
     }
 
@@ -104,8 +156,12 @@ public static class CimiRequestReader
                     {
                         if (key == "href")
                         {
-                            obj[key] = baseUri.Relative(s)
+                            var relative = baseUri.Relative(s)
                                 ?? throw CimiRequestException.BadRequest($"'{at}' = '{s}' does not reference a resource of this cloud.");
+                            // Unescaping (%00) can make text the rule forbids out of text it allows.
+                            if (CimiText.FindProblem(relative) is { } problem)
+                                throw CimiRequestException.BadRequest($"'{at}' names a resource whose id holds {problem}; no resource has such an id.");
+                            obj[key] = relative;
                         }
                         // Secrets are taken exactly as given; other values lose surrounding whitespace.
                         else if (key != "password" && s.Length > 0 && (char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[^1])))

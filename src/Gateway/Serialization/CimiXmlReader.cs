@@ -10,6 +10,9 @@ namespace CimiGrains.Gateway.Serialization;
 /// clients need: a root element name in any case, a missing namespace (or the CimiGrains one), repeated
 /// elements with singular names, properties keyed by <c>key</c> or <c>name</c>, values padded with
 /// whitespace. Elements in foreign namespaces (another provider's extensions) are ignored.
+/// The walk recurses once per element level and refuses to go deeper than
+/// <see cref="CimiDocumentLimits.MaxDepth"/>, whoever built the tree (request bodies are checked
+/// before the tree is built, see <see cref="CimiXml.Read(byte[], string)"/>).
 /// </summary>
 public static class CimiXmlReader
 {
@@ -21,14 +24,15 @@ public static class CimiXmlReader
         if (!IsOurs(root.Name.Namespace))
             throw CimiRequestException.BadRequest(
                 $"The XML body's root element is in namespace '{root.Name.NamespaceName}'; CIMI documents use {CimiNamespaces.Cimi}.");
-        return ReadContent(root, expected, root.Name.LocalName);
+        return ReadContent(root, expected, root.Name.LocalName, 1);
     }
 
     private static bool IsOurs(XNamespace ns) =>
         ns == XNamespace.None || ns.NamespaceName is CimiNamespaces.Cimi or CimiNamespaces.Extensions;
 
-    private static JsonObject ReadContent(XElement element, CimiDescriptor? descriptor, string path)
+    private static JsonObject ReadContent(XElement element, CimiDescriptor? descriptor, string path, int depth)
     {
+        if (depth > CimiDocumentLimits.MaxDepth) throw CimiDocumentLimits.TooDeep();
         var obj = new JsonObject();
         foreach (var xmlAttribute in element.Attributes())
         {
@@ -47,7 +51,7 @@ public static class CimiXmlReader
             {
                 // Unknown to the type: kept under its own name so binding rejects it by name, as for JSON.
                 if (obj.ContainsKey(local)) throw Duplicate(at);
-                obj[local] = child.HasElements ? ReadContent(child, null, at) : child.Value;
+                obj[local] = child.HasElements ? ReadContent(child, null, at, depth + 1) : child.Value;
                 continue;
             }
             if (attribute.IsScalarList)
@@ -63,10 +67,10 @@ public static class CimiXmlReader
                     break;
                 case CimiValueKind.Ref or CimiValueKind.Struct:
                     if (obj.ContainsKey(attribute.Name)) throw Duplicate(at);
-                    obj[attribute.Name] = ReadContent(child, attribute.Nested, at);
+                    obj[attribute.Name] = ReadContent(child, attribute.Nested, at, depth + 1);
                     break;
                 case CimiValueKind.RefArray or CimiValueKind.StructArray:
-                    Array(obj, attribute.Name).Add(ReadContent(child, attribute.Nested, at));
+                    Array(obj, attribute.Name).Add(ReadContent(child, attribute.Nested, at, depth + 1));
                     break;
                 case CimiValueKind.Map:
                     var key = child.Attribute("key")?.Value ?? child.Attribute("name")?.Value

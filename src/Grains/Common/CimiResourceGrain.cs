@@ -5,8 +5,26 @@ namespace CimiGrains.Grains.Common;
 /// <summary>
 /// Create/read/update/delete for a stored CIMI resource. Order of effects on every write: grain state
 /// to PostgreSQL first, then the read-model row, then the answer; so anything acknowledged is durable.
-/// A crash between the two writes is healed on the next activation, which re-projects the row.
 /// </summary>
+/// <remarks>
+/// A write is whole or nothing, and the grain never serves a state its read-model row does not have:
+/// <list type="bullet">
+/// <item>Nothing the row could not hold gets as far as the state write: every document is checked
+/// against <see cref="CimiText"/> (through <see cref="CommonValidation"/> and again on the resource
+/// about to be stored, which may hold values merged in from elsewhere).</item>
+/// <item>When the state write fails, the activation goes back to what it held before and deactivates,
+/// since storage may have taken the write without saying so; the next activation reads what is durable.</item>
+/// <item>When the row write fails after the state write, the grain undoes the state write (the previous
+/// resource written back, or the state cleared for a create) and puts the previous row back, then the
+/// request fails: nothing was written. If the undo fails too (the database is gone), the activation
+/// deactivates without serving either version, and the next activation projects the durable state
+/// before it answers anything (<see cref="OnActivateAsync"/>), so by id and in the collection a client
+/// sees the same resource from then on. The alternative — keeping the new state in memory and
+/// re-projecting it later — would serve by id a resource the collection does not list in between.</item>
+/// <item>Delete removes the row first and the state second, so a failure in between leaves a durable
+/// state that the next activation projects again, never a row without a resource.</item>
+/// </list>
+/// </remarks>
 public abstract class CimiResourceGrain<TResource>(
     IPersistentState<ResourceState<TResource>> state,
     ResourceReadModel readModel,
@@ -30,9 +48,7 @@ public abstract class CimiResourceGrain<TResource>(
         var validated = await ValidateAsync(document);
         var now = DateTimeOffset.UtcNow;
         var resource = validated with { Href = null, Id = ResourceId, Created = now, Updated = now, Operations = null };
-        state.State.Resource = resource;
-        await state.WriteStateAsync();
-        await Project();
+        await CommitAsync(previous: null, resource);
         return Public(resource);
     }
 
@@ -48,17 +64,34 @@ public abstract class CimiResourceGrain<TResource>(
         {
             Href = null, Id = current.Id, Created = current.Created, Updated = DateTimeOffset.UtcNow, Operations = null,
         };
-        state.State.Resource = KeepOnUpdate(current, resource);
-        await state.WriteStateAsync();
-        await Project();
-        return Public(state.State.Resource);
+        await CommitAsync(current, KeepOnUpdate(current, resource));
+        return Public(state.State.Resource!);
     }
 
     public virtual async Task Delete()
     {
-        Existing();
-        await state.ClearStateAsync();
-        await readModel.DeleteAsync(TenantId, kind, ResourceId);
+        var existing = Existing();
+        try
+        {
+            await readModel.DeleteAsync(TenantId, kind, ResourceId);
+        }
+        catch
+        {
+            // The row may be gone although the call failed: the next activation projects it again.
+            DeactivateOnIdle();
+            throw;
+        }
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch
+        {
+            state.State.Resource = existing;
+            await TryAsync(Project);
+            DeactivateOnIdle();
+            throw;
+        }
         DeactivateOnIdle();
     }
 
@@ -83,4 +116,66 @@ public abstract class CimiResourceGrain<TResource>(
 
     /// <summary>Writes the current resource's public document to the read model.</summary>
     protected Task Project() => readModel.UpsertAsync(TenantId, kind, Public(state.State.Resource!), StateOf(state.State.Resource!));
+
+    /// <summary>
+    /// Makes <paramref name="next"/> the resource, durably and in the read model, or leaves everything as
+    /// it was (see the remarks on this class); <paramref name="previous"/> is null for a create.
+    /// </summary>
+    protected async Task CommitAsync(TResource? previous, TResource next)
+    {
+        // Last line of defence: whatever the subclass validated or merged, the row must be able to hold it.
+        CimiText.CheckRecord(next);
+        state.State.Resource = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Resource = previous;
+            DeactivateOnIdle();
+            throw;
+        }
+        try
+        {
+            await Project();
+        }
+        catch
+        {
+            await UndoAsync(previous);
+            throw;
+        }
+    }
+
+    private async Task UndoAsync(TResource? previous)
+    {
+        state.State.Resource = previous;
+        var undone = previous is null
+            ? await TryAsync(async () =>
+            {
+                await state.ClearStateAsync();
+                // The failed upsert may have committed before its answer was lost.
+                await readModel.DeleteAsync(TenantId, kind, ResourceId);
+            })
+            : await TryAsync(async () =>
+            {
+                await state.WriteStateAsync();
+                await Project();
+            });
+        if (!undone) DeactivateOnIdle();
+    }
+
+    private static async Task<bool> TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return true;
+        }
+        catch (Exception)
+        {
+            // The caller decides what a failure here means; the original error is what the request reports.
+            return false;
+        }
+    }
 }

@@ -1,6 +1,10 @@
 namespace CimiGrains.Grains.Common;
 
-/// <summary>Limits on the common attributes, so that no consumer can store unbounded documents.</summary>
+/// <summary>
+/// Limits on the common attributes, so that no consumer can store unbounded documents, and the text
+/// rule (<see cref="CimiText"/>) on every string of the document, so that none can store one that the
+/// read model or a rendering would refuse.
+/// </summary>
 public static class CommonValidation
 {
     public const int MaxNameLength = 256;
@@ -10,6 +14,7 @@ public static class CommonValidation
 
     public static void Check(CimiResource resource)
     {
+        CimiText.CheckRecord(resource);
         if (resource.Name is { Length: > MaxNameLength })
             throw CimiException.Invalid($"'name' is longer than {MaxNameLength} characters.");
         if (resource.Description is { Length: > MaxDescriptionLength })

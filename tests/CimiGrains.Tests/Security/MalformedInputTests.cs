@@ -164,6 +164,20 @@ public sealed class MalformedInputTests(MalformedInputFixture fixture)
         Assert.Contains("application/json", response.Json.Str("message"));
     }
 
+    // Found by the fuzz test: the 406 for an unacceptable Accept came after the write it answered.
+    [Fact]
+    public async Task An_unacceptable_accept_header_gets_406_before_anything_is_written()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var id = await CimiDocs.Created(client, "machineConfigs", new JsonObject { ["name"] = "before", ["cpu"] = 1, ["memory"] = 65536 });
+        var put = await client.SendAsync(HttpMethod.Put, id, "{\"name\":\"after\",\"cpu\":1,\"memory\":65536}", "application/json", "text/html");
+        Assert.True(put.Code == 406, put.ToString());
+        var post = await client.SendAsync(HttpMethod.Post, "machineConfigs", "{\"name\":\"new\",\"cpu\":1,\"memory\":65536}", "application/json", "text/html");
+        Assert.True(post.Code == 406, post.ToString());
+        Assert.Equal("before", (await client.GetAsync(id)).Json.Str("name"));
+        Assert.Equal(1, (await client.GetAsync("machineConfigs")).Json["count"]!.GetValue<int>());
+    }
+
     [Fact]
     public async Task A_bad_value_deep_inside_a_machine_create_gets_400_and_creates_nothing()
     {

@@ -14,8 +14,10 @@ public sealed class WholeWriteTests(GrainClusterFixture fixture)
 {
     [Theory]
     [InlineData("a\u0000b")]
-    [InlineData("\ud800")]
     [InlineData("x\uffff")]
+    [InlineData("x\u001b")]
+    // (A lone surrogate cannot be sent to a grain: Orleans' string codec replaces it in transit. The
+    // Gateway rejects it before that; MalformedInputTests shows it.)
     public async Task A_grain_refuses_text_its_read_model_cannot_hold_and_stores_nothing(string name)
     {
         var tenant = GrainClusterFixture.NewTenant();
@@ -56,22 +58,41 @@ public sealed class WholeWriteTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_failed_projection_of_an_update_leaves_the_old_resource_in_the_grain_and_the_read_model()
+    public async Task A_failed_projection_of_an_update_is_undone_and_the_old_resource_stays_served()
+    {
+        var tenant = GrainClusterFixture.NewTenant();
+        var grain = fixture.Grains.GetGrain<IMachineConfigurationGrain>(GrainKeys.Of(tenant, "c"));
+        await grain.Create(new MachineConfiguration { Name = "old", Cpu = 1, Memory = 65536 });
+        await using (await ProjectionFault.BeginAsync(fixture.DataSource, tenant, onlyName: "new"))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Update(new MachineConfiguration { Name = "new", Cpu = 2, Memory = 65536 }));
+            Assert.Equal("old", (await grain.GetInternal())?.Name);
+            Assert.Equal("old", await NameInReadModelAsync(tenant));
+        }
+        // Durable too: a fresh activation reads the old state.
+        await fixture.Cluster.DeactivateAsync(grain);
+        Assert.Equal("old", (await grain.Get()).Name);
+        Assert.Equal(1, (await grain.Get()).Cpu);
+    }
+
+    [Fact]
+    public async Task A_grain_that_cannot_undo_a_failed_projection_serves_nothing_until_the_read_model_has_its_state()
     {
         var tenant = GrainClusterFixture.NewTenant();
         var grain = fixture.Grains.GetGrain<IMachineConfigurationGrain>(GrainKeys.Of(tenant, "c"));
         await grain.Create(new MachineConfiguration { Name = "old", Cpu = 1, Memory = 65536 });
         await using (await ProjectionFault.BeginAsync(fixture.DataSource, tenant))
         {
+            // Every row write of the tenant fails, the undo's included: the grain deactivates, and a new
+            // activation must project before it answers, so it refuses rather than serve an unlisted state.
             await Assert.ThrowsAnyAsync<Exception>(() => grain.Update(new MachineConfiguration { Name = "new", Cpu = 2, Memory = 65536 }));
-            Assert.Equal("old", (await grain.GetInternal())?.Name);
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.Get());
+            Assert.Equal("old", await NameInReadModelAsync(tenant));
         }
-        Assert.Equal("old", (await grain.Get()).Name);
-        Assert.Equal("old", await NameInReadModelAsync(tenant));
-        // Durable too: a fresh activation reads the old state.
-        await fixture.Cluster.DeactivateAsync(grain);
-        Assert.Equal("old", (await grain.Get()).Name);
-        Assert.Equal(1, (await grain.Get()).Cpu);
+        // The read model takes writes again: the next activation projects the durable state and serves it.
+        var served = await grain.Get();
+        Assert.Equal(served.Name, await NameInReadModelAsync(tenant));
+        Assert.Equal("old", served.Name);
     }
 
     private async Task<long> RowsAsync(string tenant)
@@ -89,18 +110,19 @@ public sealed class WholeWriteTests(GrainClusterFixture fixture)
     }
 
     /// <summary>
-    /// Makes every read-model write of one tenant fail (a trigger that raises for tenants listed in a
-    /// table), standing for the database refusing the projection after the grain state was written.
+    /// Makes the read-model writes of one tenant fail (all, or those of rows with one name): a trigger
+    /// that raises for what a table lists, standing for the database refusing the projection after the
+    /// grain state was written.
     /// </summary>
     private sealed class ProjectionFault(NpgsqlDataSource db, string tenant) : IAsyncDisposable
     {
-        public static async Task<ProjectionFault> BeginAsync(NpgsqlDataSource db, string tenant)
+        public static async Task<ProjectionFault> BeginAsync(NpgsqlDataSource db, string tenant, string? onlyName = null)
         {
             await using (var setup = db.CreateCommand("""
-                CREATE TABLE IF NOT EXISTS test_projection_fault (tenant_id text PRIMARY KEY);
+                CREATE TABLE IF NOT EXISTS test_projection_fault (tenant_id text NOT NULL, name text);
                 CREATE OR REPLACE FUNCTION test_projection_fault() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    IF EXISTS (SELECT 1 FROM test_projection_fault WHERE tenant_id = NEW.tenant_id) THEN
+                    IF EXISTS (SELECT 1 FROM test_projection_fault WHERE tenant_id = NEW.tenant_id AND (name IS NULL OR name = NEW.name)) THEN
                         RAISE EXCEPTION 'injected read-model failure for tenant %', NEW.tenant_id;
                     END IF;
                     RETURN NEW;
@@ -111,8 +133,9 @@ public sealed class WholeWriteTests(GrainClusterFixture fixture)
             {
                 await setup.ExecuteNonQueryAsync();
             }
-            await using var on = db.CreateCommand("INSERT INTO test_projection_fault VALUES ($1)");
+            await using var on = db.CreateCommand("INSERT INTO test_projection_fault VALUES ($1, $2)");
             on.Parameters.Add(new() { Value = tenant });
+            on.Parameters.Add(new() { Value = (object?)onlyName ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await on.ExecuteNonQueryAsync();
             return new ProjectionFault(db, tenant);
         }

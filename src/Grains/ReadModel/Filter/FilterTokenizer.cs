@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using CimiGrains.Grains.Common;
 
 namespace CimiGrains.Grains.ReadModel.Filter;
 
@@ -21,6 +22,11 @@ public static partial class FilterTokenizer
     {
         if (text.Length > MaxLength)
             throw new FilterSyntaxException(parameter, MaxLength + 1, $"an expression of at most {MaxLength} characters", "a longer one");
+        // Query text obeys the same rule as stored text: a NUL in a string literal must be a 400 here,
+        // not an error from PostgreSQL (which cannot hold one) when the query runs.
+        if (CimiText.IndexOfProblem(text) is var bad and >= 0)
+            throw new FilterSyntaxException(parameter, bad + 1, "text without control characters, unpaired surrogates or U+FFFE/U+FFFF",
+                CimiText.Describe(text, bad));
         var tokens = new List<FilterToken>();
         var i = 0;
         while (i < text.Length)
