@@ -74,7 +74,6 @@ public static partial class CimiErrors
         // The request reader turns these into messages naming the attribute; these arms are the backstop.
         System.Xml.XmlException e => (StatusCodes.Status400BadRequest, $"The body is not well-formed XML: {e.Message}"),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "The body is not valid UTF-8."),
-        System.Text.Json.JsonException e => (StatusCodes.Status400BadRequest, $"The body is not valid JSON: {e.Message}"),
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException =>
             (StatusCodes.Status503ServiceUnavailable, "The cluster is busy or reconfiguring; retry the request."),
         _ => (StatusCodes.Status500InternalServerError, "An internal error occurred; it has been logged with this request id."),

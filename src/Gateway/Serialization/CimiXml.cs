@@ -22,7 +22,6 @@ public static partial class CimiXml
         // No DTDs and no resolver: no entity expansion, no external fetches (XXE).
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
-        MaxCharactersFromEntities = 0,
         // Character references to what XML forbids (&#x1;, &#xFFFF;, lone surrogates) are errors, so
         // every string read satisfies CimiText's rule.
         CheckCharacters = true,
@@ -41,14 +40,6 @@ public static partial class CimiXml
 
     [GeneratedRegex("""^\s*<\?xml[^>]*\sencoding\s*=\s*["']([^"']*)["']""", RegexOptions.CultureInvariant)]
     private static partial Regex EncodingDeclaration();
-
-    /// <summary>Parses an XML body holding a <paramref name="typeName"/> into a JSON document.</summary>
-    public static async Task<JsonObject> ReadAsync(Stream body, string typeName, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        await body.CopyToAsync(buffer, ct);
-        return Read(buffer.ToArray(), typeName);
-    }
 
     /// <summary>
     /// Parses a buffered XML body. A forward-only pass first checks the depth limit and that the body is
