@@ -102,4 +102,30 @@ public sealed class AcceptedAnswerTests(GatewayFixture fixture)
         Assert.Equal("delete", job.Str("action"));
         Assert.Equal("SUCCESS", job.Str("state"));
     }
+
+    [Fact]
+    public async Task A_request_whose_Accept_allows_no_rendering_gets_406_before_anything_is_done()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var machineUri = await CimiDocs.MachineWithoutHostAsync(client);
+        var template = (await client.GetAsync("machineTemplates")).Json["machineTemplates"]![0].Str("id");
+        async Task<CimiResponse> Send(HttpMethod method, string url, JsonObject? body) =>
+            await client.SendAsync(method, url, body?.ToJsonString(), body is null ? null : "application/json", "text/plain");
+        async Task<string> Counts() => string.Join(",", await Task.WhenAll(
+            new[] { "machines", "jobs", "machineConfigs" }.Select(async c => (await client.GetAsync(c)).Json["count"]!.ToString())));
+        var before = await Counts();
+
+        var create = await Send(HttpMethod.Post, "machines", CimiDocs.MachineCreate(template));
+        var action = await Send(HttpMethod.Post, machineUri, CimiDocs.Action("start"));
+        var delete = await Send(HttpMethod.Delete, machineUri, null);
+        var config = await Send(HttpMethod.Post, "machineConfigs", CimiDocs.Configuration());
+
+        foreach (var response in new[] { create, action, delete, config })
+        {
+            Assert.True(response.Code == 406, response.ToString());
+            Assert.Contains("application/json", response.Json.Str("message"));
+        }
+        Assert.Equal(before, await Counts());
+        Assert.Equal("ERROR", (await client.GetAsync(machineUri)).Json.Str("state"));
+    }
 }
