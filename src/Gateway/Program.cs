@@ -75,6 +75,7 @@ app.MapGet("/health/ready", async (Npgsql.NpgsqlDataSource db, CancellationToken
 });
 
 var cimi = app.MapGroup("/cimi").RequireAuthorization();
+cimi.AddEndpointFilter(CimiResult.NegotiateFirst);
 cimi.MapCloudEntryPointApi();
 cimi.MapResourceMetadataApi();
 cimi.MapMachineApi();

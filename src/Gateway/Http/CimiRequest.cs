@@ -31,9 +31,28 @@ public sealed class CimiRequest(IHttpContextAccessor accessor, IGrainFactory gra
     public CimiResult Created(CimiResource resource, CimiType type) =>
         Document(StatusCodes.Status201Created, resource, type).WithHeader("Location", BaseUri.Absolute(resource.Id!));
 
-    /// <summary>202 for an operation that goes on: Location of the target, CIMI-Job-URI of its Job, the Job as body.</summary>
+    /// <summary>
+    /// 202 for an operation that goes on: the body is the target resource as it is now (a new Machine
+    /// CREATING, a capture's MachineImage CREATING, a Machine DELETING or in the transitional state of its
+    /// action), <c>CIMI-Job-URI</c> names the Job that tracks it and <c>Location</c> the target.
+    /// </summary>
+    /// <remarks>
+    /// DSP0263 leaves the body of an asynchronous answer open (an action's 202 needs none, §2.4
+    /// [S-1.0.1q scMachEx.xml]) and puts the Job in the <c>CIMI-Job-URI</c> header, with <c>Location</c> of
+    /// the new resource on an add (§2.3, §2.6 [S-2.0 5.5.12.1]). The clients in use parse a create's 202
+    /// body as the resource they created (Sirocco answers an async add with the new resource, state
+    /// CREATING, and sets Location to the target of an action too [C:Sirocco CimiManagerAbstract]), and
+    /// Deltacloud's clients ignore an action's body. So every 202 carries the target, never the Job: a
+    /// client that reads the body gets the resource it acted on, one that ignores it loses nothing, and
+    /// one that wants the Job follows the header. A delete's answer shows the resource DELETING
+    /// (§2.4 [S-1.1 p.20]).
+    /// </remarks>
     public CimiResult Accepted(CimiResource target, CimiGrains.Jobs.Job job) =>
-        Document(StatusCodes.Status202Accepted, job, CimiTypes.Job)
+        Document(StatusCodes.Status202Accepted, target, TypeOf(target))
             .WithHeader("Location", BaseUri.Absolute(target.Id!))
             .WithHeader(CimiHeaders.JobUri, BaseUri.Absolute(job.Id!));
+
+    private static CimiType TypeOf(CimiResource resource) =>
+        CimiTypes.All.FirstOrDefault(t => t.ClrType == resource.GetType())
+        ?? throw new InvalidOperationException($"{resource.GetType().Name} is not a CIMI resource type this provider serves.");
 }

@@ -37,14 +37,26 @@ public sealed class CimiResult(int status, JsonObject? document, string rootName
         }
     }
 
+    /// <summary>
+    /// Endpoint filter for every CIMI endpoint: a request whose Accept header allows neither rendering
+    /// gets its 406 before the handler runs. Negotiated only when the answer is rendered, a create or
+    /// an action would be carried out (and its Location and CIMI-Job-URI lost) behind an error.
+    /// </summary>
+    public static async ValueTask<object?> NegotiateFirst(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        MediaTypes.Negotiate(context.HttpContext.Request.Headers.Accept) is null
+            ? Results.Extensions.Error(StatusCodes.Status406NotAcceptable, NotAcceptable(context.HttpContext))
+            : await next(context);
+
+    private static string NotAcceptable(HttpContext httpContext) =>
+        $"The Accept header '{httpContext.Request.Headers.Accept}' allows no representation this cloud serves (application/json, application/xml).";
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         var format = document is null ? MediaTypes.Json : MediaTypes.Negotiate(httpContext.Request.Headers.Accept);
         if (format is null)
         {
-            await CimiErrors.Write(httpContext, StatusCodes.Status406NotAcceptable,
-                $"The Accept header '{httpContext.Request.Headers.Accept}' allows no representation this cloud serves (application/json, application/xml).");
+            await CimiErrors.Write(httpContext, StatusCodes.Status406NotAcceptable, NotAcceptable(httpContext));
             return;
         }
         if (document is not null && HttpMethods.IsGet(httpContext.Request.Method) && CimiProjection.Requested(httpContext.Request))

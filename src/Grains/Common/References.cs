@@ -19,6 +19,19 @@ public static class References
     }
 
     /// <summary>
+    /// A plain reference (one with no by-value form, such as a MachineImage's <c>relatedImage</c>) must
+    /// name a resource of the tenant when given, like every other href a consumer sends: stored unchecked,
+    /// it would hold another tenant's id (or nothing) in the tenant's own document.
+    /// </summary>
+    public static async Task RequireAsync<TGrain, T>(
+        IGrainFactory grains, string tenantId, ResourceKind kind, string attribute, ResourceRef? reference)
+        where TGrain : ICimiResourceGrain<T>
+        where T : CimiResource
+    {
+        if (reference is not null) await ResolveAsync<TGrain, T>(grains, tenantId, kind, attribute, reference.Href);
+    }
+
+    /// <summary>
     /// A reference-or-value attribute: by value it is the value; by reference it is the referenced
     /// resource with any attributes given alongside the href overriding it (DSP0263 "by reference
     /// with overrides"); <paramref name="merge"/> does the overriding.

@@ -152,6 +152,7 @@ public sealed partial class MachineGrain(
     public async Task<MachineCaptureResult> Capture(MachineImage image, string imageLocalId, string jobLocalId)
     {
         var machine = Existing();
+        await MachineImageGrain.CheckReferencesAsync(GrainFactory, TenantId, image, "relatedImage");
         var current = machine.State!.Value;
         if (MachineTransitions.TryEnter(current, MachineAction.Capture) is null)
             throw CimiException.Conflict($"The Machine is {current}; 'capture' is not allowed in that state.");

@@ -12,13 +12,21 @@ public sealed class MachineImageGrain(
 {
     public static readonly string[] Types = ["IMAGE", "SNAPSHOT", "PARTIAL_SNAPSHOT"];
 
-    protected override Task<MachineImage> ValidateAsync(MachineImage document)
+    protected override async Task<MachineImage> ValidateAsync(MachineImage document)
     {
         var image = Check(document, requireAll: true);
+        // A capture's relatedImage is its Machine's image, which may have been deleted since (history, not
+        // a claim); the Machine grain has checked the one a consumer gave. Anything else is checked here.
+        if (!(image.State == "CREATING" && image.ImageLocation == CaptureLocation(LocalId)))
+            await CheckReferencesAsync(GrainFactory, TenantId, image, "relatedImage");
         // A registered image is usable at once; captures are created by the Machine grain, which
         // sets the state itself (CREATING until the host has committed the image).
-        return Task.FromResult(image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" });
+        return image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" };
     }
+
+    /// <summary>The image's <c>relatedImage</c>, when given, names a MachineImage of the tenant.</summary>
+    public static Task CheckReferencesAsync(IGrainFactory grains, string tenantId, MachineImage image, string attribute) =>
+        References.RequireAsync<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, attribute, image.RelatedImage);
 
     /// <summary>
     /// Deleting a capture also removes its Docker image from the host(s) that committed it. The

@@ -45,6 +45,7 @@ public sealed class MachineTemplateGrain(
             if (image.Href is { } href)
                 await References.ResolveAsync<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, "machineImage", href);
             MachineImageGrain.Check(image, requireAll: image.Href is null);
+            await MachineImageGrain.CheckReferencesAsync(grains, tenantId, image, "machineImage.relatedImage");
         }
         if (t.Credential is { Href: { } credentialHref })
             await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
