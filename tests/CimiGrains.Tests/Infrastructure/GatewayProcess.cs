@@ -83,7 +83,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         {
             Timeout = TimeSpan.FromSeconds(5),
         };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The gateway exited with {_process.ExitCode}:\n{Log}");
@@ -102,7 +102,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The gateway on port {HttpPort} was not ready within 90 s:\n{Log}");
+        throw new TimeoutException($"The gateway on port {HttpPort} was not ready within 180 s:\n{Log}");
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or power loss.</summary>

@@ -64,16 +64,16 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
         using var owner = Source("127.0.0.22");
 
         for (var i = 0; i < AuthenticationFixture.FailuresPerUserAndSource; i++)
-            Assert.Equal(401, (await attacker.GetAsync("/cimi/", user.User, "wrong-password-" + i)).Code);
-        var throttled = await attacker.GetAsync("/cimi/", user.User, "wrong-password-x");
+            Assert.Equal(401, (await attacker.GetAsync("/cimi/cloudEntryPoint", user.User, "wrong-password-" + i)).Code);
+        var throttled = await attacker.GetAsync("/cimi/cloudEntryPoint", user.User, "wrong-password-x");
         Assert.True(throttled.Code == 429, throttled.ToString());
         Assert.True(int.TryParse(throttled.Header("Retry-After"), out var seconds) && seconds > 0, $"Retry-After: {throttled.Header("Retry-After")}");
         Assert.Equal(429, throttled.Json["status"]!.GetValue<int>());
         Assert.False(string.IsNullOrEmpty(throttled.Json.Str("message")));
         // The throttled source gets no oracle: even the right password is refused from there...
-        Assert.Equal(429, (await attacker.GetAsync("/cimi/", user.User, Tenants.Password)).Code);
+        Assert.Equal(429, (await attacker.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
         // ...while the user, from the machine that has not failed, is not locked out.
-        Assert.Equal(200, (await owner.GetAsync("/cimi/", user.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await owner.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
     }
 
     [Fact]
@@ -83,19 +83,19 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
         using var idle = await Tenants.CreateAsync(Gateway, "spr");
         using var office = Source("127.0.0.31");
         using var elsewhere = Source("127.0.0.32");
-        Assert.Equal(200, (await office.GetAsync("/cimi/", active.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await office.GetAsync("/cimi/cloudEntryPoint", active.User, Tenants.Password)).Code);
 
         for (var i = 0; i < AuthenticationFixture.FailuresPerSource; i++)
-            Assert.Equal(401, (await office.GetAsync("/cimi/", $"nobody-{i}-{Guid.NewGuid():N}"[..20], "some-password")).Code);
-        var sprayed = await office.GetAsync("/cimi/", "nobody-more", "some-password");
+            Assert.Equal(401, (await office.GetAsync("/cimi/cloudEntryPoint", $"nobody-{i}-{Guid.NewGuid():N}"[..20], "some-password")).Code);
+        var sprayed = await office.GetAsync("/cimi/cloudEntryPoint", "nobody-more", "some-password");
         Assert.True(sprayed.Code == 429, sprayed.ToString());
         Assert.NotNull(sprayed.Header("Retry-After"));
 
         // Credentials verified before the spray cost no hashing and stay good from that source.
-        Assert.Equal(200, (await office.GetAsync("/cimi/", active.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await office.GetAsync("/cimi/cloudEntryPoint", active.User, Tenants.Password)).Code);
         // A credential that would need verifying waits out the source's throttle there, not elsewhere.
-        Assert.Equal(429, (await office.GetAsync("/cimi/", idle.User, Tenants.Password)).Code);
-        Assert.Equal(200, (await elsewhere.GetAsync("/cimi/", idle.User, Tenants.Password)).Code);
+        Assert.Equal(429, (await office.GetAsync("/cimi/cloudEntryPoint", idle.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await elsewhere.GetAsync("/cimi/cloudEntryPoint", idle.User, Tenants.Password)).Code);
     }
 
     [Fact]
@@ -109,12 +109,12 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
             foreach (var attacker in attackers)
             {
                 for (var i = 0; i < AuthenticationFixture.FailuresPerUser / attackers.Count; i++)
-                    Assert.Equal(401, (await attacker.GetAsync("/cimi/", user.User, "guess-" + i)).Code);
+                    Assert.Equal(401, (await attacker.GetAsync("/cimi/cloudEntryPoint", user.User, "guess-" + i)).Code);
             }
             // The account is under attack: a source that has failed for it gets 429 even with the password...
-            Assert.Equal(429, (await attackers[0].GetAsync("/cimi/", user.User, Tenants.Password)).Code);
+            Assert.Equal(429, (await attackers[0].GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
             // ...and one that has not still gets in.
-            Assert.Equal(200, (await clean.GetAsync("/cimi/", user.User, Tenants.Password)).Code);
+            Assert.Equal(200, (await clean.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
         }
         finally
         {
@@ -132,7 +132,7 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
         async Task<(double Ms, CimiResponse Response)> Time(string user)
         {
             var watch = Stopwatch.StartNew();
-            var response = await source.GetAsync("/cimi/", user, "not-the-password");
+            var response = await source.GetAsync("/cimi/cloudEntryPoint", user, "not-the-password");
             return (watch.Elapsed.TotalMilliseconds, response);
         }
 
@@ -168,8 +168,8 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
         using var viaFirst = await Tenants.CreateAsync(fixture.First, "rk");
         using var onSecond = Source("127.0.0.61", fixture.Second);
         // The second process has verified (and cached) the old password.
-        Assert.Equal(200, (await onSecond.GetAsync("/cimi/", viaFirst.User, Tenants.Password)).Code);
-        Assert.Equal(200, (await onSecond.GetAsync("/cimi/", viaFirst.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await onSecond.GetAsync("/cimi/cloudEntryPoint", viaFirst.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await onSecond.GetAsync("/cimi/cloudEntryPoint", viaFirst.User, Tenants.Password)).Code);
 
         using var admin = fixture.First.Admin();
         const string newPassword = "the-new-password-1";
@@ -177,8 +177,8 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
             new JsonObject { ["user"] = viaFirst.User, ["password"] = newPassword, ["replace"] = true });
         Assert.True(rekey.Code == 201, rekey.ToString());
 
-        Assert.Equal(401, (await onSecond.GetAsync("/cimi/", viaFirst.User, Tenants.Password)).Code);
-        Assert.Equal(200, (await onSecond.GetAsync("/cimi/", viaFirst.User, newPassword)).Code);
+        Assert.Equal(401, (await onSecond.GetAsync("/cimi/cloudEntryPoint", viaFirst.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await onSecond.GetAsync("/cimi/cloudEntryPoint", viaFirst.User, newPassword)).Code);
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
     {
         using var source = Source("127.0.0.71");
         var logBefore = Gateway.Log.Length;
-        var response = await source.GetAsync("/cimi/", userName, "some-password");
+        var response = await source.GetAsync("/cimi/cloudEntryPoint", userName, "some-password");
         Assert.True(response.Code == 401, response.ToString());
         Assert.Equal(401, response.Json["status"]!.GetValue<int>());
         Assert.True(Gateway.Log.Length - logBefore < 500, Gateway.Log[logBefore..]);
@@ -230,8 +230,8 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
     {
         using var source = Source("127.0.0.72");
         var notUtf8 = Convert.ToBase64String([(byte)'u', 0xC0, 0xAF, (byte)':', (byte)'p', (byte)'w']);
-        Assert.Equal(401, (await source.GetRawAsync("/cimi/", notUtf8)).Code);
-        Assert.Equal(401, (await source.GetRawAsync("/cimi/", "%%%not-base64%%%")).Code);
-        Assert.Equal(401, (await source.GetRawAsync("/cimi/", Convert.ToBase64String(Encoding.UTF8.GetBytes("no-colon")))).Code);
+        Assert.Equal(401, (await source.GetRawAsync("/cimi/cloudEntryPoint", notUtf8)).Code);
+        Assert.Equal(401, (await source.GetRawAsync("/cimi/cloudEntryPoint", "%%%not-base64%%%")).Code);
+        Assert.Equal(401, (await source.GetRawAsync("/cimi/cloudEntryPoint", Convert.ToBase64String(Encoding.UTF8.GetBytes("no-colon")))).Code);
     }
 }

@@ -11,8 +11,8 @@ namespace CimiGrains.Tests.Security;
 public sealed class SecurityHeadersTests(AuthenticationFixture fixture)
 {
     [Theory]
-    [InlineData("/cimi/", true)]
-    [InlineData("/cimi/", false)]
+    [InlineData("/cimi/cloudEntryPoint", true)]
+    [InlineData("/cimi/cloudEntryPoint", false)]
     [InlineData("/cimi/machines/no-such-machine", true)]
     [InlineData("/health/live", false)]
     [InlineData("/no/such/path", false)]
@@ -57,7 +57,7 @@ public sealed class TransportSecurityTests
         {
             ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == certificate.Thumbprint,
         }) { BaseAddress = gateway.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/cimi/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/cimi/cloudEntryPoint");
         request.Headers.Authorization = new("Basic", Convert.ToBase64String("admin:"u8.ToArray().Concat(System.Text.Encoding.UTF8.GetBytes(GatewayProcess.AdminPassword)).ToArray()));
         using var response = await http.SendAsync(request);
         Assert.Equal(200, (int)response.StatusCode);
@@ -80,8 +80,11 @@ public sealed class TransportSecurityTests
     public async Task Listening_off_loopback_without_TLS_is_refused_unless_the_operator_allows_plain_HTTP()
     {
         var postgres = await TestDatabase.CreateAsync("plainhttp");
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(postgres,
+        GatewayProcess? started = null;
+        var error = await Record.ExceptionAsync(async () => started = await GatewayProcess.StartAsync(postgres,
             new Dictionary<string, string> { ["CIMI_HTTP_ADDRESS"] = "0.0.0.0" }));
+        if (started is not null) await started.DisposeAsync();
+        var refused = Assert.IsType<InvalidOperationException>(error);
         Assert.Contains("CIMI_ALLOW_PLAIN_HTTP", refused.Message);
         Assert.Contains("CIMI_HTTPS_CERT", refused.Message);
     }
