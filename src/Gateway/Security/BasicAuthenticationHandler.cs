@@ -55,22 +55,21 @@ public sealed class BasicAuthenticationHandler(
         if (!TryParse(header.AsSpan(6).Trim(), out var userName, out var password))
         {
             // Names no possible user: no lookup, no hashing, and no user-shaped key in the throttle.
-            if (throttle.Check(null, source, verified: false) is { } wait) return Refuse(wait);
-            throttle.RecordFailure(null, source);
+            if (throttle.Begin(null, source, verified: false) is { } wait) return Refuse(wait);
             return AuthenticateResult.Fail("The Basic credentials do not name a valid user.");
         }
 
         var cacheKey = CacheKey(userName, password);
         var now = TimeProvider.GetUtcNow();
         var cached = Verified.TryGetValue(cacheKey, out var entry) && entry.Until > now ? entry.User : null;
-        if (throttle.Check(userName, source, verified: cached is not null) is { } refusedFor) return Refuse(refusedFor);
+        if (throttle.Begin(userName, source, verified: cached is not null) is { } refusedFor) return Refuse(refusedFor);
         if (cached is not null)
         {
             // One primary-key read of a small row instead of PBKDF2: the login is still what was verified.
             var current = await tenants.FindUserAsync(userName, Context.RequestAborted);
             if (current is not null && current.CredentialStamp == cached.CredentialStamp) return Success(current.User);
             Verified.TryRemove(cacheKey, out _);
-            if (throttle.Check(userName, source, verified: false) is { } wait) return Refuse(wait);
+            if (throttle.Begin(userName, source, verified: false) is { } wait) return Refuse(wait);
         }
 
         VerifiedUser? verified;
@@ -82,15 +81,13 @@ public sealed class BasicAuthenticationHandler(
         }
         catch (PasswordHashingBusyException e)
         {
+            throttle.NotChecked(userName, source);
             Context.Items[RefusalItem] = new Refusal(StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1), e.Message);
             return AuthenticateResult.Fail(e.Message);
         }
-        if (verified is null)
-        {
-            throttle.RecordFailure(userName, source);
-            return AuthenticateResult.Fail("Unknown user or wrong password.");
-        }
-        throttle.RecordSuccess(userName, source);
+        // A failure was counted when the check began.
+        if (verified is null) return AuthenticateResult.Fail("Unknown user or wrong password.");
+        throttle.Succeeded(userName, source);
         if (Verified.Count >= MaxCachedLogins) Trim(now);
         Verified[cacheKey] = (verified, now + CacheFor);
         return Success(verified.User);

@@ -51,13 +51,23 @@ public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProv
     }
 
     /// <summary>
-    /// Null when this login may be checked, else how long the caller must wait. <paramref name="verified"/>
-    /// says the credentials are a current cached success (no password check needed); a null
+    /// Null when this login may go on, else how long the caller must wait. <paramref name="verified"/> says
+    /// the credentials are a current cached success (no password check needed); a null
     /// <paramref name="user"/> is a login that names no possible user (only the source is counted).
     /// </summary>
-    public TimeSpan? Check(string? user, string source, bool verified)
+    /// <remarks>
+    /// A login allowed to a password check is counted as a failure now, before the check, and refunded by
+    /// <see cref="Succeeded"/>: counting after the check would let an attacker's parallel connections all
+    /// pass the limit while their checks wait for the hashing gate.
+    /// </remarks>
+    public TimeSpan? Begin(string? user, string source, bool verified)
     {
-        if (user is null) return verified ? null : _sources.WaitFor(source);
+        if (user is null)
+        {
+            if (_sources.WaitFor(source) is { } sourceWait) return sourceWait;
+            _sources.Add(source);
+            return null;
+        }
         var pair = PairKey(user, source);
         var wait = _pairs.WaitFor(pair);
         if (wait is null && !verified)
@@ -66,22 +76,40 @@ public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProv
             if (wait is null && _users.WaitFor(user) is { } userWait && _pairs.HasFailures(pair))
                 wait = Min(userWait, _pairs.UntilEmpty(pair));
         }
-        // A refused attempt is still an attempt: without this, a source throttled for spraying could keep
-        // probing cached credentials for free.
-        if (wait is not null) _pairs.Add(pair);
-        return wait;
+        if (wait is not null)
+        {
+            // A refused attempt is still an attempt: without this, a source throttled for spraying could
+            // keep probing cached credentials for free.
+            _pairs.Add(pair);
+            return wait;
+        }
+        if (!verified)
+        {
+            _pairs.Add(pair);
+            _sources.Add(source);
+            _users.Add(user);
+        }
+        return null;
     }
 
-    public void RecordFailure(string? user, string source)
+    /// <summary>
+    /// The password was right: the failure counted by <see cref="Begin"/> is refunded and this source's
+    /// record for the user ends (as OWASP's counters reset on success).
+    /// </summary>
+    public void Succeeded(string user, string source)
     {
-        _sources.Add(source);
-        if (user is null) return;
-        _pairs.Add(PairKey(user, source));
-        _users.Add(user);
+        _pairs.Remove(PairKey(user, source));
+        _sources.Refund(source);
+        _users.Refund(user);
     }
 
-    /// <summary>A correct password from this source ends that pair's record (as OWASP's counters reset on success).</summary>
-    public void RecordSuccess(string user, string source) => _pairs.Remove(PairKey(user, source));
+    /// <summary>The check did not happen (the hashing gate was full): nothing is held against anyone.</summary>
+    public void NotChecked(string user, string source)
+    {
+        _pairs.Refund(PairKey(user, source));
+        _sources.Refund(source);
+        _users.Refund(user);
+    }
 
     private static string PairKey(string user, string source) => user + "\n" + source;
 
@@ -123,6 +151,11 @@ public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProv
 
         public void Remove(string key) => _buckets.TryRemove(key, out _);
 
+        public void Refund(string key)
+        {
+            if (_buckets.TryGetValue(key, out var bucket)) bucket.Refund(Now, _drainPerSecond);
+        }
+
         private double Now => time.GetTimestamp() / (double)time.TimestampFrequency;
 
         private void Sweep()
@@ -149,6 +182,15 @@ public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProv
         public double Level(double now, double drainPerSecond)
         {
             lock (_lock) return Math.Max(0, _level - (now - _at) * drainPerSecond);
+        }
+
+        public void Refund(double now, double drainPerSecond)
+        {
+            lock (_lock)
+            {
+                _level = Math.Max(0, _level - (now - _at) * drainPerSecond - 1);
+                _at = now;
+            }
         }
 
         public void Add(double now, double drainPerSecond, double cap)
