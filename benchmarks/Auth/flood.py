@@ -51,7 +51,7 @@ def phase(args, name, flood_sources, flood_user):
     for t in threads: t.join(65)
     ok = [ms for ms, st in samples if st == 200]
     bad = len(samples) - len(ok)
-    q = statistics.quantiles(ok, n=100) if len(ok) >= 2 else [float("nan")] * 99
+    q = statistics.quantiles(ok, n=100, method="inclusive") if len(ok) >= 2 else [float("nan")] * 99
     return name, len(ok), bad, statistics.median(ok) if ok else float("nan"), q[98], max(ok) if ok else float("nan"), counts
 
 def main():
