@@ -11,9 +11,16 @@ using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.Tenants;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 var options = CimiGatewayOptions.FromEnvironment();
+var (cimiEndpoint, endpointRefusal) = CimiHttpsEndpoint.From(options);
+if (cimiEndpoint is null)
+{
+    Console.Error.WriteLine(endpointRefusal);
+    return 1;
+}
 // The content root is the build output, not the working directory: run.sh, compose and the tests start
 // the gateway from elsewhere, and appsettings.json (log levels) must be found wherever that is.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -37,16 +44,15 @@ using (var loggerFactory = LoggerFactory.Create(l => l.AddConsole()))
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-    var address = Environment.GetEnvironmentVariable("CIMI_HTTP_ADDRESS") is { Length: > 0 } a
-        ? System.Net.IPAddress.Parse(a)
-        : System.Net.IPAddress.Loopback;
-    kestrel.Listen(address, options.HttpPort);
+    cimiEndpoint.Listen(kestrel, options.HttpPort);
 });
 builder.AddCimiSilo(options);
 builder.AddAgentApi();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.AddSingleton<ResourceReadModel>();
 builder.Services.AddSingleton<TenantDirectory>();
+builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<CimiRequest>();
 builder.Services.AddHostedService<StartupSeeder>();
@@ -56,6 +62,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(CimiClaims.AdminPolicy, p => p.RequireRole("admin"));
 
 var app = builder.Build();
+app.Use(SecurityHeaders.Apply);
 // Domain and binding errors are answers, not faults: CimiErrors logs only what is unexpected.
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {

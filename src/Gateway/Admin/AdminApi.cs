@@ -33,11 +33,11 @@ public static class AdminApi
             var body = await ReadAsync<UserCreate>(http);
             CheckName(body.User, "user");
             CheckPassword(body.Password);
-            var role = body.Role ?? "user";
-            if (role is not ("user" or "admin")) throw CimiRequestException.BadRequest("'role' must be 'user' or 'admin'.");
+            // No role: a new user is a plain user, a re-keyed one keeps the role it has (never a silent demotion).
+            if (body.Role is not (null or "user" or "admin")) throw CimiRequestException.BadRequest("'role' must be 'user' or 'admin'.");
             if (await tenants.GetTenantAsync(tenantId, ct) is null)
                 return Results.Extensions.Error(StatusCodes.Status404NotFound, $"Tenant '{tenantId}' was not found.");
-            if (!await tenants.SetUserAsync(tenantId, body.User, body.Password, role, body.Replace, ct))
+            if (await tenants.SetUserAsync(tenantId, body.User, body.Password, body.Role, body.Replace, ct) is not { } role)
                 return Results.Extensions.Error(StatusCodes.Status409Conflict, $"User '{body.User}' already exists.");
             return Results.Created($"/admin/tenants/{tenantId}/users/{body.User}", new { tenant = tenantId, user = body.User, role });
         });

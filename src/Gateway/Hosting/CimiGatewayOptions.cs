@@ -44,11 +44,40 @@ public sealed class CimiGatewayOptions
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>Address the CIMI API listens on (<c>CIMI_HTTP_ADDRESS</c>); loopback unless set.</summary>
+    public string HttpAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>PEM certificate (or PKCS#12 <c>.pfx</c>/<c>.p12</c>) for HTTPS on the CIMI port (<c>CIMI_HTTPS_CERT</c>).</summary>
+    public string? HttpsCertificatePath { get; init; }
+
+    /// <summary>PEM private key of <see cref="HttpsCertificatePath"/> (<c>CIMI_HTTPS_KEY</c>); not used with a PKCS#12 file.</summary>
+    public string? HttpsKeyPath { get; init; }
+
+    /// <summary>Password of an encrypted PEM key or PKCS#12 file (<c>CIMI_HTTPS_CERT_PASSWORD</c>).</summary>
+    public string? HttpsCertificatePassword { get; init; }
+
+    /// <summary>Lets the CIMI API serve plain HTTP on an address other than loopback (<c>CIMI_ALLOW_PLAIN_HTTP</c>).</summary>
+    public bool AllowPlainHttp { get; init; }
+
+    /// <summary>Failed logins of one user from one source address per window (<c>CIMI_LOGIN_FAILURES_PER_USER_SOURCE</c>).</summary>
+    public int LoginFailuresPerUserAndSource { get; init; } = 10;
+
+    /// <summary>Failed logins from one source address, any user, per window (<c>CIMI_LOGIN_FAILURES_PER_SOURCE</c>).</summary>
+    public int LoginFailuresPerSource { get; init; } = 100;
+
+    /// <summary>Failed logins of one user, any source, per window, before sources that failed for it wait (<c>CIMI_LOGIN_FAILURES_PER_USER</c>).</summary>
+    public int LoginFailuresPerUser { get; init; } = 50;
+
+    /// <summary>Seconds over which a full throttle bucket drains (<c>CIMI_LOGIN_THROTTLE_WINDOW_SECONDS</c>).</summary>
+    public int LoginThrottleWindowSeconds { get; init; } = 900;
+
     public static CimiGatewayOptions FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
         static int Port(string name, int fallback) =>
             Env(name) is { } v ? (int.TryParse(v, out var p) && p is > 0 and < 65536 ? p : throw new InvalidOperationException($"{name}='{v}' is not a TCP port.")) : fallback;
+        static int Positive(string name, int fallback) =>
+            Env(name) is { } v ? (int.TryParse(v, out var n) && n > 0 ? n : throw new InvalidOperationException($"{name}='{v}' is not a positive number.")) : fallback;
         var defaults = new CimiGatewayOptions();
         return new CimiGatewayOptions
         {
@@ -74,6 +103,17 @@ public sealed class CimiGatewayOptions
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))
                 : defaults.JobRetentionMinutes,
+            HttpAddress = Env("CIMI_HTTP_ADDRESS") ?? defaults.HttpAddress,
+            HttpsCertificatePath = Env("CIMI_HTTPS_CERT"),
+            HttpsKeyPath = Env("CIMI_HTTPS_KEY"),
+            HttpsCertificatePassword = Env("CIMI_HTTPS_CERT_PASSWORD"),
+            AllowPlainHttp = Env("CIMI_ALLOW_PLAIN_HTTP") is { } plain
+                ? (bool.TryParse(plain, out var allow) ? allow : throw new InvalidOperationException($"CIMI_ALLOW_PLAIN_HTTP='{plain}' is not true or false."))
+                : defaults.AllowPlainHttp,
+            LoginFailuresPerUserAndSource = Positive("CIMI_LOGIN_FAILURES_PER_USER_SOURCE", defaults.LoginFailuresPerUserAndSource),
+            LoginFailuresPerSource = Positive("CIMI_LOGIN_FAILURES_PER_SOURCE", defaults.LoginFailuresPerSource),
+            LoginFailuresPerUser = Positive("CIMI_LOGIN_FAILURES_PER_USER", defaults.LoginFailuresPerUser),
+            LoginThrottleWindowSeconds = Positive("CIMI_LOGIN_THROTTLE_WINDOW_SECONDS", defaults.LoginThrottleWindowSeconds),
         };
     }
 }

@@ -10,6 +10,13 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
 {
     public const string OperatorTenant = "system";
 
+    /// <summary>
+    /// What a user name may be (1 to 64 ASCII letters, digits, '-', '_' or '.'): the operator API creates
+    /// no other, so a login naming anything else is refused before it reaches the database.
+    /// </summary>
+    public static bool IsValidUserName(string userName) =>
+        userName.Length is > 0 and <= 64 && userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     /// <summary>Creates the tenant if it does not exist; true when it was created.</summary>
     public async Task<bool> EnsureTenantAsync(string tenantId, string name, CancellationToken ct = default)
     {
@@ -26,6 +33,8 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<string?> CreateTenantAsync(string tenantId, string name, string userName, string password, CancellationToken ct = default)
     {
+        // Hashed before the transaction opens: no connection is held while PBKDF2 runs.
+        var hash = await PasswordHasher.HashAsync(password, ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var tenant = new NpgsqlCommand(
@@ -41,7 +50,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         {
             user.Parameters.Add(new() { Value = tenantId });
             user.Parameters.Add(new() { Value = userName });
-            user.Parameters.Add(new() { Value = PasswordHasher.Hash(password) });
+            user.Parameters.Add(new() { Value = hash });
             if (await user.ExecuteNonQueryAsync(ct) == 0) return $"User '{userName}' already exists.";
         }
         await tx.CommitAsync(ct);
@@ -58,35 +67,90 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
             : null;
     }
 
-    /// <summary>Creates or (with <paramref name="replace"/>) re-keys a user. False when the user name
-    /// is taken and <paramref name="replace"/> is false, or belongs to another tenant.</summary>
-    public async Task<bool> SetUserAsync(string tenantId, string userName, string password, string role, bool replace, CancellationToken ct = default)
+    /// <summary>
+    /// Creates or (with <paramref name="replace"/>) re-keys a user, and returns the role it has afterwards;
+    /// null when the user name is taken and <paramref name="replace"/> is false, or belongs to another
+    /// tenant. A null <paramref name="role"/> makes a new user a plain <c>user</c> and leaves an existing
+    /// user's role as it is: a re-key changes the password, never silently the privileges.
+    /// Every re-key raises the user's credential stamp, which revokes cached logins on every gateway.
+    /// </summary>
+    public async Task<string?> SetUserAsync(string tenantId, string userName, string password, string? role, bool replace, CancellationToken ct = default)
     {
         var sql = replace
             ? """
-              INSERT INTO cimi_user (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, $4)
-              ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role
+              INSERT INTO cimi_user (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, COALESCE($4, 'user'))
+              ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash,
+                  role = COALESCE($4, cimi_user.role), credential_stamp = cimi_user.credential_stamp + 1
               WHERE cimi_user.tenant_id = EXCLUDED.tenant_id
+              RETURNING role
               """
-            : "INSERT INTO cimi_user (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING";
+            : """
+              INSERT INTO cimi_user (tenant_id, username, password_hash, role) VALUES ($1, $2, $3, COALESCE($4, 'user'))
+              ON CONFLICT (username) DO NOTHING
+              RETURNING role
+              """;
+        var hash = await PasswordHasher.HashAsync(password, ct);
         await using var cmd = dataSource.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = tenantId });
         cmd.Parameters.Add(new() { Value = userName });
-        cmd.Parameters.Add(new() { Value = PasswordHasher.Hash(password) });
-        cmd.Parameters.Add(new() { Value = role });
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        cmd.Parameters.Add(new() { Value = hash });
+        cmd.Parameters.Add(new() { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
-    /// <summary>The user's tenant and role when the password matches; null otherwise.</summary>
-    public async Task<TenantUser?> AuthenticateAsync(string userName, string password, CancellationToken ct = default)
+    /// <summary>
+    /// The user, with its current credential stamp, when the password matches; null otherwise. An unknown
+    /// user costs the same PBKDF2 work as a wrong password. A hash older than today's work factor is
+    /// upgraded here, on a successful login (the only time the password is known).
+    /// </summary>
+    public async Task<VerifiedUser?> AuthenticateAsync(string userName, string password, CancellationToken ct = default)
+    {
+        string? hash = null;
+        VerifiedUser? found = null;
+        await using (var cmd = dataSource.CreateCommand(
+            "SELECT tenant_id, password_hash, role, credential_stamp FROM cimi_user WHERE username = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = userName });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                hash = reader.GetString(1);
+                found = new VerifiedUser(new TenantUser(reader.GetString(0), userName, reader.GetString(2)), reader.GetInt64(3));
+            }
+        }
+        if (found is null || hash is null)
+        {
+            await PasswordHasher.VerifyAgainstDummyAsync(password, ct);
+            return null;
+        }
+        if (!await PasswordHasher.VerifyAsync(password, hash, ct)) return null;
+        if (PasswordHasher.NeedsRehash(hash))
+        {
+            // Only if the hash is still the one just verified: a re-key that raced this login wins.
+            var stronger = await PasswordHasher.HashAsync(password, ct);
+            await using var upgrade = dataSource.CreateCommand(
+                "UPDATE cimi_user SET password_hash = $3 WHERE username = $1 AND password_hash = $2");
+            upgrade.Parameters.Add(new() { Value = userName });
+            upgrade.Parameters.Add(new() { Value = hash });
+            upgrade.Parameters.Add(new() { Value = stronger });
+            await upgrade.ExecuteNonQueryAsync(ct);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The user's tenant, role and credential stamp by primary key, without any hashing: what a gateway
+    /// checks on every request that a cached login is still current. Null when the user no longer exists.
+    /// </summary>
+    public async Task<VerifiedUser?> FindUserAsync(string userName, CancellationToken ct = default)
     {
         await using var cmd = dataSource.CreateCommand(
-            "SELECT tenant_id, password_hash, role FROM cimi_user WHERE username = $1");
+            "SELECT tenant_id, role, credential_stamp FROM cimi_user WHERE username = $1");
         cmd.Parameters.Add(new() { Value = userName });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        var (tenantId, hash, role) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
-        return PasswordHasher.Verify(password, hash) ? new TenantUser(tenantId, userName, role) : null;
+        return await reader.ReadAsync(ct)
+            ? new VerifiedUser(new TenantUser(reader.GetString(0), userName, reader.GetString(1)), reader.GetInt64(2))
+            : null;
     }
 }
 
@@ -95,3 +159,6 @@ public sealed record Tenant(string Id, string Name, DateTimeOffset Created);
 
 /// <summary>An authenticated user: the tenant it acts for and its role (<c>user</c> or <c>admin</c>).</summary>
 public sealed record TenantUser(string TenantId, string UserName, string Role);
+
+/// <summary>A user as the directory holds it now, with the stamp its credentials are at (raised by every re-key).</summary>
+public sealed record VerifiedUser(TenantUser User, long CredentialStamp);

@@ -15,9 +15,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private GatewayProcess(Process process, int httpPort, int siloPort, int gatewayPort)
+    private GatewayProcess(Process process, int httpPort, int siloPort, int gatewayPort, bool https = false)
     {
         _process = process;
+        Https = https;
         HttpPort = httpPort;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
@@ -26,7 +27,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public int HttpPort { get; }
     public int SiloPort { get; }
     public int GatewayPort { get; }
-    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+    /// <summary>True when the CIMI port serves HTTPS (the test set <c>CIMI_HTTPS_CERT</c>).</summary>
+    public bool Https { get; }
+    public Uri BaseAddress => new($"{(Https ? "https" : "http")}://127.0.0.1:{HttpPort}/");
     public bool HasExited => _process.HasExited;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -57,7 +60,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process, ports[0], ports[1], ports[2]);
+        var gateway = new GatewayProcess(process, ports[0], ports[1], ports[2], info.Environment.ContainsKey("CIMI_HTTPS_CERT"));
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.Start();
@@ -75,8 +78,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     private async Task WaitReadyAsync()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        // Readiness only: the test's own clients check the certificate it gave the gateway.
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => Https })
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The gateway exited with {_process.ExitCode}:\n{Log}");
@@ -95,7 +102,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The gateway on port {HttpPort} was not ready within 90 s:\n{Log}");
+        throw new TimeoutException($"The gateway on port {HttpPort} was not ready within 180 s:\n{Log}");
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or power loss.</summary>
