@@ -2,22 +2,26 @@ using CimiGrains.Grains.Common;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Machines;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Machines;
 
 public sealed class MachineImageGrain(
     [PersistentState("machineImage", "cimi")] IPersistentState<ResourceState<MachineImage>> state,
-    ResourceReadModel readModel)
+    ResourceReadModel readModel,
+    IOptions<PublicImageOptions> publicImages)
     : CimiResourceGrain<MachineImage>(state, readModel, ResourceKind.MachineImage), IMachineImageGrain
 {
     public static readonly string[] Types = ["IMAGE", "SNAPSHOT", "PARTIAL_SNAPSHOT"];
 
-    protected override Task<MachineImage> ValidateAsync(MachineImage document)
+    protected override async Task<MachineImage> ValidateAsync(MachineImage document)
     {
         var image = Check(document, requireAll: true);
+        // On every create and update, the consumer's and the Machine grain's (a capture names its own id).
+        await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, image.ImageLocation!, LocalId);
         // A registered image is usable at once; captures are created by the Machine grain, which
         // sets the state itself (CREATING until the host has committed the image).
-        return Task.FromResult(image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" });
+        return image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" };
     }
 
     /// <summary>
