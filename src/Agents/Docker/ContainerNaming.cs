@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace CimiGrains.Agents.Docker;
 
@@ -7,7 +8,7 @@ namespace CimiGrains.Agents.Docker;
 /// Names and labels of CimiGrains containers. The name is derived from the Machine key alone, so the
 /// engine itself refuses a second container for one Machine however many commands (or agents) race.
 /// </summary>
-public static class ContainerNaming
+public static partial class ContainerNaming
 {
     public const string MachineLabel = "cimigrains.machine";
     public const string TenantLabel = "cimigrains.tenant";
@@ -23,19 +24,30 @@ public static class ContainerNaming
         return $"cimi-{readable}-{hash}";
     }
 
-    /// <summary>The image reference in an imageLocation: <c>docker:repo:tag</c> or a bare reference.</summary>
+    /// <summary>
+    /// The exact image reference in an imageLocation (<c>docker:REPOSITORY:TAG</c>, <c>docker:sha256:</c>
+    /// and 64 hex digits, or either without the scheme). Anything else is refused rather than handed to
+    /// the engine, which would read a bare hex string as a prefix of any image's id, and a missing tag as
+    /// whatever <c>latest</c> is.
+    /// </summary>
     public static string ImageReference(string imageLocation)
     {
         var location = imageLocation.Trim();
-        if (location.StartsWith("docker:", StringComparison.OrdinalIgnoreCase)) return location["docker:".Length..];
-        var colon = location.IndexOf(':');
-        var slash = location.IndexOf('/');
-        // "qemu:…" or "http://…" is some other driver's image; "repo:tag" and "host:port/repo" are Docker's.
-        if (colon > 0 && (slash < 0 || colon < slash) && !location[(colon + 1)..].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
-            && !char.IsAsciiDigit(location[colon + 1]))
-            throw new Drivers.DriverException($"'{imageLocation}' is not a Docker image location (use docker:REPOSITORY[:TAG]).");
-        return location;
+        var reference = location.StartsWith("docker:", StringComparison.OrdinalIgnoreCase) ? location["docker:".Length..] : location;
+        if (IsFullImageId(reference) || reference.Length <= 255 && TaggedReference().IsMatch(reference)) return reference;
+        throw new Drivers.DriverException(
+            $"'{imageLocation}' is not an exact Docker image location (use docker:REPOSITORY:TAG or docker:sha256:<64 hex digits>; ids are never matched by prefix).");
     }
+
+    /// <summary>Whether <paramref name="reference"/> is a full image id (<c>sha256:</c> and 64 hex digits).</summary>
+    public static bool IsFullImageId(string reference) => FullImageId().IsMatch(reference);
+
+    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    private static partial Regex FullImageId();
+
+    /// <summary>Docker's reference grammar (optional registry host[:port], lower-case path components) with a mandatory tag.</summary>
+    [GeneratedRegex(@"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    private static partial Regex TaggedReference();
 
     /// <summary>Splits <c>repo[:tag]</c> at the tag's colon (not a registry port's).</summary>
     public static (string Repository, string Tag) SplitReference(string reference)

@@ -14,8 +14,10 @@ namespace CimiGrains.Agents.Docker;
 /// <summary>
 /// Machines as Docker containers (Docker.DotNet, engine API 1.41). CPU becomes NanoCPUs, memory (KiB)
 /// the memory limit without extra swap. What CIMI gave the Machine (credential, userData) is copied
-/// into the container as files under <c>/run/cimi/</c> before its first start, not passed as
-/// environment variables, which <c>docker inspect</c> would show to anyone on the host.
+/// as files into a volume of its own mounted at <c>/run/cimi/</c> before its first start: not passed as
+/// environment variables, which <c>docker inspect</c> would show to anyone on the host, and not written
+/// into the container's filesystem, which <c>docker commit</c> (a capture) would copy into the image.
+/// Images are named by exact reference only and resolved to their full id before a container is made.
 /// </summary>
 public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, ILogger<DockerDriver> logger) : IMachineDriver
 {
@@ -27,6 +29,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
     {
+        await PruneMachineFilesAsync(ct);
         var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
@@ -60,7 +63,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             await docker.Containers.RemoveContainerAsync(existing.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
         }
 
-        var image = ContainerNaming.ImageReference(spec.ImageLocation);
+        var image = await ResolveImageAsync(spec.ImageLocation, ct);
         var name = ContainerNaming.For(machineKey);
         var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
         var parameters = new CreateContainerParameters
@@ -86,6 +89,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             },
         };
+        parameters.HostConfig.Mounts = [MachineFilesMount(machineKey)];
         string id;
         try
         {
@@ -170,6 +174,14 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     public async Task<string> CaptureAsync(string machineKey, string imageLocation, CancellationToken ct)
     {
         var c = await RequireAsync(machineKey, ct);
+        if (c.Mounts?.Any(m => m.Destination == MachineFilesDirectory && m.Type == "volume") != true)
+        {
+            // A container made before the files had a volume of their own holds its credential and userData
+            // in its filesystem: committing it would hand them to whoever boots the image.
+            throw new DriverException(
+                $"The container of {machineKey} keeps its credential and userData in its own filesystem (it predates their separate volume); " +
+                "a capture would copy them into the image. Create the Machine anew to capture it.");
+        }
         var (repository, tag) = ContainerNaming.SplitReference(ContainerNaming.ImageReference(imageLocation));
         await docker.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters
         {
@@ -295,7 +307,91 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     private async Task<ContainerInspectResponse> RequireAsync(string machineKey, CancellationToken ct) =>
         await FindAsync(machineKey, ct) ?? throw new DriverException($"Host '{options.HostId}' has no container for {machineKey}.");
 
-    /// <summary>Writes <c>/run/cimi/*</c> into the created (not yet started) container.</summary>
+    /// <summary>Where the workload finds what CIMI gave the Machine.</summary>
+    public const string MachineFilesDirectory = "/run/cimi";
+
+    /// <summary>
+    /// An anonymous volume of the container's own at <see cref="MachineFilesDirectory"/>. Why a volume:
+    /// <c>docker commit</c> copies the container's filesystem but never its volumes, so a capture holds
+    /// none of these files; the volume lives exactly as long as the container (every removal here passes
+    /// <c>RemoveVolumes</c>), so it needs no record of its own and a kill -9 of the agent leaves nothing
+    /// that outlives its Machine; and unlike a tmpfs it can be filled before the first start (the
+    /// workload reads the files as it boots) and stays filled across stop and start. Unlike a bind mount
+    /// of a file under the agent's state directory it works when the engine is not on the agent's
+    /// filesystem. <c>NoCopy</c>: an image captured before this change may still hold another Machine's
+    /// files there; the volume starts empty rather than with a copy of them, and hides them.
+    /// </summary>
+    private Mount MachineFilesMount(string machineKey) => new()
+    {
+        Type = "volume",
+        Target = MachineFilesDirectory,
+        VolumeOptions = new VolumeOptions
+        {
+            NoCopy = true,
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerNaming.MachineLabel] = machineKey,
+                [ContainerNaming.HostLabel] = options.HostId,
+            },
+        },
+    };
+
+    /// <summary>
+    /// Removes this host's Machine-file volumes that no container uses: left only when a container was
+    /// removed behind the agent's back without its volumes (<c>docker rm -f</c> without <c>-v</c>).
+    /// </summary>
+    private async Task PruneMachineFilesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await docker.Volumes.PruneAsync(new VolumesPruneParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"{ContainerNaming.HostLabel}={options.HostId}"] = true },
+                },
+            }, ct);
+        }
+        catch (DockerApiException e)
+        {
+            LogPruneFailed(Brief(e));
+        }
+    }
+
+    /// <summary>
+    /// The full id of the image an imageLocation names exactly. The reference must be a tagged name or a
+    /// full id (<see cref="ContainerNaming.ImageReference"/>), and the image the engine finds must carry that
+    /// very name or id: the engine's own lookup falls back to matching id prefixes, and no image is to be
+    /// picked that way. The container is then created from the id, so the name cannot move in between.
+    /// </summary>
+    private async Task<string> ResolveImageAsync(string imageLocation, CancellationToken ct)
+    {
+        var reference = ContainerNaming.ImageReference(imageLocation);
+        ImageInspectResponse found;
+        try
+        {
+            found = await docker.Images.InspectImageAsync(reference, ct);
+        }
+        catch (DockerImageNotFoundException e)
+        {
+            throw new DriverException($"The Docker image '{reference}' is not on host '{options.HostId}' (no registry is used; build or load it there).", e);
+        }
+        var exact = ContainerNaming.IsFullImageId(reference)
+            ? string.Equals(found.ID, reference, StringComparison.OrdinalIgnoreCase)
+            : found.RepoTags?.Any(t => Familiar(t) == Familiar(reference)) == true;
+        if (!exact)
+            throw new DriverException($"The Docker image '{reference}' is not on host '{options.HostId}' under exactly that name.");
+        return found.ID;
+    }
+
+    /// <summary>A reference in the short form the engine lists tags in (<c>docker.io/library/x:t</c> is <c>x:t</c>).</summary>
+    private static string Familiar(string reference)
+    {
+        var r = reference.StartsWith("docker.io/", StringComparison.Ordinal) ? reference["docker.io/".Length..] : reference;
+        return r.StartsWith("library/", StringComparison.Ordinal) ? r["library/".Length..] : r;
+    }
+
+    /// <summary>Writes the Machine's files into its <see cref="MachineFilesMount"/> (the container is created, not yet started).</summary>
     private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
     {
         var files = new List<(string Name, byte[] Content, UnixFileMode Mode)>();
@@ -309,17 +405,9 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         using var tar = new MemoryStream();
         await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
         {
-            foreach (var dir in new[] { "run/", "run/cimi/" })
-            {
-                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, dir)
-                {
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
-                }, ct);
-            }
             foreach (var (name, content, mode) in files)
             {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, "run/cimi/" + name)
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
                 {
                     Mode = mode,
                     DataStream = new MemoryStream(content),
@@ -327,8 +415,10 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
                 await writer.WriteEntryAsync(entry, ct);
             }
         }
+        if (files.Count == 0) return;
         tar.Position = 0;
-        await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = "/" }, tar, ct);
+        // Into the volume's root: the engine writes through the mount, not into the container's layer.
+        await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = MachineFilesDirectory }, tar, ct);
     }
 
     private static WorkloadStatus Status(string machineKey, ContainerInspectResponse c) =>
@@ -381,6 +471,9 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     {
         public void Report(Message value) => writer.TryWrite(value);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not prune unused Machine-file volumes: {Reason}")]
+    private partial void LogPruneFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed the image {Image}")]
     private partial void LogImageRemoved(string image);

@@ -29,6 +29,12 @@ public sealed class CimiGatewayOptions
     /// <summary>The image location the demo MachineImage points at.</summary>
     public string DemoImage { get; init; } = "docker:cimigrains/demo:latest";
 
+    /// <summary>
+    /// Further public images every tenant may name in a MachineImage besides <see cref="DemoImage"/>
+    /// (<c>CIMI_PUBLIC_IMAGES</c>, comma-separated exact references such as <c>docker:debian:12</c>).
+    /// </summary>
+    public IReadOnlyList<string> PublicImages { get; init; } = [];
+
     /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
     public long JobRetentionMinutes { get; init; } = 24 * 60;
 
@@ -71,6 +77,22 @@ public sealed class CimiGatewayOptions
     /// <summary>Seconds over which a full throttle bucket drains (<c>CIMI_LOGIN_THROTTLE_WINDOW_SECONDS</c>).</summary>
     public int LoginThrottleWindowSeconds { get; init; } = 900;
 
+    /// <summary>
+    /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact Docker reference (a tag or a full
+    /// sha256 id; Docker is the only driver), so a typo cannot publish images by prefix.
+    /// </summary>
+    private static IReadOnlyList<string> PublicImageList(string? value)
+    {
+        var entries = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var entry in entries)
+        {
+            if (Grains.Machines.ImageLocations.CanonicalDocker(entry) is null)
+                throw new InvalidOperationException(
+                    $"Public image '{entry}' (CIMI_DEMO_IMAGE, CIMI_PUBLIC_IMAGES) is not an exact Docker image reference (docker:REPOSITORY:TAG or docker:sha256:<64 hex digits>).");
+        }
+        return entries;
+    }
+
     public static CimiGatewayOptions FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -90,7 +112,8 @@ public sealed class CimiGatewayOptions
             PublicBaseUri = Env("CIMI_PUBLIC_BASE_URI"),
             AdminPassword = Env("CIMI_ADMIN_PASSWORD"),
             DemoPassword = Env("CIMI_DEMO_PASSWORD"),
-            DemoImage = Env("CIMI_DEMO_IMAGE") ?? defaults.DemoImage,
+            DemoImage = PublicImageList(Env("CIMI_DEMO_IMAGE")).SingleOrDefault() ?? defaults.DemoImage,
+            PublicImages = PublicImageList(Env("CIMI_PUBLIC_IMAGES")),
             ReadModelPoolSize = Env("CIMI_READ_MODEL_POOL_SIZE") is { } pool
                 ? (int.TryParse(pool, out var size) && size > 0 ? size
                     : throw new InvalidOperationException($"CIMI_READ_MODEL_POOL_SIZE='{pool}' is not a positive number."))

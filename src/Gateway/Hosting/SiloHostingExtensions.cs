@@ -53,6 +53,7 @@ public static class SiloHostingExtensions
         builder.Services.Configure<JobRetentionOptions>(o =>
             o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
         builder.Services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds));
+        builder.Services.Configure<PublicImageOptions>(o => o.Locations = [options.DemoImage, .. options.PublicImages]);
         return builder;
     }
 }

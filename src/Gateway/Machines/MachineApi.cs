@@ -15,7 +15,7 @@ public static class MachineApi
         cimi.MapCimiResources<MachineImage, IMachineImageGrain>(CimiTypes.MachineImage);
         cimi.MapPost("/machineImages", async (CimiRequest r) =>
         {
-            var image = await ResourceCollectionApi.ReadCreateAsync<MachineImage>(r, CimiTypes.MachineImage.TypeName);
+            var image = await Agents.MachineCaptureApi.ReadCreateAsync(r);
             // An imageLocation naming a Machine is a capture of that Machine (see Agents/MachineCaptureApi).
             return await Agents.MachineCaptureApi.TryCaptureAsync(r, image)
                 ?? r.Created(await r.Grain<IMachineImageGrain>(CimiRequest.NewLocalId()).Create(image), CimiTypes.MachineImage);

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using System.Xml.Serialization;
 using CimiGrains.Credentials;
 using CimiGrains.Gateway.CloudEntryPoint;
+using CimiGrains.Gateway.Machines;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using Metadata = CimiGrains.Gateway.ResourceMetadata;
@@ -39,6 +40,7 @@ public static class CimiDescriptors
         [typeof(MachineConfiguration)] = ("MachineConfiguration", [.. Common, "cpu", "memory", "disks", "cpuArch", "operations"]),
         [typeof(Disk)] = ("Disk", ["capacity", "format", "initialLocation"]),
         [typeof(MachineImage)] = ("MachineImage", [.. Common, "state", "type", "imageLocation", "relatedImage", "operations"]),
+        [typeof(MachineImageCreate)] = ("MachineImageCreate", [.. Common, "type", "imageLocation"]),
         // DSP8009 puts the credential elements after operation, and types key as xs:hexBinary; CimiGrains'
         // key is an OpenSSH public key (text), so it is an extension rather than an invalid CIMI key.
         [typeof(Credential)] = ("Credential", [.. Common, "operations", "userName", "password"]),

@@ -63,7 +63,11 @@ public static class CimiXmlReader
             {
                 case CimiValueKind.String or CimiValueKind.Integer or CimiValueKind.Boolean or CimiValueKind.DateTime:
                     if (obj.ContainsKey(attribute.Name)) throw Duplicate(at);
-                    obj[attribute.Name] = Scalar(attribute, child.Value);
+                    // <x href="…"/> for a value is read as JSON's {"href": …}: binding rejects it by name unless
+                    // the API takes that form (a MachineImage's imageLocation, as some clients write it).
+                    obj[attribute.Name] = !child.HasElements && string.IsNullOrWhiteSpace(child.Value) && child.Attribute("href") is { } valueHref
+                        ? new JsonObject { ["href"] = valueHref.Value }
+                        : Scalar(attribute, child.Value);
                     break;
                 case CimiValueKind.Ref or CimiValueKind.Struct:
                     if (obj.ContainsKey(attribute.Name)) throw Duplicate(at);

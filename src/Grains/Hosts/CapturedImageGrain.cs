@@ -39,6 +39,8 @@ public sealed partial class CapturedImageGrain(
         DeactivateOnIdle();
     }
 
+    public Task<string?> GetOwner() => Task.FromResult(state.State.Hosts.Count > 0 ? state.State.TenantId : null);
+
     public Task<IReadOnlyList<string>> GetHosts() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Hosts.Order(StringComparer.Ordinal)]);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Captured image {ImageLocation} released: removal requested from {Hosts}")]

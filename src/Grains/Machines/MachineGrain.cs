@@ -5,6 +5,7 @@ using CimiGrains.Hosts;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Machines;
 
@@ -19,6 +20,7 @@ namespace CimiGrains.Grains.Machines;
 public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
     ResourceReadModel readModel,
+    IOptions<PublicImageOptions> publicImages,
     ILogger<MachineGrain> logger) : Grain, IMachineGrain, IHostedMachineGrain, IRemindable
 {
     private const string PendingReminder = "pending-operation";
@@ -274,6 +276,14 @@ public sealed partial class MachineGrain(
             await Complete(pending, null);
             return;
         }
+        if (pending.Command == HostCommandKind.Create
+            && await ImageLocations.RefusalAsync(GrainFactory, publicImages.Value, TenantId, state.State.Spec!.ImageLocation, null) is { } refusal)
+        {
+            // Checked again at every (re)creation, so a Machine accepted before the rule, or whose
+            // capture was released meanwhile, is never booted from an image the tenant may not name.
+            await Fail(pending, refusal, null);
+            return;
+        }
         if (pending.Command == HostCommandKind.Create && state.State.HostId is null)
         {
             var spec = state.State.Spec!;
@@ -456,6 +466,9 @@ public sealed partial class MachineGrain(
             MachineImageGrain.Merge)
             ?? throw CimiException.Invalid("The machine template has no 'machineImage'.");
         MachineImageGrain.Check(image, requireAll: true);
+        // The image as resolved (a reference, a value, or a reference with an overriding location) must
+        // be one this tenant may boot, whatever was accepted when the MachineImage was stored.
+        await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, image.ImageLocation!, ownImageLocalId: null);
         if (image.State is "CREATING" or "ERROR" or "DELETING")
             throw CimiException.Invalid($"MachineImage '{template.MachineImage!.Href}' is {image.State}, not AVAILABLE.");
         var credential = await References.ResolveOrValueAsync<ICredentialGrain, Credential>(

@@ -2,12 +2,14 @@ using CimiGrains.Grains.Common;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Machines;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Machines;
 
 public sealed class MachineImageGrain(
     [PersistentState("machineImage", "cimi")] IPersistentState<ResourceState<MachineImage>> state,
-    ResourceReadModel readModel)
+    ResourceReadModel readModel,
+    IOptions<PublicImageOptions> publicImages)
     : CimiResourceGrain<MachineImage>(state, readModel, ResourceKind.MachineImage), IMachineImageGrain
 {
     public static readonly string[] Types = ["IMAGE", "SNAPSHOT", "PARTIAL_SNAPSHOT"];
@@ -15,6 +17,8 @@ public sealed class MachineImageGrain(
     protected override async Task<MachineImage> ValidateAsync(MachineImage document)
     {
         var image = Check(document, requireAll: true);
+        // On every create and update, the consumer's and the Machine grain's (a capture names its own id).
+        await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, image.ImageLocation!, LocalId);
         // A capture's relatedImage is its Machine's image, which may have been deleted since (history, not
         // a claim); the Machine grain has checked the one a consumer gave. Anything else is checked here.
         if (!(image.State == "CREATING" && image.ImageLocation == CaptureLocation(LocalId)))

@@ -2,12 +2,14 @@ using CimiGrains.Credentials;
 using CimiGrains.Grains.Common;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Machines;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Machines;
 
 public sealed class MachineTemplateGrain(
     [PersistentState("machineTemplate", "cimi")] IPersistentState<ResourceState<MachineTemplate>> state,
-    ResourceReadModel readModel)
+    ResourceReadModel readModel,
+    IOptions<PublicImageOptions> publicImages)
     : CimiResourceGrain<MachineTemplate>(state, readModel, ResourceKind.MachineTemplate), IMachineTemplateGrain
 {
     /// <summary>The states a new Machine may be asked to end in (Machine InitialStates capability).</summary>
@@ -18,6 +20,9 @@ public sealed class MachineTemplateGrain(
         // A stored template keeps its references as references (so later changes to the
         // configuration show through), but every one of them must resolve now.
         await CheckAsync(GrainFactory, TenantId, document);
+        // An image by value (or a referenced one's overriding location) is held to the MachineImage rule.
+        if (document.MachineImage?.ImageLocation is { } location)
+            await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, location, ownImageLocalId: null);
         return document;
     }
 

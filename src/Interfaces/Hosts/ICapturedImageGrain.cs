@@ -17,4 +17,8 @@ public interface ICapturedImageGrain : IGrainWithStringKey
 
     /// <summary>The hosts known to hold the image.</summary>
     Task<IReadOnlyList<string>> GetHosts();
+
+    /// <summary>The tenant whose Machine was captured into this location, or null when no capture is
+    /// recorded (never made, not yet sent, or released with its MachineImage).</summary>
+    Task<string?> GetOwner();
 }

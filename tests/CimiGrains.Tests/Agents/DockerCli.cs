@@ -86,6 +86,8 @@ public static class DockerCli
     {
         var ids = (await RunAsync("ps", "-aq", "--filter", $"label=cimigrains.host={hostId}"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (ids.Length > 0) await RunAsync(["rm", "-f", .. ids]);
+        if (ids.Length > 0) await RunAsync(["rm", "-f", "-v", .. ids]);
+        // The Machine-file volumes of containers removed without them (a test's "behind the back" removal).
+        await RunAsync("volume", "prune", "-f", "--filter", $"label=cimigrains.host={hostId}");
     }
 }

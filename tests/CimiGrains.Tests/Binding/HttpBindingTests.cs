@@ -135,7 +135,7 @@ public sealed class HttpBindingTests(GatewayFixture fixture)
         var addConfig = configs.Elements(Cimi + "operation").Single(o => o.Attribute("rel")!.Value == "add").Attribute("href")!.Value;
         var config = await Post(addConfig, "<MachineConfiguration xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>small</name><cpu>1</cpu><memory>262144</memory><disk><capacity>1048576</capacity><format>ext4</format></disk></MachineConfiguration>");
         Assert.Equal(201, config.Code);
-        var image = await Post(images.Element(Cimi + "id")!.Value, "<MachineImage xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>busybox</name><imageLocation>docker:busybox</imageLocation></MachineImage>");
+        var image = await Post(images.Element(Cimi + "id")!.Value, "<MachineImage xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>demo</name><imageLocation>docker:cimigrains/demo:latest</imageLocation></MachineImage>");
         Assert.Equal(201, image.Code);
         Assert.Equal("1", (await Get(Href(cep, "machineConfigs"))).Element(Cimi + "count")!.Value);
 

@@ -22,7 +22,7 @@ public sealed class DurabilityTests
             var template = await CimiDocs.TemplateAsync(client, credential);
             acknowledged.Add(credential);
             acknowledged.Add(template);
-            for (var i = 0; i < 10; i++) acknowledged.Add(await CimiDocs.Created(client, "machineImages", CimiDocs.Image($"docker:i{i}")));
+            for (var i = 0; i < 10; i++) acknowledged.Add(await CimiDocs.Created(client, "machineImages", CimiDocs.Image()));
             var created = await client.PostAsync("machines", CimiDocs.MachineCreate(template, "survivor"));
             Assert.Equal(202, created.Code);
             machine = created.Header("Location")!;

@@ -12,7 +12,7 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
         await fixture.Grains.GetGrain<IMachineConfigurationGrain>(GrainKeys.Of(tenant, "c"))
             .Create(new MachineConfiguration { Cpu = 2, Memory = 524288 });
         await fixture.Grains.GetGrain<IMachineImageGrain>(GrainKeys.Of(tenant, "i"))
-            .Create(new MachineImage { ImageLocation = "docker:busybox" });
+            .Create(new MachineImage { ImageLocation = "docker:cimigrains/demo:latest" });
         await fixture.Grains.GetGrain<IMachineTemplateGrain>(GrainKeys.Of(tenant, "t")).Create(new MachineTemplate
         {
             MachineConfig = new MachineConfiguration { Href = "machineConfigs/c" },

@@ -48,7 +48,7 @@ public sealed class MachineApiTests(GatewayFixture fixture)
             {
                 ["initialState"] = "STOPPED",
                 ["machineConfig"] = new JsonObject { ["href"] = config, ["cpu"] = 3 },
-                ["machineImage"] = new JsonObject { ["imageLocation"] = "docker:busybox" },
+                ["machineImage"] = new JsonObject { ["imageLocation"] = "docker:cimigrains/demo:latest" },
             },
         };
         var response = await client.PostAsync("machines", body);
@@ -130,7 +130,7 @@ public sealed class MachineApiTests(GatewayFixture fixture)
     {
         using var client = await fixture.NewTenantAsync();
         var ids = new List<string>();
-        for (var i = 0; i < 5; i++) ids.Add(await CimiDocs.Created(client, "machineImages", CimiDocs.Image($"docker:img{i}")));
+        for (var i = 0; i < 5; i++) ids.Add(await CimiDocs.Created(client, "machineImages", CimiDocs.Image()));
 
         var page = (await client.GetAsync("machineImages?$first=2&$last=3")).Json;
         Assert.Equal(5, page["count"]!.GetValue<int>());

@@ -1,0 +1,11 @@
+namespace CimiGrains.Grains.Machines;
+
+/// <summary>
+/// The provider's public images: the image locations every tenant may name in a MachineImage
+/// (the gateway fills it from <c>CIMI_DEMO_IMAGE</c> and <c>CIMI_PUBLIC_IMAGES</c>). Each is an exact
+/// reference (<c>docker:REPOSITORY:TAG</c> or <c>docker:sha256:</c> and 64 hex digits), never a prefix.
+/// </summary>
+public sealed class PublicImageOptions
+{
+    public IReadOnlyList<string> Locations { get; set; } = ["docker:cimigrains/demo:latest"];
+}
