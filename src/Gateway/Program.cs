@@ -14,6 +14,18 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 var options = CimiGatewayOptions.FromEnvironment();
+// Secrets in grain state are sealed with the operator's key; without one the gateway does not start
+// rather than store them in plaintext (docs/SECURITY.md).
+CimiGrains.Grains.Security.SecretKeyRing secretKeys;
+try
+{
+    secretKeys = CimiGrains.Grains.Security.SecretKeyRing.FromEnvironment();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"cimigrains-gateway: {e.Message}");
+    return 1;
+}
 // The content root is the build output, not the working directory: run.sh, compose and the tests start
 // the gateway from elsewhere, and appsettings.json (log levels) must be found wherever that is.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -42,7 +54,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         : System.Net.IPAddress.Loopback;
     kestrel.Listen(address, options.HttpPort);
 });
-builder.AddCimiSilo(options);
+builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.AddSingleton<ResourceReadModel>();
