@@ -35,6 +35,10 @@ secret() {
 export CIMI_DEMO_PASSWORD=${CIMI_DEMO_PASSWORD:-$(secret demo-password)}
 export CIMI_ADMIN_PASSWORD=${CIMI_ADMIN_PASSWORD:-$(secret admin-password)}
 export CIMI_AGENT_SECRET=${CIMI_AGENT_SECRET:-$(secret agent-secret)}
+# The key that seals Credential passwords and user-data in the database (docs/SECURITY.md): 32 random
+# bytes, made once and kept in .data/, never in the database.
+[ -s "$data/secret-key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$data/secret-key")
+[ -n "${CIMI_SECRET_KEY:-}" ] || export CIMI_SECRET_KEY_FILE=${CIMI_SECRET_KEY_FILE:-$data/secret-key}
 export CIMI_HTTP_PORT=${CIMI_HTTP_PORT:-8080}
 export CIMI_AGENT_PORT=${CIMI_AGENT_PORT:-8081}
 

@@ -79,7 +79,8 @@ loadgen=(dotnet "$repo/benchmarks/Http/LoadGenerator/bin/Release/$bin/CimiGrains
 echo "== gateway on 127.0.0.1:$http_port"
 password=bench-$RANDOM$RANDOM
 gateway_env=(CIMI_POSTGRES="$postgres${BENCH_PG_OPTIONS:-}" CIMI_HTTP_PORT="$http_port" CIMI_SILO_PORT="$silo_port"
-  CIMI_GATEWAY_PORT="$gateway_port" CIMI_DEMO_PASSWORD="$password" CIMI_CLUSTER_ID="bench$$")
+  CIMI_GATEWAY_PORT="$gateway_port" CIMI_DEMO_PASSWORD="$password" CIMI_CLUSTER_ID="bench$$"
+  CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)")
 [ -n "${BENCH_GATEWAY_LOGLEVEL:-}" ] && gateway_env+=(Logging__LogLevel__Default="$BENCH_GATEWAY_LOGLEVEL")
 env "${gateway_env[@]}" dotnet "$gateway_dll" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=("$gateway_pid")

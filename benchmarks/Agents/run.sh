@@ -13,7 +13,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
 CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo Logging__LogLevel__Default=Warning \
+  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo Logging__LogLevel__Default=Warning CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
   dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
 until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
 # The demo template asks 1 CPU and 256 MiB; 50 at once need an agent that offers that much.

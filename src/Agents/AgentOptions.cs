@@ -48,6 +48,39 @@ public sealed class AgentOptions
     /// <summary><c>CIMI_AGENT_STOP_TIMEOUT</c>: seconds between SIGTERM and SIGKILL on a graceful stop.</summary>
     public int StopTimeoutSeconds { get; init; } = 10;
 
+    /// <summary><c>CIMI_AGENT_TENANT_OUTBOUND</c>: whether containers on a tenant's network may open
+    /// connections beyond this host (<see cref="TenantOutbound.Nat"/>) or not at all
+    /// (<see cref="TenantOutbound.None"/>, an internal Docker network). Either way containers of
+    /// different tenants cannot reach each other.</summary>
+    public TenantOutbound TenantOutbound { get; init; } = TenantOutbound.None;
+
+    /// <summary><c>CIMI_AGENT_PIDS_LIMIT</c>: the most processes (and threads) one container may have, so a
+    /// fork bomb in one Machine cannot exhaust the host's PIDs; 0 = unlimited.</summary>
+    public long PidsLimit { get; init; } = DefaultPidsLimit;
+
+    /// <summary><c>CIMI_AGENT_NO_NEW_PRIVILEGES</c>: <c>no-new-privileges</c> on every container, so setuid
+    /// binaries and file capabilities cannot raise a process above what it started with.</summary>
+    public bool NoNewPrivileges { get; init; } = true;
+
+    /// <summary><c>CIMI_AGENT_CAPABILITIES</c>: the Linux capabilities a container keeps (all others are
+    /// dropped); <c>none</c> keeps none. Defaults to <see cref="DefaultCapabilities"/>.</summary>
+    public IReadOnlyList<string> Capabilities { get; init; } = DefaultCapabilities;
+
+    public const long DefaultPidsLimit = 256;
+
+    /// <summary>
+    /// Docker's default set minus NET_RAW (raw sockets: ARP and IP spoofing on the tenant's bridge; ping
+    /// still works through ICMP datagram sockets), MKNOD (device nodes) and SETFCAP (granting file
+    /// capabilities). What is kept is what an init and typical services need to run as root and drop to
+    /// other users: file ownership and permissions, setuid/setgid, signals, ports below 1024, chroot (sshd's
+    /// privilege separation), capability dropping (SETPCAP) and audit records (login, sshd).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultCapabilities =
+    [
+        "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+        "NET_BIND_SERVICE", "SYS_CHROOT", "AUDIT_WRITE",
+    ];
+
     public static AgentOptions FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
@@ -91,7 +124,44 @@ public sealed class AgentOptions
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
                 : 10,
+            TenantOutbound = Env("CIMI_AGENT_TENANT_OUTBOUND") is { } outbound
+                ? Parse("CIMI_AGENT_TENANT_OUTBOUND", outbound, v => v.ToLowerInvariant() switch
+                {
+                    "none" => (true, TenantOutbound.None),
+                    "nat" => (true, TenantOutbound.Nat),
+                    _ => (false, TenantOutbound.None),
+                })
+                : TenantOutbound.None,
+            PidsLimit = Env("CIMI_AGENT_PIDS_LIMIT") is { } pids
+                ? Parse("CIMI_AGENT_PIDS_LIMIT", pids, v => (long.TryParse(v, out var n) && n >= 0, n))
+                : DefaultPidsLimit,
+            NoNewPrivileges = Env("CIMI_AGENT_NO_NEW_PRIVILEGES") is { } nnp
+                ? Parse("CIMI_AGENT_NO_NEW_PRIVILEGES", nnp, v => v.ToLowerInvariant() switch
+                {
+                    "true" or "1" or "yes" => (true, true),
+                    "false" or "0" or "no" => (true, false),
+                    _ => (false, false),
+                })
+                : true,
+            Capabilities = Env("CIMI_AGENT_CAPABILITIES") is { } caps ? ParseCapabilities(caps) : DefaultCapabilities,
         };
+    }
+
+    /// <summary>Comma-separated capability names, with or without <c>CAP_</c>; <c>none</c> for none. ALL is
+    /// refused: it would make every container nearly as strong as the host's root.</summary>
+    private static List<string> ParseCapabilities(string value)
+    {
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        var names = new List<string>();
+        foreach (var item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = item.ToUpperInvariant();
+            if (name.StartsWith("CAP_", StringComparison.Ordinal)) name = name[4..];
+            if (name.Length is 0 or > 32 || !name.All(c => c is >= 'A' and <= 'Z' or '_' or >= '0' and <= '9') || name == "ALL")
+                throw new InvalidOperationException($"CIMI_AGENT_CAPABILITIES: '{item}' is not a capability name (for instance CHOWN,SETUID; or none).");
+            if (!names.Contains(name)) names.Add(name);
+        }
+        return names;
     }
 
     private static X509Certificate2Collection ReadRoots(string path)

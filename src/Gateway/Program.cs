@@ -21,6 +21,18 @@ if (cimiEndpoint is null)
     Console.Error.WriteLine(endpointRefusal);
     return 1;
 }
+// Secrets in grain state are sealed with the operator's key; without one the gateway does not start
+// rather than store them in plaintext (docs/SECURITY.md).
+CimiGrains.Grains.Security.SecretKeyRing secretKeys;
+try
+{
+    secretKeys = CimiGrains.Grains.Security.SecretKeyRing.FromEnvironment();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"cimigrains-gateway: {e.Message}");
+    return 1;
+}
 // The content root is the build output, not the working directory: run.sh, compose and the tests start
 // the gateway from elsewhere, and appsettings.json (log levels) must be found wherever that is.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -46,7 +58,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
     cimiEndpoint.Listen(kestrel, options.HttpPort);
 });
-builder.AddCimiSilo(options);
+builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.AddSingleton<ResourceReadModel>();

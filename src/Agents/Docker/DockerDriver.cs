@@ -23,9 +23,16 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 {
     public const string DriverName = "docker";
 
+    private readonly TenantNetworks _networks = new(docker, options, logger);
+
     public string Name => DriverName;
 
-    public async Task CheckAvailableAsync(CancellationToken ct) => await docker.System.PingAsync(ct);
+    public async Task CheckAvailableAsync(CancellationToken ct)
+    {
+        await docker.System.PingAsync(ct);
+        // The networks a crashed agent left behind with no container on them.
+        await _networks.PruneAsync(ct);
+    }
 
     public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
     {
@@ -90,9 +97,14 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             },
         };
         parameters.HostConfig.Mounts = [MachineFilesMount(machineKey)];
+        ContainerDefaults.Apply(parameters.HostConfig, options);
         string id;
+        // The tenant's lock spans the network check and the container create: the network cannot be removed
+        // (its last other container deleted) in between.
+        using var networkLock = await _networks.LockAsync(spec.TenantId, ct);
         try
         {
+            parameters.HostConfig.NetworkMode = await _networks.EnsureAsync(spec.TenantId, ct);
             id = (await docker.Containers.CreateContainerAsync(parameters, ct)).ID;
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
@@ -109,6 +121,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         {
             throw new DriverException($"Docker refused to create the container: {Brief(e)}", e);
         }
+        networkLock.Dispose();
         await CopyMachineFilesAsync(id, spec, ct);
         if (spec.Start) await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
         return await InspectAsync(machineKey, ct);
@@ -248,7 +261,12 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     public async Task DeleteAsync(string machineKey, CancellationToken ct)
     {
-        if (await FindAsync(machineKey, ct) is not { } c) return;
+        if (await FindAsync(machineKey, ct) is not { } c)
+        {
+            // Removed behind the agent's back, or by a delete that crashed before its network went.
+            await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, null), ct);
+            return;
+        }
         try
         {
             await docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
@@ -257,7 +275,14 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         {
             // Removed meanwhile: the goal is reached.
         }
+        await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, c.Config.Labels), ct);
     }
+
+    /// <summary>The tenant a container belongs to: its label, else the Machine key's tenant part.</summary>
+    private static string TenantOf(string machineKey, IDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(ContainerNaming.TenantLabel, out var t) && t.Length > 0
+            ? t
+            : machineKey[..Math.Max(0, machineKey.IndexOf('/'))];
 
     public async IAsyncEnumerable<WorkloadStatus> WatchAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -280,11 +305,26 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             if (message.Actor?.Attributes is not { } attributes || !attributes.TryGetValue(ContainerNaming.MachineLabel, out var machineKey)) continue;
             if (message.Action == "destroy")
             {
+                await ReleaseNetworkQuietlyAsync(TenantOf(machineKey, attributes), ct);
                 yield return new WorkloadStatus(machineKey, GenerationOf(attributes), ObservedState.Absent, message.Actor.ID, "The container was removed.");
                 continue;
             }
             var status = await InspectAsync(machineKey, ct);
             yield return status with { Detail = $"Docker event '{message.Action}'." };
+        }
+    }
+
+    /// <summary>A container removed outside a delete command (docker rm) may have been its tenant's last.</summary>
+    private async Task ReleaseNetworkQuietlyAsync(string tenantId, CancellationToken ct)
+    {
+        try
+        {
+            await _networks.ReleaseIfUnusedAsync(tenantId, ct);
+        }
+        catch (Exception e) when (e is DockerApiException or DriverException or HttpRequestException)
+        {
+            // The next delete or agent start removes it; the event itself must still be reported.
+            LogNetworkReleaseFailed(tenantId, e.Message);
         }
     }
 
@@ -474,6 +514,8 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not prune unused Machine-file volumes: {Reason}")]
     private partial void LogPruneFailed(string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the unused network of tenant {TenantId}: {Error}")]
+    private partial void LogNetworkReleaseFailed(string tenantId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed the image {Image}")]
     private partial void LogImageRemoved(string image);

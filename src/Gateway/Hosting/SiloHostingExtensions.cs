@@ -2,6 +2,7 @@ using System.Net;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
+using CimiGrains.Grains.Security;
 using Npgsql;
 using Orleans.Configuration;
 
@@ -12,7 +13,8 @@ public static class SiloHostingExtensions
 {
     public const string StorageName = "cimi";
 
-    public static IHostApplicationBuilder AddCimiSilo(this IHostApplicationBuilder builder, CimiGatewayOptions options)
+    public static IHostApplicationBuilder AddCimiSilo(this IHostApplicationBuilder builder, CimiGatewayOptions options,
+        SecretKeyRing secretKeys)
     {
         builder.UseOrleans(silo =>
         {
@@ -39,6 +41,7 @@ public static class SiloHostingExtensions
                 o.ConnectionString = options.Postgres;
             });
             silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.AddSecretsAtRest(secretKeys);
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
         builder.Services.AddSingleton(_ =>

@@ -9,6 +9,6 @@ namespace CimiGrains.Credentials;
 public sealed record Credential : CimiResource
 {
     [Id(0)] public string? UserName { get; init; }
-    [Id(1)] public string? Password { get; init; }
+    [Id(1), SecretAtRest] public string? Password { get; init; }
     [Id(2)] public string? Key { get; init; }
 }

@@ -61,9 +61,9 @@ public sealed record MachineSpec(
     [property: Id(1)] int Cpu,
     [property: Id(2)] long MemoryKiB,
     [property: Id(3)] string? AdminUserName,
-    [property: Id(4)] string? AdminPassword,
+    [property: Id(4), SecretAtRest] string? AdminPassword,
     [property: Id(5)] string? AdminKey,
-    [property: Id(6)] string? UserData,
+    [property: Id(6), SecretAtRest] string? UserData,
     [property: Id(7)] string TenantId,
     [property: Id(8)] bool StartAfterCreate);
 

@@ -14,5 +14,5 @@ public sealed record MachineTemplate : CimiResource
     [Id(3)] public Credentials.Credential? Credential { get; init; }
 
     /// <summary>Base64 payload handed to the workload (see the Machine UserData capability).</summary>
-    [Id(4)] public string? UserData { get; init; }
+    [Id(4), SecretAtRest] public string? UserData { get; init; }
 }

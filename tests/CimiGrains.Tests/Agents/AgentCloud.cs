@@ -88,6 +88,8 @@ public sealed class AgentCloud : IAsyncDisposable
         foreach (var agent in _agents) await agent.DisposeAsync();
         await Gateway.DisposeAsync();
         foreach (var hostId in _hostIds) await DockerCli.RemoveHostContainersAsync(hostId);
+        // The agents are gone, so the tenant networks their last containers leave are removed here.
+        foreach (var hostId in _hostIds) await DockerNetworks.RemoveHostNetworksAsync(hostId);
         _stateRoot.Delete(recursive: true);
     }
 }

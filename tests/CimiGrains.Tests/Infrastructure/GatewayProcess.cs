@@ -12,6 +12,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 {
     public const string AdminPassword = "test-admin-password";
 
+    /// <summary>The tests' secret-sealing key (32 bytes in base64; CIMI_SECRET_KEY).</summary>
+    public const string SecretKey = "Y2ltaWdyYWlucy10ZXN0LXNlY3JldC1rZXktMzJieXQ=";
+
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
@@ -53,6 +56,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         info.Environment["CIMI_SILO_PORT"] = ports[1].ToString();
         info.Environment["CIMI_GATEWAY_PORT"] = ports[2].ToString();
         info.Environment["CIMI_ADMIN_PASSWORD"] = AdminPassword;
+        // The gateway refuses to start without a key to seal secrets with; tests share a fixed one.
+        info.Environment["CIMI_SECRET_KEY"] = SecretKey;
         // A test that wants creates to wait for its agents sets this; the others expect "no host" at once.
         info.Environment["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "0";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
