@@ -60,6 +60,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
+builder.AddDatabaseOutageHandling();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.AddSingleton<ResourceReadModel>();
 builder.Services.AddSingleton<TenantDirectory>();
@@ -79,19 +80,20 @@ app.Use(SecurityHeaders.Apply);
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     ExceptionHandler = CimiErrors.Handle,
-    SuppressDiagnosticsCallback = c => c.Exception is CimiException or CimiGrains.Gateway.Serialization.CimiRequestException,
+    SuppressDiagnosticsCallback = c => c.Exception is CimiException or CimiGrains.Gateway.Serialization.CimiRequestException
+        || CimiErrors.Classify(c.Exception).Status == StatusCodes.Status503ServiceUnavailable,
 });
 app.Use((context, next) => CimiHeaders.Negotiate(context, next));
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-app.MapGet("/health/ready", async (Npgsql.NpgsqlDataSource db, CancellationToken ct) =>
-{
-    await using var cmd = db.CreateCommand("SELECT 1");
-    await cmd.ExecuteScalarAsync(ct);
-    return Results.Ok(new { status = "ready" });
-});
+// Not ready while the database is away (503 + Retry-After, a CIMI error body), ready again once the
+// outage tracker's probe reaches it: no restart is needed.
+app.MapGet("/health/ready", async (DatabaseOutage database, CancellationToken ct) =>
+    await database.IsReadyAsync(ct)
+        ? Results.Ok(new { status = "ready" })
+        : Results.Extensions.Error(StatusCodes.Status503ServiceUnavailable, "Not ready: the database is unavailable."));
 
 var cimi = app.MapGroup("/cimi").RequireAuthorization();
 cimi.AddEndpointFilter(CimiResult.NegotiateFirst);

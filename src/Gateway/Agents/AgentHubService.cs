@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using CimiGrains.Agents.Protocol;
+using CimiGrains.Gateway.Hosting;
+using CimiGrains.Grains.Persistence;
 using CimiGrains.Hosts;
 using Grpc.Core;
 
@@ -12,7 +14,7 @@ namespace CimiGrains.Gateway.Agents;
 /// inventory with the Machine grains, and then relays: commands out, reports to the Machine grains.
 /// </summary>
 public sealed partial class AgentHubService(
-    IGrainFactory grains, AgentApiOptions options, ILogger<AgentHubService> logger) : AgentHub.AgentHubBase
+    IGrainFactory grains, AgentApiOptions options, DatabaseOutage database, ILogger<AgentHubService> logger) : AgentHub.AgentHubBase
 {
     public const string SecretHeader = "x-cimi-agent-secret";
 
@@ -34,7 +36,7 @@ public sealed partial class AgentHubService(
         Task? writer = null;
         try
         {
-            var placed = await host.Connect(registration, session.SessionId, observer);
+            var placed = await Persistently(() => host.Connect(registration, session.SessionId, observer), registration.HostId, ct);
             LogSessionStarted(registration.HostId, session.SessionId, context.Peer);
             session.Send(new ControllerMessage { Registered = new Registered { SessionId = session.SessionId, Silo = Environment.MachineName } });
             writer = Drain(session, responseStream, ct);
@@ -44,16 +46,18 @@ public sealed partial class AgentHubService(
                 switch (message.BodyCase)
                 {
                     case AgentMessage.BodyOneofCase.Inventory:
-                        await Reconcile(session, host, placed, message.Inventory);
+                        await Persistently(() => Reconcile(session, host, placed, message.Inventory), registration.HostId, ct);
                         // Then what the host still owes the cluster: images to remove.
-                        await host.Reconciled(session.SessionId);
+                        await Persistently(() => host.Reconciled(session.SessionId), registration.HostId, ct);
                         break;
                     case AgentMessage.BodyOneofCase.ImageStatus:
-                        await host.OnImageStatus(AgentMessages.FromWire(registration.HostId, message.ImageStatus));
+                        var status = AgentMessages.FromWire(registration.HostId, message.ImageStatus);
+                        await Persistently(() => host.OnImageStatus(status), registration.HostId, ct);
                         break;
                     case AgentMessage.BodyOneofCase.Report:
-                        await grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey)
-                            .OnHostReport(AgentMessages.FromWire(registration.HostId, message.Report));
+                        var report = AgentMessages.FromWire(registration.HostId, message.Report);
+                        var machine = grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey);
+                        await Persistently(() => machine.OnHostReport(report), registration.HostId, ct);
                         break;
                     default:
                         LogUnexpected(registration.HostId, message.BodyCase.ToString());
@@ -82,6 +86,46 @@ public sealed partial class AgentHubService(
             LogSessionEnded(registration.HostId, session.SessionId, reason);
         }
     }
+
+    /// <summary>
+    /// Runs a grain call of the session until it succeeds, while it fails for a reason that passes: the
+    /// database is away (the report cannot be stored yet) or the cluster is reconfiguring (the grain's
+    /// silo died). Ending the session instead would lose the report and take the host out of placement,
+    /// so creates right after the outage would find no host. Messages wait in order behind the one being
+    /// retried (the agent's outbox holds them); the session's end (the agent went away) stops the retries.
+    /// Reconciliation and reports are idempotent, so repeating one that did land is harmless.
+    /// </summary>
+    private async Task Persistently(Func<Task> call, string hostId, CancellationToken ct) =>
+        await Persistently(async () =>
+        {
+            await call();
+            return true;
+        }, hostId, ct);
+
+    private async Task<T> Persistently<T>(Func<Task<T>> call, string hostId, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var logged = false;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsPassing(e))
+            {
+                // A database outage is logged once by the tracker; a cluster change once per wait here.
+                if (!database.Observe(e) && !logged) LogRetrying(hostId, e.GetType().Name, e.Message);
+                logged = true;
+            }
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, delay.Ticks * 2));
+        }
+    }
+
+    private static bool IsPassing(Exception e) =>
+        DatabaseFailures.IsUnavailable(e)
+        || e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException;
 
     /// <summary>
     /// The agent's inventory against the cluster's Machines: workloads of live Machines placed on this
@@ -159,6 +203,9 @@ public sealed partial class AgentHubService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} started from {Peer}")]
     private partial void LogSessionStarted(string hostId, string sessionId, string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: retrying a message of its agent until the cluster takes it: {Error}: {Reason}")]
+    private partial void LogRetrying(string hostId, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} ended: {Reason}")]
     private partial void LogSessionEnded(string hostId, string sessionId, string reason);

@@ -42,6 +42,26 @@ public static class SiloHostingExtensions
             });
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddSecretsAtRest(secretKeys);
+            // Bounded waits on a dead silo. A call in flight to a silo that died is failed (SiloUnavailable,
+            // a 503 with Retry-After) only when membership declares the silo dead: with the defaults that is
+            // 3 missed probes x 5 s = ~15 s, and requests hung that long. A killed silo refuses connections,
+            // so each probe fails at once and detection takes NumMissedProbesLimit probe periods: 3 x 2 s =
+            // ~6 s. Not lower: a live silo declared dead shuts itself down, and on a loaded 2-core machine a
+            // silo can stall for a second or more (GC, thread-pool starvation), so three consecutive probes
+            // of 2 s each must go unanswered, and a prober that is itself degraded extends its timeouts
+            // (ExtendProbeTimeoutDuringDegradation, on by default) instead of voting. Votes expire after 30 s
+            // (default 2 min) so that, with three or more silos, two unrelated hiccups minutes apart do not
+            // add up to a death sentence, while a real death collects its votes within seconds.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                o.NumMissedProbesLimit = 3;
+                o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+            });
+            // The backstop for a call to a silo that is alive but stuck (default 30 s). Every grain call here
+            // is short (state, a storage write, a one-way host command), so 10 s is far above a healthy call
+            // and still far below a client's patience; the caller gets 503 + Retry-After.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
         builder.Services.AddSingleton(_ =>

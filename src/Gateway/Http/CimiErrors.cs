@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CimiGrains.Gateway.Hosting;
+using CimiGrains.Grains.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -35,6 +37,10 @@ public static partial class CimiErrors
             response.Headers.WWWAuthenticate = "Basic realm=\"CimiGrains\", charset=\"UTF-8\"";
         response.Headers[CimiHeaders.SpecificationVersion] = CimiUris.SpecificationVersion;
         response.Headers[CimiHeaders.RequestId] = context.TraceIdentifier;
+        // Every 503 is a passing condition (database away, cluster reconfiguring, host reconnecting): say
+        // when to come back, so clients retry instead of failing or hammering.
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Rendered where the other documents are, in the format the client accepts.
         await CimiErrorDocument.WriteAsync(context, status, message);
     }
@@ -56,10 +62,14 @@ public static partial class CimiErrors
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var (status, message) = Classify(error);
-        if (status >= 500)
+        // A database outage is logged once, by the tracker, however many requests meet it.
+        var outage = context.RequestServices.GetService<DatabaseOutage>()?.Observe(error) ?? false;
+        if (status >= 500 && !outage)
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CimiGrains.Gateway.Errors");
-            LogUnhandled(logger, context.TraceIdentifier, context.Request.Method, context.Request.Path, error);
+            if (status == StatusCodes.Status503ServiceUnavailable)
+                LogUnavailable(logger, context.TraceIdentifier, context.Request.Method, context.Request.Path, error?.GetType().Name, error?.Message);
+            else LogUnhandled(logger, context.TraceIdentifier, context.Request.Method, context.Request.Path, error);
         }
         await Write(context, status, message);
     }
@@ -74,10 +84,16 @@ public static partial class CimiErrors
         // The request reader turns these into messages naming the attribute; these arms are the backstop.
         System.Xml.XmlException e => (StatusCodes.Status400BadRequest, $"The body is not well-formed XML: {e.Message}"),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "The body is not valid UTF-8."),
+        _ when DatabaseFailures.IsUnavailable(error) =>
+            (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry the request after the time in Retry-After."),
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException =>
             (StatusCodes.Status503ServiceUnavailable, "The cluster is busy or reconfiguring; retry the request."),
         _ => (StatusCodes.Status500InternalServerError, "An internal error occurred; it has been logged with this request id."),
     };
+
+    /// <summary>A passing cluster condition (a silo died, a call timed out): one line, no stack trace.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} {Method} {Path} answered 503: {Error}: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string requestId, string method, string path, string? error, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in request {RequestId} {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, string requestId, string method, string path, Exception? exception);

@@ -18,6 +18,13 @@ public sealed partial class HostGrain(
     private IAgentObserver? _agent;
     private string? _sessionId;
 
+    /// <summary>
+    /// A write failed (the database was away), so this activation's state is ahead of storage: the next
+    /// call writes even if it changes nothing itself. Without it, a repeated Forget or Submit would find
+    /// its change already made in memory and skip the write that never happened.
+    /// </summary>
+    private bool _unsaved;
+
     private string HostId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -36,10 +43,9 @@ public sealed partial class HostGrain(
             await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.MachineKey).TenantId);
         }
         if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
-            !state.State.Machines.ContainsKey(command.MachineKey))
+            (state.State.Machines.TryAdd(command.MachineKey, new MachineShare(spec.Cpu, spec.MemoryKiB)) || _unsaved))
         {
-            state.State.Machines[command.MachineKey] = new MachineShare(spec.Cpu, spec.MemoryKiB);
-            await state.WriteStateAsync();
+            await Write();
             await ReportToScheduler();
         }
         try
@@ -61,7 +67,7 @@ public sealed partial class HostGrain(
         _sessionId = sessionId;
         state.State.Registration = registration;
         state.State.LastConnected = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
+        await Write();
         await ReportToScheduler();
         LogConnected(HostId, sessionId, registration.Cpu, registration.MemoryKiB);
         return [.. state.State.Machines.Keys];
@@ -75,8 +81,8 @@ public sealed partial class HostGrain(
 
     public async Task Forget(string machineKey)
     {
-        if (!state.State.Machines.Remove(machineKey)) return;
-        await state.WriteStateAsync();
+        if (!state.State.Machines.Remove(machineKey) && !_unsaved) return;
+        await Write();
         await ReportToScheduler();
     }
 
@@ -84,7 +90,7 @@ public sealed partial class HostGrain(
 
     public async Task RemoveImage(string imageLocation)
     {
-        if (state.State.ImagesToRemove.Add(imageLocation)) await state.WriteStateAsync();
+        if (state.State.ImagesToRemove.Add(imageLocation) || _unsaved) await Write();
         if (_agent is { } agent) await SendImageRemoval(agent, imageLocation);
     }
 
@@ -93,7 +99,7 @@ public sealed partial class HostGrain(
         switch (status.State)
         {
             case HostImageState.Removed:
-                if (state.State.ImagesToRemove.Remove(status.ImageLocation)) await state.WriteStateAsync();
+                if (state.State.ImagesToRemove.Remove(status.ImageLocation) || _unsaved) await Write();
                 LogImageRemoved(HostId, status.ImageLocation);
                 break;
             case HostImageState.InUse:
@@ -155,6 +161,13 @@ public sealed partial class HostGrain(
         await ReportToScheduler();
         foreach (var machineKey in state.State.Machines.Keys)
             _ = GrainFactory.GetGrain<IHostedMachineGrain>(machineKey).OnHostLost(HostId, session, reason);
+    }
+
+    private async Task Write()
+    {
+        _unsaved = true;
+        await state.WriteStateAsync();
+        _unsaved = false;
     }
 
     private HostInfo Info()

@@ -13,6 +13,9 @@ public sealed class JobGrain(
     ResourceReadModel readModel)
     : CimiResourceGrain<Job>(state, readModel, ResourceKind.Job), IJobGrain
 {
+    /// <summary>A write (state or read-model row) failed: memory is ahead of storage.</summary>
+    private bool _unsaved;
+
     public override Task<Job> Create(Job document) =>
         throw CimiException.Invalid("Jobs are created by the provider, not by consumers.");
 
@@ -42,7 +45,7 @@ public sealed class JobGrain(
     public async Task Progress(int progress, string statusMessage)
     {
         // No Job: its owner crashed between writing the operation and the Job, so nobody was told of it.
-        if (State.State.Resource is not { } job || IsFinished(job)) return;
+        if (State.State.Resource is not { } job || await SavedIfFinished(job)) return;
         State.State.Resource = job with
         {
             State = JobStateName.RUNNING,
@@ -55,7 +58,7 @@ public sealed class JobGrain(
 
     public async Task Finish(bool succeeded, string statusMessage, IReadOnlyList<ResourceRef>? affected = null)
     {
-        if (State.State.Resource is not { } job || IsFinished(job)) return;
+        if (State.State.Resource is not { } job || await SavedIfFinished(job)) return;
         State.State.Resource = job with
         {
             State = succeeded ? JobStateName.SUCCESS : JobStateName.FAILED,
@@ -100,9 +103,22 @@ public sealed class JobGrain(
 
     protected override string? StateOf(Job resource) => resource.State?.ToString();
 
+    /// <summary>
+    /// A finished Job never changes; but when its finishing could not be stored (the database was away),
+    /// the owner's repeat is what stores it, or the Job would read RUNNING again after a reactivation.
+    /// </summary>
+    private async Task<bool> SavedIfFinished(Job job)
+    {
+        if (!IsFinished(job)) return false;
+        if (_unsaved) await Save();
+        return true;
+    }
+
     private async Task Save()
     {
+        _unsaved = true;
         await State.WriteStateAsync();
         await Project();
+        _unsaved = false;
     }
 }

@@ -28,6 +28,18 @@ public sealed partial class MachineGrain(
     /// <summary>Whether this activation has told the pending create's Job that it waits for a host.</summary>
     private bool _waitingForHost;
 
+    /// <summary>
+    /// A write failed (the database was away), so this activation's state is ahead of storage. The steps
+    /// that end an operation are retried from memory, and the first of them writes the outcome again.
+    /// </summary>
+    private bool _unsaved;
+
+    /// <summary>The wait before the next retry of a step that could not be stored (0 after a success).</summary>
+    private TimeSpan _retryDelay;
+
+    /// <summary>The longest wait between retries of a step while the database is away.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
     /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
     public const string HostStatusProperty = "cimigrains.hostStatus";
 
@@ -96,7 +108,16 @@ public sealed partial class MachineGrain(
             Properties = document.Properties?.Where(p => p.Key != HostStatusProperty).ToDictionary(p => p.Key, p => p.Value),
             Updated = DateTimeOffset.UtcNow,
         };
-        await Save();
+        try
+        {
+            await Save();
+        }
+        catch (Exception e) when (e is not CimiException)
+        {
+            // Not acknowledged, so not kept: the next call reloads what is durable.
+            DeactivateOnIdle();
+            throw;
+        }
         return Public();
     }
 
@@ -133,6 +154,7 @@ public sealed partial class MachineGrain(
     public async Task OnHostReport(HostReport report)
     {
         if (state.State.Machine is null) return;
+        await Heal();
         if (report.CommandId is not null)
         {
             // A command's outcome counts only for the operation in flight; anything else is a repeat
@@ -142,6 +164,10 @@ public sealed partial class MachineGrain(
                 if (report.CommandSucceeded == true) await Complete(pending, report);
                 else await Fail(pending, report.Message ?? "The host could not carry out the operation.", report.State);
             }
+            // The host repeats a report the cluster could not store (the database was away): its outcome
+            // is decided, so the operation ends now, and a failure goes back to the host to repeat again.
+            else if (state.State.Pending is { Outcome: not null } decided && report.CommandId == decided.CommandId)
+                await Settle(decided);
             else LogStaleReport(ResourceId, report.Generation, state.State.Generation);
             return;
         }
@@ -186,6 +212,13 @@ public sealed partial class MachineGrain(
             return HostAdoption.Remove;
         }
         if (state.State.HostId != hostId) return HostAdoption.Remove;
+        // An outcome decided but not yet told to its Job ends first: the host's word below must not
+        // settle the Machine while its Job still runs.
+        if (state.State.Pending is { Outcome: not null } decided)
+        {
+            await Settle(decided);
+            if (state.State.Machine is null) return HostAdoption.Remove;
+        }
         state.State.HostSession = sessionId;
         if (state.State.Pending is { Outcome: null } pending)
         {
@@ -250,6 +283,24 @@ public sealed partial class MachineGrain(
                 superseded.Outcome?.Message ?? $"Taken over by '{action}' before the host confirmed it.");
         }
         var before = superseded?.Before ?? state.State.Machine!.State!.Value;
+        try
+        {
+            return await AcceptDurably(command, transitional, jobLocalId, action, force, message, before,
+                captureImageLocalId, captureImageLocation);
+        }
+        catch (Exception e) when (e is not CimiException)
+        {
+            // The request fails (503 while the database is away); memory may hold an operation that storage
+            // does not, so this activation goes and the next call reloads what is durable.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<MachineOperationResult> AcceptDurably(
+        HostCommandKind command, MachineStateName transitional, string jobLocalId, string action, bool force, string message,
+        MachineStateName before, string? captureImageLocalId, string? captureImageLocation)
+    {
         // The reminder is what brings a pending operation back after a crash, so it is durable before the
         // operation is: a crash after this line leaves either nothing pending (the reminder then removes
         // itself) or a pending operation that the reminder finishes. The timer is the fast path here.
@@ -265,7 +316,30 @@ public sealed partial class MachineGrain(
     }
 
     private void ScheduleDispatch() =>
-        this.RegisterGrainTimer(_ => Dispatch(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        this.RegisterGrainTimer(_ => Persist(Dispatch), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+
+    /// <summary>
+    /// Runs a step that must happen (sending the command, ending the operation) and, when it fails (the
+    /// database or another grain's silo is away), runs it again in a second, backing off to
+    /// <see cref="MaxRetryDelay"/>, instead of leaving it to the minute-long reminder: the Job finishes
+    /// within seconds of the database coming back.
+    /// </summary>
+    private async Task Persist(Func<Task> step, bool retry = false)
+    {
+        try
+        {
+            if (retry) await Heal();
+            await step();
+            _retryDelay = TimeSpan.Zero;
+        }
+        catch (Exception e) when (e is not CimiException)
+        {
+            _retryDelay = _retryDelay == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _retryDelay.Ticks * 2));
+            // A database outage is logged once, by the gateway's tracker (it drops this entry).
+            LogStepRetried(ResourceId, _retryDelay.TotalSeconds, e);
+            this.RegisterGrainTimer(_ => Persist(step, retry: true), new GrainTimerCreationOptions(_retryDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
 
     /// <summary>Sends the pending operation to the host, choosing one first for a create.</summary>
     private async Task Dispatch()
@@ -294,7 +368,7 @@ public sealed partial class MachineGrain(
                 // The scheduler has just (re)started and may not have heard from every host yet.
                 if (!_waitingForHost) await Job(pending.JobLocalId).Progress(10, $"Waiting for a host: {placement.Reason}");
                 _waitingForHost = true;
-                this.RegisterGrainTimer(_ => Dispatch(), new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
+                this.RegisterGrainTimer(_ => Persist(Dispatch), new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
                 return;
             }
             if (placement.HostId is null)
@@ -383,7 +457,7 @@ public sealed partial class MachineGrain(
 
     /// <summary>Resumes an operation whose outcome was written before a crash (the reminder may have done it first).</summary>
     private void ScheduleSettle() =>
-        this.RegisterGrainTimer(_ => state.State.Pending is { Outcome: not null } decided ? Settle(decided) : Task.CompletedTask,
+        this.RegisterGrainTimer(_ => Persist(() => state.State.Pending is { Outcome: not null } decided ? Settle(decided) : Task.CompletedTask),
             new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
 
     /// <summary>
@@ -395,10 +469,10 @@ public sealed partial class MachineGrain(
     private async Task Settle(PendingOperation decided)
     {
         var outcome = decided.Outcome!;
-        if (state.State.Pending != decided)
+        if (state.State.Pending != decided || _unsaved)
         {
             state.State.Pending = decided;
-            await state.WriteStateAsync();
+            await Write();
         }
         var image = await EndCapture(decided);
         IReadOnlyList<ResourceRef>? affected = outcome.Succeeded && image?.Id is { } imageId ? [Self, new ResourceRef(imageId)] : null;
@@ -514,9 +588,22 @@ public sealed partial class MachineGrain(
 
     private async Task Save()
     {
+        _unsaved = true;
         await state.WriteStateAsync();
         await Project();
+        _unsaved = false;
     }
+
+    /// <summary>The state alone (an outcome before it is told to its Job); Settle ends with a full Save.</summary>
+    private async Task Write()
+    {
+        _unsaved = true;
+        await state.WriteStateAsync();
+        _unsaved = false;
+    }
+
+    /// <summary>Stores what an earlier failed write left in memory only, before the next step builds on it.</summary>
+    private Task Heal() => _unsaved ? Save() : Task.CompletedTask;
 
     private Task Project() => readModel.UpsertAsync(TenantId, ResourceKind.Machine, Public(), state.State.Machine!.State.ToString());
 
@@ -527,6 +614,9 @@ public sealed partial class MachineGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a stale host report for {MachineId}: generation {ReportGeneration} < {Generation}")]
     private partial void LogStaleReport(string machineId, long reportGeneration, long generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Machine {MachineId}: a step of its operation failed; retrying in {Seconds} s")]
+    private partial void LogStepRetried(string machineId, double seconds, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Machine {MachineId}: {Command} failed: {Reason}")]
     private partial void LogOperationFailed(string machineId, HostCommandKind command, string reason);
