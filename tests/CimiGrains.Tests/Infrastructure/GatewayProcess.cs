@@ -71,7 +71,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await gateway.WaitReadyAsync();
+        try
+        {
+            await gateway.WaitReadyAsync();
+        }
+        catch
+        {
+            // A gateway that never became ready would otherwise outlive the test run.
+            await gateway.DisposeAsync();
+            throw;
+        }
         return gateway;
     }
 
