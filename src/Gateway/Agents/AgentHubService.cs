@@ -16,6 +16,15 @@ public sealed partial class AgentHubService(
 {
     public const string SecretHeader = "x-cimi-agent-secret";
 
+    /// <summary>How often the session tells its host grain it is still open (see <see cref="IHostGrain.Renew"/>).</summary>
+    private static readonly TimeSpan RenewPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a call to a grain is retried while the silo it lives on has died and is not yet declared
+    /// dead (Orleans rejects such calls at once until then; the grain then reactivates on a live silo).
+    /// </summary>
+    private static readonly TimeSpan SiloMoveWait = TimeSpan.FromSeconds(45);
+
     public override async Task Connect(
         IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<ControllerMessage> responseStream, ServerCallContext context)
     {
@@ -32,13 +41,19 @@ public sealed partial class AgentHubService(
         var host = grains.GetGrain<IHostGrain>(registration.HostId);
         var reason = "the agent closed its stream";
         Task? writer = null;
+        Task? renewal = null;
+        // Ends the session from this side: the host grain took a newer session, or dropped this one.
+        using var replaced = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            var placed = await host.Connect(registration, session.SessionId, observer);
+            // An agent moving off a dead silo arrives here before that silo is declared dead; the host
+            // grain may still be registered there. The session waits for it rather than fail the agent.
+            var placed = await WhileSiloMoves(() => host.Connect(registration, session.SessionId, observer), registration.HostId, ct);
             LogSessionStarted(registration.HostId, session.SessionId, context.Peer);
             session.Send(new ControllerMessage { Registered = new Registered { SessionId = session.SessionId, Silo = Environment.MachineName } });
             writer = Drain(session, responseStream, ct);
-            while (await requestStream.MoveNext(ct))
+            renewal = KeepRenewed(host, registration, session, observer, replaced);
+            while (await requestStream.MoveNext(replaced.Token))
             {
                 var message = requestStream.Current;
                 switch (message.BodyCase)
@@ -63,10 +78,14 @@ public sealed partial class AgentHubService(
         }
         catch (Exception e) when (e is IOException or OperationCanceledException || (e is RpcException r && r.StatusCode == StatusCode.Cancelled))
         {
-            reason = $"the agent's stream broke ({e.GetType().Name})";
+            reason = replaced.IsCancellationRequested && !ct.IsCancellationRequested
+                ? "the host grain no longer holds this session; the agent reconnects"
+                : $"the agent's stream broke ({e.GetType().Name})";
         }
         finally
         {
+            await replaced.CancelAsync();
+            if (renewal is not null) await renewal.ContinueWith(_ => { }, TaskScheduler.Default);
             session.Close();
             grains.DeleteObjectReference<IAgentObserver>(observer);
             try
@@ -97,8 +116,8 @@ public sealed partial class AgentHubService(
                 Remove(session, w);
                 return;
             }
-            var decision = await grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
-                .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State));
+            var decision = await WhileSiloMoves(() => grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
+                .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State)), session.HostId, default);
             if (decision == HostAdoption.Remove)
             {
                 Remove(session, w);
@@ -106,8 +125,8 @@ public sealed partial class AgentHubService(
             }
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
-            if (await grains.GetGrain<IHostedMachineGrain>(missing)
-                    .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent) == HostAdoption.Remove)
+            if (await WhileSiloMoves(() => grains.GetGrain<IHostedMachineGrain>(missing)
+                    .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent), session.HostId, default) == HostAdoption.Remove)
                 await host.Forget(missing);
         }));
         await Task.WhenAll(checks);
@@ -131,6 +150,59 @@ public sealed partial class AgentHubService(
             },
         });
     }
+
+    /// <summary>
+    /// Tells the host grain every <see cref="RenewPeriod"/> that the session is open, so a host grain that
+    /// reactivated elsewhere (its silo died) gets the session back instead of calling the host away; ends
+    /// the session when the host grain answers that it holds another one (or has dropped this one).
+    /// </summary>
+    private async Task KeepRenewed(IHostGrain host, HostRegistration registration, AgentSession session, IAgentObserver observer,
+        CancellationTokenSource end)
+    {
+        using var timer = new PeriodicTimer(RenewPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(end.Token))
+            {
+                try
+                {
+                    if (await host.Renew(registration, session.SessionId, observer)) continue;
+                    LogReplaced(session.HostId, session.SessionId);
+                    await end.CancelAsync();
+                    return;
+                }
+                catch (Exception e) when (IsSiloLoss(e))
+                {
+                    // The host grain is moving with a dead silo; the next tick reaches its new activation.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended.
+        }
+    }
+
+    /// <summary>Retries a grain call while the silo it is addressed to has died and is not declared dead yet.</summary>
+    private async Task<T> WhileSiloMoves<T>(Func<Task<T>> call, string hostId, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + SiloMoveWait;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsSiloLoss(e) && DateTime.UtcNow < deadline)
+            {
+                if (attempt == 1) LogWaitingForSilo(hostId, e.GetType().Name);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            }
+        }
+    }
+
+    private static bool IsSiloLoss(Exception e) =>
+        e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException;
 
     private static async Task Drain(AgentSession session, IServerStreamWriter<ControllerMessage> stream, CancellationToken ct)
     {
@@ -162,6 +234,12 @@ public sealed partial class AgentHubService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} ended: {Reason}")]
     private partial void LogSessionEnded(string hostId, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} was replaced; ending it")]
+    private partial void LogReplaced(string hostId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: a grain is on a silo that is going away ({Error}); waiting for it to move")]
+    private partial void LogWaitingForSilo(string hostId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected an agent from {Peer}: wrong enrollment secret")]
     private partial void LogRejected(string peer);
