@@ -171,9 +171,11 @@ public sealed partial class AgentHubService(
                     await end.CancelAsync();
                     return;
                 }
-                catch (Exception e) when (IsSiloLoss(e))
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The host grain is moving with a dead silo; the next tick reaches its new activation.
+                    // The host grain is moving with a dead silo (the next tick reaches its new activation),
+                    // or could not answer now: renewing is repeated, so one miss costs nothing.
+                    LogRenewFailed(session.HostId, e.GetType().Name);
                 }
             }
         }
@@ -237,6 +239,9 @@ public sealed partial class AgentHubService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} was replaced; ending it")]
     private partial void LogReplaced(string hostId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Host {HostId}: the session could not be renewed this time ({Error})")]
+    private partial void LogRenewFailed(string hostId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: a grain is on a silo that is going away ({Error}); waiting for it to move")]
     private partial void LogWaitingForSilo(string hostId, string error);
