@@ -93,6 +93,65 @@ public sealed partial class SiloFailoverTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Killing_the_silo_of_the_host_grain_keeps_the_host_whose_stream_survives_usable()
+    {
+        await DockerCli.RequireAsync();
+        var postgres = await TestDatabase.CreateAsync("hostmove");
+        var portsA = FreePorts.Take(4);
+        var portsB = FreePorts.Take(4);
+        var hostId = AgentCloud.NewHostId("hm");
+        var stateDir = Directory.CreateTempSubdirectory("cimi-hostmove-");
+        var settings = new Dictionary<string, string> { ["CIMI_AGENT_STATE_DIR"] = stateDir.FullName, ["CIMI_AGENT_CPU"] = "16" };
+        AgentProcess? agent = null;
+        await using var a = await GatewayProcess.StartAsync(postgres, Environment(portsA), portsA);
+        try
+        {
+            // While A is the only silo, the host grain, the scheduler and the tenant's grains all live on A.
+            agent = AgentProcess.Start(hostId, $"http://127.0.0.1:{portsA[3]}", Secret, settings);
+            await agent.WaitConnectedAsync();
+            using var viaA = await Tenants.CreateAsync(a);
+            var template = await TemplateAsync(viaA);
+            await MachineWorkloads.CreateAsync(viaA, template);
+            await using var b = await GatewayProcess.StartAsync(postgres, Environment(portsB), portsB);
+            // The agent's stream moves to B; its host grain stays on A (the agent reconnects to it through B).
+            await agent.DisposeAsync();
+            agent = AgentProcess.Start(hostId, $"http://127.0.0.1:{portsB[3]}", Secret, settings);
+            await agent.WaitConnectedAsync();
+            await Eventually.Until(() => Task.FromResult(a.Log),
+                l => Regex.Matches(l, $@"Host {Regex.Escape(hostId)}: agent session \w+ connected").Count >= 2,
+                "A's host grain to take the agent's session through B");
+
+            await a.KillAsync();
+            using var viaB = b.Client(viaA.User, Tenants.Password);
+            foreach (var i in Enumerable.Range(0, 3))
+            {
+                var response = await Eventually.Until(
+                    () => viaB.PostAsync("machines", new JsonObject { ["name"] = $"after-{i}", ["machineTemplate"] = template.DeepClone() }),
+                    r => r.Code != 503, $"create {i} on B to be accepted", TimeSpan.FromSeconds(60));
+                Assert.True(response.Code == 202, $"create {i} on B: {response}");
+                var job = await viaB.WaitForJobAsync(response.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(90));
+                Assert.True(job["state"]!.GetValue<string>() == "SUCCESS",
+                    $"create {i}: {job}\n--- agent ---\n{agent.Log}\n--- B ---\n{b.Log}");
+            }
+            // The agent never had to reconnect: its stream on B was never broken.
+            Assert.True(CountOf(agent.Log, "Connected to ") == 1, $"the agent reconnected:\n{agent.Log}\n--- B ---\n{b.Log}");
+        }
+        finally
+        {
+            if (agent is not null) await agent.DisposeAsync();
+            await DockerCli.RemoveHostContainersAsync(hostId);
+            stateDir.Delete(recursive: true);
+        }
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + 1, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
     /// <summary>The agent port of the agent's n-th session, from its "Connected to …" log lines.</summary>
     private static int ConnectedPort(string log, int session) =>
         int.Parse(ConnectedLine().Matches(log)[session - 1].Groups[1].Value);
