@@ -13,7 +13,9 @@ public sealed class AgentOptions
     public required string HostId { get; init; }
 
     /// <summary><c>CIMI_AGENT_CONTROLLERS</c>: comma-separated agent API URLs of the silos
-    /// (<c>http://127.0.0.1:8081</c> for h2c, <c>https://…</c> for TLS); tried in turn.</summary>
+    /// (<c>http://127.0.0.1:8081</c> for h2c, <c>https://…</c> for TLS). List every silo: they are tried in
+    /// turn from a random one, and a broken session moves on to the next, so the agent fails over when
+    /// the silo holding its stream dies.</summary>
     public required IReadOnlyList<Uri> Controllers { get; init; }
 
     /// <summary><c>CIMI_AGENT_SECRET</c>: the enrollment secret the silos expect.</summary>

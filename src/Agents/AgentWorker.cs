@@ -14,8 +14,10 @@ namespace CimiGrains.Agents;
 
 /// <summary>
 /// Keeps one session with the cluster: connects to the first controller that answers (rotating through
-/// the list), registers the host, sends the inventory, then runs commands and reports results and
-/// Docker events. When the stream breaks it reconnects by itself, to whichever silo answers.
+/// the list from a random start, so the agents of a cluster spread over its silos), registers the host,
+/// sends the inventory, then runs commands and reports results and Docker events. When the stream breaks
+/// (its silo died, or ended the session) it reconnects by itself to the next controller, after a short
+/// jittered backoff that grows only while no controller accepts it.
 /// </summary>
 public sealed partial class AgentWorker(
     AgentOptions options, IMachineDriver driver, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
@@ -31,7 +33,7 @@ public sealed partial class AgentWorker(
         await driver.CheckAvailableAsync(stoppingToken);
         var watcher = WatchAsync(stoppingToken);
         var backoff = TimeSpan.FromMilliseconds(200);
-        var next = 0;
+        var next = Random.Shared.Next(options.Controllers.Count);
         while (!stoppingToken.IsCancellationRequested)
         {
             var controller = options.Controllers[next % options.Controllers.Count];
@@ -59,7 +61,7 @@ public sealed partial class AgentWorker(
             }
             try
             {
-                await Task.Delay(backoff, stoppingToken);
+                await Task.Delay(Jittered(backoff), stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -69,6 +71,10 @@ public sealed partial class AgentWorker(
         }
         await watcher.ContinueWith(_ => { }, TaskScheduler.Default);
     }
+
+    /// <summary>Between half of and the whole backoff: agents that lost the same silo do not all dial the
+    /// survivors at the same instant.</summary>
+    private static TimeSpan Jittered(TimeSpan backoff) => backoff * (0.5 + Random.Shared.NextDouble() * 0.5);
 
     private async Task RunSessionAsync(Uri controller, Action connected, CancellationToken stoppingToken)
     {

@@ -18,6 +18,9 @@ public sealed partial class AgentHubService(
 {
     public const string SecretHeader = "x-cimi-agent-secret";
 
+    /// <summary>How often the session tells its host grain it is still open (see <see cref="IHostGrain.Renew"/>).</summary>
+    private static readonly TimeSpan RenewPeriod = TimeSpan.FromSeconds(5);
+
     public override async Task Connect(
         IAsyncStreamReader<AgentMessage> requestStream, IServerStreamWriter<ControllerMessage> responseStream, ServerCallContext context)
     {
@@ -34,19 +37,25 @@ public sealed partial class AgentHubService(
         var host = grains.GetGrain<IHostGrain>(registration.HostId);
         var reason = "the agent closed its stream";
         Task? writer = null;
+        Task? renewal = null;
+        // Ends the session from this side: the host grain took a newer session, or dropped this one.
+        using var replaced = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
+            // An agent moving off a dead silo arrives here before that silo is declared dead, and the host
+            // grain may still be registered there: the session waits for it rather than fail the agent.
             var placed = await Persistently(() => host.Connect(registration, session.SessionId, observer), registration.HostId, ct);
             LogSessionStarted(registration.HostId, session.SessionId, context.Peer);
             session.Send(new ControllerMessage { Registered = new Registered { SessionId = session.SessionId, Silo = Environment.MachineName } });
             writer = Drain(session, responseStream, ct);
-            while (await requestStream.MoveNext(ct))
+            renewal = KeepRenewed(host, registration, session, observer, replaced);
+            while (await requestStream.MoveNext(replaced.Token))
             {
                 var message = requestStream.Current;
                 switch (message.BodyCase)
                 {
                     case AgentMessage.BodyOneofCase.Inventory:
-                        await Persistently(() => Reconcile(session, host, placed, message.Inventory), registration.HostId, ct);
+                        await Persistently(() => Reconcile(session, host, placed, message.Inventory, ct), registration.HostId, ct);
                         // Then what the host still owes the cluster: images to remove.
                         await Persistently(() => host.Reconciled(session.SessionId), registration.HostId, ct);
                         break;
@@ -67,10 +76,14 @@ public sealed partial class AgentHubService(
         }
         catch (Exception e) when (e is IOException or OperationCanceledException || (e is RpcException r && r.StatusCode == StatusCode.Cancelled))
         {
-            reason = $"the agent's stream broke ({e.GetType().Name})";
+            reason = replaced.IsCancellationRequested && !ct.IsCancellationRequested
+                ? "the host grain no longer holds this session; the agent reconnects"
+                : $"the agent's stream broke ({e.GetType().Name})";
         }
         finally
         {
+            await replaced.CancelAsync();
+            if (renewal is not null) await renewal.ContinueWith(_ => { }, TaskScheduler.Default);
             session.Close();
             grains.DeleteObjectReference<IAgentObserver>(observer);
             try
@@ -131,7 +144,7 @@ public sealed partial class AgentHubService(
     /// The agent's inventory against the cluster's Machines: workloads of live Machines placed on this
     /// host are adopted, the others removed; Machines placed here whose workload is missing are marked.
     /// </summary>
-    private async Task Reconcile(AgentSession session, IHostGrain host, IReadOnlyList<string> placed, Inventory inventory)
+    private async Task Reconcile(AgentSession session, IHostGrain host, IReadOnlyList<string> placed, Inventory inventory, CancellationToken ct)
     {
         var listed = inventory.Workloads.ToDictionary(w => w.MachineKey, StringComparer.Ordinal);
         var checks = inventory.Workloads.Select(async w =>
@@ -141,8 +154,8 @@ public sealed partial class AgentHubService(
                 Remove(session, w);
                 return;
             }
-            var decision = await grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
-                .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State));
+            var decision = await Persistently(() => grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
+                .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State)), session.HostId, ct);
             if (decision == HostAdoption.Remove)
             {
                 Remove(session, w);
@@ -150,8 +163,8 @@ public sealed partial class AgentHubService(
             }
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
-            if (await grains.GetGrain<IHostedMachineGrain>(missing)
-                    .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent) == HostAdoption.Remove)
+            if (await Persistently(() => grains.GetGrain<IHostedMachineGrain>(missing)
+                    .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent), session.HostId, ct) == HostAdoption.Remove)
                 await host.Forget(missing);
         }));
         await Task.WhenAll(checks);
@@ -174,6 +187,40 @@ public sealed partial class AgentHubService(
                 Force = true,
             },
         });
+    }
+
+    /// <summary>
+    /// Tells the host grain every <see cref="RenewPeriod"/> that the session is open, so a host grain that
+    /// reactivated elsewhere (its silo died) gets the session back instead of calling the host away; ends
+    /// the session when the host grain answers that it holds another one (or has dropped this one).
+    /// </summary>
+    private async Task KeepRenewed(IHostGrain host, HostRegistration registration, AgentSession session, IAgentObserver observer,
+        CancellationTokenSource end)
+    {
+        using var timer = new PeriodicTimer(RenewPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(end.Token))
+            {
+                try
+                {
+                    if (await host.Renew(registration, session.SessionId, observer)) continue;
+                    LogReplaced(session.HostId, session.SessionId);
+                    await end.CancelAsync();
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The host grain is moving with a dead silo (the next tick reaches its new activation),
+                    // or could not answer now: renewing is repeated, so one miss costs nothing.
+                    LogRenewFailed(session.HostId, e.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended.
+        }
     }
 
     private static async Task Drain(AgentSession session, IServerStreamWriter<ControllerMessage> stream, CancellationToken ct)
@@ -209,6 +256,12 @@ public sealed partial class AgentHubService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} ended: {Reason}")]
     private partial void LogSessionEnded(string hostId, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent session {SessionId} for host {HostId} was replaced; ending it")]
+    private partial void LogReplaced(string hostId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Host {HostId}: the session could not be renewed this time ({Error})")]
+    private partial void LogRenewFailed(string hostId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected an agent from {Peer}: wrong enrollment secret")]
     private partial void LogRejected(string peer);

@@ -1,5 +1,6 @@
 using CimiGrains.Hosts;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Hosts;
 
@@ -10,6 +11,7 @@ namespace CimiGrains.Grains.Hosts;
 /// </summary>
 public sealed partial class HostGrain(
     [PersistentState("host", "cimi")] IPersistentState<HostGrainState> state,
+    IOptions<HostSchedulingOptions> scheduling,
     ILogger<HostGrain> logger) : Grain, IHostGrain
 {
     /// <summary>How often the session is pinged and the scheduler refreshed (it keeps soft state only).</summary>
@@ -25,11 +27,23 @@ public sealed partial class HostGrain(
     /// </summary>
     private bool _unsaved;
 
+    /// <summary>Until when the host's agent is expected back (its session dropped, or this grain moved
+    /// without one); null while connected, or when nothing says the agent is coming back.</summary>
+    private DateTimeOffset? _reconnectingUntil;
+
+    /// <summary>The session this activation dropped last: it must reconnect (and reconcile), not renew.</summary>
+    private string? _lostSession;
+
     private string HostId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        this.RegisterGrainTimer(Heartbeat, new GrainTimerCreationOptions(HeartbeatPeriod, HeartbeatPeriod) { Interleave = false });
+        // The heartbeat keeps the grain active: its activation holds the agent's session, which only a
+        // reconnection could give back, so it must never be collected as idle.
+        this.RegisterGrainTimer(Heartbeat, new GrainTimerCreationOptions(HeartbeatPeriod, HeartbeatPeriod) { Interleave = false, KeepAlive = true });
+        // A known host's grain activating without a session has moved (its silo died) or restarted with the
+        // cluster: the agent's session was lost with the old activation and the agent is reconnecting.
+        if (state.State.Registration is not null) _reconnectingUntil = DateTimeOffset.UtcNow + scheduling.Value.ReconnectGrace;
         return Task.CompletedTask;
     }
 
@@ -65,12 +79,32 @@ public sealed partial class HostGrain(
             throw CimiException.Invalid($"A session for host '{registration.HostId}' cannot register host '{HostId}'.");
         _agent = agent;
         _sessionId = sessionId;
+        _reconnectingUntil = null;
         state.State.Registration = registration;
         state.State.LastConnected = DateTimeOffset.UtcNow;
         await Write();
         await ReportToScheduler();
         LogConnected(HostId, sessionId, registration.Cpu, registration.MemoryKiB);
         return [.. state.State.Machines.Keys];
+    }
+
+    public async Task<bool> Renew(HostRegistration registration, string sessionId, IAgentObserver agent)
+    {
+        if (sessionId == _sessionId) return true;
+        if (_sessionId is not null || sessionId == _lostSession || registration.HostId != HostId) return false;
+        // This activation began after the session did (its predecessor died with its silo). The session's
+        // observer and stream are intact and nothing was reported lost, so the session simply continues.
+        _agent = agent;
+        _sessionId = sessionId;
+        _reconnectingUntil = null;
+        if (state.State.Registration is null)
+        {
+            state.State.Registration = registration;
+            await Write();
+        }
+        await ReportToScheduler();
+        LogResumed(HostId, sessionId);
+        return true;
     }
 
     public async Task Disconnect(string sessionId, string reason)
@@ -157,6 +191,10 @@ public sealed partial class HostGrain(
         if (session is null) return;
         _agent = null;
         _sessionId = null;
+        _lostSession = session;
+        // An agent that restarts, or moves to another silo, is back within seconds: until the grace is
+        // over, creates that only this host can take and operations it had not confirmed wait for it.
+        _reconnectingUntil = DateTimeOffset.UtcNow + scheduling.Value.ReconnectGrace;
         LogDisconnected(HostId, session, reason);
         await ReportToScheduler();
         foreach (var machineKey in state.State.Machines.Keys)
@@ -174,13 +212,17 @@ public sealed partial class HostGrain(
     {
         var r = state.State.Registration;
         return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
-            r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines));
+            r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines),
+            _agent is null ? _reconnectingUntil : null);
     }
 
     private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: agent session {SessionId} connected ({Cpu} CPU, {MemoryKiB} KiB)")]
     private partial void LogConnected(string hostId, string sessionId, int cpu, long memoryKiB);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: agent session {SessionId} resumed by a new activation of the host")]
+    private partial void LogResumed(string hostId, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host {HostId}: removed the image {ImageLocation}")]
     private partial void LogImageRemoved(string hostId, string imageLocation);

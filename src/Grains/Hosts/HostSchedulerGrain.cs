@@ -19,12 +19,20 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     /// <summary>How long a placement counts on its own before the host grain must have reported it.</summary>
     private static readonly TimeSpan ReservationLifetime = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A host whose grain has not reported for this long is not counted as connected: its grain went
+    /// with a dead silo (it re-reports every <see cref="HostGrain.HeartbeatPeriod"/> while alive).
+    /// </summary>
+    private static readonly TimeSpan StaleAfter = 3 * HostGrain.HeartbeatPeriod;
+
     private readonly Dictionary<string, HostInfo> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _reported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string HostId, MachineShare Share, DateTimeOffset At)> _reservations = new(StringComparer.Ordinal);
 
     public Task UpdateHost(HostInfo host)
     {
         _hosts[host.HostId] = host;
+        _reported[host.HostId] = DateTimeOffset.UtcNow;
         foreach (var key in host.Allocated?.Keys ?? Enumerable.Empty<string>()) _reservations.Remove(key);
         return Task.CompletedTask;
     }
@@ -35,19 +43,20 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         foreach (var stale in _reservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
             _reservations.Remove(stale);
 
-        var connected = _hosts.Values.Where(h => h.Connected).ToList();
+        var hosts = _hosts.Values.Select(h => Current(h, now)).ToList();
+        var connected = hosts.Where(h => h.Connected).ToList();
         if (connected.Count == 0)
-            return NoHost("no host agent is connected to the cluster.");
+            return NoHost(hosts, request, now, "no host agent is connected to the cluster.");
         var withDriver = connected.Where(h => h.Drivers.Contains(request.Driver)).ToList();
         if (withDriver.Count == 0)
-            return NoHost($"no connected host offers the '{request.Driver}' driver.");
+            return NoHost(hosts, request, now, $"no connected host offers the '{request.Driver}' driver.");
         var candidates = withDriver.Select(h => (Host: h, Free: Free(h, request.MachineKey))).ToList();
         var fitting = candidates.Where(c => c.Free.Cpu >= request.Cpu && c.Free.MemoryKiB >= request.MemoryKiB).ToList();
         if (fitting.Count == 0)
         {
             var best = string.Join("; ", candidates.Select(c =>
                 $"'{c.Host.HostId}' has {c.Free.Cpu} of {c.Host.Cpu} CPU and {c.Free.MemoryKiB} of {c.Host.MemoryKiB} KiB free"));
-            return NoHost($"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
+            return NoHost(hosts, request, now, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
         }
         // Spread: the largest free share of memory wins, then of CPU; the host id keeps it deterministic.
         var chosen = fitting
@@ -71,10 +80,35 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
 
     private static Task<Placement> Done(string? hostId, string? reason) => Task.FromResult(new Placement(hostId, reason));
 
-    /// <summary>No host fits: final once the reconnect grace is over, until then "ask again".</summary>
-    private Task<Placement> NoHost(string reason)
+    /// <summary>
+    /// The host as placement sees it now: a host whose grain stopped reporting is away, and expected back
+    /// within the grace from its last report (its grain reactivates on a live silo when its agent returns).
+    /// </summary>
+    private HostInfo Current(HostInfo host, DateTimeOffset now)
     {
-        var left = options.Value.ReconnectGrace - (DateTimeOffset.UtcNow - _activated);
+        var reported = _reported.GetValueOrDefault(host.HostId, now);
+        if (!host.Connected || now - reported <= StaleAfter) return host;
+        return host with { Connected = false, ReconnectingUntil = reported + options.Value.ReconnectGrace };
+    }
+
+    /// <summary>
+    /// No host fits: final unless a host that would fit is expected back (its agent reconnecting), or this
+    /// scheduler is new and may not have heard from every host yet; then "ask again".
+    /// </summary>
+    private Task<Placement> NoHost(IReadOnlyList<HostInfo> hosts, PlacementRequest request, DateTimeOffset now, string reason)
+    {
+        var until = _activated + options.Value.ReconnectGrace;
+        var returning = hosts
+            .Where(h => h.IsReconnecting(now) && h.Drivers.Contains(request.Driver))
+            .Where(h => Free(h, request.MachineKey) is var free && free.Cpu >= request.Cpu && free.MemoryKiB >= request.MemoryKiB)
+            .ToList();
+        if (returning.Count > 0)
+        {
+            var latest = returning.Max(h => h.ReconnectingUntil!.Value);
+            if (latest > until) until = latest;
+            reason = $"{reason} Host {string.Join(", ", returning.Select(h => $"'{h.HostId}'"))} is reconnecting.";
+        }
+        var left = until - now;
         return Task.FromResult(new Placement(null, reason, left > TimeSpan.Zero ? (left < RetryInterval ? left : RetryInterval) : null));
     }
 }

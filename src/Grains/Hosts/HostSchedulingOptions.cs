@@ -4,10 +4,14 @@ namespace CimiGrains.Grains.Hosts;
 public sealed class HostSchedulingOptions
 {
     /// <summary>
-    /// How long a newly activated scheduler lets placements wait for hosts rather than fail. Its
-    /// registry is soft state: right after a cluster (re)starts, or after the scheduler moves to another
-    /// silo, it has not yet heard from hosts whose agents are reconnecting, and "no host" would be a
-    /// statement about its memory, not about the cluster. Zero fails at once.
+    /// How long placements and operations wait for hosts that are expected back rather than fail
+    /// (<c>CIMI_HOST_RECONNECT_GRACE_SECONDS</c>). It runs from three moments: a scheduler's activation
+    /// (right after a cluster start, or after the scheduler moves to another silo, it has not yet heard
+    /// from hosts whose agents are reconnecting, and "no host" would be a statement about its memory);
+    /// a known host's session dropping (its agent restarting, or the silo holding its stream dying);
+    /// and a known host's grain reactivating without a session (it moved with a dead silo). An
+    /// operation a host had not confirmed when it went away waits as long for the host's inventory.
+    /// Zero fails at once.
     /// </summary>
     public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,5 +1,6 @@
 using CimiGrains.Credentials;
 using CimiGrains.Grains.Common;
+using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Jobs;
@@ -21,11 +22,12 @@ public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
     ResourceReadModel readModel,
     IOptions<PublicImageOptions> publicImages,
+    IOptions<HostSchedulingOptions> scheduling,
     ILogger<MachineGrain> logger) : Grain, IMachineGrain, IHostedMachineGrain, IRemindable
 {
     private const string PendingReminder = "pending-operation";
 
-    /// <summary>Whether this activation has told the pending create's Job that it waits for a host.</summary>
+    /// <summary>Whether this activation has told the pending operation's Job that it waits for a host.</summary>
     private bool _waitingForHost;
 
     /// <summary>
@@ -39,6 +41,9 @@ public sealed partial class MachineGrain(
 
     /// <summary>The longest wait between retries of a step while the database is away.</summary>
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a dispatch waiting for a host waits before it asks again.</summary>
+    private static readonly TimeSpan HostRetryInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
     public const string HostStatusProperty = "cimigrains.hostStatus";
@@ -63,6 +68,7 @@ public sealed partial class MachineGrain(
         await Project();
         if (state.State.Pending is { Outcome: not null }) ScheduleSettle();
         else if (state.State.Pending is { Submitted: false }) ScheduleDispatch();
+        else if (state.State.HostAwayUntil is { } until) ScheduleHostAwayCheck(until);
     }
 
     public async Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId)
@@ -222,10 +228,18 @@ public sealed partial class MachineGrain(
         state.State.HostSession = sessionId;
         if (state.State.Pending is { Outcome: null } pending)
         {
-            // The host is back, so the state is its again. The operation in flight is sent once more: its
+            // The host is back, so the state is its again. An operation whose target its inventory shows
+            // was done before the host went away (the answer was lost with the session): that is the
+            // host's word, and it ends the operation. Otherwise the operation is sent once more: its
             // outcome may have been reported to a silo that died, and commands are idempotent (same
             // command id and generation), so the host answers with the outcome instead of acting twice.
             state.State.HostStatus = null;
+            state.State.HostAwayUntil = null;
+            if (pending.Submitted && ReachedOnHost(pending, generation, observed))
+            {
+                await Complete(pending, null);
+                return HostAdoption.Keep;
+            }
             if (pending.Submitted) state.State.Pending = pending with { Submitted = false };
             await Save();
             ScheduleDispatch();
@@ -249,7 +263,20 @@ public sealed partial class MachineGrain(
         state.State.HostStatus = $"Host '{hostId}' has been unreachable since {DateTimeOffset.UtcNow:O}: {reason}";
         if (state.State.Pending is { Submitted: true, Outcome: null } pending && pending.Command != HostCommandKind.Delete)
         {
-            await Fail(pending, $"Host '{hostId}' went away before confirming the operation: {reason}", ObservedState.Failed);
+            var grace = scheduling.Value.ReconnectGrace;
+            if (grace <= TimeSpan.Zero)
+            {
+                await Fail(pending, $"Host '{hostId}' went away before confirming the operation: {reason}", ObservedState.Failed);
+                return;
+            }
+            // Unconfirmed is not failed: the host may well have done it (an agent keeps its workloads
+            // across restarts). Its inventory when it reconnects decides (ReconcileWithHost); only its
+            // absence past the grace fails the operation.
+            var until = DateTimeOffset.UtcNow + grace;
+            state.State.HostAwayUntil = until;
+            await Save();
+            await Progress(pending, $"Host '{hostId}' went away before confirming the operation ({reason}); waiting up to {grace.TotalSeconds:0} s for it to reconnect.");
+            ScheduleHostAwayCheck(until);
             return;
         }
         if (state.State.Pending is null) await Observe(ObservedState.Failed, state.State.HostStatus, force: true);
@@ -265,6 +292,7 @@ public sealed partial class MachineGrain(
         }
         if (pending.Outcome is not null) await Settle(pending);
         else if (!pending.Submitted) await Dispatch();
+        else if (state.State.HostAwayUntil is not null) await CheckHostAway();
         else if (DateTimeOffset.UtcNow - pending.Accepted > OperationTimeout)
             await Fail(pending, $"The host did not confirm the operation within {OperationTimeout.TotalMinutes:0} minutes.", null);
     }
@@ -306,6 +334,7 @@ public sealed partial class MachineGrain(
         // itself) or a pending operation that the reminder finishes. The timer is the fast path here.
         await this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
         state.State.Generation++;
+        state.State.HostAwayUntil = null;
         state.State.Pending = new PendingOperation(jobLocalId, command, Guid.NewGuid().ToString("N"), before,
             Submitted: false, DateTimeOffset.UtcNow, force, captureImageLocalId, captureImageLocation);
         state.State.Machine = state.State.Machine! with { State = transitional };
@@ -361,14 +390,21 @@ public sealed partial class MachineGrain(
         if (pending.Command == HostCommandKind.Create && state.State.HostId is null)
         {
             var spec = state.State.Spec!;
-            var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
-                .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+            Placement placement;
+            try
+            {
+                placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
+                    .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+            }
+            catch (Exception e) when (IsSiloLoss(e))
+            {
+                await WaitForHost(pending, $"the host scheduler is moving to another silo ({e.GetType().Name}).", HostRetryInterval);
+                return;
+            }
             if (placement.HostId is null && placement.RetryAfter is { } wait)
             {
-                // The scheduler has just (re)started and may not have heard from every host yet.
-                if (!_waitingForHost) await Job(pending.JobLocalId).Progress(10, $"Waiting for a host: {placement.Reason}");
-                _waitingForHost = true;
-                this.RegisterGrainTimer(_ => Persist(Dispatch), new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan));
+                // The scheduler has just (re)started, or a host that would fit is reconnecting.
+                await WaitForHost(pending, placement.Reason, wait);
                 return;
             }
             if (placement.HostId is null)
@@ -384,9 +420,10 @@ public sealed partial class MachineGrain(
             await Fail(pending, "The Machine has not been placed on a host.", null);
             return;
         }
+        var host = GrainFactory.GetGrain<IHostGrain>(state.State.HostId);
         try
         {
-            await GrainFactory.GetGrain<IHostGrain>(state.State.HostId).Submit(new HostCommand(
+            await host.Submit(new HostCommand(
                 pending.CommandId, this.GetPrimaryKeyString(), state.State.Generation, pending.Command,
                 state.State.Spec! with { StartAfterCreate = state.State.InitialState == MachineStateName.STARTED },
                 pending.Force, pending.CaptureImageLocation));
@@ -397,17 +434,148 @@ public sealed partial class MachineGrain(
             {
                 // The Machine goes now; its workload is an orphan that reconciliation removes when the
                 // agent reconnects (the Machine grain then answers Remove for it).
-                await GrainFactory.GetGrain<IHostGrain>(state.State.HostId).Forget(this.GetPrimaryKeyString());
+                await host.Forget(this.GetPrimaryKeyString());
                 await Complete(pending, null,
                     $"The Machine was deleted; host '{state.State.HostId}' is away, so its workload is removed when the host's agent reconnects.");
+                return;
+            }
+            if (await HostReconnectingUntil(host) is { } until)
+            {
+                // Its agent is restarting or moving to another silo: the operation waits for it.
+                var left = until - DateTimeOffset.UtcNow;
+                await WaitForHost(pending, $"host '{state.State.HostId}' is reconnecting.", left < HostRetryInterval ? left : HostRetryInterval);
                 return;
             }
             await Fail(pending, $"Host '{state.State.HostId}' is not reachable: {e.Message}", null);
             return;
         }
+        catch (Exception e) when (IsSiloLoss(e))
+        {
+            // The host grain's silo died and is not declared dead yet; the grain reactivates on a live silo
+            // then. Sending again is safe: the command keeps its id and generation.
+            await WaitForHost(pending, $"host '{state.State.HostId}' is moving to another silo ({e.GetType().Name}).", HostRetryInterval);
+            return;
+        }
+        _waitingForHost = false;
         state.State.Pending = pending with { Submitted = true };
         await Save();
         await Job(pending.JobLocalId).Progress(30, $"Sent to host '{state.State.HostId}'.");
+    }
+
+    /// <summary>
+    /// Asks again after <paramref name="retryAfter"/>; the Job says what it waits for (once per
+    /// activation). Bounded: an operation no host took within <see cref="OperationTimeout"/> fails.
+    /// </summary>
+    private async Task WaitForHost(PendingOperation pending, string? reason, TimeSpan retryAfter)
+    {
+        if (DateTimeOffset.UtcNow - pending.Accepted > OperationTimeout)
+        {
+            await Fail(pending, $"No host took the operation within {OperationTimeout.TotalMinutes:0} minutes: {reason}", null);
+            return;
+        }
+        if (!_waitingForHost) await Progress(pending, $"Waiting for a host: {reason}");
+        _waitingForHost = true;
+        if (retryAfter < TimeSpan.Zero) retryAfter = TimeSpan.Zero;
+        this.RegisterGrainTimer(_ => Persist(Dispatch), new GrainTimerCreationOptions(retryAfter, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>Until when the host's agent is expected back, or null if it is not (or no longer).</summary>
+    private static async Task<DateTimeOffset?> HostReconnectingUntil(IHostGrain host)
+    {
+        try
+        {
+            var info = await host.GetInfo();
+            return info.IsReconnecting(DateTimeOffset.UtcNow) ? info.ReconnectingUntil : null;
+        }
+        catch (Exception e) when (IsSiloLoss(e))
+        {
+            return DateTimeOffset.UtcNow + HostRetryInterval;
+        }
+    }
+
+    /// <summary>Whether the Machine's host has an agent session now (false when that cannot be learnt).</summary>
+    private async Task<bool> HostConnected()
+    {
+        if (state.State.HostId is not { } hostId) return false;
+        try
+        {
+            return (await GrainFactory.GetGrain<IHostGrain>(hostId).GetInfo()).Connected;
+        }
+        catch (Exception e) when (IsSiloLoss(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A call that failed because the silo of its target died (and is not yet declared dead).</summary>
+    private static bool IsSiloLoss(Exception e) =>
+        e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException;
+
+    /// <summary>Tells the Job how the operation stands; best effort (the outcome, not progress, is what must be durable).</summary>
+    private async Task Progress(PendingOperation pending, string message)
+    {
+        try
+        {
+            await Job(pending.JobLocalId).Progress(pending.Submitted ? 30 : 10, message);
+        }
+        catch (Exception e) when (IsSiloLoss(e))
+        {
+            LogProgressLost(ResourceId, e.GetType().Name);
+        }
+    }
+
+    private void ScheduleHostAwayCheck(DateTimeOffset until)
+    {
+        var left = until - DateTimeOffset.UtcNow;
+        this.RegisterGrainTimer(_ => CheckHostAway(),
+            new GrainTimerCreationOptions(left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>The host went away with the operation unconfirmed and has not come back in time: it fails.</summary>
+    private async Task CheckHostAway()
+    {
+        if (state.State.Pending is not { Submitted: true, Outcome: null } pending || state.State.HostAwayUntil is not { } until) return;
+        var now = DateTimeOffset.UtcNow;
+        if (until > now)
+        {
+            ScheduleHostAwayCheck(until);
+            return;
+        }
+        if (now - pending.Accepted < OperationTimeout && await HostConnected())
+        {
+            // The agent is back and its inventory is being reconciled (a slow host lists many workloads):
+            // that, not the clock, decides. The operation timeout still bounds the wait.
+            state.State.HostAwayUntil = now + HostRetryInterval * 5;
+            await state.WriteStateAsync();
+            ScheduleHostAwayCheck(state.State.HostAwayUntil.Value);
+            return;
+        }
+        await Fail(pending,
+            $"Host '{state.State.HostId}' went away before confirming the operation and did not reconnect within " +
+            $"{scheduling.Value.ReconnectGrace.TotalSeconds:0} s. {state.State.HostStatus}", ObservedState.Failed);
+    }
+
+    /// <summary>
+    /// Whether the host's inventory shows the pending operation done: the workload is in the state the
+    /// operation settles in (a create's, from this very generation). A restart or a capture leaves no
+    /// trace in the state, so those are always asked again.
+    /// </summary>
+    private bool ReachedOnHost(PendingOperation pending, long generation, ObservedState observed)
+    {
+        if (observed is ObservedState.Absent or ObservedState.Failed) return false;
+        MachineStateName target;
+        switch (pending.Command)
+        {
+            case HostCommandKind.Create when generation == state.State.Generation:
+                target = state.State.InitialState;
+                break;
+            case HostCommandKind.Start or HostCommandKind.Stop or HostCommandKind.Pause or HostCommandKind.Suspend:
+                target = MachineTransitions.Settled(state.State.Machine!.State!.Value, pending.Before);
+                break;
+            default:
+                return false;
+        }
+        return FromObserved(observed, target) == target;
     }
 
     private Task Complete(PendingOperation pending, HostReport? report, string? message = null)
@@ -489,6 +657,7 @@ public sealed partial class MachineGrain(
         }
         await Job(decided.JobLocalId).Finish(outcome.Succeeded, outcome.Message, affected);
         state.State.Pending = null;
+        state.State.HostAwayUntil = null;
         state.State.Machine = state.State.Machine! with { State = outcome.Settled };
         if (outcome.Succeeded) state.State.HostStatus = null;
         await Save();
@@ -620,6 +789,9 @@ public sealed partial class MachineGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Machine {MachineId}: {Command} failed: {Reason}")]
     private partial void LogOperationFailed(string machineId, HostCommandKind command, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Machine {MachineId}: a progress message to its Job was lost ({Error})")]
+    private partial void LogProgressLost(string machineId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Machine {MachineId} changed on its host from {From} to {To}: {Detail}")]
     private partial void LogObservedChange(string machineId, MachineStateName? from, MachineStateName to, string? detail);

@@ -30,6 +30,10 @@ public sealed class MachineGrainState
     /// <summary>The agent session that last reconciled this Machine: a "session lost" notice for an
     /// older session arrives late and is ignored.</summary>
     [Id(7)] public string? HostSession { get; set; }
+
+    /// <summary>Set when the host went away with the pending operation unconfirmed: until then the
+    /// operation waits for the host's return and its inventory; after it, the operation fails.</summary>
+    [Id(8)] public DateTimeOffset? HostAwayUntil { get; set; }
 }
 
 /// <summary>An operation accepted for a Machine and not yet finished.</summary>

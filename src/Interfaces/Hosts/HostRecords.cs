@@ -18,7 +18,11 @@ public sealed record Placement(
     [property: Id(1)] string? Reason,
     [property: Id(2)] TimeSpan? RetryAfter = null);
 
-/// <summary>A host as the scheduler knows it.</summary>
+/// <summary>
+/// A host as the scheduler knows it. <see cref="ReconnectingUntil"/>, while in the future and the host
+/// is not connected, says its agent's session dropped (or its host grain moved) and the agent is
+/// expected back: operations for it wait until then rather than fail.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostInfo")]
 public sealed record HostInfo(
     [property: Id(0)] string HostId,
@@ -27,7 +31,12 @@ public sealed record HostInfo(
     [property: Id(3)] long MemoryKiB,
     [property: Id(4)] IReadOnlyList<string> Drivers,
     [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
-    [property: Id(6)] IReadOnlyDictionary<string, MachineShare>? Allocated = null);
+    [property: Id(6)] IReadOnlyDictionary<string, MachineShare>? Allocated = null,
+    [property: Id(7)] DateTimeOffset? ReconnectingUntil = null)
+{
+    /// <summary>Whether the host is away but expected back at <paramref name="now"/>.</summary>
+    public bool IsReconnecting(DateTimeOffset now) => !Connected && ReconnectingUntil > now;
+}
 
 /// <summary>What one placed Machine takes from its host's capacity.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.MachineShare")]

@@ -16,6 +16,14 @@ public interface IHostGrain : IGrainWithStringKey
     /// so the session can reconcile them against the agent's inventory.</summary>
     Task<IReadOnlyList<string>> Connect(HostRegistration registration, string sessionId, IAgentObserver agent);
 
+    /// <summary>
+    /// The session <paramref name="sessionId"/> is still open: its silo says so every few seconds. An
+    /// activation that never knew it (the grain reactivated on another silo after its silo died, while the
+    /// agent's stream stayed up) takes it as the current session. False when this grain has dropped it or
+    /// a newer session replaced it: the silo then ends it, and the agent reconnects and reconciles.
+    /// </summary>
+    Task<bool> Renew(HostRegistration registration, string sessionId, IAgentObserver agent);
+
     /// <summary>The session ended. Ignored unless <paramref name="sessionId"/> is the current session.</summary>
     Task Disconnect(string sessionId, string reason);
 

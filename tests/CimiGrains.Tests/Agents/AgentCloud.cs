@@ -27,8 +27,10 @@ public sealed class AgentCloud : IAsyncDisposable
     /// <summary>The agent API URL: <c>https</c> when the gateway serves it with a certificate.</summary>
     public string Controllers { get; }
 
-    /// <summary>Starts the gateway; with <paramref name="tls"/> its agent port serves TLS with that certificate.</summary>
-    public static async Task<AgentCloud> StartAsync(string purpose, TestCertificate? tls = null)
+    /// <summary>Starts the gateway; with <paramref name="tls"/> its agent port serves TLS with that certificate;
+    /// <paramref name="gatewayEnvironment"/> adds to (or overrides) the gateway's settings.</summary>
+    public static async Task<AgentCloud> StartAsync(string purpose, TestCertificate? tls = null,
+        IDictionary<string, string>? gatewayEnvironment = null)
     {
         await DockerCli.RequireAsync();
         var postgres = await TestDatabase.CreateAsync(purpose);
@@ -43,6 +45,7 @@ public sealed class AgentCloud : IAsyncDisposable
             environment["CIMI_AGENT_TLS_CERT"] = tls.CertificatePath;
             environment["CIMI_AGENT_TLS_KEY"] = tls.KeyPath;
         }
+        foreach (var (name, value) in gatewayEnvironment ?? new Dictionary<string, string>()) environment[name] = value;
         var gateway = await GatewayProcess.StartAsync(postgres, environment);
         return new AgentCloud(gateway, agentPort, tls is not null);
     }

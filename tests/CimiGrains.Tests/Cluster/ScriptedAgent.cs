@@ -28,8 +28,9 @@ public sealed class ScriptedAgent : IAsyncDisposable
     /// <summary>Commands in the order they arrived, over every session.</summary>
     public Channel<Command> Commands { get; } = Channel.CreateUnbounded<Command>();
 
-    /// <summary>Opens a session (retrying while the gateway starts) and waits until it is registered.</summary>
-    public async Task ConnectAsync()
+    /// <summary>Opens a session (retrying while the gateway starts) and waits until it is registered;
+    /// <paramref name="inventory"/> is what the host reports having (empty unless given).</summary>
+    public async Task ConnectAsync(Inventory? inventory = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -43,7 +44,7 @@ public sealed class ScriptedAgent : IAsyncDisposable
                 });
                 if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.Registered is null)
                     throw new InvalidOperationException("The cluster did not register the scripted agent.");
-                await call.RequestStream.WriteAsync(new AgentMessage { Inventory = new Inventory() });
+                await call.RequestStream.WriteAsync(new AgentMessage { Inventory = inventory ?? new Inventory() });
                 _call = call;
                 _receiving = ReceiveAsync(call);
                 return;
@@ -65,6 +66,26 @@ public sealed class ScriptedAgent : IAsyncDisposable
                 State = state, Succeeded = true, Message = "done by the scripted agent",
             },
         });
+
+    /// <summary>Answers a command: the host could not do it, and the workload is in <paramref name="state"/>.</summary>
+    public Task FailAsync(Command command, ObservedState state) =>
+        _call!.RequestStream.WriteAsync(new AgentMessage
+        {
+            Report = new Report
+            {
+                MachineKey = command.MachineKey, Generation = command.Generation, CommandId = command.CommandId,
+                State = state, Succeeded = false, Message = "refused by the scripted agent",
+            },
+        });
+
+    /// <summary>Ends the session abruptly, as a killed agent's ends (the stream is reset, never closed).</summary>
+    public async Task DropAsync()
+    {
+        var call = _call;
+        _call = null;
+        call?.Dispose();
+        await _receiving;
+    }
 
     public async Task<Command> NextCommandAsync(TimeSpan timeout)
     {
