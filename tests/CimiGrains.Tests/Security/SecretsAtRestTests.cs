@@ -87,10 +87,11 @@ public sealed class SecretsAtRestTests
         await using (var first = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string> { ["CIMI_SECRET_KEY"] = oldKey }))
         {
             client = await Tenants.CreateAsync(first);
-            credential = await Created(client.PostAsync("credentials", new JsonObject
+            // The path alone: the gateways after this one listen on other ports.
+            credential = new Uri(await Created(client.PostAsync("credentials", new JsonObject
             {
                 ["name"] = "c", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = "rotation-pw-1" },
-            }));
+            }))).AbsolutePath;
             // A clean stop leaves the membership table saying so: the next silo need not wait out a dead one.
             await first.StopAsync();
         }
