@@ -10,28 +10,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-work=$(mktemp -d /tmp/cimi-auth-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-stop_all() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  scripts/postgres.sh stop "$work/pg" || true
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
+source benchmarks/bench-lib.sh
+bench_begin cimi-auth-bench
 pg_port=$(free_port 56432); http_port=$(free_port 19080); silo_port=$(free_port 22111); gateway_port=$(free_port 32000)
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"

@@ -24,31 +24,8 @@ duration=${BENCH_DURATION:-8}
 max_requests=${BENCH_MAX_REQUESTS:-500000}
 profile=${BENCH_PROFILE:-1}
 
-work=$(mktemp -d /tmp/cimi-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-
-stop_all() {
-  local rc=$?
-  # Children by their own pids, politely first: the silo marks itself dead in the membership table.
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  scripts/postgres.sh stop "$work/pg" || true
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap stop_all EXIT
-trap 'exit 130' INT TERM
-
-# A port nobody on this machine is listening on, starting from a base (several runs may coexist).
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
+source benchmarks/bench-lib.sh
+bench_begin cimi-bench
 pg_port=$(free_port "${BENCH_PG_PORT:-55432}")
 http_port=$(free_port "${BENCH_HTTP_PORT:-18080}")
 silo_port=$(free_port "${BENCH_SILO_PORT:-21111}")

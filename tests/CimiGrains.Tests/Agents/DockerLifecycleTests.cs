@@ -199,20 +199,6 @@ public sealed class DockerLifecycleTests(DockerAgentFixture fixture)
         }
     }
 
-    private static async Task<(string ImageUri, string Reference)> CaptureAsync(CimiClient client, string machineId)
-    {
-        var capture = await client.PostAsync("machineImages", new JsonObject { ["name"] = "snap", ["imageLocation"] = client.Absolute(machineId) });
-        Assert.True(capture.Code == 202, $"capture: {capture}");
-        var job = await client.WaitForJobAsync(capture.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
-        Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the capture Job: {job}");
-        var imageUri = capture.Header("Location")!;
-        var location = (await client.GetAsync(imageUri)).Json["imageLocation"]!.GetValue<string>();
-        Assert.StartsWith("docker:cimigrains/capture:", location);
-        var reference = location["docker:".Length..];
-        Assert.True(await DockerCli.ImageExistsAsync(reference), $"the capture {reference} is not in the engine");
-        return (imageUri, reference);
-    }
-
     [Fact]
     public async Task An_agent_killed_and_restarted_adopts_its_containers_and_removes_those_deleted_meanwhile()
     {

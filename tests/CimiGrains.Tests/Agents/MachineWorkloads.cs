@@ -57,4 +57,20 @@ public static class MachineWorkloads
         var job = await client.WaitForJobAsync(response.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
         Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the delete Job: {job}");
     }
+
+    /// <summary>Captures a Machine, waits for the capture's Job, and returns the new MachineImage's URI and
+    /// the Docker reference of the committed image (which must be on the engine).</summary>
+    public static async Task<(string ImageUri, string Reference)> CaptureAsync(CimiClient client, string machineId)
+    {
+        var capture = await client.PostAsync("machineImages", new JsonObject { ["name"] = "snap", ["imageLocation"] = client.Absolute(machineId) });
+        Assert.True(capture.Code == 202, $"capture: {capture}");
+        var job = await client.WaitForJobAsync(capture.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
+        Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the capture Job: {job}");
+        var imageUri = capture.Header("Location")!;
+        var location = (await client.GetAsync(imageUri)).Json["imageLocation"]!.GetValue<string>();
+        Assert.StartsWith("docker:cimigrains/capture:", location);
+        var reference = location["docker:".Length..];
+        Assert.True(await DockerCli.ImageExistsAsync(reference), $"the capture {reference} is not in the engine");
+        return (imageUri, reference);
+    }
 }

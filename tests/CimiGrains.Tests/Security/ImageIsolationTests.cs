@@ -150,16 +150,4 @@ public sealed class ImageIsolationTests(DockerAgentFixture fixture)
             await DockerCli.RemoveImageAsync(reference);
         }
     }
-
-    private static async Task<(string ImageUri, string Reference)> CaptureAsync(CimiClient client, string machineId)
-    {
-        var capture = await client.PostAsync("machineImages", new JsonObject { ["name"] = "snap", ["imageLocation"] = client.Absolute(machineId) });
-        Assert.True(capture.Code == 202, $"capture: {capture}");
-        var job = await client.WaitForJobAsync(capture.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
-        Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the capture Job: {job}");
-        var imageUri = capture.Header("Location")!;
-        var location = (await client.GetAsync(imageUri)).Json["imageLocation"]!.GetValue<string>();
-        Assert.StartsWith("docker:cimigrains/capture:", location);
-        return (imageUri, location["docker:".Length..]);
-    }
 }
