@@ -26,6 +26,7 @@ fi
 password=bench-$RANDOM$RANDOM
 env CIMI_POSTGRES="$postgres" CIMI_HTTP_PORT="$http_port" CIMI_SILO_PORT="$silo_port" CIMI_GATEWAY_PORT="$gateway_port" \
   CIMI_DEMO_PASSWORD="$password" CIMI_CLUSTER_ID="authbench$$" Logging__LogLevel__Default=Warning \
+  CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
   dotnet "$gateway_dll" >"$work/gateway.log" 2>&1 &
 pids+=("$!")
 deadline=$((SECONDS + 120))
