@@ -53,6 +53,7 @@ public sealed class FencingTests
         {
             await agent.DisposeAsync();
             await DockerCli.RemoveHostContainersAsync(hostId);
+            await DockerNetworks.RemoveHostNetworksAsync(hostId);
             state.Delete(recursive: true);
         }
     }

@@ -89,6 +89,8 @@ public sealed partial class SiloFailoverTests(ITestOutputHelper output)
         {
             await agent.DisposeAsync();
             await DockerCli.RemoveHostContainersAsync(hostId);
+            // The agent is gone, so the tenant network its last container leaves is removed here.
+            await DockerNetworks.RemoveHostNetworksAsync(hostId);
             stateDir.Delete(recursive: true);
         }
     }
@@ -141,6 +143,8 @@ public sealed partial class SiloFailoverTests(ITestOutputHelper output)
         {
             if (agent is not null) await agent.DisposeAsync();
             await DockerCli.RemoveHostContainersAsync(hostId);
+            // The agent is gone, so the tenant network its last container leaves is removed here.
+            await DockerNetworks.RemoveHostNetworksAsync(hostId);
             stateDir.Delete(recursive: true);
         }
     }
