@@ -53,7 +53,7 @@ public static class AgentMessages
         FromWire(report.State),
         report.CommandId is { Length: > 0 } id ? id : null,
         report.CommandId is { Length: > 0 } ? report.Succeeded : null,
-        report.Message is { Length: > 0 } m ? m : null,
+        AgentText(report.Message),
         report.ResultImageLocation is { Length: > 0 } l ? l : null);
 
     public static HostImageStatus FromWire(string hostId, ImageStatus status) => new(
@@ -66,7 +66,7 @@ public static class AgentMessages
             _ => HostImageState.Failed,
         },
         [.. status.UsedBy],
-        status.Message is { Length: > 0 } m ? m : null);
+        AgentText(status.Message));
 
     public static HostRegistration FromWire(Register register) => new(
         register.HostId,
@@ -76,4 +76,13 @@ public static class AgentMessages
         [.. register.Drivers],
         register.Labels.ToDictionary(l => l.Key, l => l.Value),
         register.AgentVersion);
+
+    /// <summary>
+    /// A host's free text (an error from its engine) becomes a Job's statusMessage and a Machine's host
+    /// status, which PostgreSQL, JSON and XML must all hold: characters CIMI text forbids (a NUL in a
+    /// container runtime's message) are written as escapes here, where agent text enters the cluster,
+    /// so a report can never fail the read-model write after its grain state was saved.
+    /// </summary>
+    private static string? AgentText(string? message) =>
+        message is { Length: > 0 } m ? CimiGrains.Grains.Common.CimiText.Printable(m, 4000) : null;
 }
