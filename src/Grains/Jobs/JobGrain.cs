@@ -13,9 +13,6 @@ public sealed class JobGrain(
     ResourceReadModel readModel)
     : CimiResourceGrain<Job>(state, readModel, ResourceKind.Job), IJobGrain
 {
-    /// <summary>A write (state or read-model row) failed: memory is ahead of storage.</summary>
-    private bool _unsaved;
-
     public override Task<Job> Create(Job document) =>
         throw CimiException.Invalid("Jobs are created by the provider, not by consumers.");
 
@@ -23,7 +20,7 @@ public sealed class JobGrain(
     {
         if (State.State.Resource is not null) throw CimiException.Conflict($"Job '{ResourceId}' already exists.");
         var now = DateTimeOffset.UtcNow;
-        State.State.Resource = new Job
+        await CommitAsync(previous: null, new Job
         {
             Id = ResourceId,
             Name = $"{ActionName(action)} {target.Href}",
@@ -37,29 +34,27 @@ public sealed class JobGrain(
             Progress = 0,
             StatusMessage = statusMessage,
             TimeOfStatusChange = now,
-        };
-        await Save();
-        return Public(State.State.Resource);
+        });
+        return Public(State.State.Resource!);
     }
 
     public async Task Progress(int progress, string statusMessage)
     {
         // No Job: its owner crashed between writing the operation and the Job, so nobody was told of it.
-        if (State.State.Resource is not { } job || await SavedIfFinished(job)) return;
-        State.State.Resource = job with
+        if (State.State.Resource is not { } job || IsFinished(job)) return;
+        await CommitAsync(job, job with
         {
             State = JobStateName.RUNNING,
             Progress = Math.Clamp(progress, 0, 99),
             StatusMessage = statusMessage,
             TimeOfStatusChange = DateTimeOffset.UtcNow,
-        };
-        await Save();
+        });
     }
 
     public async Task Finish(bool succeeded, string statusMessage, IReadOnlyList<ResourceRef>? affected = null)
     {
-        if (State.State.Resource is not { } job || await SavedIfFinished(job)) return;
-        State.State.Resource = job with
+        if (State.State.Resource is not { } job || IsFinished(job)) return;
+        await CommitAsync(job, job with
         {
             State = succeeded ? JobStateName.SUCCESS : JobStateName.FAILED,
             Progress = 100,
@@ -69,8 +64,7 @@ public sealed class JobGrain(
             TimeOfStatusChange = DateTimeOffset.UtcNow,
             // Also when it finished, for JobRetention: the read model's updated column is what it purges by.
             Updated = DateTimeOffset.UtcNow,
-        };
-        await Save();
+        });
     }
 
     protected override Task<Job> ValidateAsync(Job document)
@@ -102,23 +96,4 @@ public sealed class JobGrain(
             : throw CimiException.Conflict($"Job '{ResourceId}' is {Existing().State}; only a finished Job can be deleted.");
 
     protected override string? StateOf(Job resource) => resource.State?.ToString();
-
-    /// <summary>
-    /// A finished Job never changes; but when its finishing could not be stored (the database was away),
-    /// the owner's repeat is what stores it, or the Job would read RUNNING again after a reactivation.
-    /// </summary>
-    private async Task<bool> SavedIfFinished(Job job)
-    {
-        if (!IsFinished(job)) return false;
-        if (_unsaved) await Save();
-        return true;
-    }
-
-    private async Task Save()
-    {
-        _unsaved = true;
-        await State.WriteStateAsync();
-        await Project();
-        _unsaved = false;
-    }
 }
