@@ -44,6 +44,15 @@ if [ -f "$trx" ]; then
   passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
   failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
   notrun=$(echo "$counters" | sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p')
+  # Name each failed test and the first line of its message, so a CI log that keeps only its tail
+  # still says what broke.
+  python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    message = r.findtext(".//t:Message", default="", namespaces=ns).strip().splitlines()
+    print("FAILED", r.get("testName"), "--", (message[0] if message else "")[:300])
+PY
   echo "${passed:-0} passed, ${failed:-0} failed, ${notrun:-0} skipped"
 else
   echo "0 passed, 1 failed"
