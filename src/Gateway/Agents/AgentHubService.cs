@@ -84,8 +84,9 @@ public sealed partial class AgentHubService(
         {
             await replaced.CancelAsync();
             if (renewal is not null) await renewal.ContinueWith(_ => { }, TaskScheduler.Default);
+            // Closed first, so calls still reaching the observer fail at once; the host grain lets go of it
+            // before the reference is deleted, since a call to a deleted reference is never answered.
             session.Close();
-            grains.DeleteObjectReference<IAgentObserver>(observer);
             try
             {
                 await host.Disconnect(session.SessionId, reason);
@@ -95,6 +96,7 @@ public sealed partial class AgentHubService(
                 // The host grain's own heartbeat notices the dead session if this call cannot reach it.
                 LogDisconnectFailed(registration.HostId, e.Message);
             }
+            grains.DeleteObjectReference<IAgentObserver>(observer);
             if (writer is not null) await writer.ContinueWith(_ => { }, TaskScheduler.Default);
             LogSessionEnded(registration.HostId, session.SessionId, reason);
         }

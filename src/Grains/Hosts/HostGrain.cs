@@ -17,6 +17,14 @@ public sealed partial class HostGrain(
     /// <summary>How often the session is pinged and the scheduler refreshed (it keeps soft state only).</summary>
     public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest this grain waits on its agent's observer. A live session answers at once (it only
+    /// queues onto the stream); one whose object is gone (its stream ended and the reference was deleted,
+    /// or its silo died) never answers, and without a bound every caller queued behind that call would
+    /// wait the whole response timeout and fail too, a consumer's DELETE among them.
+    /// </summary>
+    public static readonly TimeSpan AgentCallTimeout = TimeSpan.FromSeconds(3);
+
     private IAgentObserver? _agent;
     private string? _sessionId;
 
@@ -40,7 +48,9 @@ public sealed partial class HostGrain(
     {
         // The heartbeat keeps the grain active: its activation holds the agent's session, which only a
         // reconnection could give back, so it must never be collected as idle.
-        this.RegisterGrainTimer(Heartbeat, new GrainTimerCreationOptions(HeartbeatPeriod, HeartbeatPeriod) { Interleave = false, KeepAlive = true });
+        // Interleaving: while the ping waits on a session that may be dead, calls (submits, removals,
+        // disconnects) go on; the heartbeat drops only the session it pinged.
+        this.RegisterGrainTimer(Heartbeat, new GrainTimerCreationOptions(HeartbeatPeriod, HeartbeatPeriod) { Interleave = true, KeepAlive = true });
         // A known host's grain activating without a session has moved (its silo died) or restarted with the
         // cluster: the agent's session was lost with the old activation and the agent is reconnecting.
         if (state.State.Registration is not null) _reconnectingUntil = DateTimeOffset.UtcNow + scheduling.Value.ReconnectGrace;
@@ -64,7 +74,7 @@ public sealed partial class HostGrain(
         }
         try
         {
-            await _agent.Deliver(command);
+            await _agent.Deliver(command).WaitAsync(AgentCallTimeout);
         }
         catch (Exception e) when (e is not CimiException)
         {
@@ -125,7 +135,9 @@ public sealed partial class HostGrain(
     public async Task RemoveImage(string imageLocation)
     {
         if (state.State.ImagesToRemove.Add(imageLocation) || _unsaved) await Write();
-        if (_agent is { } agent) await SendImageRemoval(agent, imageLocation);
+        // Recorded durably above; the send is best effort and repeated at the agent's next session, so
+        // the caller (a consumer deleting a MachineImage) never waits on the agent.
+        if (_agent is { } agent) _ = SendImageRemoval(agent, imageLocation);
     }
 
     public async Task OnImageStatus(HostImageStatus status)
@@ -159,7 +171,7 @@ public sealed partial class HostGrain(
     {
         try
         {
-            await agent.RemoveImage(imageLocation);
+            await agent.RemoveImage(imageLocation).WaitAsync(AgentCallTimeout);
         }
         catch (Exception e)
         {
@@ -169,16 +181,17 @@ public sealed partial class HostGrain(
 
     private async Task Heartbeat(CancellationToken cancellationToken)
     {
-        if (_agent is { } agent)
+        if (_agent is { } agent && _sessionId is { } pinged)
         {
             try
             {
-                await agent.Ping().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                await agent.Ping().WaitAsync(AgentCallTimeout, cancellationToken);
             }
             catch (Exception e)
             {
-                // The session's silo died without telling us (a crash): nobody else will.
-                await LoseSession($"the agent's session stopped answering: {e.GetType().Name}");
+                // The session's silo died without telling us (a crash): nobody else will. Calls interleave
+                // with this one, so a newer session may have connected meanwhile: only the pinged one goes.
+                if (_sessionId == pinged) await LoseSession($"the agent's session stopped answering: {e.GetType().Name}");
                 return;
             }
         }

@@ -13,6 +13,17 @@ public sealed class DockerAgentFixture : IAsyncLifetime
         Agent = await Cloud.StartAgentAsync(HostId);
     }
 
+    /// <summary>
+    /// Starts the agent again if a test killed it and failed before restarting it. Without this one
+    /// failure would cascade into every later test of the collection as "no host agent is connected".
+    /// </summary>
+    public async Task EnsureAgentAsync()
+    {
+        if (!Agent.HasExited) return;
+        await Agent.DisposeAsync();
+        Agent = await Cloud.StartAgentAsync(HostId);
+    }
+
     public async Task DisposeAsync() => await Cloud.DisposeAsync();
 }
 

@@ -194,6 +194,7 @@ public sealed class DockerLifecycleTests(DockerAgentFixture fixture)
         }
         finally
         {
+            await fixture.EnsureAgentAsync();
             await DockerCli.RemoveHostContainersAsync(fixture.HostId);
             await DockerCli.RemoveImageAsync(reference);
         }
@@ -207,22 +208,29 @@ public sealed class DockerLifecycleTests(DockerAgentFixture fixture)
         var (goneId, goneKey) = await CreateAsync(client, template);
         var kept = (await DockerCli.ContainersOfAsync(keptKey)).Single();
 
-        await fixture.Agent.KillAsync();
-        // While the agent is away its Machines say so.
-        var marked = await Eventually.Until(() => GetAsync(client, keptId),
-            m => m["properties"]?["cimigrains.hostStatus"] is not null, "the Machine to be marked as on an unreachable host");
-        Assert.Equal("ERROR", marked["state"]!.GetValue<string>());
-        await DeleteAsync(client, goneId);
-        Assert.Equal("running", await DockerCli.StateOfAsync(goneKey));
+        try
+        {
+            await fixture.Agent.KillAsync();
+            // While the agent is away its Machines say so.
+            var marked = await Eventually.Until(() => GetAsync(client, keptId),
+                m => m["properties"]?["cimigrains.hostStatus"] is not null, "the Machine to be marked as on an unreachable host");
+            Assert.Equal("ERROR", marked["state"]!.GetValue<string>());
+            await DeleteAsync(client, goneId);
+            Assert.Equal("running", await DockerCli.StateOfAsync(goneKey));
 
-        fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId);
-        await WaitStateAsync(client, keptId, "STARTED");
-        await WaitDockerAsync(goneKey, "absent");
-        Assert.Equal([kept], await DockerCli.ContainersOfAsync(keptKey));
-        Assert.Null((await GetAsync(client, keptId))["properties"]?["cimigrains.hostStatus"]);
+            fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId);
+            await WaitStateAsync(client, keptId, "STARTED");
+            await WaitDockerAsync(goneKey, "absent");
+            Assert.Equal([kept], await DockerCli.ContainersOfAsync(keptKey));
+            Assert.Null((await GetAsync(client, keptId))["properties"]?["cimigrains.hostStatus"]);
 
-        await ActAsync(client, keptId, "stop");
-        Assert.Equal("exited", await DockerCli.StateOfAsync(keptKey));
-        await DeleteAsync(client, keptId);
+            await ActAsync(client, keptId, "stop");
+            Assert.Equal("exited", await DockerCli.StateOfAsync(keptKey));
+            await DeleteAsync(client, keptId);
+        }
+        finally
+        {
+            await fixture.EnsureAgentAsync();
+        }
     }
 }
