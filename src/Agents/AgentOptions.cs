@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using CimiGrains.Hosts;
 
 namespace CimiGrains.Agents;
 
@@ -26,6 +27,14 @@ public sealed class AgentOptions
 
     /// <summary><c>CIMI_AGENT_MEMORY_KIB</c> (or <c>CIMI_AGENT_MEMORY</c>): memory offered, in KiB; defaults to MemTotal.</summary>
     public long MemoryKiB { get; init; }
+
+    /// <summary><c>CIMI_AGENT_CPU_ALLOCATION_RATIO</c>: this host's own virtual CPUs per CPU, overriding the
+    /// deployment's (<c>CIMI_CPU_ALLOCATION_RATIO</c> on the silos); null: the deployment's.</summary>
+    public double? CpuAllocationRatio { get; init; }
+
+    /// <summary><c>CIMI_AGENT_MEMORY_ALLOCATION_RATIO</c>: this host's own memory overcommit, overriding the
+    /// deployment's (<c>CIMI_MEMORY_ALLOCATION_RATIO</c>); null: the deployment's.</summary>
+    public double? MemoryAllocationRatio { get; init; }
 
     /// <summary><c>CIMI_AGENT_LABELS</c>: <c>key=value,key=value</c> describing the host to the scheduler.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
@@ -117,6 +126,10 @@ public sealed class AgentOptions
                 ? Parse("CIMI_AGENT_MEMORY_KIB", m, v => (long.TryParse(v, out var n) && n > 0, n))
                 : TotalMemoryKiB(),
             Labels = labels,
+            CpuAllocationRatio = Env("CIMI_AGENT_CPU_ALLOCATION_RATIO") is { } cpuRatio
+                ? AllocationRatio.Parse("CIMI_AGENT_CPU_ALLOCATION_RATIO", cpuRatio) : null,
+            MemoryAllocationRatio = Env("CIMI_AGENT_MEMORY_ALLOCATION_RATIO") is { } memoryRatio
+                ? AllocationRatio.Parse("CIMI_AGENT_MEMORY_ALLOCATION_RATIO", memoryRatio) : null,
             CaCertificatePath = Env("CIMI_AGENT_CA"),
             TrustedRoots = Env("CIMI_AGENT_CA") is { } ca ? ReadRoots(ca) : null,
             StateDirectory = Path.GetFullPath(Env("CIMI_AGENT_STATE_DIR") ?? Path.Combine(

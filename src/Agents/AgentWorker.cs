@@ -91,6 +91,8 @@ public sealed partial class AgentWorker(
             MemoryKib = options.MemoryKiB,
             DiskKib = DiskKiB(),
             AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
+            CpuAllocationRatio = options.CpuAllocationRatio ?? 0,
+            MemoryAllocationRatio = options.MemoryAllocationRatio ?? 0,
         };
         register.Drivers.Add(driver.Name);
         foreach (var (k, v) in options.Labels) register.Labels[k] = v;

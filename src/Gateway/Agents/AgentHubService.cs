@@ -31,6 +31,9 @@ public sealed partial class AgentHubService(
         var registration = AgentMessages.FromWire(requestStream.Current.Register);
         if (!IsValidHostId(registration.HostId))
             throw new RpcException(new Status(StatusCode.InvalidArgument, "host_id must be 1-64 letters, digits, '-', '_' or '.'."));
+        if (registration.CpuAllocationRatio is { } cpuRatio && !AllocationRatio.IsValid(cpuRatio)
+            || registration.MemoryAllocationRatio is { } memoryRatio && !AllocationRatio.IsValid(memoryRatio))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "cpu_allocation_ratio and memory_allocation_ratio must be 0 (the deployment's) or above 0 and at most 1000."));
 
         var session = new AgentSession(registration.HostId, Guid.NewGuid().ToString("N"));
         var observer = grains.CreateObjectReference<IAgentObserver>(session);

@@ -75,7 +75,10 @@ public static class AgentMessages
         register.DiskKib,
         [.. register.Drivers],
         register.Labels.ToDictionary(l => l.Key, l => l.Value),
-        register.AgentVersion);
+        register.AgentVersion,
+        // 0 (or absent, from agents that predate the field): the deployment's ratio applies.
+        register.CpuAllocationRatio != 0 ? register.CpuAllocationRatio : null,
+        register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null);
 
     /// <summary>
     /// A host's free text (an error from its engine) becomes a Job's statusMessage and a Machine's host

@@ -44,6 +44,12 @@ public sealed class CimiGatewayOptions
     /// </summary>
     public int HostReconnectGraceSeconds { get; init; } = 30;
 
+    /// <summary>Virtual CPUs per host CPU (<c>CIMI_CPU_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
+    public double CpuAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultCpuAllocationRatio;
+
+    /// <summary>Memory promised per KiB of host memory (<c>CIMI_MEMORY_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
+    public double MemoryAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultMemoryAllocationRatio;
+
     /// <summary>Connections of the read model's pool (<c>CIMI_READ_MODEL_POOL_SIZE</c>); three per core unless set.</summary>
     public int ReadModelPoolSize { get; init; } = Math.Max(4, 3 * Environment.ProcessorCount);
 
@@ -122,6 +128,10 @@ public sealed class CimiGatewayOptions
                 ? (int.TryParse(grace, out var seconds) && seconds >= 0 ? seconds
                     : throw new InvalidOperationException($"CIMI_HOST_RECONNECT_GRACE_SECONDS='{grace}' is not a number of seconds."))
                 : defaults.HostReconnectGraceSeconds,
+            CpuAllocationRatio = Env("CIMI_CPU_ALLOCATION_RATIO") is { } cpuRatio
+                ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_CPU_ALLOCATION_RATIO", cpuRatio) : defaults.CpuAllocationRatio,
+            MemoryAllocationRatio = Env("CIMI_MEMORY_ALLOCATION_RATIO") is { } memoryRatio
+                ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_MEMORY_ALLOCATION_RATIO", memoryRatio) : defaults.MemoryAllocationRatio,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))

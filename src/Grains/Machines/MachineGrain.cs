@@ -394,7 +394,7 @@ public sealed partial class MachineGrain(
             try
             {
                 placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
-                    .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+                    .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker", spec.DiskKiB));
             }
             catch (Exception e) when (IsSiloLoss(e))
             {
@@ -720,7 +720,8 @@ public sealed partial class MachineGrain(
 
         var initial = template.InitialState is { } s ? Enum.Parse<MachineStateName>(s) : MachineStateName.STARTED;
         var spec = new MachineSpec(image.ImageLocation!, config.Cpu!.Value, config.Memory!.Value,
-            credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true);
+            credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true,
+            DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
         return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
     }
