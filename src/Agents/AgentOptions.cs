@@ -10,7 +10,7 @@ namespace CimiGrains.Agents;
 public sealed class AgentOptions
 {
     /// <summary><c>CIMI_AGENT_HOST_ID</c>: this host's id in the cluster; defaults to the machine name.
-    /// Several agents may share one Docker engine under distinct ids.</summary>
+    /// Several agents may share one container engine under distinct ids.</summary>
     public required string HostId { get; init; }
 
     /// <summary><c>CIMI_AGENT_CONTROLLERS</c>: comma-separated agent API URLs of the silos
@@ -48,9 +48,6 @@ public sealed class AgentOptions
     /// unreadable file stops the agent at once rather than failing every connection).</summary>
     public X509Certificate2Collection? TrustedRoots { get; init; }
 
-    /// <summary><c>CIMI_AGENT_DOCKER</c>: the Docker engine endpoint; defaults to the local socket.</summary>
-    public Uri DockerEndpoint { get; init; } = new("unix:///var/run/docker.sock");
-
     /// <summary><c>CIMI_AGENT_STATE_DIR</c>: where the agent keeps what must survive its restarts (the newest
     /// command generation per Machine); defaults to <c>~/.local/share/cimigrains-agent/{host id}</c>.
     /// One directory per host id: two agents must not share one.</summary>
@@ -61,7 +58,7 @@ public sealed class AgentOptions
 
     /// <summary><c>CIMI_AGENT_TENANT_OUTBOUND</c>: whether containers on a tenant's network may open
     /// connections beyond this host (<see cref="TenantOutbound.Nat"/>) or not at all
-    /// (<see cref="TenantOutbound.None"/>, an internal Docker network). Either way containers of
+    /// (<see cref="TenantOutbound.None"/>, an internal network). Either way containers of
     /// different tenants cannot reach each other.</summary>
     public TenantOutbound TenantOutbound { get; init; } = TenantOutbound.None;
 
@@ -80,7 +77,7 @@ public sealed class AgentOptions
     public const long DefaultPidsLimit = 256;
 
     /// <summary>
-    /// Docker's default set minus NET_RAW (raw sockets: ARP and IP spoofing on the tenant's bridge; ping
+    /// The container engines' usual default set minus NET_RAW (raw sockets: ARP and IP spoofing on the tenant's bridge; ping
     /// still works through ICMP datagram sockets), MKNOD (device nodes) and SETFCAP (granting file
     /// capabilities). What is kept is what an init and typical services need to run as root and drop to
     /// other users: file ownership and permissions, setuid/setgid, signals, ports below 1024, chroot (sshd's
@@ -135,7 +132,6 @@ public sealed class AgentOptions
             StateDirectory = Path.GetFullPath(Env("CIMI_AGENT_STATE_DIR") ?? Path.Combine(
                 Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
                 "cimigrains-agent", hostId)),
-            DockerEndpoint = Env("CIMI_AGENT_DOCKER") is { } d ? new Uri(d) : new Uri("unix:///var/run/docker.sock"),
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
                 : 10,

@@ -1,10 +1,9 @@
-using System.Formats.Tar;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Protocol;
+using CimiGrains.Hosts;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
@@ -27,9 +26,13 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     public string Name => DriverName;
 
+    public string StorageDirectory { get; private set; } = "/var/lib/docker";
+
     public async Task CheckAvailableAsync(CancellationToken ct)
     {
         await docker.System.PingAsync(ct);
+        // Where this engine keeps images and containers (not necessarily the default place).
+        if ((await docker.System.GetSystemInfoAsync(ct)).DockerRootDir is { Length: > 0 } root) StorageDirectory = root;
         // The networks a crashed agent left behind with no container on them.
         await _networks.PruneAsync(ct);
     }
@@ -205,7 +208,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             // Pausing (the default) gives a consistent filesystem; a paused container is left paused.
             Pause = true,
         }, ct);
-        return $"docker:{repository}:{tag}";
+        return new ImageLocation(DriverName, $"{repository}:{tag}").ToString();
     }
 
     public async Task<IReadOnlyList<string>> RemoveImageAsync(string imageLocation, CancellationToken ct)
@@ -431,32 +434,13 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         return r.StartsWith("library/", StringComparison.Ordinal) ? r["library/".Length..] : r;
     }
 
-    /// <summary>Writes the Machine's files into its <see cref="MachineFilesMount"/> (the container is created, not yet started).</summary>
+    /// <summary>Writes the Machine's files (<see cref="MachineFiles"/>) into its <see cref="MachineFilesMount"/>
+    /// (the container is created, not yet started).</summary>
     private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
     {
-        var files = new List<(string Name, byte[] Content, UnixFileMode Mode)>();
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        if (spec.AdminUserName is { Length: > 0 } user) files.Add(("admin-user", Encoding.UTF8.GetBytes(user + "\n"), Public));
-        if (spec.AdminPassword is { Length: > 0 } password) files.Add(("admin-password", Encoding.UTF8.GetBytes(password + "\n"), Private));
-        if (spec.AdminKey is { Length: > 0 } key) files.Add(("admin-key", Encoding.UTF8.GetBytes(key + "\n"), Public));
-        // CIMI carries userData base64-encoded; the workload gets the bytes themselves.
-        if (spec.UserData is { Length: > 0 } userData) files.Add(("user-data", DecodeUserData(userData), Private));
-        using var tar = new MemoryStream();
-        await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var (name, content, mode) in files)
-            {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    Mode = mode,
-                    DataStream = new MemoryStream(content),
-                };
-                await writer.WriteEntryAsync(entry, ct);
-            }
-        }
+        var files = MachineFiles.Of(spec);
         if (files.Count == 0) return;
-        tar.Position = 0;
+        using var tar = await MachineFiles.ToTarAsync(files, ct);
         // Into the volume's root: the engine writes through the mount, not into the container's layer.
         await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = MachineFilesDirectory }, tar, ct);
     }
@@ -489,19 +473,6 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         var local = machineKey[(machineKey.IndexOf('/') + 1)..];
         var clean = new string(local.Where(char.IsAsciiLetterOrDigit).Take(12).ToArray()).ToLowerInvariant();
         return clean.Length > 0 ? "m-" + clean : "machine";
-    }
-
-    private static byte[] DecodeUserData(string userData)
-    {
-        try
-        {
-            return Convert.FromBase64String(userData);
-        }
-        catch (FormatException)
-        {
-            // The gateway validates base64; anything else is handed over as it came.
-            return Encoding.UTF8.GetBytes(userData);
-        }
     }
 
     private static string Brief(DockerApiException e) => e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message;

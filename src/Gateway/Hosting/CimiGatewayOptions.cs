@@ -84,17 +84,16 @@ public sealed class CimiGatewayOptions
     public int LoginThrottleWindowSeconds { get; init; } = 900;
 
     /// <summary>
-    /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact Docker reference (a tag or a full
-    /// sha256 id; Docker is the only driver), so a typo cannot publish images by prefix.
+    /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact image location (for docker a tag or a
+    /// full sha256 id), so a typo cannot publish images by prefix.
     /// </summary>
     private static IReadOnlyList<string> PublicImageList(string? value)
     {
         var entries = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var entry in entries)
         {
-            if (Grains.Machines.ImageLocations.CanonicalDocker(entry) is null)
-                throw new InvalidOperationException(
-                    $"Public image '{entry}' (CIMI_DEMO_IMAGE, CIMI_PUBLIC_IMAGES) is not an exact Docker image reference (docker:REPOSITORY:TAG or docker:sha256:<64 hex digits>).");
+            if (!CimiGrains.Hosts.ImageLocation.TryParse(entry, out _, out var problem))
+                throw new InvalidOperationException($"Public image '{entry}' (CIMI_DEMO_IMAGE, CIMI_PUBLIC_IMAGES): {problem}");
         }
         return entries;
     }
