@@ -110,7 +110,8 @@ public sealed partial class AgentWorker(
         var message = new Inventory();
         message.Workloads.AddRange(inventory.Select(w => new Workload
         {
-            MachineKey = w.MachineKey, Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
+            MachineKey = w.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = w.MachineKey,
+            Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
         }));
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
@@ -179,7 +180,8 @@ public sealed partial class AgentWorker(
                     {
                         Report = new Report
                         {
-                            MachineKey = change.MachineKey, Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
+                            MachineKey = change.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = change.MachineKey,
+                            Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
                         },
                     });
                     // A container was removed (also behind the cluster's back): a kept image may go now.

@@ -50,6 +50,13 @@ public sealed partial class CommandExecutor
 
     public async Task<Report> ExecuteAsync(Command command, CancellationToken ct)
     {
+        if (command.ResourceKind != ResourceKind.Machine)
+        {
+            // A kind from a newer cluster: this agent's drivers run Machines only.
+            return Result(command, false, WorkloadStatus.Absent(command.ResourceId), $"This agent does not run resources of kind {command.ResourceKind}.");
+        }
+        // The resource's key: resource_id from clusters that know kinds, machine_key from older ones.
+        if (command.MachineKey.Length == 0) command.MachineKey = command.ResourceId;
         var gate = _locks.GetOrAdd(command.MachineKey, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -154,6 +161,8 @@ public sealed partial class CommandExecutor
     private static Report Result(Command command, bool succeeded, WorkloadStatus status, string? message) => new()
     {
         MachineKey = command.MachineKey,
+        ResourceKind = ResourceKind.Machine,
+        ResourceId = command.MachineKey,
         Generation = command.Generation,
         State = status.State,
         CommandId = command.CommandId,

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CimiGrains.Agents.Protocol;
 using CimiGrains.Gateway.Hosting;
+using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Hosts;
 using Grpc.Core;
@@ -68,8 +69,8 @@ public sealed partial class AgentHubService(
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
-                        var machine = grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey);
-                        await Persistently(() => machine.OnHostReport(report), registration.HostId, ct);
+                        var hosted = HostedKinds.Of(report.Resource).Grain(grains, report.ResourceKey);
+                        await Persistently(() => hosted.OnHostReport(report), registration.HostId, ct);
                         break;
                     default:
                         LogUnexpected(registration.HostId, message.BodyCase.ToString());
@@ -149,24 +150,26 @@ public sealed partial class AgentHubService(
     /// </summary>
     private async Task Reconcile(AgentSession session, IHostGrain host, IReadOnlyList<string> placed, Inventory inventory, CancellationToken ct)
     {
-        var listed = inventory.Workloads.ToDictionary(w => w.MachineKey, StringComparer.Ordinal);
+        var listed = inventory.Workloads.ToDictionary(AgentMessages.ResourceKeyOf, StringComparer.Ordinal);
         var checks = inventory.Workloads.Select(async w =>
         {
-            if (!IsMachineKey(w.MachineKey))
+            var key = AgentMessages.ResourceKeyOf(w);
+            if (!IsResourceKey(key))
             {
                 Remove(session, w);
                 return;
             }
-            var decision = await Persistently(() => grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
+            var decision = await Persistently(() => HostedKinds.Of(AgentMessages.FromWire(w.ResourceKind)).Grain(grains, key)
                 .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State)), session.HostId, ct);
             if (decision == HostAdoption.Remove)
             {
                 Remove(session, w);
-                await host.Forget(w.MachineKey);
+                await host.Forget(key);
             }
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
-            if (await Persistently(() => grains.GetGrain<IHostedMachineGrain>(missing)
+            // The host grain places Machines only (the one kind with a capacity share so far).
+            if (await Persistently(() => HostedKinds.Of(HostedKind.Machine).Grain(grains, missing)
                     .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent), session.HostId, ct) == HostAdoption.Remove)
                 await host.Forget(missing);
         }));
@@ -176,7 +179,8 @@ public sealed partial class AgentHubService(
 
     private void Remove(AgentSession session, Workload workload)
     {
-        LogOrphan(session.HostId, workload.MachineKey, workload.ContainerId);
+        var key = AgentMessages.ResourceKeyOf(workload);
+        LogOrphan(session.HostId, key, workload.ContainerId);
         // Fenced by the newest generation the agent has accepted for the Machine (an older one would be
         // refused as stale); the agent still keeps a container labelled with a newer generation.
         session.Send(new ControllerMessage
@@ -184,7 +188,9 @@ public sealed partial class AgentHubService(
             Command = new Command
             {
                 CommandId = "reconcile-" + Guid.NewGuid().ToString("N"),
-                MachineKey = workload.MachineKey,
+                ResourceKind = workload.ResourceKind,
+                ResourceId = key,
+                MachineKey = workload.ResourceKind == CimiGrains.Agents.Protocol.ResourceKind.Machine ? key : "",
                 Generation = Math.Max(workload.Generation, workload.FenceGeneration),
                 Kind = CommandKind.Delete,
                 Force = true,
@@ -245,7 +251,7 @@ public sealed partial class AgentHubService(
     private static bool IsValidHostId(string id) =>
         id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static bool IsMachineKey(string key)
+    private static bool IsResourceKey(string key)
     {
         var slash = key.IndexOf('/');
         return slash > 0 && slash < key.Length - 1;

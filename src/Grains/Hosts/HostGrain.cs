@@ -54,10 +54,10 @@ public sealed partial class HostGrain(
         if (command.Kind == HostCommandKind.Capture && command.CaptureImageLocation is { } capture)
         {
             // Before the agent can act: the image's MachineImage deletion must find this host.
-            await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.MachineKey).TenantId);
+            await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.ResourceKey).TenantId);
         }
         if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
-            (state.State.Machines.TryAdd(command.MachineKey, new MachineShare(spec.Cpu, spec.MemoryKiB, spec.DiskKiB)) || _unsaved))
+            (state.State.Machines.TryAdd(command.ResourceKey, new MachineShare(spec.Cpu, spec.MemoryKiB, spec.DiskKiB)) || _unsaved))
         {
             await Write();
             await ReportToScheduler();

@@ -86,39 +86,51 @@ public sealed record MachineSpec(
     [property: Id(8)] bool StartAfterCreate,
     [property: Id(9)] long DiskKiB = 0);
 
+/// <summary>
+/// The kinds of resource a host realizes (every one has a grain that takes <see cref="HostReport"/>s).
+/// Machine is the zero value: records and wire messages from before kinds existed are about Machines.
+/// </summary>
+[GenerateSerializer]
+public enum HostedKind { Machine = 0 }
+
 /// <summary>Host commands. Create makes the workload (and starts it when the spec says so).</summary>
 [GenerateSerializer]
 public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete }
 
 /// <summary>
-/// A command for one Machine. <see cref="Generation"/> fences it: a host ignores a command whose
-/// generation is older than the newest it has seen for that Machine.
+/// A command for one hosted resource: <see cref="Resource"/> and <see cref="ResourceKey"/> (its grain
+/// key). <see cref="Generation"/> fences it: a host ignores a command whose generation is older than the
+/// newest it has seen for that resource. The spec is the one of the resource's kind (<see cref="Spec"/>
+/// for a Machine; another kind adds its own field, as the proto's <c>resource_spec</c> oneof does).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostCommand")]
 public sealed record HostCommand(
     [property: Id(0)] string CommandId,
-    [property: Id(1)] string MachineKey,
+    [property: Id(1)] string ResourceKey,
     [property: Id(2)] long Generation,
     [property: Id(3)] HostCommandKind Kind,
     [property: Id(4)] MachineSpec? Spec,
     [property: Id(5)] bool Force,
-    [property: Id(6)] string? CaptureImageLocation);
+    [property: Id(6)] string? CaptureImageLocation,
+    [property: Id(7)] HostedKind Resource = HostedKind.Machine);
 
 /// <summary>The workload's state as a host sees it.</summary>
 [GenerateSerializer]
 public enum ObservedState { Absent, Created, Running, Paused, Stopped, Failed }
 
-/// <summary>A host's word about one Machine: the outcome of a command, or a change it observed.</summary>
+/// <summary>A host's word about one hosted resource (<see cref="Resource"/>, <see cref="ResourceKey"/>): the
+/// outcome of a command, or a change it observed.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostReport")]
 public sealed record HostReport(
     [property: Id(0)] string HostId,
-    [property: Id(1)] string MachineKey,
+    [property: Id(1)] string ResourceKey,
     [property: Id(2)] long Generation,
     [property: Id(3)] ObservedState State,
     [property: Id(4)] string? CommandId,
     [property: Id(5)] bool? CommandSucceeded,
     [property: Id(6)] string? Message,
-    [property: Id(7)] string? ResultImageLocation);
+    [property: Id(7)] string? ResultImageLocation,
+    [property: Id(8)] HostedKind Resource = HostedKind.Machine);
 
 /// <summary>Where an image removal stands on a host.</summary>
 [GenerateSerializer]
