@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using CimiGrains.Agents.Protocol;
 using CimiGrains.Gateway.Hosting;
-using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Hosts;
 using Grpc.Core;
@@ -69,7 +68,7 @@ public sealed partial class AgentHubService(
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
-                        var hosted = HostedKinds.Of(report.Resource).Grain(grains, report.ResourceKey);
+                        var hosted = HostedGrains.Of(grains, report.Resource, report.ResourceKey);
                         await Persistently(() => hosted.OnHostReport(report), registration.HostId, ct);
                         break;
                     default:
@@ -159,7 +158,7 @@ public sealed partial class AgentHubService(
                 Remove(session, w);
                 return;
             }
-            var decision = await Persistently(() => HostedKinds.Of(AgentMessages.FromWire(w.ResourceKind)).Grain(grains, key)
+            var decision = await Persistently(() => HostedGrains.Of(grains, AgentMessages.FromWire(w.ResourceKind), key)
                 .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State)), session.HostId, ct);
             if (decision == HostAdoption.Remove)
             {
@@ -169,7 +168,7 @@ public sealed partial class AgentHubService(
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
             // The host grain places Machines only (the one kind with a capacity share so far).
-            if (await Persistently(() => HostedKinds.Of(HostedKind.Machine).Grain(grains, missing)
+            if (await Persistently(() => HostedGrains.Of(grains, HostedKind.Machine, missing)
                     .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent), session.HostId, ct) == HostAdoption.Remove)
                 await host.Forget(missing);
         }));
