@@ -70,6 +70,28 @@ public sealed class AllocationRatioTests
         foreach (var (id, _) in placed) await DeleteAsync(client, id);
     }
 
+    [Fact]
+    public async Task A_ratio_that_is_not_a_positive_number_stops_the_gateway_and_the_agent_naming_the_setting()
+    {
+        var postgres = await TestDatabase.CreateAsync("ratio-bad");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => GatewayProcess.StartAsync(postgres,
+            new Dictionary<string, string> { ["CIMI_CPU_ALLOCATION_RATIO"] = "four" }));
+        Assert.Contains("CIMI_CPU_ALLOCATION_RATIO='four' is not an allocation ratio", refused.Message);
+
+        var state = Directory.CreateTempSubdirectory("cimi-agent-state-");
+        try
+        {
+            await using var agent = AgentProcess.Start(AgentCloud.NewHostId("rbad"), "http://127.0.0.1:1", AgentCloud.Secret,
+                new Dictionary<string, string> { ["CIMI_AGENT_STATE_DIR"] = state.FullName, ["CIMI_AGENT_MEMORY_ALLOCATION_RATIO"] = "0" });
+            await Eventually.Until(() => Task.FromResult(agent.HasExited), exited => exited, "the agent with a zero memory ratio to exit");
+            Assert.Contains("CIMI_AGENT_MEMORY_ALLOCATION_RATIO='0' is not an allocation ratio", agent.Log);
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Creates a Machine that no host can take; returns its create Job's statusMessage.</summary>
     private static async Task<string> CreateRefusedAsync(CimiClient client, JsonObject template)
     {
