@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using CimiGrains.Hosts;
 
 namespace CimiGrains.Agents;
 
@@ -9,7 +10,7 @@ namespace CimiGrains.Agents;
 public sealed class AgentOptions
 {
     /// <summary><c>CIMI_AGENT_HOST_ID</c>: this host's id in the cluster; defaults to the machine name.
-    /// Several agents may share one Docker engine under distinct ids.</summary>
+    /// Several agents may share one container engine under distinct ids.</summary>
     public required string HostId { get; init; }
 
     /// <summary><c>CIMI_AGENT_CONTROLLERS</c>: comma-separated agent API URLs of the silos
@@ -27,6 +28,14 @@ public sealed class AgentOptions
     /// <summary><c>CIMI_AGENT_MEMORY_KIB</c> (or <c>CIMI_AGENT_MEMORY</c>): memory offered, in KiB; defaults to MemTotal.</summary>
     public long MemoryKiB { get; init; }
 
+    /// <summary><c>CIMI_AGENT_CPU_ALLOCATION_RATIO</c>: this host's own virtual CPUs per CPU, overriding the
+    /// deployment's (<c>CIMI_CPU_ALLOCATION_RATIO</c> on the silos); null: the deployment's.</summary>
+    public double? CpuAllocationRatio { get; init; }
+
+    /// <summary><c>CIMI_AGENT_MEMORY_ALLOCATION_RATIO</c>: this host's own memory overcommit, overriding the
+    /// deployment's (<c>CIMI_MEMORY_ALLOCATION_RATIO</c>); null: the deployment's.</summary>
+    public double? MemoryAllocationRatio { get; init; }
+
     /// <summary><c>CIMI_AGENT_LABELS</c>: <c>key=value,key=value</c> describing the host to the scheduler.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
@@ -39,9 +48,6 @@ public sealed class AgentOptions
     /// unreadable file stops the agent at once rather than failing every connection).</summary>
     public X509Certificate2Collection? TrustedRoots { get; init; }
 
-    /// <summary><c>CIMI_AGENT_DOCKER</c>: the Docker engine endpoint; defaults to the local socket.</summary>
-    public Uri DockerEndpoint { get; init; } = new("unix:///var/run/docker.sock");
-
     /// <summary><c>CIMI_AGENT_STATE_DIR</c>: where the agent keeps what must survive its restarts (the newest
     /// command generation per Machine); defaults to <c>~/.local/share/cimigrains-agent/{host id}</c>.
     /// One directory per host id: two agents must not share one.</summary>
@@ -52,7 +58,7 @@ public sealed class AgentOptions
 
     /// <summary><c>CIMI_AGENT_TENANT_OUTBOUND</c>: whether containers on a tenant's network may open
     /// connections beyond this host (<see cref="TenantOutbound.Nat"/>) or not at all
-    /// (<see cref="TenantOutbound.None"/>, an internal Docker network). Either way containers of
+    /// (<see cref="TenantOutbound.None"/>, an internal network). Either way containers of
     /// different tenants cannot reach each other.</summary>
     public TenantOutbound TenantOutbound { get; init; } = TenantOutbound.None;
 
@@ -71,7 +77,7 @@ public sealed class AgentOptions
     public const long DefaultPidsLimit = 256;
 
     /// <summary>
-    /// Docker's default set minus NET_RAW (raw sockets: ARP and IP spoofing on the tenant's bridge; ping
+    /// The container engines' usual default set minus NET_RAW (raw sockets: ARP and IP spoofing on the tenant's bridge; ping
     /// still works through ICMP datagram sockets), MKNOD (device nodes) and SETFCAP (granting file
     /// capabilities). What is kept is what an init and typical services need to run as root and drop to
     /// other users: file ownership and permissions, setuid/setgid, signals, ports below 1024, chroot (sshd's
@@ -117,12 +123,15 @@ public sealed class AgentOptions
                 ? Parse("CIMI_AGENT_MEMORY_KIB", m, v => (long.TryParse(v, out var n) && n > 0, n))
                 : TotalMemoryKiB(),
             Labels = labels,
+            CpuAllocationRatio = Env("CIMI_AGENT_CPU_ALLOCATION_RATIO") is { } cpuRatio
+                ? AllocationRatio.Parse("CIMI_AGENT_CPU_ALLOCATION_RATIO", cpuRatio) : null,
+            MemoryAllocationRatio = Env("CIMI_AGENT_MEMORY_ALLOCATION_RATIO") is { } memoryRatio
+                ? AllocationRatio.Parse("CIMI_AGENT_MEMORY_ALLOCATION_RATIO", memoryRatio) : null,
             CaCertificatePath = Env("CIMI_AGENT_CA"),
             TrustedRoots = Env("CIMI_AGENT_CA") is { } ca ? ReadRoots(ca) : null,
             StateDirectory = Path.GetFullPath(Env("CIMI_AGENT_STATE_DIR") ?? Path.Combine(
                 Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
                 "cimigrains-agent", hostId)),
-            DockerEndpoint = Env("CIMI_AGENT_DOCKER") is { } d ? new Uri(d) : new Uri("unix:///var/run/docker.sock"),
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
                 : 10,

@@ -15,12 +15,12 @@ namespace CimiGrains.Agents;
 /// <summary>
 /// Keeps one session with the cluster: connects to the first controller that answers (rotating through
 /// the list from a random start, so the agents of a cluster spread over its silos), registers the host,
-/// sends the inventory, then runs commands and reports results and Docker events. When the stream breaks
+/// sends the inventory, then runs commands and reports results and the drivers' events. When the stream breaks
 /// (its silo died, or ended the session) it reconnects by itself to the next controller, after a short
 /// jittered backoff that grows only while no controller accepts it.
 /// </summary>
 public sealed partial class AgentWorker(
-    AgentOptions options, IMachineDriver driver, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
+    AgentOptions options, HostDrivers drivers, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -30,8 +30,9 @@ public sealed partial class AgentWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await driver.CheckAvailableAsync(stoppingToken);
-        var watcher = WatchAsync(stoppingToken);
+        // Only drivers that can run here are offered; none at all stops the agent.
+        await drivers.ProbeAsync(stoppingToken);
+        var watcher = Task.WhenAll(drivers.Available.Select(d => WatchAsync(d, stoppingToken)));
         var backoff = TimeSpan.FromMilliseconds(200);
         var next = Random.Shared.Next(options.Controllers.Count);
         while (!stoppingToken.IsCancellationRequested)
@@ -89,10 +90,12 @@ public sealed partial class AgentWorker(
             HostId = options.HostId,
             Cpu = options.Cpu,
             MemoryKib = options.MemoryKiB,
-            DiskKib = DiskKiB(),
+            DiskKib = HostDisk.TotalKiB(drivers.Available.Select(d => d.StorageDirectory)),
             AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
+            CpuAllocationRatio = options.CpuAllocationRatio ?? 0,
+            MemoryAllocationRatio = options.MemoryAllocationRatio ?? 0,
         };
-        register.Drivers.Add(driver.Name);
+        register.Drivers.AddRange(drivers.Available.Select(d => d.Name));
         foreach (var (k, v) in options.Labels) register.Labels[k] = v;
         await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
         if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.BodyCase != ControllerMessage.BodyOneofCase.Registered)
@@ -102,12 +105,13 @@ public sealed partial class AgentWorker(
         LogConnected(controller, options.HostId, registered.SessionId);
 
         // Inventory first, then everything else: the cluster reconciles against it.
-        var inventory = await driver.ListAsync(ct);
+        var inventory = await drivers.ListAsync(ct);
         executor.Learn(inventory);
         var message = new Inventory();
         message.Workloads.AddRange(inventory.Select(w => new Workload
         {
-            MachineKey = w.MachineKey, Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
+            MachineKey = w.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = w.MachineKey,
+            Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
         }));
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
@@ -162,8 +166,8 @@ public sealed partial class AgentWorker(
         foreach (var status in await images.RetryAsync(ct)) outbox?.TryWrite(new AgentMessage { ImageStatus = status });
     }
 
-    /// <summary>Docker events for this host's containers, forwarded as observations to the current session.</summary>
-    private async Task WatchAsync(CancellationToken ct)
+    /// <summary>A driver's events for this host's workloads, forwarded as observations to the current session.</summary>
+    private async Task WatchAsync(IMachineDriver driver, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -171,11 +175,13 @@ public sealed partial class AgentWorker(
             {
                 await foreach (var change in driver.WatchAsync(ct))
                 {
+                    drivers.Observed(driver, change);
                     _outbox?.Writer.TryWrite(new AgentMessage
                     {
                         Report = new Report
                         {
-                            MachineKey = change.MachineKey, Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
+                            MachineKey = change.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = change.MachineKey,
+                            Generation = change.Generation, State = change.State, Message = change.Detail ?? "",
                         },
                     });
                     // A container was removed (also behind the cluster's back): a kept image may go now.
@@ -188,9 +194,9 @@ public sealed partial class AgentWorker(
             }
             catch (Exception e)
             {
-                LogWatchFailed(e.Message);
+                LogWatchFailed(driver.Name, e.Message);
             }
-            // The engine's event stream ended (dockerd restarted): the next inventory covers the gap.
+            // The driver's event stream ended (its runtime restarted): the next inventory covers the gap.
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
@@ -252,19 +258,6 @@ public sealed partial class AgentWorker(
         return null;
     }
 
-    private static long DiskKiB()
-    {
-        var root = Directory.Exists("/var/lib/docker") ? "/var/lib/docker" : "/";
-        try
-        {
-            return new DriveInfo(root).TotalSize / 1024;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return 0;
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Controller} as host {HostId} (session {SessionId})")]
     private partial void LogConnected(Uri controller, string hostId, string sessionId);
 
@@ -277,6 +270,6 @@ public sealed partial class AgentWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "TLS with {Controller} failed: {Detail} (this agent trusts {Roots}; check CIMI_AGENT_CA)")]
     private partial void LogTlsFailed(Uri controller, string detail, string roots);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The Docker event stream failed: {Error}; resubscribing")]
-    private partial void LogWatchFailed(string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Driver} driver's event stream failed: {Error}; resubscribing")]
+    private partial void LogWatchFailed(string driver, string error);
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Protocol;
-using Docker.DotNet;
 using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Agents;
@@ -17,7 +16,7 @@ public sealed partial class CommandExecutor
 {
     private const int RememberedResults = 2048;
 
-    private readonly IMachineDriver _driver;
+    private readonly HostDrivers _drivers;
     private readonly GenerationStore _store;
     private readonly ILogger<CommandExecutor> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
@@ -26,9 +25,9 @@ public sealed partial class CommandExecutor
     private readonly ConcurrentQueue<string> _resultOrder = new();
     private int _pruned;
 
-    public CommandExecutor(IMachineDriver driver, GenerationStore store, ILogger<CommandExecutor> logger)
+    public CommandExecutor(HostDrivers drivers, GenerationStore store, ILogger<CommandExecutor> logger)
     {
-        _driver = driver;
+        _drivers = drivers;
         _store = store;
         _logger = logger;
         _newest = new ConcurrentDictionary<string, long>(store.Load(), StringComparer.Ordinal);
@@ -51,6 +50,13 @@ public sealed partial class CommandExecutor
 
     public async Task<Report> ExecuteAsync(Command command, CancellationToken ct)
     {
+        if (command.ResourceKind != ResourceKind.Machine)
+        {
+            // A kind from a newer cluster: this agent's drivers run Machines only.
+            return Result(command, false, WorkloadStatus.Absent(command.ResourceId), $"This agent does not run resources of kind {command.ResourceKind}.");
+        }
+        // The resource's key: resource_id from clusters that know kinds, machine_key from older ones.
+        if (command.MachineKey.Length == 0) command.MachineKey = command.ResourceId;
         var gate = _locks.GetOrAdd(command.MachineKey, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -95,43 +101,48 @@ public sealed partial class CommandExecutor
         {
             WorkloadStatus status;
             string? image = null;
+            // A create goes to the driver its image's scheme names; anything else to the one holding the workload.
+            var driver = command.Kind == CommandKind.Create
+                ? _drivers.ForImage((command.Spec ?? throw new DriverException("A create needs a spec.")).ImageLocation)
+                : await _drivers.HoldingAsync(key, ct);
             switch (command.Kind)
             {
                 case CommandKind.Create:
-                    var s = command.Spec ?? throw new DriverException("A create needs a spec.");
-                    status = await _driver.CreateAsync(key, command.Generation, new WorkloadSpec(
+                    var s = command.Spec!;
+                    status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
                         Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate), ct);
                     break;
-                case CommandKind.Start: status = await _driver.StartAsync(key, ct); break;
-                case CommandKind.Stop: status = await _driver.StopAsync(key, command.Force, ct); break;
-                case CommandKind.Restart: status = await _driver.RestartAsync(key, command.Force, ct); break;
-                case CommandKind.Pause: status = await _driver.PauseAsync(key, ct); break;
-                case CommandKind.Suspend: status = await _driver.SuspendAsync(key, ct); break;
+                case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
+                case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;
+                case CommandKind.Restart: status = await driver.RestartAsync(key, command.Force, ct); break;
+                case CommandKind.Pause: status = await driver.PauseAsync(key, ct); break;
+                case CommandKind.Suspend: status = await driver.SuspendAsync(key, ct); break;
                 case CommandKind.Capture:
-                    image = await _driver.CaptureAsync(key, command.CaptureImageLocation, ct);
-                    status = await _driver.InspectAsync(key, ct);
+                    image = await driver.CaptureAsync(key, command.CaptureImageLocation, ct);
+                    status = await driver.InspectAsync(key, ct);
                     break;
                 case CommandKind.Delete:
-                    var current = await _driver.InspectAsync(key, ct);
+                    var current = await driver.InspectAsync(key, ct);
                     if (current.Generation > command.Generation)
                         return Result(command, false, current,
                             $"Kept the container: it belongs to generation {current.Generation}, newer than this delete ({command.Generation}).");
-                    await _driver.DeleteAsync(key, ct);
+                    await driver.DeleteAsync(key, ct);
                     status = WorkloadStatus.Absent(key);
                     break;
                 default:
                     throw new DriverException($"Unknown command {command.Kind}.");
             }
+            _drivers.Observed(driver, status);
             LogDone(key, command.Kind, command.Generation, status.State);
             var report = Result(command, true, status, null);
             report.ResultImageLocation = image ?? "";
             return report;
         }
-        catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException or IOException)
+        catch (Exception e) when (e is DriverException or IOException)
         {
             LogFailed(key, command.Kind, e.Message);
-            return Result(command, false, await SafeInspect(key, ct), e is DockerApiException d ? $"Docker: {d.ResponseBody?.Trim() ?? d.Message}" : e.Message);
+            return Result(command, false, await SafeInspect(key, ct), e.Message);
         }
     }
 
@@ -139,9 +150,9 @@ public sealed partial class CommandExecutor
     {
         try
         {
-            return await _driver.InspectAsync(key, ct);
+            return await (await _drivers.HoldingAsync(key, ct)).InspectAsync(key, ct);
         }
-        catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException)
+        catch (Exception e) when (e is DriverException or IOException)
         {
             return new WorkloadStatus(key, 0, ObservedState.Failed, null, e.Message);
         }
@@ -150,6 +161,8 @@ public sealed partial class CommandExecutor
     private static Report Result(Command command, bool succeeded, WorkloadStatus status, string? message) => new()
     {
         MachineKey = command.MachineKey,
+        ResourceKind = ResourceKind.Machine,
+        ResourceId = command.MachineKey,
         Generation = command.Generation,
         State = status.State,
         CommandId = command.CommandId,

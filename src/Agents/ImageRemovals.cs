@@ -1,17 +1,17 @@
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Protocol;
-using Docker.DotNet;
 using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Agents;
 
 /// <summary>
-/// Image removals the cluster asked for (captures of deleted MachineImages). An image that containers
+/// Image removals the cluster asked for (captures of deleted MachineImages), each done by the driver
+/// its location's scheme names. An image that containers
 /// still use is kept, never forced away from under them, and tried again whenever a container of this
 /// host goes away; the agent reports it when it is finally gone. The deferred set lives in memory only:
 /// the cluster repeats its outstanding removals at the start of every session, after an agent restart too.
 /// </summary>
-public sealed partial class ImageRemovals(IMachineDriver driver, ILogger<ImageRemovals> logger)
+public sealed partial class ImageRemovals(HostDrivers drivers, ILogger<ImageRemovals> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _deferred = new(StringComparer.Ordinal);
@@ -55,7 +55,7 @@ public sealed partial class ImageRemovals(IMachineDriver driver, ILogger<ImageRe
         var status = new ImageStatus { ImageLocation = imageLocation };
         try
         {
-            var users = await driver.RemoveImageAsync(imageLocation, ct);
+            var users = await drivers.ForImage(imageLocation).RemoveImageAsync(imageLocation, ct);
             if (users.Count == 0)
             {
                 _deferred.Remove(imageLocation);
@@ -67,7 +67,7 @@ public sealed partial class ImageRemovals(IMachineDriver driver, ILogger<ImageRe
             status.UsedBy.AddRange(users);
             status.Message = $"Kept while {users.Count} container(s) use it; removed when the last is deleted.";
         }
-        catch (Exception e) when (e is DriverException or DockerApiException or HttpRequestException or IOException)
+        catch (Exception e) when (e is DriverException or IOException)
         {
             // Not retried here: the cluster asks again at the next session.
             _deferred.Remove(imageLocation);

@@ -3,9 +3,9 @@ namespace CimiGrains.Agents;
 /// <summary>What a tenant's containers may reach beyond their own network (<c>CIMI_AGENT_TENANT_OUTBOUND</c>).</summary>
 public enum TenantOutbound
 {
-    /// <summary>Nothing: the tenant's network is an internal Docker network (no route off it, no NAT).</summary>
+    /// <summary>Nothing: the tenant's network is an internal network (no route off it, no NAT).</summary>
     None,
 
-    /// <summary>Outbound connections leave through the host's NAT, as on Docker's default bridge.</summary>
+    /// <summary>Outbound connections leave through the host's NAT, as on a container engine's default bridge.</summary>
     Nat,
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using CimiGrains.Hosts;
 
 namespace CimiGrains.Agents.Docker;
 
@@ -25,18 +26,18 @@ public static partial class ContainerNaming
     }
 
     /// <summary>
-    /// The exact image reference in an imageLocation (<c>docker:REPOSITORY:TAG</c>, <c>docker:sha256:</c>
-    /// and 64 hex digits, or either without the scheme). Anything else is refused rather than handed to
-    /// the engine, which would read a bare hex string as a prefix of any image's id, and a missing tag as
-    /// whatever <c>latest</c> is.
+    /// The exact image reference in an imageLocation of this driver (the shared rule,
+    /// <see cref="ImageLocation"/>: <c>docker:REPOSITORY:TAG</c>, <c>docker:sha256:</c> and 64 hex digits, or
+    /// either without the scheme). Anything else is refused rather than handed to the engine, which would
+    /// read a bare hex string as a prefix of any image's id, and a missing tag as whatever <c>latest</c> is.
     /// </summary>
     public static string ImageReference(string imageLocation)
     {
-        var location = imageLocation.Trim();
-        var reference = location.StartsWith("docker:", StringComparison.OrdinalIgnoreCase) ? location["docker:".Length..] : location;
-        if (IsFullImageId(reference) || reference.Length <= 255 && TaggedReference().IsMatch(reference)) return reference;
-        throw new Drivers.DriverException(
-            $"'{imageLocation}' is not an exact Docker image location (use docker:REPOSITORY:TAG or docker:sha256:<64 hex digits>; ids are never matched by prefix).");
+        if (!ImageLocation.TryParse(imageLocation, out var location, out var problem))
+            throw new Drivers.DriverException($"{problem} Image ids are never matched by prefix.");
+        if (location!.Driver != DockerDriver.DriverName)
+            throw new Drivers.DriverException($"'{imageLocation}' is an image of the '{location.Driver}' driver, not of Docker's.");
+        return location.Reference;
     }
 
     /// <summary>Whether <paramref name="reference"/> is a full image id (<c>sha256:</c> and 64 hex digits).</summary>
@@ -44,10 +45,6 @@ public static partial class ContainerNaming
 
     [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
     private static partial Regex FullImageId();
-
-    /// <summary>Docker's reference grammar (optional registry host[:port], lower-case path components) with a mandatory tag.</summary>
-    [GeneratedRegex(@"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
-    private static partial Regex TaggedReference();
 
     /// <summary>Splits <c>repo[:tag]</c> at the tag's colon (not a registry port's).</summary>
     public static (string Repository, string Tag) SplitReference(string reference)

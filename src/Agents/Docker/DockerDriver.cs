@@ -1,10 +1,9 @@
-using System.Formats.Tar;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Protocol;
+using CimiGrains.Hosts;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
@@ -25,11 +24,20 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     private readonly TenantNetworks _networks = new(docker, options, logger);
 
+    /// <summary>The engine and this host's id, for the other parts of this class (primary-constructor
+    /// parameters are in scope only in the part that declares them).</summary>
+    private DockerClient Engine => docker;
+    private string HostId => options.HostId;
+
     public string Name => DriverName;
+
+    public string StorageDirectory { get; private set; } = "/var/lib/docker";
 
     public async Task CheckAvailableAsync(CancellationToken ct)
     {
         await docker.System.PingAsync(ct);
+        // Where this engine keeps images and containers (not necessarily the default place).
+        if ((await docker.System.GetSystemInfoAsync(ct)).DockerRootDir is { Length: > 0 } root) StorageDirectory = root;
         // The networks a crashed agent left behind with no container on them.
         await _networks.PruneAsync(ct);
     }
@@ -184,81 +192,6 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     /// </summary>
     public Task<WorkloadStatus> SuspendAsync(string machineKey, CancellationToken ct) => StopAsync(machineKey, force: false, ct);
 
-    public async Task<string> CaptureAsync(string machineKey, string imageLocation, CancellationToken ct)
-    {
-        var c = await RequireAsync(machineKey, ct);
-        if (c.Mounts?.Any(m => m.Destination == MachineFilesDirectory && m.Type == "volume") != true)
-        {
-            // A container made before the files had a volume of their own holds its credential and userData
-            // in its filesystem: committing it would hand them to whoever boots the image.
-            throw new DriverException(
-                $"The container of {machineKey} keeps its credential and userData in its own filesystem (it predates their separate volume); " +
-                "a capture would copy them into the image. Create the Machine anew to capture it.");
-        }
-        var (repository, tag) = ContainerNaming.SplitReference(ContainerNaming.ImageReference(imageLocation));
-        await docker.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters
-        {
-            ContainerID = c.ID,
-            RepositoryName = repository,
-            Tag = tag,
-            Comment = $"CimiGrains capture of {machineKey}",
-            // Pausing (the default) gives a consistent filesystem; a paused container is left paused.
-            Pause = true,
-        }, ct);
-        return $"docker:{repository}:{tag}";
-    }
-
-    public async Task<IReadOnlyList<string>> RemoveImageAsync(string imageLocation, CancellationToken ct)
-    {
-        var image = ContainerNaming.ImageReference(imageLocation);
-        // Never forced: a forced removal would untag an image that stopped containers still need.
-        for (var attempt = 0; ; attempt++)
-        {
-            var users = await ContainersUsingAsync(image, ct);
-            if (users.Count > 0) return users;
-            try
-            {
-                await docker.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = false, NoPrune = false }, ct);
-                LogImageRemoved(image);
-                return [];
-            }
-            catch (DockerImageNotFoundException)
-            {
-                return [];
-            }
-            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < 2)
-            {
-                // A container was created from it meanwhile: look again.
-            }
-            catch (DockerApiException e)
-            {
-                throw new DriverException($"Docker refused to remove the image '{image}': {Brief(e)}", e);
-            }
-        }
-    }
-
-    private async Task<IReadOnlyList<string>> ContainersUsingAsync(string image, CancellationToken ct)
-    {
-        IList<ContainerListResponse> containers;
-        try
-        {
-            containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
-            {
-                All = true,
-                Filters = new Dictionary<string, IDictionary<string, bool>> { ["ancestor"] = new Dictionary<string, bool> { [image] = true } },
-            }, ct);
-        }
-        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
-        {
-            // The engine rejects an ancestor filter naming an image it does not have.
-            return [];
-        }
-        return containers
-            .Select(c => c.Labels is { } l && l.TryGetValue(ContainerNaming.MachineLabel, out var key) ? key : c.Names.FirstOrDefault()?.TrimStart('/') ?? c.ID)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-    }
-
     public async Task DeleteAsync(string machineKey, CancellationToken ct)
     {
         if (await FindAsync(machineKey, ct) is not { } c)
@@ -398,65 +331,13 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         }
     }
 
-    /// <summary>
-    /// The full id of the image an imageLocation names exactly. The reference must be a tagged name or a
-    /// full id (<see cref="ContainerNaming.ImageReference"/>), and the image the engine finds must carry that
-    /// very name or id: the engine's own lookup falls back to matching id prefixes, and no image is to be
-    /// picked that way. The container is then created from the id, so the name cannot move in between.
-    /// </summary>
-    private async Task<string> ResolveImageAsync(string imageLocation, CancellationToken ct)
-    {
-        var reference = ContainerNaming.ImageReference(imageLocation);
-        ImageInspectResponse found;
-        try
-        {
-            found = await docker.Images.InspectImageAsync(reference, ct);
-        }
-        catch (DockerImageNotFoundException e)
-        {
-            throw new DriverException($"The Docker image '{reference}' is not on host '{options.HostId}' (no registry is used; build or load it there).", e);
-        }
-        var exact = ContainerNaming.IsFullImageId(reference)
-            ? string.Equals(found.ID, reference, StringComparison.OrdinalIgnoreCase)
-            : found.RepoTags?.Any(t => Familiar(t) == Familiar(reference)) == true;
-        if (!exact)
-            throw new DriverException($"The Docker image '{reference}' is not on host '{options.HostId}' under exactly that name.");
-        return found.ID;
-    }
-
-    /// <summary>A reference in the short form the engine lists tags in (<c>docker.io/library/x:t</c> is <c>x:t</c>).</summary>
-    private static string Familiar(string reference)
-    {
-        var r = reference.StartsWith("docker.io/", StringComparison.Ordinal) ? reference["docker.io/".Length..] : reference;
-        return r.StartsWith("library/", StringComparison.Ordinal) ? r["library/".Length..] : r;
-    }
-
-    /// <summary>Writes the Machine's files into its <see cref="MachineFilesMount"/> (the container is created, not yet started).</summary>
+    /// <summary>Writes the Machine's files (<see cref="MachineFiles"/>) into its <see cref="MachineFilesMount"/>
+    /// (the container is created, not yet started).</summary>
     private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
     {
-        var files = new List<(string Name, byte[] Content, UnixFileMode Mode)>();
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        if (spec.AdminUserName is { Length: > 0 } user) files.Add(("admin-user", Encoding.UTF8.GetBytes(user + "\n"), Public));
-        if (spec.AdminPassword is { Length: > 0 } password) files.Add(("admin-password", Encoding.UTF8.GetBytes(password + "\n"), Private));
-        if (spec.AdminKey is { Length: > 0 } key) files.Add(("admin-key", Encoding.UTF8.GetBytes(key + "\n"), Public));
-        // CIMI carries userData base64-encoded; the workload gets the bytes themselves.
-        if (spec.UserData is { Length: > 0 } userData) files.Add(("user-data", DecodeUserData(userData), Private));
-        using var tar = new MemoryStream();
-        await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var (name, content, mode) in files)
-            {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    Mode = mode,
-                    DataStream = new MemoryStream(content),
-                };
-                await writer.WriteEntryAsync(entry, ct);
-            }
-        }
+        var files = MachineFiles.Of(spec);
         if (files.Count == 0) return;
-        tar.Position = 0;
+        using var tar = await MachineFiles.ToTarAsync(files, ct);
         // Into the volume's root: the engine writes through the mount, not into the container's layer.
         await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = MachineFilesDirectory }, tar, ct);
     }
@@ -489,19 +370,6 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         var local = machineKey[(machineKey.IndexOf('/') + 1)..];
         var clean = new string(local.Where(char.IsAsciiLetterOrDigit).Take(12).ToArray()).ToLowerInvariant();
         return clean.Length > 0 ? "m-" + clean : "machine";
-    }
-
-    private static byte[] DecodeUserData(string userData)
-    {
-        try
-        {
-            return Convert.FromBase64String(userData);
-        }
-        catch (FormatException)
-        {
-            // The gateway validates base64; anything else is handed over as it came.
-            return Encoding.UTF8.GetBytes(userData);
-        }
     }
 
     private static string Brief(DockerApiException e) => e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message;

@@ -3,15 +3,25 @@ using CimiGrains.Agents.Protocol;
 namespace CimiGrains.Agents.Drivers;
 
 /// <summary>
-/// What the agent needs from a way of running Machines (one folder per driver). Every operation is
-/// idempotent: asking for the state the workload is already in succeeds. Workloads are found by Machine
-/// key; the driver manages only workloads it labelled with this agent's host id.
+/// What the agent needs from a way of running Machines (one folder per driver, which registers it by
+/// name; <see cref="HostDrivers"/> routes to it). Every operation is idempotent: asking for the state the
+/// workload is already in succeeds. Workloads are found by Machine key; the driver manages only workloads
+/// it labelled with this agent's host id. Every failure of the driver's own runtime reaches the agent as
+/// a <see cref="DriverException"/> (the driver translates its runtime's errors), so the agent's code
+/// never knows which runtime is behind it.
 /// </summary>
 public interface IMachineDriver
 {
-    /// <summary>The driver name the scheduler matches (<c>docker</c>).</summary>
+    /// <summary>The driver's name: the image location scheme it runs (<see cref="CimiGrains.Hosts.ImageLocation"/>)
+    /// and what the scheduler matches.</summary>
     string Name { get; }
 
+    /// <summary>Where the driver keeps its workloads on this host (its disk is what the host offers);
+    /// known once <see cref="CheckAvailableAsync"/> has succeeded.</summary>
+    string StorageDirectory { get; }
+
+    /// <summary>Fails (<see cref="DriverException"/>) when the driver cannot run here: its runtime is
+    /// missing or not answering. Called once at start; a driver that fails it is not offered.</summary>
     Task CheckAvailableAsync(CancellationToken ct);
 
     Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct);

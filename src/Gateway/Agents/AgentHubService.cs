@@ -31,6 +31,9 @@ public sealed partial class AgentHubService(
         var registration = AgentMessages.FromWire(requestStream.Current.Register);
         if (!IsValidHostId(registration.HostId))
             throw new RpcException(new Status(StatusCode.InvalidArgument, "host_id must be 1-64 letters, digits, '-', '_' or '.'."));
+        if (registration.CpuAllocationRatio is { } cpuRatio && !AllocationRatio.IsValid(cpuRatio)
+            || registration.MemoryAllocationRatio is { } memoryRatio && !AllocationRatio.IsValid(memoryRatio))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "cpu_allocation_ratio and memory_allocation_ratio must be 0 (the deployment's) or above 0 and at most 1000."));
 
         var session = new AgentSession(registration.HostId, Guid.NewGuid().ToString("N"));
         var observer = grains.CreateObjectReference<IAgentObserver>(session);
@@ -65,8 +68,8 @@ public sealed partial class AgentHubService(
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
-                        var machine = grains.GetGrain<CimiGrains.Machines.IMachineGrain>(message.Report.MachineKey);
-                        await Persistently(() => machine.OnHostReport(report), registration.HostId, ct);
+                        var hosted = HostedGrains.Of(grains, report.Resource, report.ResourceKey);
+                        await Persistently(() => hosted.OnHostReport(report), registration.HostId, ct);
                         break;
                     default:
                         LogUnexpected(registration.HostId, message.BodyCase.ToString());
@@ -148,24 +151,26 @@ public sealed partial class AgentHubService(
     /// </summary>
     private async Task Reconcile(AgentSession session, IHostGrain host, IReadOnlyList<string> placed, Inventory inventory, CancellationToken ct)
     {
-        var listed = inventory.Workloads.ToDictionary(w => w.MachineKey, StringComparer.Ordinal);
+        var listed = inventory.Workloads.ToDictionary(AgentMessages.ResourceKeyOf, StringComparer.Ordinal);
         var checks = inventory.Workloads.Select(async w =>
         {
-            if (!IsMachineKey(w.MachineKey))
+            var key = AgentMessages.ResourceKeyOf(w);
+            if (!IsResourceKey(key))
             {
                 Remove(session, w);
                 return;
             }
-            var decision = await Persistently(() => grains.GetGrain<IHostedMachineGrain>(w.MachineKey)
+            var decision = await Persistently(() => HostedGrains.Of(grains, AgentMessages.FromWire(w.ResourceKind), key)
                 .ReconcileWithHost(session.HostId, session.SessionId, w.Generation, AgentMessages.FromWire(w.State)), session.HostId, ct);
             if (decision == HostAdoption.Remove)
             {
                 Remove(session, w);
-                await host.Forget(w.MachineKey);
+                await host.Forget(key);
             }
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
-            if (await Persistently(() => grains.GetGrain<IHostedMachineGrain>(missing)
+            // The host grain places Machines only (the one kind with a capacity share so far).
+            if (await Persistently(() => HostedGrains.Of(grains, HostedKind.Machine, missing)
                     .ReconcileWithHost(session.HostId, session.SessionId, 0, Hosts.ObservedState.Absent), session.HostId, ct) == HostAdoption.Remove)
                 await host.Forget(missing);
         }));
@@ -175,7 +180,8 @@ public sealed partial class AgentHubService(
 
     private void Remove(AgentSession session, Workload workload)
     {
-        LogOrphan(session.HostId, workload.MachineKey, workload.ContainerId);
+        var key = AgentMessages.ResourceKeyOf(workload);
+        LogOrphan(session.HostId, key, workload.ContainerId);
         // Fenced by the newest generation the agent has accepted for the Machine (an older one would be
         // refused as stale); the agent still keeps a container labelled with a newer generation.
         session.Send(new ControllerMessage
@@ -183,7 +189,9 @@ public sealed partial class AgentHubService(
             Command = new Command
             {
                 CommandId = "reconcile-" + Guid.NewGuid().ToString("N"),
-                MachineKey = workload.MachineKey,
+                ResourceKind = workload.ResourceKind,
+                ResourceId = key,
+                MachineKey = workload.ResourceKind == CimiGrains.Agents.Protocol.ResourceKind.Machine ? key : "",
                 Generation = Math.Max(workload.Generation, workload.FenceGeneration),
                 Kind = CommandKind.Delete,
                 Force = true,
@@ -244,7 +252,7 @@ public sealed partial class AgentHubService(
     private static bool IsValidHostId(string id) =>
         id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static bool IsMachineKey(string key)
+    private static bool IsResourceKey(string key)
     {
         var slash = key.IndexOf('/');
         return slash > 0 && slash < key.Length - 1;

@@ -12,7 +12,10 @@ public static class AgentMessages
         var wire = new Command
         {
             CommandId = command.CommandId,
-            MachineKey = command.MachineKey,
+            ResourceKind = ToWire(command.Resource),
+            ResourceId = command.ResourceKey,
+            // What agents that predate resource kinds read: they run Machines only.
+            MachineKey = command.Resource == HostedKind.Machine ? command.ResourceKey : "",
             Generation = command.Generation,
             Kind = (CommandKind)(int)command.Kind,
             Force = command.Force,
@@ -46,15 +49,33 @@ public static class AgentMessages
         _ => Hosts.ObservedState.Absent,
     };
 
+    public static CimiGrains.Agents.Protocol.ResourceKind ToWire(HostedKind kind) => kind switch
+    {
+        _ => CimiGrains.Agents.Protocol.ResourceKind.Machine,
+    };
+
+    public static HostedKind FromWire(CimiGrains.Agents.Protocol.ResourceKind kind) => kind switch
+    {
+        _ => HostedKind.Machine,
+    };
+
+    /// <summary>The resource a report is about: its <c>resource_id</c>, or <c>machine_key</c> from an agent that
+    /// predates resource kinds (which only ever reports Machines).</summary>
+    public static string ResourceKeyOf(Report report) => report.ResourceId is { Length: > 0 } id ? id : report.MachineKey;
+
+    /// <summary>The resource a workload realizes, read as <see cref="ResourceKeyOf(Report)"/> is.</summary>
+    public static string ResourceKeyOf(Workload workload) => workload.ResourceId is { Length: > 0 } id ? id : workload.MachineKey;
+
     public static HostReport FromWire(string hostId, Report report) => new(
         hostId,
-        report.MachineKey,
+        ResourceKeyOf(report),
         report.Generation,
         FromWire(report.State),
         report.CommandId is { Length: > 0 } id ? id : null,
         report.CommandId is { Length: > 0 } ? report.Succeeded : null,
         AgentText(report.Message),
-        report.ResultImageLocation is { Length: > 0 } l ? l : null);
+        report.ResultImageLocation is { Length: > 0 } l ? l : null,
+        FromWire(report.ResourceKind));
 
     public static HostImageStatus FromWire(string hostId, ImageStatus status) => new(
         hostId,
@@ -75,7 +96,10 @@ public static class AgentMessages
         register.DiskKib,
         [.. register.Drivers],
         register.Labels.ToDictionary(l => l.Key, l => l.Value),
-        register.AgentVersion);
+        register.AgentVersion,
+        // 0 (or absent, from agents that predate the field): the deployment's ratio applies.
+        register.CpuAllocationRatio != 0 ? register.CpuAllocationRatio : null,
+        register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null);
 
     /// <summary>
     /// A host's free text (an error from its engine) becomes a Job's statusMessage and a Machine's host

@@ -7,7 +7,7 @@ namespace CimiGrains.Gateway.Agents;
 
 /// <summary>
 /// DSP0263 capture: a MachineImage POSTed with an <c>imageLocation</c> that is a Machine's id (absolute
-/// or relative) asks that Machine's host to capture it. A Docker image that happens to be named
+/// or relative) asks that Machine's host to capture it. A docker image that happens to be named
 /// <c>machines/x</c> is registered as <c>docker:machines/x</c> instead.
 /// </summary>
 public static class MachineCaptureApi

@@ -44,6 +44,12 @@ public sealed class CimiGatewayOptions
     /// </summary>
     public int HostReconnectGraceSeconds { get; init; } = 30;
 
+    /// <summary>Virtual CPUs per host CPU (<c>CIMI_CPU_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
+    public double CpuAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultCpuAllocationRatio;
+
+    /// <summary>Memory promised per KiB of host memory (<c>CIMI_MEMORY_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
+    public double MemoryAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultMemoryAllocationRatio;
+
     /// <summary>Connections of the read model's pool (<c>CIMI_READ_MODEL_POOL_SIZE</c>); three per core unless set.</summary>
     public int ReadModelPoolSize { get; init; } = Math.Max(4, 3 * Environment.ProcessorCount);
 
@@ -78,17 +84,16 @@ public sealed class CimiGatewayOptions
     public int LoginThrottleWindowSeconds { get; init; } = 900;
 
     /// <summary>
-    /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact Docker reference (a tag or a full
-    /// sha256 id; Docker is the only driver), so a typo cannot publish images by prefix.
+    /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact image location (for docker a tag or a
+    /// full sha256 id), so a typo cannot publish images by prefix.
     /// </summary>
     private static IReadOnlyList<string> PublicImageList(string? value)
     {
         var entries = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var entry in entries)
         {
-            if (Grains.Machines.ImageLocations.CanonicalDocker(entry) is null)
-                throw new InvalidOperationException(
-                    $"Public image '{entry}' (CIMI_DEMO_IMAGE, CIMI_PUBLIC_IMAGES) is not an exact Docker image reference (docker:REPOSITORY:TAG or docker:sha256:<64 hex digits>).");
+            if (!CimiGrains.Hosts.ImageLocation.TryParse(entry, out _, out var problem))
+                throw new InvalidOperationException($"Public image '{entry}' (CIMI_DEMO_IMAGE, CIMI_PUBLIC_IMAGES): {problem}");
         }
         return entries;
     }
@@ -122,6 +127,10 @@ public sealed class CimiGatewayOptions
                 ? (int.TryParse(grace, out var seconds) && seconds >= 0 ? seconds
                     : throw new InvalidOperationException($"CIMI_HOST_RECONNECT_GRACE_SECONDS='{grace}' is not a number of seconds."))
                 : defaults.HostReconnectGraceSeconds,
+            CpuAllocationRatio = Env("CIMI_CPU_ALLOCATION_RATIO") is { } cpuRatio
+                ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_CPU_ALLOCATION_RATIO", cpuRatio) : defaults.CpuAllocationRatio,
+            MemoryAllocationRatio = Env("CIMI_MEMORY_ALLOCATION_RATIO") is { } memoryRatio
+                ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_MEMORY_ALLOCATION_RATIO", memoryRatio) : defaults.MemoryAllocationRatio,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))

@@ -75,7 +75,12 @@ public static class SiloHostingExtensions
         });
         builder.Services.Configure<JobRetentionOptions>(o =>
             o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
-        builder.Services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds));
+        builder.Services.Configure<HostSchedulingOptions>(o =>
+        {
+            o.ReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds);
+            o.CpuAllocationRatio = options.CpuAllocationRatio;
+            o.MemoryAllocationRatio = options.MemoryAllocationRatio;
+        });
         builder.Services.Configure<PublicImageOptions>(o => o.Locations = [options.DemoImage, .. options.PublicImages]);
         return builder;
     }

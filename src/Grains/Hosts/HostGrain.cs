@@ -64,10 +64,10 @@ public sealed partial class HostGrain(
         if (command.Kind == HostCommandKind.Capture && command.CaptureImageLocation is { } capture)
         {
             // Before the agent can act: the image's MachineImage deletion must find this host.
-            await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.MachineKey).TenantId);
+            await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.ResourceKey).TenantId);
         }
         if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
-            (state.State.Machines.TryAdd(command.MachineKey, new MachineShare(spec.Cpu, spec.MemoryKiB)) || _unsaved))
+            (state.State.Machines.TryAdd(command.ResourceKey, new MachineShare(spec.Cpu, spec.MemoryKiB, spec.DiskKiB)) || _unsaved))
         {
             await Write();
             await ReportToScheduler();
@@ -87,6 +87,9 @@ public sealed partial class HostGrain(
     {
         if (registration.HostId != HostId)
             throw CimiException.Invalid($"A session for host '{registration.HostId}' cannot register host '{HostId}'.");
+        foreach (var (name, ratio) in new[] { ("CPU", registration.CpuAllocationRatio), ("memory", registration.MemoryAllocationRatio) })
+            if (ratio is { } r && !AllocationRatio.IsValid(r))
+                throw CimiException.Invalid($"Host '{HostId}' asks for a {name} allocation ratio of {r}: a ratio must be above 0 and at most {AllocationRatio.Max}.");
         _agent = agent;
         _sessionId = sessionId;
         _reconnectingUntil = null;
@@ -226,7 +229,7 @@ public sealed partial class HostGrain(
         var r = state.State.Registration;
         return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
             r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines),
-            _agent is null ? _reconnectingUntil : null);
+            _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio);
     }
 
     private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace CimiGrains.Grains.Hosts;
 
 /// <summary>
-/// Places Machines on connected hosts that offer the driver and have the CPU and memory free, spreading
-/// load. The registry is soft state: host grains re-report every few seconds and on every change, so
+/// Places Machines on connected hosts that offer the driver and have the CPU, memory and disk free under
+/// their allocation ratios (<see cref="HostCapacity"/>), spreading load. The registry is soft state: host grains re-report every few seconds and on every change, so
 /// nothing here is persisted. Placements made here count against a host at once, before its host grain
 /// has heard of the Machine, so that a burst of creates does not pile onto one host.
 /// </summary>
@@ -50,32 +50,34 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         var withDriver = connected.Where(h => h.Drivers.Contains(request.Driver)).ToList();
         if (withDriver.Count == 0)
             return NoHost(hosts, request, now, $"no connected host offers the '{request.Driver}' driver.");
-        var candidates = withDriver.Select(h => (Host: h, Free: Free(h, request.MachineKey))).ToList();
-        var fitting = candidates.Where(c => c.Free.Cpu >= request.Cpu && c.Free.MemoryKiB >= request.MemoryKiB).ToList();
+        var candidates = withDriver.Select(h => Free(h, request.MachineKey)).ToList();
+        var fitting = candidates.Where(c => c.Fits(request)).ToList();
         if (fitting.Count == 0)
         {
-            var best = string.Join("; ", candidates.Select(c =>
-                $"'{c.Host.HostId}' has {c.Free.Cpu} of {c.Host.Cpu} CPU and {c.Free.MemoryKiB} of {c.Host.MemoryKiB} KiB free"));
-            return NoHost(hosts, request, now, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU and {request.MemoryKiB} KiB of memory free ({best}).");
+            var disk = request.DiskKiB > 0 ? $" and {request.DiskKiB} KiB of disk" : "";
+            return NoHost(hosts, request, now, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU, " +
+                $"{request.MemoryKiB} KiB of memory{disk} free ({string.Join("; ", candidates.Select(c => c.Describe()))}).");
         }
         // Spread: the largest free share of memory wins, then of CPU; the host id keeps it deterministic.
         var chosen = fitting
-            .OrderByDescending(c => (double)c.Free.MemoryKiB / Math.Max(1, c.Host.MemoryKiB))
-            .ThenByDescending(c => (double)c.Free.Cpu / Math.Max(1, c.Host.Cpu))
+            .OrderByDescending(c => (double)c.FreeMemoryKiB / Math.Max(1, c.MemoryKiB))
+            .ThenByDescending(c => c.FreeCpu / Math.Max(1, c.Cpu))
             .ThenBy(c => c.Host.HostId, StringComparer.Ordinal)
             .First().Host;
-        _reservations[request.MachineKey] = (chosen.HostId, new MachineShare(request.Cpu, request.MemoryKiB), now);
+        _reservations[request.MachineKey] = (chosen.HostId, new MachineShare(request.Cpu, request.MemoryKiB, request.DiskKiB), now);
         return Done(chosen.HostId, null);
     }
 
-    private MachineShare Free(HostInfo host, string placing)
+    /// <summary>What <paramref name="host"/> has free under its allocation ratios, not counting
+    /// <paramref name="placing"/> (a Machine placed again is not in its own way).</summary>
+    private HostCapacity Free(HostInfo host, string placing)
     {
         var used = (host.Allocated ?? new Dictionary<string, MachineShare>())
             .Where(a => a.Key != placing).Select(a => a.Value)
             .Concat(_reservations.Where(r => r.Value.HostId == host.HostId && r.Key != placing && host.Allocated?.ContainsKey(r.Key) != true)
                 .Select(r => r.Value.Share))
             .ToList();
-        return new MachineShare(host.Cpu - used.Sum(u => u.Cpu), host.MemoryKiB - used.Sum(u => u.MemoryKiB));
+        return HostCapacity.Of(host, options.Value, used);
     }
 
     private static Task<Placement> Done(string? hostId, string? reason) => Task.FromResult(new Placement(hostId, reason));
@@ -100,7 +102,7 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         var until = _activated + options.Value.ReconnectGrace;
         var returning = hosts
             .Where(h => h.IsReconnecting(now) && h.Drivers.Contains(request.Driver))
-            .Where(h => Free(h, request.MachineKey) is var free && free.Cpu >= request.Cpu && free.MemoryKiB >= request.MemoryKiB)
+            .Where(h => Free(h, request.MachineKey).Fits(request))
             .ToList();
         if (returning.Count > 0)
         {

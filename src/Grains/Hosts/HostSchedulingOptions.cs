@@ -14,4 +14,20 @@ public sealed class HostSchedulingOptions
     /// Zero fails at once.
     /// </summary>
     public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many virtual CPUs one host CPU may carry (<c>CIMI_CPU_ALLOCATION_RATIO</c>), unless the host's
+    /// agent sets its own. Machines rarely keep their CPUs busy, so clouds overcommit CPU; 4.0 is
+    /// OpenStack's default. 1.0 reserves whole CPUs.
+    /// </summary>
+    public double CpuAllocationRatio { get; set; } = DefaultCpuAllocationRatio;
+
+    /// <summary>
+    /// How much memory may be promised per KiB a host has (<c>CIMI_MEMORY_ALLOCATION_RATIO</c>), unless the
+    /// host's agent sets its own. 1.0 (no overcommit) by default: memory a Machine touches is not given back.
+    /// </summary>
+    public double MemoryAllocationRatio { get; set; } = DefaultMemoryAllocationRatio;
+
+    public const double DefaultCpuAllocationRatio = 4.0;
+    public const double DefaultMemoryAllocationRatio = 1.0;
 }

@@ -48,9 +48,6 @@ public sealed partial class MachineGrain(
     /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
     public const string HostStatusProperty = "cimigrains.hostStatus";
 
-    /// <summary>Docker repository that captures are committed to; the tag is the image's local id.</summary>
-    public const string CaptureRepository = "cimigrains/capture";
-
     /// <summary>How long a host may take to confirm an operation before its Job fails.</summary>
     public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
 
@@ -177,7 +174,7 @@ public sealed partial class MachineGrain(
             else LogStaleReport(ResourceId, report.Generation, state.State.Generation);
             return;
         }
-        // An observation (Docker event) is the host's word about the present; while an operation is in
+        // An observation (a driver's event) is the host's word about the present; while an operation is in
         // flight its own outcome decides, so observations wait for it.
         if (state.State.Pending is null && report.HostId == state.State.HostId)
             await Observe(report.State, report.Message);
@@ -194,7 +191,7 @@ public sealed partial class MachineGrain(
             throw CimiException.Conflict($"The Machine is {current} with another operation in progress; 'capture' must wait.");
         if (state.State.HostId is null)
             throw CimiException.Conflict("The Machine has never been placed on a host; there is nothing to capture.");
-        var location = MachineImageGrain.CaptureLocation(imageLocalId);
+        var location = MachineImageGrain.CaptureLocation(imageLocalId, ImageLocation.Parse(state.State.Spec!.ImageLocation).Driver);
         var imageGrain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
         var created = await imageGrain.Create(image with
         {
@@ -394,7 +391,7 @@ public sealed partial class MachineGrain(
             try
             {
                 placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
-                    .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, "docker"));
+                    .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, ImageLocation.Parse(spec.ImageLocation).Driver, spec.DiskKiB));
             }
             catch (Exception e) when (IsSiloLoss(e))
             {
@@ -680,8 +677,8 @@ public sealed partial class MachineGrain(
     }
 
     /// <summary>
-    /// The CIMI state for what the host sees. Docker has no suspend (no checkpoint/restore here), so a
-    /// suspended Machine is a stopped container: seen stopped, a SUSPENDED Machine stays SUSPENDED.
+    /// The CIMI state for what the host sees. The docker driver has no suspend (no checkpoint/restore here),
+    /// so a suspended Machine is a stopped container: seen stopped, a SUSPENDED Machine stays SUSPENDED.
     /// </summary>
     private static MachineStateName FromObserved(ObservedState observed, MachineStateName current) => observed switch
     {
@@ -720,7 +717,8 @@ public sealed partial class MachineGrain(
 
         var initial = template.InitialState is { } s ? Enum.Parse<MachineStateName>(s) : MachineStateName.STARTED;
         var spec = new MachineSpec(image.ImageLocation!, config.Cpu!.Value, config.Memory!.Value,
-            credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true);
+            credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true,
+            DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
         return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
     }

@@ -21,7 +21,7 @@ public sealed class MachineImageGrain(
         await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, image.ImageLocation!, LocalId);
         // A capture's relatedImage is its Machine's image, which may have been deleted since (history, not
         // a claim); the Machine grain has checked the one a consumer gave. Anything else is checked here.
-        if (!(image.State == "CREATING" && image.ImageLocation == CaptureLocation(LocalId)))
+        if (!(image.State == "CREATING" && IsCaptureOfThis(image)))
             await CheckReferencesAsync(GrainFactory, TenantId, image, "relatedImage");
         // A registered image is usable at once; captures are created by the Machine grain, which
         // sets the state itself (CREATING until the host has committed the image).
@@ -33,7 +33,7 @@ public sealed class MachineImageGrain(
         References.RequireAsync<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, attribute, image.RelatedImage);
 
     /// <summary>
-    /// Deleting a capture also removes its Docker image from the host(s) that committed it. The
+    /// Deleting a capture also removes its image from the host(s) that committed it. The
     /// MachineImage goes at once; a host keeps the image while containers (Machines booted from it) still
     /// use it and removes it when the last of them is deleted, so running Machines never lose their image.
     /// A capture still CREATING cannot be deleted: its image would be committed after the deletion.
@@ -42,17 +42,23 @@ public sealed class MachineImageGrain(
     public override async Task Delete()
     {
         var image = Existing();
-        var capture = CaptureLocation(LocalId);
-        if (image.State == "CREATING" && image.ImageLocation == capture)
+        if (image.State == "CREATING" && IsCaptureOfThis(image))
             throw CimiException.Conflict($"MachineImage '{ResourceId}' is being captured; delete it once the capture has finished.");
         // The record of the capture's hosts is keyed by the location captures of this image are given,
-        // whatever imageLocation says now; for an image that was never captured it is empty.
-        await GrainFactory.GetGrain<ICapturedImageGrain>(capture).Release(TenantId);
+        // whatever imageLocation says now (so under every driver's scheme: the captured Machine's driver
+        // is not recorded here); for an image that was never captured it is empty.
+        foreach (var driver in ImageLocation.Drivers)
+            await GrainFactory.GetGrain<ICapturedImageGrain>(CaptureLocation(LocalId, driver)).Release(TenantId);
         await base.Delete();
     }
 
-    /// <summary>Where a capture into the MachineImage <paramref name="localId"/> is committed.</summary>
-    public static string CaptureLocation(string localId) => $"docker:{MachineGrain.CaptureRepository}:{localId}";
+    /// <summary>Where a capture into the MachineImage <paramref name="localId"/> of a Machine run by
+    /// <paramref name="driver"/> is committed: the same driver runs the captured image.</summary>
+    public static string CaptureLocation(string localId, string driver) => ImageLocation.Capture(driver, localId).ToString();
+
+    /// <summary>Whether the image's location is where a capture into this very MachineImage is committed.</summary>
+    private bool IsCaptureOfThis(MachineImage image) =>
+        ImageLocation.TryParse(image.ImageLocation, out var location, out _) && location!.CapturedImageLocalId == LocalId;
 
     public static MachineImage Check(MachineImage image, bool requireAll)
     {

@@ -1,3 +1,5 @@
+using CimiGrains.Hosts;
+
 namespace CimiGrains.Grains.Machines;
 
 /// <summary>
@@ -7,5 +9,6 @@ namespace CimiGrains.Grains.Machines;
 /// </summary>
 public sealed class PublicImageOptions
 {
-    public IReadOnlyList<string> Locations { get; set; } = ["docker:cimigrains/demo:latest"];
+    /// <summary>The demo image (<c>docker:cimigrains/demo:latest</c>) unless configured.</summary>
+    public IReadOnlyList<string> Locations { get; set; } = [new ImageLocation(ImageLocation.SchemelessDriver, "cimigrains/demo:latest").ToString()];
 }

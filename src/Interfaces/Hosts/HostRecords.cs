@@ -1,12 +1,14 @@
 namespace CimiGrains.Hosts;
 
-/// <summary>What a new Machine needs from a host.</summary>
+/// <summary>What a new Machine needs from a host. <see cref="DiskKiB"/> is the sum of its disks' capacities
+/// (0 when it names none).</summary>
 [GenerateSerializer, Immutable, Alias("cimi.PlacementRequest")]
 public sealed record PlacementRequest(
     [property: Id(0)] string MachineKey,
     [property: Id(1)] int Cpu,
     [property: Id(2)] long MemoryKiB,
-    [property: Id(3)] string Driver);
+    [property: Id(3)] string Driver,
+    [property: Id(4)] long DiskKiB = 0);
 
 /// <summary>
 /// The chosen host, or null with the reason no host fits. <see cref="RetryAfter"/>, when set, says the
@@ -19,7 +21,8 @@ public sealed record Placement(
     [property: Id(2)] TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// A host as the scheduler knows it. <see cref="ReconnectingUntil"/>, while in the future and the host
+/// A host as the scheduler knows it. <see cref="CpuAllocationRatio"/> and <see cref="MemoryAllocationRatio"/>
+/// are the host's own overrides of the deployment's ratios (null: the deployment's apply). <see cref="ReconnectingUntil"/>, while in the future and the host
 /// is not connected, says its agent's session dropped (or its host grain moved) and the agent is
 /// expected back: operations for it wait until then rather than fail.
 /// </summary>
@@ -32,17 +35,21 @@ public sealed record HostInfo(
     [property: Id(4)] IReadOnlyList<string> Drivers,
     [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
     [property: Id(6)] IReadOnlyDictionary<string, MachineShare>? Allocated = null,
-    [property: Id(7)] DateTimeOffset? ReconnectingUntil = null)
+    [property: Id(7)] DateTimeOffset? ReconnectingUntil = null,
+    [property: Id(8)] long DiskKiB = 0,
+    [property: Id(9)] double? CpuAllocationRatio = null,
+    [property: Id(10)] double? MemoryAllocationRatio = null)
 {
     /// <summary>Whether the host is away but expected back at <paramref name="now"/>.</summary>
     public bool IsReconnecting(DateTimeOffset now) => !Connected && ReconnectingUntil > now;
 }
 
-/// <summary>What one placed Machine takes from its host's capacity.</summary>
+/// <summary>What one placed Machine takes from its host's capacity (disk 0: none accounted).</summary>
 [GenerateSerializer, Immutable, Alias("cimi.MachineShare")]
-public sealed record MachineShare([property: Id(0)] int Cpu, [property: Id(1)] long MemoryKiB);
+public sealed record MachineShare([property: Id(0)] int Cpu, [property: Id(1)] long MemoryKiB, [property: Id(2)] long DiskKiB = 0);
 
-/// <summary>What an agent says about its host when it connects.</summary>
+/// <summary>What an agent says about its host when it connects. The allocation ratios, when set, override
+/// the deployment's for this host (how far its CPUs and memory may be overcommitted).</summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostRegistration")]
 public sealed record HostRegistration(
     [property: Id(0)] string HostId,
@@ -51,7 +58,9 @@ public sealed record HostRegistration(
     [property: Id(3)] long DiskKiB,
     [property: Id(4)] IReadOnlyList<string> Drivers,
     [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
-    [property: Id(6)] string AgentVersion);
+    [property: Id(6)] string AgentVersion,
+    [property: Id(7)] double? CpuAllocationRatio = null,
+    [property: Id(8)] double? MemoryAllocationRatio = null);
 
 /// <summary>What a Machine decides about a workload its host reported at (re)connection.</summary>
 [GenerateSerializer]
@@ -74,41 +83,54 @@ public sealed record MachineSpec(
     [property: Id(5)] string? AdminKey,
     [property: Id(6), SecretAtRest] string? UserData,
     [property: Id(7)] string TenantId,
-    [property: Id(8)] bool StartAfterCreate);
+    [property: Id(8)] bool StartAfterCreate,
+    [property: Id(9)] long DiskKiB = 0);
+
+/// <summary>
+/// The kinds of resource a host realizes (every one has a grain that takes <see cref="HostReport"/>s).
+/// Machine is the zero value: records and wire messages from before kinds existed are about Machines.
+/// </summary>
+[GenerateSerializer]
+public enum HostedKind { Machine = 0 }
 
 /// <summary>Host commands. Create makes the workload (and starts it when the spec says so).</summary>
 [GenerateSerializer]
 public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete }
 
 /// <summary>
-/// A command for one Machine. <see cref="Generation"/> fences it: a host ignores a command whose
-/// generation is older than the newest it has seen for that Machine.
+/// A command for one hosted resource: <see cref="Resource"/> and <see cref="ResourceKey"/> (its grain
+/// key). <see cref="Generation"/> fences it: a host ignores a command whose generation is older than the
+/// newest it has seen for that resource. The spec is the one of the resource's kind (<see cref="Spec"/>
+/// for a Machine; another kind adds its own field, as the proto's <c>resource_spec</c> oneof does).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostCommand")]
 public sealed record HostCommand(
     [property: Id(0)] string CommandId,
-    [property: Id(1)] string MachineKey,
+    [property: Id(1)] string ResourceKey,
     [property: Id(2)] long Generation,
     [property: Id(3)] HostCommandKind Kind,
     [property: Id(4)] MachineSpec? Spec,
     [property: Id(5)] bool Force,
-    [property: Id(6)] string? CaptureImageLocation);
+    [property: Id(6)] string? CaptureImageLocation,
+    [property: Id(7)] HostedKind Resource = HostedKind.Machine);
 
 /// <summary>The workload's state as a host sees it.</summary>
 [GenerateSerializer]
 public enum ObservedState { Absent, Created, Running, Paused, Stopped, Failed }
 
-/// <summary>A host's word about one Machine: the outcome of a command, or a change it observed.</summary>
+/// <summary>A host's word about one hosted resource (<see cref="Resource"/>, <see cref="ResourceKey"/>): the
+/// outcome of a command, or a change it observed.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.HostReport")]
 public sealed record HostReport(
     [property: Id(0)] string HostId,
-    [property: Id(1)] string MachineKey,
+    [property: Id(1)] string ResourceKey,
     [property: Id(2)] long Generation,
     [property: Id(3)] ObservedState State,
     [property: Id(4)] string? CommandId,
     [property: Id(5)] bool? CommandSucceeded,
     [property: Id(6)] string? Message,
-    [property: Id(7)] string? ResultImageLocation);
+    [property: Id(7)] string? ResultImageLocation,
+    [property: Id(8)] HostedKind Resource = HostedKind.Machine);
 
 /// <summary>Where an image removal stands on a host.</summary>
 [GenerateSerializer]

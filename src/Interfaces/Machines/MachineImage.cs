@@ -1,8 +1,9 @@
 namespace CimiGrains.Machines;
 
 /// <summary>
-/// What a Machine boots from. For the Docker driver <see cref="ImageLocation"/> names a local image
-/// (<c>docker:cimigrains/demo:1</c> or a bare image reference); a capture's image points at the image
+/// What a Machine boots from. Its <see cref="ImageLocation"/> is <c>SCHEME:REFERENCE</c>, the scheme naming the host
+/// driver (<see cref="CimiGrains.Hosts.ImageLocation"/>); for docker a local image
+/// (<c>docker:cimigrains/demo:1</c>, or a bare image reference); a capture's image points at the image
 /// the host committed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.MachineImage")]
