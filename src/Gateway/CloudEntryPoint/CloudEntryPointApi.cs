@@ -78,7 +78,6 @@ public static class CloudEntryPointApi
     /// <summary>The entry point of a tenant, with relative hrefs (made absolute when rendered).</summary>
     public static CloudEntryPointResource Build(string tenantId, DateTimeOffset? tenantCreated, string baseUri)
     {
-        ResourceRef Link(CimiType type) => new(type.Kind.CollectionSegment);
         return new CloudEntryPointResource
         {
             Id = Path,
@@ -89,13 +88,7 @@ public static class CloudEntryPointApi
             Updated = tenantCreated,
             BaseUri = baseUri,
             ResourceMetadata = new ResourceRef(ResourceMetadataApi.Path),
-            Machines = Link(CimiTypes.Machine),
-            MachineTemplates = Link(CimiTypes.MachineTemplate),
-            MachineConfigs = Link(CimiTypes.MachineConfiguration),
-            MachineImages = Link(CimiTypes.MachineImage),
-            Credentials = Link(CimiTypes.Credential),
-            CredentialTemplates = Link(CimiTypes.CredentialTemplate),
-            Jobs = Link(CimiTypes.Job),
+            Collections = CimiTypes.All.ToDictionary(t => t.EntryPointAttribute, t => (object)new ResourceRef(t.Kind.CollectionSegment), StringComparer.Ordinal),
         };
     }
 }
