@@ -62,8 +62,6 @@ builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
 builder.AddDatabaseOutageHandling();
 builder.Services.AddSingleton(Options.Create(options));
-builder.Services.AddSingleton<ResourceReadModel>();
-builder.Services.AddSingleton<TenantDirectory>();
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddHttpContextAccessor();
