@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.Resources;
-using CimiGrains.Grains.ReadModel;
+using CimiGrains.ReadModel;
 using CimiGrains.Machines;
 
 namespace CimiGrains.Gateway.Machines;
@@ -22,7 +22,7 @@ public static class MachineApi
 
         var type = CimiTypes.Machine;
         var machines = $"/{type.Kind.CollectionSegment}";
-        cimi.MapGet(machines, (CimiRequest request, ResourceReadModel readModel, CancellationToken ct) =>
+        cimi.MapGet(machines, (CimiRequest request, IResourceReader readModel, CancellationToken ct) =>
             ResourceCollectionApi.ListAsync(request, readModel, type, ct));
         cimi.MapGet(machines + "/{id}", async (string id, CimiRequest request) =>
             request.Document(StatusCodes.Status200OK, await request.Grain<IMachineGrain>(id).Get(), type));

@@ -4,6 +4,8 @@ using CimiGrains.Grains.Machines;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.Security;
 using CimiGrains.Grains.Tenants;
+using CimiGrains.ReadModel;
+using CimiGrains.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -41,7 +43,9 @@ public static class CimiGrainsExtensions
             });
         }
         services.TryAddSingleton<ResourceReadModel>();
+        services.TryAddSingleton<IResourceReader>(sp => sp.GetRequiredService<ResourceReadModel>());
         services.TryAddSingleton<TenantDirectory>();
+        services.TryAddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantDirectory>());
 
         services.Configure<JobRetentionOptions>(o => o.Retention = options.JobRetention);
         services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = options.HostReconnectGrace);
