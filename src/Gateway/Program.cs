@@ -8,13 +8,22 @@ using CimiGrains.Gateway.ResourceMetadata;
 using CimiGrains.Gateway.Resources;
 using CimiGrains.Gateway.Security;
 using CimiGrains.Grains.Persistence;
-using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-var options = CimiGatewayOptions.FromEnvironment();
+// Settings are the README's CIMI_* names, from the environment or as --CIMI_…=value arguments. A value
+// that cannot be used stops the gateway here with one line naming it, not a stack trace later.
+CimiGatewayOptions options;
+try
+{
+    options = CimiGatewayOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build());
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"cimigrains-gateway: {e.Message}");
+    return 1;
+}
 var (cimiEndpoint, endpointRefusal) = CimiHttpsEndpoint.From(options);
 if (cimiEndpoint is null)
 {
@@ -42,6 +51,7 @@ using (var loggerFactory = LoggerFactory.Create(l => l.AddConsole()))
 {
     try
     {
+        loggerFactory.CreateLogger("CimiGrains.Gateway").LogInformation("Starting with {Settings}", options);
         await SchemaMigrator.MigrateAsync(options.Postgres, loggerFactory.CreateLogger<SchemaMigrator>());
     }
     catch (Npgsql.NpgsqlException e)
