@@ -3,18 +3,27 @@ using CimiGrains.Gateway.Agents;
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Credentials;
 using CimiGrains.Gateway.Hosting;
-using CimiGrains.Gateway.Jobs;
 using CimiGrains.Gateway.Machines;
 using CimiGrains.Gateway.ResourceMetadata;
+using CimiGrains.Gateway.Resources;
 using CimiGrains.Gateway.Security;
 using CimiGrains.Grains.Persistence;
-using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-var options = CimiGatewayOptions.FromEnvironment();
+// Settings are the README's CIMI_* names, from the environment or as --CIMI_…=value arguments. A value
+// that cannot be used stops the gateway here with one line naming it, not a stack trace later.
+CimiGatewayOptions options;
+try
+{
+    options = CimiGatewayOptions.FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build());
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"cimigrains-gateway: {e.Message}");
+    return 1;
+}
 var (cimiEndpoint, endpointRefusal) = CimiHttpsEndpoint.From(options);
 if (cimiEndpoint is null)
 {
@@ -42,6 +51,7 @@ using (var loggerFactory = LoggerFactory.Create(l => l.AddConsole()))
 {
     try
     {
+        loggerFactory.CreateLogger("CimiGrains.Gateway").LogInformation("Starting with {Settings}", options);
         await SchemaMigrator.MigrateAsync(options.Postgres, loggerFactory.CreateLogger<SchemaMigrator>());
     }
     catch (Npgsql.NpgsqlException e)
@@ -62,8 +72,6 @@ builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
 builder.AddDatabaseOutageHandling();
 builder.Services.AddSingleton(Options.Create(options));
-builder.Services.AddSingleton<ResourceReadModel>();
-builder.Services.AddSingleton<TenantDirectory>();
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddHttpContextAccessor();
@@ -99,9 +107,9 @@ var cimi = app.MapGroup("/cimi").RequireAuthorization();
 cimi.AddEndpointFilter(CimiResult.NegotiateFirst);
 cimi.MapCloudEntryPointApi();
 cimi.MapResourceMetadataApi();
+cimi.MapRegisteredTypes();
 cimi.MapMachineApi();
 cimi.MapCredentialApi();
-cimi.MapJobApi();
 app.MapAdminApi();
 app.MapAgentApi();
 app.MapFallback(CimiFallback.Answer);

@@ -1,5 +1,5 @@
 using CimiGrains.Gateway.Security;
-using CimiGrains.Grains.Tenants;
+using CimiGrains.Tenancy;
 
 namespace CimiGrains.Gateway.Admin;
 
@@ -18,7 +18,7 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin").RequireAuthorization(CimiClaims.AdminPolicy);
-        admin.MapPost("/tenants", async (HttpRequest http, TenantDirectory tenants, CancellationToken ct) =>
+        admin.MapPost("/tenants", async (HttpRequest http, ITenantDirectory tenants, CancellationToken ct) =>
         {
             var body = await ReadAsync<TenantCreate>(http);
             CheckName(body.Id, "id");
@@ -28,7 +28,7 @@ public static class AdminApi
                 return Results.Extensions.Error(StatusCodes.Status409Conflict, conflict);
             return Results.Created($"/admin/tenants/{body.Id}", new { id = body.Id, name = body.Name ?? body.Id, user = body.User });
         });
-        admin.MapPost("/tenants/{tenantId}/users", async (string tenantId, HttpRequest http, TenantDirectory tenants, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenantId}/users", async (string tenantId, HttpRequest http, ITenantDirectory tenants, CancellationToken ct) =>
         {
             var body = await ReadAsync<UserCreate>(http);
             CheckName(body.User, "user");

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using CimiGrains.Agents.Protocol;
 using CimiGrains.Gateway.Hosting;
-using CimiGrains.Grains.Persistence;
 using CimiGrains.Hosts;
 using Grpc.Core;
 
@@ -142,7 +141,7 @@ public sealed partial class AgentHubService(
     }
 
     private static bool IsPassing(Exception e) =>
-        DatabaseFailures.IsUnavailable(e)
+        DatabaseOutage.IsDatabaseUnavailable(e)
         || e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException;
 
     /// <summary>

@@ -108,5 +108,5 @@ public static class AgentMessages
     /// so a report can never fail the read-model write after its grain state was saved.
     /// </summary>
     private static string? AgentText(string? message) =>
-        message is { Length: > 0 } m ? CimiGrains.Grains.Common.CimiText.Printable(m, 4000) : null;
+        message is { Length: > 0 } m ? CimiText.Printable(m, 4000) : null;
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.ResourceMetadata;
 using CimiGrains.Gateway.Resources;
-using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.Tenants;
+using CimiGrains.ReadModel;
+using CimiGrains.Tenancy;
 
 namespace CimiGrains.Gateway.CloudEntryPoint;
 
@@ -13,7 +13,7 @@ public static class CloudEntryPointApi
 
     public static RouteGroupBuilder MapCloudEntryPointApi(this RouteGroupBuilder cimi)
     {
-        cimi.MapGet($"/{Path}", async (CimiRequest request, TenantDirectory tenants, ResourceReadModel readModel, CancellationToken ct) =>
+        cimi.MapGet($"/{Path}", async (CimiRequest request, ITenantDirectory tenants, IResourceReader readModel, CancellationToken ct) =>
         {
             var tenant = await tenants.GetTenantAsync(request.TenantId, ct);
             var entryPoint = Build(request.TenantId, tenant?.Created, request.BaseUri.Value);
@@ -32,7 +32,7 @@ public static class CloudEntryPointApi
     /// still answers 400 for a name that is not a reference. A deeper path (<c>machines/machineConfig</c>)
     /// gets 400 rather than being silently cut short: that expansion belongs to the collection's own URL.
     /// </summary>
-    private static async Task ExpandCollectionsAsync(JsonObject document, CimiRequest request, ResourceReadModel readModel, CancellationToken ct)
+    private static async Task ExpandCollectionsAsync(JsonObject document, CimiRequest request, IResourceReader readModel, CancellationToken ct)
     {
         var paths = request.Http.Query["$expand"]
             .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -78,7 +78,6 @@ public static class CloudEntryPointApi
     /// <summary>The entry point of a tenant, with relative hrefs (made absolute when rendered).</summary>
     public static CloudEntryPointResource Build(string tenantId, DateTimeOffset? tenantCreated, string baseUri)
     {
-        ResourceRef Link(CimiType type) => new(type.Kind.CollectionSegment);
         return new CloudEntryPointResource
         {
             Id = Path,
@@ -89,13 +88,7 @@ public static class CloudEntryPointApi
             Updated = tenantCreated,
             BaseUri = baseUri,
             ResourceMetadata = new ResourceRef(ResourceMetadataApi.Path),
-            Machines = Link(CimiTypes.Machine),
-            MachineTemplates = Link(CimiTypes.MachineTemplate),
-            MachineConfigs = Link(CimiTypes.MachineConfiguration),
-            MachineImages = Link(CimiTypes.MachineImage),
-            Credentials = Link(CimiTypes.Credential),
-            CredentialTemplates = Link(CimiTypes.CredentialTemplate),
-            Jobs = Link(CimiTypes.Job),
+            Collections = CimiTypes.All.ToDictionary(t => t.EntryPointAttribute, t => (object)new ResourceRef(t.Kind.CollectionSegment), StringComparer.Ordinal),
         };
     }
 }

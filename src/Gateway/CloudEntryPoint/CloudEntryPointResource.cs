@@ -4,17 +4,15 @@ namespace CimiGrains.Gateway.CloudEntryPoint;
 
 /// <summary>
 /// The CloudEntryPoint document: the baseURI and a reference to every collection this provider
-/// implements (and to the ResourceMetadata collection). Built per request; never stored.
+/// implements (and to the ResourceMetadata collection). Built per request; never stored. The
+/// collection links are not properties: there is one per registered type (<see cref="CimiTypeRegistry"/>),
+/// keyed by its CloudEntryPoint attribute, and the descriptor orders them as DSP8009 does.
 /// </summary>
 public sealed record CloudEntryPointResource : CimiResource
 {
     [JsonPropertyName("baseURI")] public string? BaseUri { get; init; }
     public ResourceRef? ResourceMetadata { get; init; }
-    public ResourceRef? Machines { get; init; }
-    public ResourceRef? MachineTemplates { get; init; }
-    public ResourceRef? MachineConfigs { get; init; }
-    public ResourceRef? MachineImages { get; init; }
-    public ResourceRef? Credentials { get; init; }
-    public ResourceRef? CredentialTemplates { get; init; }
-    public ResourceRef? Jobs { get; init; }
+
+    /// <summary>The collection links, by CloudEntryPoint attribute (<c>machines</c> → <c>{"href":"machines"}</c>).</summary>
+    [JsonExtensionData] public Dictionary<string, object>? Collections { get; init; }
 }

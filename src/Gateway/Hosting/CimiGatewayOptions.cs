@@ -1,7 +1,13 @@
+using System.Net;
+using Npgsql;
+
 namespace CimiGrains.Gateway.Hosting;
 
 /// <summary>
-/// Everything an operator sets, read from the environment (see README "Configuration").
+/// Everything an operator sets, bound from configuration by the README's names (<c>CIMI_*</c>, "Configuration"):
+/// the environment, or the same keys on the command line (<c>--CIMI_HTTP_PORT=8090</c>). A value that
+/// cannot be used stops the gateway at start with one line naming the setting (<see cref="Problem"/>);
+/// <see cref="ToString"/> is the effective configuration with every secret redacted, safe to log.
 /// </summary>
 public sealed class CimiGatewayOptions
 {
@@ -98,15 +104,24 @@ public sealed class CimiGatewayOptions
         return entries;
     }
 
-    public static CimiGatewayOptions FromEnvironment()
+    /// <summary>The options from the process environment alone.</summary>
+    public static CimiGatewayOptions FromEnvironment() =>
+        FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+
+    /// <summary>
+    /// The options bound from <paramref name="configuration"/>, keyed by the <c>CIMI_*</c> names; an empty
+    /// value counts as unset. Throws <see cref="InvalidOperationException"/> naming the first setting
+    /// whose value cannot be used.
+    /// </summary>
+    public static CimiGatewayOptions FromConfiguration(IConfiguration configuration)
     {
-        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
-        static int Port(string name, int fallback) =>
+        string? Env(string name) => configuration[name] is { Length: > 0 } v ? v : null;
+        int Port(string name, int fallback) =>
             Env(name) is { } v ? (int.TryParse(v, out var p) && p is > 0 and < 65536 ? p : throw new InvalidOperationException($"{name}='{v}' is not a TCP port.")) : fallback;
-        static int Positive(string name, int fallback) =>
+        int Positive(string name, int fallback) =>
             Env(name) is { } v ? (int.TryParse(v, out var n) && n > 0 ? n : throw new InvalidOperationException($"{name}='{v}' is not a positive number.")) : fallback;
         var defaults = new CimiGatewayOptions();
-        return new CimiGatewayOptions
+        var options = new CimiGatewayOptions
         {
             Postgres = Env("CIMI_POSTGRES") ?? defaults.Postgres,
             HttpPort = Port("CIMI_HTTP_PORT", defaults.HttpPort),
@@ -147,5 +162,63 @@ public sealed class CimiGatewayOptions
             LoginFailuresPerUser = Positive("CIMI_LOGIN_FAILURES_PER_USER", defaults.LoginFailuresPerUser),
             LoginThrottleWindowSeconds = Positive("CIMI_LOGIN_THROTTLE_WINDOW_SECONDS", defaults.LoginThrottleWindowSeconds),
         };
+        return options.Problem() is { } problem ? throw new InvalidOperationException(problem) : options;
+    }
+
+    /// <summary>
+    /// The first setting that parses but cannot work (an address that is not one, a connection string
+    /// Npgsql cannot read, two listeners on one port), named by its variable; null when all can.
+    /// </summary>
+    public string? Problem()
+    {
+        if (!IPAddress.TryParse(AdvertisedAddress, out _))
+            return $"CIMI_ADVERTISED_ADDRESS='{AdvertisedAddress}' is not an IP address.";
+        if (!IPAddress.TryParse(HttpAddress, out _))
+            return $"CIMI_HTTP_ADDRESS='{HttpAddress}' is not an IP address.";
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(Postgres);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Never echo the value: it may hold the database password.
+            return $"CIMI_POSTGRES is not an Npgsql connection string: {e.Message}";
+        }
+        if (PublicBaseUri is { } publicBase && !(Uri.TryCreate(publicBase, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            return $"CIMI_PUBLIC_BASE_URI='{publicBase}' is not an absolute http or https URI.";
+        var ports = new[] { ("CIMI_HTTP_PORT", HttpPort), ("CIMI_SILO_PORT", SiloPort), ("CIMI_GATEWAY_PORT", GatewayPort) };
+        foreach (var (name, port) in ports)
+        {
+            if (ports.FirstOrDefault(other => other.Item1 != name && other.Item2 == port) is { Item1: { } clash })
+                return $"{name}={port} is also {clash}: each listener needs its own port.";
+        }
+        return null;
+    }
+
+    /// <summary>The effective settings for the start-up log: passwords and the connection string's password redacted.</summary>
+    public override string ToString()
+    {
+        static string Secret(string? value) => value is null ? "(unset)" : "(set)";
+        string database;
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(Postgres);
+            if (builder.Password is not null) builder.Password = "***";
+            database = builder.ConnectionString;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            database = "(unreadable)";
+        }
+        return string.Join(", ",
+            $"CIMI_POSTGRES={database}", $"CIMI_HTTP_ADDRESS={HttpAddress}", $"CIMI_HTTP_PORT={HttpPort}",
+            $"CIMI_HTTPS_CERT={HttpsCertificatePath ?? "(unset)"}", $"CIMI_HTTPS_CERT_PASSWORD={Secret(HttpsCertificatePassword)}",
+            $"CIMI_ALLOW_PLAIN_HTTP={AllowPlainHttp}", $"CIMI_SILO_PORT={SiloPort}", $"CIMI_GATEWAY_PORT={GatewayPort}",
+            $"CIMI_ADVERTISED_ADDRESS={AdvertisedAddress}", $"CIMI_CLUSTER_ID={ClusterId}", $"CIMI_PUBLIC_BASE_URI={PublicBaseUri ?? "(derived)"}",
+            $"CIMI_ADMIN_PASSWORD={Secret(AdminPassword)}", $"CIMI_DEMO_PASSWORD={Secret(DemoPassword)}", $"CIMI_DEMO_IMAGE={DemoImage}",
+            $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
+            $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",
+            $"CIMI_LOGIN_FAILURES_PER_USER_SOURCE={LoginFailuresPerUserAndSource}", $"CIMI_LOGIN_FAILURES_PER_SOURCE={LoginFailuresPerSource}",
+            $"CIMI_LOGIN_FAILURES_PER_USER={LoginFailuresPerUser}", $"CIMI_LOGIN_THROTTLE_WINDOW_SECONDS={LoginThrottleWindowSeconds}");
     }
 }

@@ -19,6 +19,9 @@ public sealed partial class DatabaseOutage(NpgsqlDataSource dataSource, TimeProv
     /// </summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether <paramref name="error"/> means the database is unreachable (the Grains' classification, for the binding).</summary>
+    public static bool IsDatabaseUnavailable(Exception? error) => DatabaseFailures.IsUnavailable(error);
+
     /// <summary>How often the probe asks while the database is away.</summary>
     public static readonly TimeSpan ProbePeriod = TimeSpan.FromSeconds(1);
 

@@ -1,14 +1,14 @@
 using System.Net;
-using CimiGrains.Grains.Hosts;
-using CimiGrains.Grains.Jobs;
-using CimiGrains.Grains.Machines;
+using CimiGrains.Grains.Hosting;
 using CimiGrains.Grains.Security;
-using Npgsql;
 using Orleans.Configuration;
 
 namespace CimiGrains.Gateway.Hosting;
 
-/// <summary>The silo this process co-hosts: ADO.NET clustering, grain storage and reminders on PostgreSQL.</summary>
+/// <summary>
+/// The silo this process co-hosts: ADO.NET clustering, grain storage and reminders on PostgreSQL, membership
+/// timings, and the CIMI grains with everything they need (<see cref="CimiGrainsExtensions.AddCimiGrains"/>).
+/// </summary>
 public static class SiloHostingExtensions
 {
     public const string StorageName = "cimi";
@@ -40,8 +40,17 @@ public static class SiloHostingExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = options.Postgres;
             });
-            silo.UseSystemTextJsonGrainStorageSerializer();
-            silo.AddSecretsAtRest(secretKeys);
+            silo.AddCimiGrains(new CimiGrainsOptions
+            {
+                SecretKeys = secretKeys,
+                ReadModelConnectionString = options.Postgres,
+                ReadModelPoolSize = options.ReadModelPoolSize,
+                JobRetention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes),
+                HostReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds),
+                CpuAllocationRatio = options.CpuAllocationRatio,
+                MemoryAllocationRatio = options.MemoryAllocationRatio,
+                PublicImages = [options.DemoImage, .. options.PublicImages],
+            });
             // Bounded waits on a dead silo. A call in flight to a silo that died is failed (SiloUnavailable,
             // a 503 with Retry-After) only when membership declares the silo dead: with the defaults that is
             // 3 missed probes x 5 s = ~15 s, and requests hung that long. A killed silo refuses connections,
@@ -62,26 +71,7 @@ public static class SiloHostingExtensions
             // is short (state, a storage write, a one-way host command), so 10 s is far above a healthy call
             // and still far below a client's patience; the caller gets 503 + Retry-After.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         });
-        builder.Services.AddSingleton(_ =>
-        {
-            // The read model's pool is kept near the core count: PostgreSQL runs the pages on the same
-            // cores, and 32 queries at once only interleave and lengthen the tail (docs/BENCHMARKS.md),
-            // while a short queue in the pool serves them in order.
-            var source = new NpgsqlDataSourceBuilder(options.Postgres);
-            source.ConnectionStringBuilder.MaxPoolSize = options.ReadModelPoolSize;
-            return source.Build();
-        });
-        builder.Services.Configure<JobRetentionOptions>(o =>
-            o.Retention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes));
-        builder.Services.Configure<HostSchedulingOptions>(o =>
-        {
-            o.ReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds);
-            o.CpuAllocationRatio = options.CpuAllocationRatio;
-            o.MemoryAllocationRatio = options.MemoryAllocationRatio;
-        });
-        builder.Services.Configure<PublicImageOptions>(o => o.Locations = [options.DemoImage, .. options.PublicImages]);
         return builder;
     }
 }

@@ -1,4 +1,4 @@
-using CimiGrains.Grains.Tenants;
+using CimiGrains.Tenancy;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Options;
@@ -10,7 +10,7 @@ namespace CimiGrains.Gateway.Hosting;
 /// MachineImage. Demo resources have fixed ids, so every instance may run this at every start.
 /// </summary>
 public sealed partial class StartupSeeder(
-    IOptions<CimiGatewayOptions> options, TenantDirectory tenants, IGrainFactory grains, ILogger<StartupSeeder> logger) : IHostedService
+    IOptions<CimiGatewayOptions> options, ITenantDirectory tenants, IGrainFactory grains, ILogger<StartupSeeder> logger) : IHostedService
 {
     public const string DemoTenant = "demo";
 
@@ -20,8 +20,8 @@ public sealed partial class StartupSeeder(
         await grains.GetGrain<IJobRetentionGrain>(0).Start();
         if (o.AdminPassword is { } adminPassword)
         {
-            await tenants.EnsureTenantAsync(TenantDirectory.OperatorTenant, "Operators", cancellationToken);
-            await tenants.SetUserAsync(TenantDirectory.OperatorTenant, "admin", adminPassword, "admin", replace: true, cancellationToken);
+            await tenants.EnsureTenantAsync(TenantNames.OperatorTenant, "Operators", cancellationToken);
+            await tenants.SetUserAsync(TenantNames.OperatorTenant, "admin", adminPassword, "admin", replace: true, cancellationToken);
         }
         if (o.DemoPassword is not { } demoPassword) return;
         await tenants.EnsureTenantAsync(DemoTenant, "Demo tenant", cancellationToken);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.Hosting;
-using CimiGrains.Grains.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -84,7 +83,7 @@ public static partial class CimiErrors
         // The request reader turns these into messages naming the attribute; these arms are the backstop.
         System.Xml.XmlException e => (StatusCodes.Status400BadRequest, $"The body is not well-formed XML: {e.Message}"),
         System.Text.DecoderFallbackException => (StatusCodes.Status400BadRequest, "The body is not valid UTF-8."),
-        _ when DatabaseFailures.IsUnavailable(error) =>
+        _ when DatabaseOutage.IsDatabaseUnavailable(error) =>
             (StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry the request after the time in Retry-After."),
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException =>
             (StatusCodes.Status503ServiceUnavailable, "The cluster is busy or reconfiguring; retry the request."),

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel.Filter;
 
 namespace CimiGrains.Gateway.Http;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.Resources;
-using CimiGrains.Grains.ReadModel;
+using CimiGrains.ReadModel;
 using CimiGrains.Machines;
 
 namespace CimiGrains.Gateway.Machines;
@@ -10,43 +10,41 @@ public static class MachineApi
 {
     public static RouteGroupBuilder MapMachineApi(this RouteGroupBuilder cimi)
     {
-        cimi.MapCimiResources<MachineConfiguration, IMachineConfigurationGrain>(CimiTypes.MachineConfiguration);
-        cimi.MapPost("/machineConfigs", (CimiRequest r) => CreatePlain<MachineConfiguration, IMachineConfigurationGrain>(r, CimiTypes.MachineConfiguration));
-        cimi.MapCimiResources<MachineImage, IMachineImageGrain>(CimiTypes.MachineImage);
-        cimi.MapPost("/machineImages", async (CimiRequest r) =>
+        // MachineConfigurations and MachineTemplates are plain types, and MachineImages' other routes
+        // are generated too (Resources/RegisteredTypesApi); a MachineImage POST may be a capture.
+        cimi.MapPost($"/{CimiTypes.MachineImage.Kind.CollectionSegment}", async (CimiRequest r) =>
         {
             var image = await Agents.MachineCaptureApi.ReadCreateAsync(r);
             // An imageLocation naming a Machine is a capture of that Machine (see Agents/MachineCaptureApi).
             return await Agents.MachineCaptureApi.TryCaptureAsync(r, image)
                 ?? r.Created(await r.Grain<IMachineImageGrain>(CimiRequest.NewLocalId()).Create(image), CimiTypes.MachineImage);
         });
-        cimi.MapCimiResources<MachineTemplate, IMachineTemplateGrain>(CimiTypes.MachineTemplate);
-        cimi.MapPost("/machineTemplates", (CimiRequest r) => CreatePlain<MachineTemplate, IMachineTemplateGrain>(r, CimiTypes.MachineTemplate));
 
         var type = CimiTypes.Machine;
-        cimi.MapGet("/machines", (CimiRequest request, ResourceReadModel readModel, CancellationToken ct) =>
+        var machines = $"/{type.Kind.CollectionSegment}";
+        cimi.MapGet(machines, (CimiRequest request, IResourceReader readModel, CancellationToken ct) =>
             ResourceCollectionApi.ListAsync(request, readModel, type, ct));
-        cimi.MapGet("/machines/{id}", async (string id, CimiRequest request) =>
+        cimi.MapGet(machines + "/{id}", async (string id, CimiRequest request) =>
             request.Document(StatusCodes.Status200OK, await request.Grain<IMachineGrain>(id).Get(), type));
-        cimi.MapPost("/machines", async (CimiRequest request) =>
+        cimi.MapPost(machines, async (CimiRequest request) =>
         {
             var create = await ResourceCollectionApi.ReadCreateAsync<MachineCreate>(request, "MachineCreate");
             var id = CimiRequest.NewLocalId();
             var result = await request.Grain<IMachineGrain>(id).Create(create, CimiRequest.NewLocalId());
             return request.Accepted(result.Machine, result.Job);
         });
-        cimi.MapPut("/machines/{id}", async (string id, CimiRequest request) =>
+        cimi.MapPut(machines + "/{id}", async (string id, CimiRequest request) =>
         {
             var grain = request.Grain<IMachineGrain>(id);
             var document = await ResourceCollectionApi.ReadUpdateAsync<Machine>(request, type, async () => await grain.Get());
             return request.Document(StatusCodes.Status200OK, await grain.Update(document), type);
         });
-        cimi.MapDelete("/machines/{id}", async (string id, CimiRequest request) =>
+        cimi.MapDelete(machines + "/{id}", async (string id, CimiRequest request) =>
         {
             var result = await request.Grain<IMachineGrain>(id).Delete(CimiRequest.NewLocalId());
             return request.Accepted(result.Machine, result.Job);
         });
-        cimi.MapPost("/machines/{id}", async (string id, CimiRequest request) =>
+        cimi.MapPost(machines + "/{id}", async (string id, CimiRequest request) =>
         {
             var grain = request.Grain<IMachineGrain>(id);
             var body = await CimiRequestReader.ReadDocumentAsync(request.Http, "Action");
@@ -55,15 +53,6 @@ public static class MachineApi
             return request.Accepted(result.Machine, result.Job);
         });
         return cimi;
-    }
-
-    private static async Task<CimiResult> CreatePlain<TResource, TGrain>(CimiRequest request, CimiType type)
-        where TResource : CimiResource
-        where TGrain : ICimiResourceGrain<TResource>
-    {
-        var document = await ResourceCollectionApi.ReadCreateAsync<TResource>(request, type.TypeName);
-        var created = await request.Grain<TGrain>(CimiRequest.NewLocalId()).Create(document);
-        return request.Created(created, type);
     }
 
     /// <summary>

@@ -1,9 +1,6 @@
-using CimiGrains.Credentials;
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Hosting;
-using CimiGrains.Grains.Machines;
 using CimiGrains.Jobs;
-using CimiGrains.Machines;
 
 namespace CimiGrains.Gateway.ResourceMetadata;
 
@@ -11,7 +8,7 @@ namespace CimiGrains.Gateway.ResourceMetadata;
 /// The ResourceMetadata of every type CimiGrains serves, generated from the type descriptors (the
 /// same ones that drive both renderings), so an attribute — and every CimiGrains extension with its
 /// namespace — is described exactly as it is written. Capabilities, actions and value constraints
-/// are the facts the grains enforce, stated once here.
+/// are the facts the grains enforce, stated once in each type's registration.
 /// </summary>
 public static class ResourceMetadataCatalog
 {
@@ -42,26 +39,21 @@ public static class ResourceMetadataCatalog
 
     public static ResourceMetadataRecord? Find(string typeName) => Find(All, typeName);
 
-    private const string JobRetention = "JobRetention";
+    private const string JobRetention = JobRegistration.RetentionCapability;
 
     private static string CapabilityUri(string type, string name) => $"{CimiUris.Namespace}/capability/{type}/{name}";
 
-    private static CapabilityMetadata Capability(string type, string name, string value, string description) =>
-        new() { Name = name, Uri = CapabilityUri(type, name), Value = value, Description = description };
-
-    private static IReadOnlyList<ResourceMetadataRecord> Build()
-    {
-        var types = new List<(string Name, Type Clr, IReadOnlySet<string> ReadOnly)>
-        {
-            ("CloudEntryPoint", typeof(CloudEntryPointResource), ReadOnlyAll<CloudEntryPointResource>()),
-        };
-        types.AddRange(CimiTypes.All.Select(t => (t.TypeName, t.ClrType, t.ReadOnlyAttributes)));
-        return [.. types.Select(t => Describe(t.Name, t.Clr, t.ReadOnly))];
-    }
+    private static IReadOnlyList<ResourceMetadataRecord> Build() =>
+    [
+        Describe("CloudEntryPoint", typeof(CloudEntryPointResource), ReadOnlyAll<CloudEntryPointResource>(), null, EntryPointCapabilities(), []),
+        .. CimiTypes.All.Select(t => Describe(t.TypeName, t.ClrType, t.ReadOnlyAttributes, t.Registration.ConstraintOf,
+            t.Registration.Capabilities, t.Registration.Actions)),
+    ];
 
     private static HashSet<string> ReadOnlyAll<T>() => [.. CimiDescriptors.For<T>().Attributes.Select(a => a.Name)];
 
-    private static ResourceMetadataRecord Describe(string typeName, Type clrType, IReadOnlySet<string> readOnly)
+    private static ResourceMetadataRecord Describe(string typeName, Type clrType, IReadOnlySet<string> readOnly,
+        Func<string, CimiAttributeConstraint?>? constraints, IReadOnlyList<CimiCapability> capabilities, IReadOnlyList<CimiActionDeclaration> actions)
     {
         var descriptor = CimiDescriptors.For(clrType);
         return new ResourceMetadataRecord
@@ -69,15 +61,15 @@ public static class ResourceMetadataCatalog
             Id = $"{ResourceMetadataApi.Path}/{typeName}",
             Name = typeName,
             TypeUri = CimiUris.TypeUri(typeName),
-            Attributes = [.. descriptor.Attributes.Select(a => Attribute(typeName, a, readOnly))],
-            Capabilities = Capabilities(typeName),
-            Actions = Actions(typeName),
+            Attributes = [.. descriptor.Attributes.Select(a => Attribute(a, readOnly, constraints?.Invoke(a.Name)))],
+            Capabilities = capabilities.Count == 0 ? null : [.. capabilities.Select(c => Capability(typeName, c))],
+            Actions = actions.Count == 0 ? null : [.. actions.Select(Action)],
         };
     }
 
-    private static AttributeMetadata Attribute(string typeName, CimiAttribute attribute, IReadOnlySet<string> readOnly)
+    private static AttributeMetadata Attribute(CimiAttribute attribute, IReadOnlySet<string> readOnly, CimiAttributeConstraint? constraint)
     {
-        var (values, ranges, description) = Constraints(typeName, attribute);
+        var description = constraint?.Description;
         return new AttributeMetadata
         {
             Name = attribute.Name,
@@ -86,68 +78,36 @@ public static class ResourceMetadataCatalog
             Required = attribute.Name == "id",
             ConsumerWritable = !readOnly.Contains(attribute.Name),
             Description = attribute.IsExtension ? $"CimiGrains extension. {description}".TrimEnd() : description,
-            Values = values ?? attribute.AllowedValues,
-            Ranges = ranges,
+            Values = constraint?.Values ?? attribute.AllowedValues,
+            Ranges = constraint is { HasRange: true } ? [new ValueRange { Low = constraint.Low, High = constraint.High }] : null,
         };
     }
 
-    /// <summary>The constraints the grains enforce, where a type's attribute has one.</summary>
-    private static (IReadOnlyList<string>? Values, IReadOnlyList<ValueRange>? Ranges, string? Description) Constraints(string typeName, CimiAttribute attribute) =>
-        (typeName, attribute.Name) switch
-        {
-            ("MachineConfiguration" or "Machine", "cpu") => (null, [new ValueRange { Low = 1, High = 1024 }], "Number of virtual CPUs."),
-            ("MachineConfiguration" or "Machine", "memory") => (null, [new ValueRange { Low = 4096 }], "Memory in KiB."),
-            ("MachineTemplate", "initialState") => ([.. MachineTemplateGrain.InitialStates.Select(s => s.ToString())], null,
-                "The state a new Machine is brought to; absent means the DefaultInitialState capability."),
-            ("Machine", "machineImage") => (null, null, "The MachineImage the Machine was created from."),
-            ("Machine", "machineConfig") => (null, null, "The MachineConfiguration the Machine was created from."),
-            ("Machine", "host") => (null, null, "The host (agent) the Machine is placed on, once placed."),
-            ("Credential" or "CredentialTemplate", "key") => (null, null, "An OpenSSH public key installed for userName."),
-            ("Credential" or "CredentialTemplate", "password") => (null, null, "Write-only: accepted, never returned."),
-            ("Job", "action") => (null, null, "add, edit, delete, or an action URI."),
-            _ => (null, null, null),
-        };
-
-    private static IReadOnlyList<CapabilityMetadata>? Capabilities(string typeName) => typeName switch
+    private static CapabilityMetadata Capability(string typeName, CimiCapability capability) => new()
     {
-        "CloudEntryPoint" =>
-        [
-            Capability(typeName, "FilterParameter", "true", "$filter with the DSP0263 grammar, nested attributes (a/b) and property['key']."),
-            Capability(typeName, "ExpandParameter", "true", "$expand of references, '*' and nested paths (a/b)."),
-            Capability(typeName, "SelectParameter", "true", "$select on collections and resources; with PUT, a partial update."),
-            Capability(typeName, "firstParameter", "true", "$first and $last, 1-based and inclusive."),
-            Capability(typeName, "OrderByParameter", "true", "$orderby=attr[:asc|:desc],…"),
-        ],
-        "Machine" =>
-        [
-            Capability(typeName, "DefaultInitialState", MachineStateName.STARTED.ToString(), "The state of a new Machine when the template names none."),
-            Capability(typeName, "InitialStates", string.Join(",", MachineTemplateGrain.InitialStates), "The allowed initialState values."),
-            Capability(typeName, "MachineTemplateByValue", "true", "A MachineCreate may carry its MachineTemplate by value."),
-            Capability(typeName, "MachineConfigByValue", "true", "A MachineTemplate may carry its MachineConfiguration by value."),
-            Capability(typeName, "MachineImageByValue", "true", "A MachineTemplate may carry its MachineImage by value."),
-            Capability(typeName, "MachineCredentialByValue", "true", "A MachineTemplate may carry its Credential by value."),
-            Capability(typeName, "MachineStopForce", "true", "stop and restart accept force."),
-            Capability(typeName, "MachineStopForceDefault", "false", "stop and restart are graceful unless force is true."),
-        ],
-        "Credential" => [Capability(typeName, "CredentialTemplateByValue", "true", "A CredentialCreate may carry its CredentialTemplate by value.")],
-        "Job" => [Capability(typeName, JobRetention, "-1", "Set per deployment; see Configured.")],
-        _ => null,
+        Name = capability.Name,
+        Uri = CapabilityUri(typeName, capability.Name),
+        Value = capability.Value,
+        Description = capability.Description,
     };
 
-    private static IReadOnlyList<ActionMetadata>? Actions(string typeName) => typeName switch
+    private static ActionMetadata Action(CimiActionDeclaration action) => new()
     {
-        "Machine" =>
-        [
-            .. Enum.GetValues<MachineAction>().Where(a => a != MachineAction.Capture).Select(a => new ActionMetadata
-            {
-                Name = a.ToString().ToLowerInvariant(),
-                Uri = CimiUris.Action(a.ToString().ToLowerInvariant()),
-                Method = "POST",
-                InputMessage = "Action",
-                OutputMessage = "Job",
-                Description = a is MachineAction.Stop or MachineAction.Restart ? $"{a} the Machine; 'force' is honoured." : $"{a} the Machine.",
-            }),
-        ],
-        _ => null,
+        Name = action.Name,
+        Uri = action.Uri,
+        Method = "POST",
+        InputMessage = action.InputMessage,
+        OutputMessage = action.OutputMessage,
+        Description = action.Description,
     };
+
+    /// <summary>The query capabilities of the binding itself, advertised on the CloudEntryPoint.</summary>
+    private static IReadOnlyList<CimiCapability> EntryPointCapabilities() =>
+    [
+        new("FilterParameter", "true", "$filter with the DSP0263 grammar, nested attributes (a/b) and property['key']."),
+        new("ExpandParameter", "true", "$expand of references, '*' and nested paths (a/b)."),
+        new("SelectParameter", "true", "$select on collections and resources; with PUT, a partial update."),
+        new("firstParameter", "true", "$first and $last, 1-based and inclusive."),
+        new("OrderByParameter", "true", "$orderby=attr[:asc|:desc],…"),
+    ];
 }

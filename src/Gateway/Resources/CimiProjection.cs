@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.ReadModel;
+using CimiGrains.ReadModel;
 
 namespace CimiGrains.Gateway.Resources;
 
@@ -29,7 +29,7 @@ public static class CimiProjection
         if (expand is not null)
         {
             var request = context.RequestServices.GetRequiredService<CimiRequest>();
-            var readModel = context.RequestServices.GetRequiredService<ResourceReadModel>();
+            var readModel = context.RequestServices.GetRequiredService<IResourceReader>();
             await ExpandAsync(readModel, request.TenantId, request.BaseUri, [.. items.Select(i => (i, descriptor))], PathTree(expand), 1,
                 context.RequestAborted);
         }
@@ -78,7 +78,7 @@ public static class CimiProjection
     private static bool Expandable(CimiAttribute attribute) =>
         attribute.Kind is CimiValueKind.Ref or CimiValueKind.RefArray or CimiValueKind.Struct && !attribute.IsXmlAttribute;
 
-    private static async Task ExpandAsync(ResourceReadModel readModel, string tenantId, BaseUri baseUri,
+    private static async Task ExpandAsync(IResourceReader readModel, string tenantId, BaseUri baseUri,
         List<(JsonObject Node, CimiDescriptor Descriptor)> level, Node paths, int depth, CancellationToken ct)
     {
         if (paths.Count == 0 || level.Count == 0) return;

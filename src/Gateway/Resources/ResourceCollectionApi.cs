@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel;
+using CimiGrains.ReadModel.Filter;
 
 namespace CimiGrains.Gateway.Resources;
 
@@ -16,7 +16,7 @@ public static class ResourceCollectionApi
         where TGrain : ICimiResourceGrain<TResource>
     {
         var segment = type.Kind.CollectionSegment;
-        cimi.MapGet($"/{segment}", (CimiRequest request, ResourceReadModel readModel, CancellationToken ct) =>
+        cimi.MapGet($"/{segment}", (CimiRequest request, IResourceReader readModel, CancellationToken ct) =>
             ListAsync(request, readModel, type, ct));
         cimi.MapGet($"/{segment}/{{id}}", async (string id, CimiRequest request) =>
             request.Document(StatusCodes.Status200OK, await request.Grain<TGrain>(id).Get(), type));
@@ -34,7 +34,7 @@ public static class ResourceCollectionApi
         return cimi;
     }
 
-    public static async Task<StoredCollectionResult> ListAsync(CimiRequest request, ResourceReadModel readModel, CimiType type, CancellationToken ct)
+    public static async Task<StoredCollectionResult> ListAsync(CimiRequest request, IResourceReader readModel, CimiType type, CancellationToken ct)
     {
         var query = CollectionQuery.Parse(request.Http);
         query.CheckedAgainst(CimiDescriptors.For(type.ClrType));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.ReadModel;
+using CimiGrains.ReadModel;
 
 namespace CimiGrains.Gateway.Resources;
 

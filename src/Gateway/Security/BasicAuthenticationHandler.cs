@@ -4,7 +4,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
-using CimiGrains.Grains.Tenants;
+using CimiGrains.Tenancy;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +18,7 @@ namespace CimiGrains.Gateway.Security;
 /// itself is never kept). A cache hit still reads the user's credential stamp by primary key, so a re-key
 /// on any gateway revokes the old password here at once.</item>
 /// <item>Logins that need PBKDF2 pass <see cref="LoginThrottle"/> first (429 with Retry-After) and then the
-/// hashing gate of <see cref="PasswordHasher"/>, so a flood of wrong passwords queues behind itself while
+/// hashing gate of the directory's password hasher, so a flood of wrong passwords queues behind itself while
 /// cached logins skip both.</item>
 /// <item>Credentials that cannot name a user (not Base64, not UTF-8, control characters, too long) are
 /// refused as a 401 before any database or hashing work.</item>
@@ -28,7 +28,7 @@ public sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    TenantDirectory tenants,
+    ITenantDirectory tenants,
     LoginThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Basic";
@@ -111,7 +111,7 @@ public sealed class BasicAuthenticationHandler(
         var colon = decoded.IndexOf(':');
         if (colon <= 0) return false;
         (userName, password) = (decoded[..colon], decoded[(colon + 1)..]);
-        return TenantDirectory.IsValidUserName(userName);
+        return TenantNames.IsValidUserName(userName);
     }
 
     private static string CacheKey(string userName, string password) =>

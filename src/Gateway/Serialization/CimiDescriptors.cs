@@ -4,11 +4,8 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Xml.Serialization;
-using CimiGrains.Credentials;
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Machines;
-using CimiGrains.Jobs;
-using CimiGrains.Machines;
 using Metadata = CimiGrains.Gateway.ResourceMetadata;
 
 namespace CimiGrains.Gateway.Serialization;
@@ -21,45 +18,38 @@ namespace CimiGrains.Gateway.Serialization;
 /// </summary>
 public static class CimiDescriptors
 {
-    private static readonly string[] Common = ["id", "name", "description", "created", "updated", "properties"];
+    private static readonly IReadOnlyList<string> Common = CimiTypeRegistration.CommonElements;
 
-    /// <summary>DSP8009 element order per type (JSON names; repeated elements by their plural JSON name).</summary>
-    private static readonly Dictionary<Type, (string TypeName, string[]? Order)> Registrations = new()
+    /// <summary>
+    /// DSP8009 element order per type (JSON names; repeated elements by their plural JSON name): each
+    /// registered type's and its family documents' from its registration, and the binding's own
+    /// documents (the CloudEntryPoint, Action, ResourceMetadata) here.
+    /// </summary>
+    private static readonly Dictionary<Type, (string TypeName, IReadOnlyList<string>? Order)> Registrations = Collect();
+
+    private static Dictionary<Type, (string TypeName, IReadOnlyList<string>? Order)> Collect()
     {
-        [typeof(CloudEntryPointResource)] = ("CloudEntryPoint",
-        [
-            .. Common, "baseURI", "resourceMetadata", "systems", "systemTemplates", "machines", "machineTemplates",
-            "machineConfigs", "machineImages", "credentials", "credentialTemplates", "volumes", "volumeTemplates",
-            "volumeConfigs", "volumeImages", "networks", "networkTemplates", "networkConfigs", "jobs", "meters",
-            "meterTemplates", "meterConfigs", "eventLogs", "eventLogTemplates", "operations",
-        ]),
-        [typeof(Machine)] = ("Machine", [.. Common, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "operations"]),
-        [typeof(MachineCreate)] = ("MachineCreate", [.. Common, "machineTemplate"]),
-        [typeof(MachineTemplate)] = ("MachineTemplate",
-            [.. Common, "initialState", "machineConfig", "machineImage", "credential", "userData", "operations"]),
-        [typeof(MachineConfiguration)] = ("MachineConfiguration", [.. Common, "cpu", "memory", "disks", "cpuArch", "operations"]),
-        [typeof(Disk)] = ("Disk", ["capacity", "format", "initialLocation"]),
-        [typeof(MachineImage)] = ("MachineImage", [.. Common, "state", "type", "imageLocation", "relatedImage", "operations"]),
-        [typeof(MachineImageCreate)] = ("MachineImageCreate", [.. Common, "type", "imageLocation"]),
-        // DSP8009 puts the credential elements after operation, and types key as xs:hexBinary; CimiGrains'
-        // key is an OpenSSH public key (text), so it is an extension rather than an invalid CIMI key.
-        [typeof(Credential)] = ("Credential", [.. Common, "operations", "userName", "password"]),
-        [typeof(CredentialCreate)] = ("CredentialCreate", [.. Common, "credentialTemplate"]),
-        [typeof(CredentialTemplate)] = ("CredentialTemplate", [.. Common, "operations", "userName", "password"]),
-        [typeof(Job)] = ("Job",
-        [
-            .. Common, "state", "targetResource", "affectedResources", "action", "status", "returnCode", "progress",
-            "statusMessage", "timeOfStatusChange", "isCancellable", "parentJob", "nestedJobs", "operations",
-        ]),
-        [typeof(ActionDocument)] = ("Action", null),
-        // DSP8009 1.0.0 allows a single <attribute> (maxOccurs defaults to 1, an erratum of that
-        // version), so the attribute list travels as repeated extension elements; see ResourceMetadataRecord.
-        [typeof(Metadata.ResourceMetadataRecord)] = ("ResourceMetadata", ["id", "name", "typeURI", "capabilities", "actions", "operations"]),
-        [typeof(Metadata.AttributeMetadata)] = ("attribute", null),
-        [typeof(Metadata.CapabilityMetadata)] = ("capability", null),
-        [typeof(Metadata.ActionMetadata)] = ("action", null),
-        [typeof(Metadata.ValueRange)] = ("range", null),
-    };
+        var table = new Dictionary<Type, (string TypeName, IReadOnlyList<string>? Order)>
+        {
+            [typeof(CloudEntryPointResource)] = ("CloudEntryPoint",
+                [.. Common, "baseURI", "resourceMetadata", .. CimiTypeRegistry.EntryPointOrder, "operations"]),
+            [typeof(MachineImageCreate)] = ("MachineImageCreate", [.. Common, "type", "imageLocation"]),
+            [typeof(ActionDocument)] = ("Action", null),
+            // DSP8009 1.0.0 allows a single <attribute> (maxOccurs defaults to 1, an erratum of that
+            // version), so the attribute list travels as repeated extension elements; see ResourceMetadataRecord.
+            [typeof(Metadata.ResourceMetadataRecord)] = ("ResourceMetadata", ["id", "name", "typeURI", "capabilities", "actions", "operations"]),
+            [typeof(Metadata.AttributeMetadata)] = ("attribute", null),
+            [typeof(Metadata.CapabilityMetadata)] = ("capability", null),
+            [typeof(Metadata.ActionMetadata)] = ("action", null),
+            [typeof(Metadata.ValueRange)] = ("range", null),
+        };
+        foreach (var type in CimiTypeRegistry.All)
+        {
+            table.Add(type.Record, (type.TypeName, type.ElementOrder));
+            foreach (var document in type.Documents) table.Add(document.Record, (document.TypeName, document.ElementOrder));
+        }
+        return table;
+    }
 
     private static readonly ConcurrentDictionary<Type, CimiDescriptor> ByClrType = new();
     private static readonly Lazy<FrozenDictionary<string, CimiDescriptor>> ByName = new(() =>
@@ -88,15 +78,23 @@ public static class CimiDescriptors
         var attributes = new List<CimiAttribute>();
         foreach (var property in PropertiesInDeclarationOrder(clrType))
         {
-            if (property.Name == nameof(CimiResource.Href) || property.GetCustomAttribute<JsonIgnoreAttribute>() is not null) continue;
+            if (property.Name == nameof(CimiResource.Href) || property.GetCustomAttribute<JsonIgnoreAttribute>() is not null
+                || property.GetCustomAttribute<JsonExtensionDataAttribute>() is not null) continue;
             var name = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
-            var isExtension = order is not null && Array.IndexOf(order, name) < 0;
+            var isExtension = order is not null && !order.Contains(name);
             attributes.Add(Describe(property, name, isExtension));
+        }
+        if (clrType == typeof(CloudEntryPointResource))
+        {
+            // One collection link per registered type, named by its CloudEntryPoint attribute; a type
+            // DSP8009 does not list is a CimiGrains extension.
+            attributes.AddRange(CimiTypeRegistry.All.Select(t => new CimiAttribute(t.EntryPointAttribute, t.EntryPointAttribute,
+                CimiValueKind.Ref, typeof(ResourceRef), order is not null && !order.Contains(t.EntryPointAttribute), false, null, null)));
         }
         if (order is not null)
         {
             // Schema order first, extensions after (in declaration order): DSP8009's xs:any ##other comes last.
-            attributes = [.. attributes.OrderBy(a => a.IsExtension ? int.MaxValue : Array.IndexOf(order, a.Name))];
+            attributes = [.. attributes.OrderBy(a => a.IsExtension ? int.MaxValue : Position(order, a.Name))];
         }
         return new CimiDescriptor(typeName, clrType, attributes);
     }
@@ -151,6 +149,15 @@ public static class CimiDescriptors
             : xmlElement?.ElementName is { Length: > 0 } el ? el
             : repeated ? Singular(name) : name;
         return new CimiAttribute(name, xmlName, kind, property.PropertyType, isExtension, xmlAttribute is not null, nested, values);
+    }
+
+    private static int Position(IReadOnlyList<string> order, string name)
+    {
+        for (var i = 0; i < order.Count; i++)
+        {
+            if (order[i] == name) return i;
+        }
+        return -1;
     }
 
     /// <summary>Base-class properties first (the common attributes), then each type's own in source order.</summary>

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
-using CimiGrains.Grains.Common;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace CimiGrains.Gateway.Serialization;

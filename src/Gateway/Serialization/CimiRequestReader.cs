@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CimiGrains.Grains.Common;
 using Microsoft.Net.Http.Headers;
 
 namespace CimiGrains.Gateway.Serialization;

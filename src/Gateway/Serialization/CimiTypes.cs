@@ -4,34 +4,26 @@ using CimiGrains.Machines;
 
 namespace CimiGrains.Gateway.Serialization;
 
-/// <summary>The resource types this provider implements, in CloudEntryPoint order.</summary>
+/// <summary>
+/// The registered resource types (<see cref="CimiTypeRegistry"/>) as the binding sees them, in
+/// CloudEntryPoint order. The named ones are shorthands for the family APIs; a new type needs none.
+/// </summary>
 public static class CimiTypes
 {
     /// <summary>Attributes of every resource that only the provider sets.</summary>
-    public static readonly IReadOnlySet<string> CommonReadOnly =
-        new HashSet<string>(StringComparer.Ordinal) { "id", "created", "updated", "operations", "href" };
+    public static IReadOnlySet<string> CommonReadOnly => CimiTypeRegistration.CommonReadOnly;
 
-    private static IReadOnlySet<string> ReadOnly(params string[] extra) =>
-        new HashSet<string>(CommonReadOnly.Concat(extra), StringComparer.Ordinal);
+    public static IReadOnlyList<CimiType> All { get; } = [.. CimiTypeRegistry.All.Select(r => new CimiType(r))];
 
-    public static readonly CimiType Machine = new(ResourceKind.Machine, typeof(Machine), "machines", "machines", true,
-        ReadOnly("state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host"));
-    public static readonly CimiType MachineTemplate = new(ResourceKind.MachineTemplate, typeof(MachineTemplate),
-        "machineTemplates", "machineTemplates", true, CommonReadOnly);
-    public static readonly CimiType MachineConfiguration = new(ResourceKind.MachineConfiguration, typeof(MachineConfiguration),
-        "machineConfigurations", "machineConfigs", true, CommonReadOnly);
-    public static readonly CimiType MachineImage = new(ResourceKind.MachineImage, typeof(MachineImage),
-        "machineImages", "machineImages", true, ReadOnly("state", "relatedImage"));
-    public static readonly CimiType Credential = new(ResourceKind.Credential, typeof(Credential),
-        "credentials", "credentials", true, CommonReadOnly);
-    public static readonly CimiType CredentialTemplate = new(ResourceKind.CredentialTemplate, typeof(CredentialTemplate),
-        "credentialTemplates", "credentialTemplates", true, CommonReadOnly);
-    public static readonly CimiType Job = new(ResourceKind.Job, typeof(Job), "jobs", "jobs", false,
-        ReadOnly("state", "targetResource", "affectedResources", "action", "returnCode", "progress", "statusMessage",
-            "timeOfStatusChange", "parentJob", "nestedJobs"));
+    public static CimiType Machine => Of(MachineRegistration.Type);
+    public static CimiType MachineTemplate => Of(MachineTemplateRegistration.Type);
+    public static CimiType MachineConfiguration => Of(MachineConfigurationRegistration.Type);
+    public static CimiType MachineImage => Of(MachineImageRegistration.Type);
+    public static CimiType Credential => Of(CredentialRegistration.Type);
+    public static CimiType CredentialTemplate => Of(CredentialTemplateRegistration.Type);
+    public static CimiType Job => Of(JobRegistration.Type);
 
-    public static IReadOnlyList<CimiType> All { get; } =
-        [Machine, MachineTemplate, MachineConfiguration, MachineImage, Credential, CredentialTemplate, Job];
+    public static CimiType Of(CimiTypeRegistration registration) => All.First(t => t.Registration == registration);
 
     public static CimiType? ForSegment(string segment) =>
         All.FirstOrDefault(t => t.Kind.CollectionSegment == segment);

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using System.Xml;
 using System.Xml.Linq;
-using CimiGrains.Grains.Common;
 
 namespace CimiGrains.Gateway.Serialization;
 

@@ -13,7 +13,7 @@ public sealed class MachineTemplateGrain(
     : CimiResourceGrain<MachineTemplate>(state, readModel, ResourceKind.MachineTemplate), IMachineTemplateGrain
 {
     /// <summary>The states a new Machine may be asked to end in (Machine InitialStates capability).</summary>
-    public static readonly MachineStateName[] InitialStates = [MachineStateName.STARTED, MachineStateName.STOPPED];
+    public static IReadOnlyList<MachineStateName> InitialStates => MachineRegistration.InitialStates;
 
     protected override async Task<MachineTemplate> ValidateAsync(MachineTemplate document)
     {

@@ -1,5 +1,5 @@
 using System.Text;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel.Filter;
 using Npgsql;
 using NpgsqlTypes;
 

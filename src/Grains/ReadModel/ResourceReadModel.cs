@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using CimiGrains.ReadModel;
 
 namespace CimiGrains.Grains.ReadModel;
 
@@ -9,7 +10,7 @@ namespace CimiGrains.Grains.ReadModel;
 /// the public document as jsonb. Grains write it after their own state is durable; collection reads
 /// page it, so listing never activates a grain per item. A row never holds a secret.
 /// </summary>
-public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
+public sealed class ResourceReadModel(NpgsqlDataSource dataSource) : IResourceReader
 {
     private readonly PageAnchors _anchors = new(TimeProvider.System);
     private long _pagesFromAnchors;
@@ -352,6 +353,3 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource)
         return found;
     }
 }
-
-/// <summary>A page of documents (UTF-8 JSON, relative ids, keys in jsonb's order) and how many items match in all.</summary>
-public sealed record ResourcePage(long Count, IReadOnlyList<byte[]> Documents);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CimiGrains.Tenancy;
 
 namespace CimiGrains.Grains.Tenants;
 
@@ -116,7 +117,3 @@ public static class PasswordHasher
         }
     }
 }
-
-/// <summary>Too many password checks are already waiting: the caller answers 503 with Retry-After.</summary>
-public sealed class PasswordHashingBusyException()
-    : Exception("Too many password checks are in progress; retry shortly.");

@@ -1,3 +1,4 @@
+using CimiGrains.Tenancy;
 using Npgsql;
 
 namespace CimiGrains.Grains.Tenants;
@@ -6,16 +7,11 @@ namespace CimiGrains.Grains.Tenants;
 /// Tenants and their users, in PostgreSQL (<c>cimi_tenant</c>, <c>cimi_user</c>). Passwords are stored
 /// only as PBKDF2 hashes and never leave this class.
 /// </summary>
-public sealed class TenantDirectory(NpgsqlDataSource dataSource)
+public sealed class TenantDirectory(NpgsqlDataSource dataSource) : ITenantDirectory
 {
-    public const string OperatorTenant = "system";
+    public const string OperatorTenant = TenantNames.OperatorTenant;
 
-    /// <summary>
-    /// What a user name may be (1 to 64 ASCII letters, digits, '-', '_' or '.'): the operator API creates
-    /// no other, so a login naming anything else is refused before it reaches the database.
-    /// </summary>
-    public static bool IsValidUserName(string userName) =>
-        userName.Length is > 0 and <= 64 && userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    public static bool IsValidUserName(string userName) => TenantNames.IsValidUserName(userName);
 
     /// <summary>Creates the tenant if it does not exist; true when it was created.</summary>
     public async Task<bool> EnsureTenantAsync(string tenantId, string name, CancellationToken ct = default)
@@ -154,11 +150,3 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>A tenant: every CIMI resource belongs to exactly one.</summary>
-public sealed record Tenant(string Id, string Name, DateTimeOffset Created);
-
-/// <summary>An authenticated user: the tenant it acts for and its role (<c>user</c> or <c>admin</c>).</summary>
-public sealed record TenantUser(string TenantId, string UserName, string Role);
-
-/// <summary>A user as the directory holds it now, with the stamp its credentials are at (raised by every re-key).</summary>
-public sealed record VerifiedUser(TenantUser User, long CredentialStamp);

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Gateway.Http;
-using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel;
+using CimiGrains.ReadModel.Filter;
 using CimiGrains.Machines;
 using CimiGrains.Tests.Queries;
 

@@ -1,7 +1,7 @@
-using CimiGrains.Grains.Hosts;
+using System.Security.Cryptography;
+using CimiGrains.Grains.Hosting;
 using CimiGrains.Grains.Persistence;
-using CimiGrains.Grains.ReadModel;
-using Microsoft.Extensions.DependencyInjection;
+using CimiGrains.Grains.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.TestingHost;
@@ -10,10 +10,13 @@ namespace CimiGrains.Tests.Infrastructure;
 
 /// <summary>
 /// Two in-process silos (Orleans.TestingHost) with in-memory grain storage and reminders, and the
-/// read model on a real PostgreSQL database, for tests of grain behaviour without HTTP.
+/// read model on a real PostgreSQL database, for tests of grain behaviour without HTTP. The silos are
+/// wired by the same <c>AddCimiGrains</c> as the Gateway's, secrets sealed under a key of this run.
 /// </summary>
 public sealed class GrainClusterFixture : IAsyncLifetime
 {
+    private static readonly SecretKeyRing TestSecretKeys = new(RandomNumberGenerator.GetBytes(32));
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
@@ -27,12 +30,16 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
+            // Storage and reminders are the host's choice (memory here); everything else is the grains' own wiring.
             silo.AddMemoryGrainStorage("cimi");
-            // These silos never have hosts: a create fails at once rather than after the reconnect grace.
-            silo.Services.Configure<HostSchedulingOptions>(o => o.ReconnectGrace = TimeSpan.Zero);
             silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton(dataSource);
-            silo.Services.AddSingleton<ResourceReadModel>();
+            silo.AddCimiGrains(new CimiGrainsOptions
+            {
+                SecretKeys = TestSecretKeys,
+                ReadModelDataSource = dataSource,
+                // These silos never have hosts: a create fails at once rather than after the reconnect grace.
+                HostReconnectGrace = TimeSpan.Zero,
+            });
             silo.AddIncomingGrainCallFilter(context =>
             {
                 JobFinishFaults.Check(context);

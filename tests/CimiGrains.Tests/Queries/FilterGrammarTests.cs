@@ -1,5 +1,5 @@
 using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel.Filter;
 
 namespace CimiGrains.Tests.Queries;
 

@@ -1,5 +1,6 @@
 using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel;
+using CimiGrains.ReadModel.Filter;
 using CimiGrains.Machines;
 
 namespace CimiGrains.Tests.Queries;

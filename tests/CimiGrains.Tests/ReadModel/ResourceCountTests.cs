@@ -1,6 +1,7 @@
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel;
+using CimiGrains.ReadModel.Filter;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary><c>= != &lt; &lt;= &gt; &gt;=</c>.</summary>
 public enum ComparisonOperator

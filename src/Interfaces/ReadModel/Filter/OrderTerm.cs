@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>One key of <c>$orderby</c>.</summary>
 public sealed record OrderTerm(AttributePath Attribute, bool Descending)

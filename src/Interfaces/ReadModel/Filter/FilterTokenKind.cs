@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>The lexical classes of the CIMI <c>$filter</c> language.</summary>
 public enum FilterTokenKind

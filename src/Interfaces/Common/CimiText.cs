@@ -4,7 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace CimiGrains.Grains.Common;
+namespace CimiGrains.Common;
 
 /// <summary>
 /// The one rule for text this cloud accepts, stores and renders: every string must be a sequence of

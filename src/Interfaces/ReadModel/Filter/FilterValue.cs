@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>A literal: a number (<see cref="decimal"/>), a string, a boolean, or a date (<see cref="DateTimeOffset"/>).</summary>
 public sealed record FilterValue(FilterValueKind Kind, object Value)

@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>One token: its class, its source text, its 1-based position, and its parsed value (numbers, strings, dates).</summary>
 public readonly record struct FilterToken(FilterTokenKind Kind, string Text, int Position, object? Value = null)

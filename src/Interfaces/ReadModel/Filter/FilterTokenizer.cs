@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using CimiGrains.Grains.Common;
 
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>
 /// Splits a <c>$filter</c> or <c>$orderby</c> expression into tokens. Strings are quoted with <c>'</c>

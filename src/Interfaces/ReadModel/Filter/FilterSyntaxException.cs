@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>
 /// A query expression that is not in the grammar. The message names the parameter, the 1-based

@@ -1,6 +1,6 @@
-using CimiGrains.Grains.ReadModel.Filter;
+using CimiGrains.ReadModel.Filter;
 
-namespace CimiGrains.Grains.ReadModel;
+namespace CimiGrains.ReadModel;
 
 /// <summary>
 /// A collection query as the read model runs it: an optional parsed filter, sort keys, and the

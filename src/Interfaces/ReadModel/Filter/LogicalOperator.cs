@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>The connectives of <c>$filter</c>; <c>and</c> binds tighter than <c>or</c>.</summary>
 public enum LogicalOperator

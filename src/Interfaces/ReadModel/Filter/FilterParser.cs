@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>
 /// A recursive-descent parser for CIMI <c>$filter</c> (DSP0263 4.1.6.1, as StratusLab and Sirocco

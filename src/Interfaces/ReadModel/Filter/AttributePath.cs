@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>
 /// An attribute of the resource document: <c>cpu</c>, a nested one <c>machineConfig/href</c>, or a

@@ -1,4 +1,4 @@
-namespace CimiGrains.Grains.ReadModel.Filter;
+namespace CimiGrains.ReadModel.Filter;
 
 /// <summary>
 /// <c>attribute op value</c>. The parser normalises <c>value op attribute</c> to this form by mirroring

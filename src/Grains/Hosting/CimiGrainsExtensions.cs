@@ -1,0 +1,62 @@
+using CimiGrains.Grains.Hosts;
+using CimiGrains.Grains.Jobs;
+using CimiGrains.Grains.Machines;
+using CimiGrains.Grains.ReadModel;
+using CimiGrains.Grains.Security;
+using CimiGrains.Grains.Tenants;
+using CimiGrains.ReadModel;
+using CimiGrains.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace CimiGrains.Grains.Hosting;
+
+/// <summary>
+/// The one place a silo gets everything the CIMI grains rely on, used alike by the Gateway's silo and
+/// by the test clusters: the grain-state serializer (System.Text.Json, with secrets sealed), the read
+/// model and tenant directory on PostgreSQL, the grains' options, and the silo-start recovery of
+/// operations cut by a crash.
+/// </summary>
+public static class CimiGrainsExtensions
+{
+    public static ISiloBuilder AddCimiGrains(this ISiloBuilder silo, CimiGrainsOptions options)
+    {
+        if (options.Problem() is { } problem) throw new ArgumentException($"AddCimiGrains: {problem}", nameof(options));
+
+        // Stored state is JSON by property name (not Newtonsoft with $type CLR names): renaming a state
+        // type must not orphan its rows. Secret properties are sealed by this same serializer.
+        silo.UseSystemTextJsonGrainStorageSerializer();
+        silo.AddSecretsAtRest(options.SecretKeys);
+
+        var services = silo.Services;
+        if (options.ReadModelDataSource is { } dataSource) services.TryAddSingleton(dataSource);
+        else
+        {
+            var connectionString = options.ReadModelConnectionString!;
+            var poolSize = options.ReadModelPoolSize;
+            services.TryAddSingleton(_ =>
+            {
+                var source = new NpgsqlDataSourceBuilder(connectionString);
+                source.ConnectionStringBuilder.MaxPoolSize = poolSize;
+                return source.Build();
+            });
+        }
+        services.TryAddSingleton<ResourceReadModel>();
+        services.TryAddSingleton<IResourceReader>(sp => sp.GetRequiredService<ResourceReadModel>());
+        services.TryAddSingleton<TenantDirectory>();
+        services.TryAddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantDirectory>());
+
+        services.Configure<JobRetentionOptions>(o => o.Retention = options.JobRetention);
+        services.Configure<HostSchedulingOptions>(o =>
+        {
+            o.ReconnectGrace = options.HostReconnectGrace;
+            o.CpuAllocationRatio = options.CpuAllocationRatio;
+            o.MemoryAllocationRatio = options.MemoryAllocationRatio;
+        });
+        services.Configure<PublicImageOptions>(o => o.Locations = options.PublicImages);
+
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
+        return silo;
+    }
+}

@@ -1,0 +1,51 @@
+namespace CimiGrains.Machines;
+
+/// <summary>The Machine type: created from a MachineCreate with a Job; its operations are Actions.</summary>
+public static class MachineRegistration
+{
+    /// <summary>The states a new Machine may be asked to end in (Machine InitialStates capability).</summary>
+    public static readonly IReadOnlyList<MachineStateName> InitialStates = [MachineStateName.STARTED, MachineStateName.STOPPED];
+
+    public static CimiTypeRegistration Type { get; } = new()
+    {
+        Kind = new ResourceKind("Machine", "machines"),
+        Record = typeof(Machine),
+        Grain = typeof(IMachineGrain),
+        CollectionArray = "machines",
+        EntryPointAttribute = "machines",
+        // Create, delete and actions answer 202 with a Job: Gateway/Machines/MachineApi maps them.
+        Routing = CimiRouting.Custom,
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "operations"],
+        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host"],
+        Documents =
+        [
+            new(typeof(MachineCreate), "MachineCreate", [.. CimiTypeRegistration.CommonElements, "machineTemplate"]),
+        ],
+        Capabilities =
+        [
+            new("DefaultInitialState", MachineStateName.STARTED.ToString(), "The state of a new Machine when the template names none."),
+            new("InitialStates", string.Join(",", InitialStates), "The allowed initialState values."),
+            new("MachineTemplateByValue", "true", "A MachineCreate may carry its MachineTemplate by value."),
+            new("MachineConfigByValue", "true", "A MachineTemplate may carry its MachineConfiguration by value."),
+            new("MachineImageByValue", "true", "A MachineTemplate may carry its MachineImage by value."),
+            new("MachineCredentialByValue", "true", "A MachineTemplate may carry its Credential by value."),
+            new("MachineStopForce", "true", "stop and restart accept force."),
+            new("MachineStopForceDefault", "false", "stop and restart are graceful unless force is true."),
+        ],
+        // Capture is not an action on the Machine: it is a MachineImage POSTed with the Machine as imageLocation.
+        Actions =
+        [
+            .. Enum.GetValues<MachineAction>().Where(a => a != MachineAction.Capture).Select(a => new CimiActionDeclaration(
+                a.ToString().ToLowerInvariant(),
+                a is MachineAction.Stop or MachineAction.Restart ? $"{a} the Machine; 'force' is honoured." : $"{a} the Machine.")),
+        ],
+        Constraints =
+        [
+            MachineConfigurationRegistration.Cpu,
+            MachineConfigurationRegistration.Memory,
+            new("machineImage", "The MachineImage the Machine was created from."),
+            new("machineConfig", "The MachineConfiguration the Machine was created from."),
+            new("host", "The host (agent) the Machine is placed on, once placed."),
+        ],
+    };
+}

@@ -1,0 +1,23 @@
+namespace CimiGrains.Machines;
+
+/// <summary>The MachineTemplate type: a plain stored resource whose references are resolved by its grain.</summary>
+public static class MachineTemplateRegistration
+{
+    public static CimiTypeRegistration Type { get; } = new()
+    {
+        Kind = new ResourceKind("MachineTemplate", "machineTemplates"),
+        Record = typeof(MachineTemplate),
+        Grain = typeof(IMachineTemplateGrain),
+        CollectionArray = "machineTemplates",
+        EntryPointAttribute = "machineTemplates",
+        Routing = CimiRouting.Plain,
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "userData", "operations"],
+        Constraints =
+        [
+            new("initialState", "The state a new Machine is brought to; absent means the DefaultInitialState capability.")
+            {
+                Values = [.. MachineRegistration.InitialStates.Select(s => s.ToString())],
+            },
+        ],
+    };
+}
