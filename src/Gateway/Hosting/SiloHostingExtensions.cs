@@ -1,4 +1,5 @@
 using System.Net;
+using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
@@ -63,6 +64,7 @@ public static class SiloHostingExtensions
             // and still far below a client's patience; the caller gets 503 + Retry-After.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
+            silo.Services.AddCimiResourceServices();
         });
         builder.Services.AddSingleton(_ =>
         {

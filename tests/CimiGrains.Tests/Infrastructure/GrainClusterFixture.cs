@@ -1,3 +1,4 @@
+using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.ReadModel;
@@ -33,6 +34,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(dataSource);
             silo.Services.AddSingleton<ResourceReadModel>();
+            silo.Services.AddKeyedSingleton<TimeProvider>(HostedResourceServices.ClockKey, TestClock.Instance);
+            silo.Services.AddSingleton<IDomainEventSink, RecordedDomainEvents>();
+            silo.Services.AddCimiResourceServices();
             silo.AddIncomingGrainCallFilter(context =>
             {
                 JobFinishFaults.Check(context);
