@@ -108,8 +108,9 @@ public abstract class CimiResourceGrain<TResource, TState>(
     /// <summary>The value of the read model's <c>state</c> column for this resource, if it has a state.</summary>
     protected virtual string? StateOf(TResource resource) => null;
 
-    /// <summary>Who the change being committed is for, and its correlation id (the calling request's by default).</summary>
-    protected virtual (string? Principal, string? CorrelationId) EventOrigin() => (CimiRequestContext.Principal, CimiRequestContext.RequestId);
+    /// <summary>Who the change being committed is for, and its correlation id (the calling request's by
+    /// default); <paramref name="before"/> is the state as it was before the change.</summary>
+    protected virtual (string? Principal, string? CorrelationId) EventOrigin(TState before) => (CimiRequestContext.Principal, CimiRequestContext.RequestId);
 
     /// <summary>Writes the current resource's public document to the read model.</summary>
     protected Task Project() => readModel.UpsertAsync(TenantId, kind, Public(state.State.Resource!), StateOf(state.State.Resource!));
@@ -139,7 +140,7 @@ public abstract class CimiResourceGrain<TResource, TState>(
             state.State = previous;
             throw;
         }
-        var domainEvent = EventFor(previous.Resource, next);
+        var domainEvent = EventFor(previous, next);
         if (domainEvent is not null) state.State.EventSequence = previous.EventSequence + 1;
         try
         {
@@ -190,20 +191,21 @@ public abstract class CimiResourceGrain<TResource, TState>(
             throw;
         }
         DeactivateOnIdle();
-        await PublishAsync(NewEvent(DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 });
+        await PublishAsync(NewEvent(previous, DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 });
     }
 
-    private DomainEvent? EventFor(TResource? before, TResource after)
+    /// <summary>The one event a commit raises: Created, StateChanged, Updated, or none when the resource did not change.</summary>
+    private DomainEvent? EventFor(TState previous, TResource after)
     {
-        if (before is null) return NewEvent(DomainEventKind.Created, null, StateOf(after));
+        if (previous.Resource is not { } before) return NewEvent(previous, DomainEventKind.Created, null, StateOf(after));
         var (was, now) = (StateOf(before), StateOf(after));
-        if (was != now) return NewEvent(DomainEventKind.StateChanged, was, now);
-        return Equals(before, after) ? null : NewEvent(DomainEventKind.Updated, was, now);
+        if (was != now) return NewEvent(previous, DomainEventKind.StateChanged, was, now);
+        return Equals(before, after) ? null : NewEvent(previous, DomainEventKind.Updated, was, now);
     }
 
-    private DomainEvent NewEvent(DomainEventKind what, string? oldState, string? newState)
+    private DomainEvent NewEvent(TState previous, DomainEventKind what, string? oldState, string? newState)
     {
-        var (principal, correlation) = EventOrigin();
+        var (principal, correlation) = EventOrigin(previous);
         return new DomainEvent(TenantId, kind.TypeName, ResourceId, 0, what, oldState, newState, Now, principal, correlation);
     }
 

@@ -77,15 +77,18 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
         Properties = new Dictionary<string, string>(resource.Properties ?? new Dictionary<string, string>()) { [HostStatusProperty] = hostStatus },
     };
 
+    /// <summary>The host status shows on every hosted resource, whatever else its type renders.</summary>
+    protected override TResource Public(TResource resource) => WithHostStatus(base.Public(resource));
+
     /// <summary>Properties as a consumer sends them back: a GET-then-PUT must not freeze the host status.</summary>
     protected static IReadOnlyDictionary<string, string>? WithoutHostStatus(IReadOnlyDictionary<string, string>? properties) =>
         properties?.Where(p => p.Key != HostStatusProperty).ToDictionary(p => p.Key, p => p.Value);
 
-    /// <summary>Events of a change made for an operation carry the request that asked for it.</summary>
-    protected override (string? Principal, string? CorrelationId) EventOrigin() =>
-        Hosted.Pending is { } pending && CimiRequestContext.RequestId is null
+    /// <summary>Events of a change made for an operation (settled from a timer or a host's report) carry the request that asked for it.</summary>
+    protected override (string? Principal, string? CorrelationId) EventOrigin(TState before) =>
+        (before.Pending ?? Hosted.Pending) is { } pending && CimiRequestContext.RequestId is null
             ? (pending.Principal, pending.RequestId)
-            : base.EventOrigin();
+            : base.EventOrigin(before);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {

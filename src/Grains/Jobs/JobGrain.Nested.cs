@@ -27,7 +27,8 @@ public sealed partial class JobGrain
             throw CimiException.Invalid($"'{nestedJob.Href}' is not another Job.");
         // Durable before the nested Job is listed: the reminder is what brings a parent back to follow.
         await this.RegisterOrUpdateReminder(FollowReminder, FollowPeriod, FollowPeriod);
-        await CommitAsync(job with { NestedJobs = [.. job.NestedJobs ?? [], nestedJob] });
+        // A List, not a collection expression's hidden type: storage serializers that write type names must read it back.
+        await CommitAsync(job with { NestedJobs = (job.NestedJobs ?? []).Append(nestedJob).ToList() });
     }
 
     public Task OnNestedChanged() => Follow();

@@ -40,6 +40,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.AddIncomingGrainCallFilter(context =>
             {
                 JobFinishFaults.Check(context);
+                NestedJobNoticeFaults.Check(context);
                 return context.Invoke();
             });
         });
