@@ -77,7 +77,9 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
         }
         if (Hosted.Pending is not null)
         {
+            // Not yet planned, or nothing for this host: the operation goes on from where it stands.
             await CommitAsync(s => s.HostSessions = sessions);
+            ScheduleResume();
             return HostAdoption.Keep;
         }
         Hosted.HostSessions = sessions;

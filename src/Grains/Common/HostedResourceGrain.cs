@@ -99,6 +99,13 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
         else if (Hosted.HostAwayUntil is { } until) ScheduleHostAwayCheck(until);
     }
 
+    /// <summary>An update builds on what is durable, also after a failed write.</summary>
+    public override async Task<TResource> Update(TResource document)
+    {
+        await Fresh();
+        return await base.Update(document);
+    }
+
     /// <summary>Consumers create hosted resources through their own create document and a Job.</summary>
     public override Task<TResource> Create(TResource document) =>
         throw CimiException.Invalid($"A {Kind.TypeName} is created from a {Kind.TypeName}Create document, and answered with a Job.");
@@ -188,8 +195,9 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             if (outcome.ForgetOnHost)
                 foreach (var hostId in Hosted.HostIds) await GrainFactory.GetGrain<IHostGrain>(hostId).Forget(this.GetPrimaryKeyString());
             await Job(decided.JobLocalId).Finish(true, outcome.Message);
-            await StopReminder();
             await RemoveAsync();
+            // Only once the resource is gone: until then the reminder is what brings a failed removal back.
+            await StopReminder();
             return;
         }
         await Job(decided.JobLocalId).Finish(outcome.Succeeded, outcome.Message, outcome.Succeeded ? affected : null);

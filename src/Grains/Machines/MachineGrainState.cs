@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CimiGrains.Grains.Common;
 using CimiGrains.Hosts;
 using CimiGrains.Machines;
@@ -15,7 +16,23 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
     /// <summary>The state a successful create ends in (the template's initialState, else STARTED).</summary>
     [Id(1)] public MachineStateName InitialState { get; set; }
 
-    /// <summary>The host the Machine is placed on (a Machine has at most one).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public string? HostId => HostIds.Count > 0 ? HostIds[0] : null;
+    /// <summary>The host the Machine is placed on (a Machine has at most one). Settable only so that a
+    /// state stored before the hosted-resource base (which kept <c>HostId</c> alone) reads back.</summary>
+    public string? HostId
+    {
+        get => HostIds.Count > 0 ? HostIds[0] : null;
+        set
+        {
+            if (value is not null && HostIds.Count == 0) HostIds = new List<string> { value };
+        }
+    }
+
+    /// <summary>Reads the Machine of a state stored before the hosted-resource base (it was named
+    /// <c>Machine</c>, now <c>Resource</c>); never written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Machine? Machine
+    {
+        get => null;
+        set => Resource ??= value;
+    }
 }
