@@ -2,7 +2,11 @@ namespace CimiGrains.Grains.Common;
 
 /// <summary>The persisted state of a plain CIMI resource grain: the full resource, secrets included.</summary>
 [GenerateSerializer, Alias("cimi.state.Resource`1")]
-public sealed class ResourceState<TResource> where TResource : CimiResource
+public sealed class ResourceState<TResource> : IResourceState<TResource> where TResource : CimiResource
 {
     [Id(0)] public TResource? Resource { get; set; }
+
+    [Id(1)] public long EventSequence { get; set; }
+
+    public IResourceState<TResource> Copy() => new ResourceState<TResource> { Resource = Resource, EventSequence = EventSequence };
 }

@@ -1,3 +1,4 @@
+using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
@@ -57,6 +58,8 @@ public static class CimiGrainsExtensions
         services.Configure<PublicImageOptions>(o => o.Locations = options.PublicImages);
 
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
+        // The resource bases' clock and domain-event sinks (a host or test may register its own first).
+        services.AddCimiResourceServices();
         return silo;
     }
 }

@@ -1,5 +1,7 @@
+using CimiGrains.Grains.Common;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +39,9 @@ public sealed partial class JobRetentionGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (options.Value.Retention is not { } retention) return;
-        var purged = await Purge(DateTimeOffset.UtcNow - retention);
+        // The resources' clock: Jobs are stamped by it, so they are aged by it.
+        var clock = ServiceProvider.GetKeyedService<TimeProvider>(HostedResourceServices.ClockKey) ?? TimeProvider.System;
+        var purged = await Purge(clock.GetUtcNow() - retention);
         if (purged > 0) LogPurged(purged, options.Value.RetentionMinutes);
     }
 

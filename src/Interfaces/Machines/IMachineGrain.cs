@@ -6,17 +6,15 @@ namespace CimiGrains.Machines;
 /// <summary>
 /// A Machine, keyed <c>{tenantId}/{localId}</c>. Its lifecycle is one transition table in the grain;
 /// every operation that waits on a host answers at once with a Job and finishes it when the host reports.
+/// The generic <see cref="ICimiResourceGrain{TResource}"/> calls serve it too: Get, GetInternal, Update
+/// (name, description and properties); Create refuses (a Machine is made from a MachineCreate), and
+/// Delete starts the same delete as <see cref="Delete(string)"/> with a Job of its own.
 /// </summary>
-public interface IMachineGrain : IGrainWithStringKey
+public interface IMachineGrain : ICimiResourceGrain<Machine>
 {
     /// <summary>Resolves the template, stores the Machine as CREATING and starts provisioning.
     /// Fails (and stores nothing) when the template is invalid or references are dangling.</summary>
     Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId);
-
-    Task<Machine> Get();
-
-    /// <summary>Changes name, description and properties.</summary>
-    Task<Machine> Update(Machine document);
 
     /// <summary>Runs an action allowed in the current state (else Conflict naming state and action).</summary>
     Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId);

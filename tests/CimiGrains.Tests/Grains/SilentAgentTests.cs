@@ -8,9 +8,10 @@ namespace CimiGrains.Tests.Grains;
 /// its object reference was deleted, or its silo died. Calls to such a reference are dropped, so the
 /// grain must bound every wait on it; otherwise each caller queued behind it fails after the whole
 /// response timeout (a consumer's MachineImage DELETE got 503 that way while its host was away).
+/// Its own cluster (a class fixture, not the shared collection's): the hosts it connects would
+/// otherwise be offered to the placement of other grain tests, which expect a cluster without hosts.
 /// </summary>
-[Collection(GrainClusterCollection.Name)]
-public sealed class SilentAgentTests(GrainClusterFixture fixture)
+public sealed class SilentAgentTests(GrainClusterFixture fixture) : IClassFixture<GrainClusterFixture>
 {
     /// <summary>Well past <see cref="HostGrain.AgentCallTimeout"/>, well short of a response timeout.</summary>
     private static readonly TimeSpan Patience = HostGrain.AgentCallTimeout + TimeSpan.FromSeconds(4);

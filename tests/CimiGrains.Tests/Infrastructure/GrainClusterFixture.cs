@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
+using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosting;
 using CimiGrains.Grains.Persistence;
 using CimiGrains.Grains.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.TestingHost;
@@ -33,6 +35,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             // Storage and reminders are the host's choice (memory here); everything else is the grains' own wiring.
             silo.AddMemoryGrainStorage("cimi");
             silo.UseInMemoryReminderService();
+            // The tests' clock and event recorder, registered before the grains' wiring so that it keeps them.
+            silo.Services.AddKeyedSingleton<TimeProvider>(HostedResourceServices.ClockKey, TestClock.Instance);
+            silo.Services.AddSingleton<IDomainEventSink, RecordedDomainEvents>();
             silo.AddCimiGrains(new CimiGrainsOptions
             {
                 SecretKeys = TestSecretKeys,
@@ -43,6 +48,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.AddIncomingGrainCallFilter(context =>
             {
                 JobFinishFaults.Check(context);
+                NestedJobNoticeFaults.Check(context);
                 return context.Invoke();
             });
         });
