@@ -35,4 +35,17 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
         get => null;
         set => Resource ??= value;
     }
+
+    /// <summary>Reads the one agent session a state stored before the hosted-resource base kept (now one
+    /// per host); never written. That state wrote <c>HostId</c> before it, so the host is known here.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HostSession
+    {
+        get => null;
+        set
+        {
+            if (value is not null && HostId is { } host && HostSessions is null)
+                HostSessions = new Dictionary<string, string> { [host] = value };
+        }
+    }
 }
