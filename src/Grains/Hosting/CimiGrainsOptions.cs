@@ -1,4 +1,5 @@
 using CimiGrains.Grains.Hosts;
+using CimiGrains.Grains.Machines;
 using CimiGrains.Grains.Security;
 using CimiGrains.Hosts;
 using Npgsql;
@@ -42,7 +43,7 @@ public sealed class CimiGrainsOptions
     public double MemoryAllocationRatio { get; init; } = HostSchedulingOptions.DefaultMemoryAllocationRatio;
 
     /// <summary>The provider's public image locations every tenant may name in a MachineImage.</summary>
-    public IReadOnlyList<string> PublicImages { get; init; } = ["docker:cimigrains/demo:latest"];
+    public IReadOnlyList<string> PublicImages { get; init; } = new PublicImageOptions().Locations;
 
     /// <summary>The first problem with these options, naming the option; null when they are usable.</summary>
     public string? Problem()
