@@ -30,8 +30,16 @@ public static class MachineCaptureApi
         {
             body["imageLocation"] = text;
         }
-        return CimiRequestReader.Bind<MachineImage>(body, request.BaseUri, CimiTypes.CommonReadOnly, typeName);
+        return CimiRequestReader.Bind<MachineImage>(body, request.BaseUri, CreateReadOnly, typeName);
     }
+
+    /// <summary>
+    /// What a consumer may not write when registering or capturing an image: the common read-only
+    /// attributes and the image's state, which the provider alone sets (AVAILABLE once registered,
+    /// CREATING while a capture runs). relatedImage stays writable here: a capture may name it.
+    /// </summary>
+    private static readonly IReadOnlySet<string> CreateReadOnly =
+        new HashSet<string>(CimiTypes.CommonReadOnly.Append("state"), StringComparer.Ordinal);
 
     /// <summary>202 with the capture's Job, or null when <paramref name="document"/> is a plain registration.</summary>
     public static async Task<CimiResult?> TryCaptureAsync(CimiRequest request, MachineImage document)

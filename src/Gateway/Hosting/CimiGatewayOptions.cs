@@ -217,6 +217,8 @@ public sealed class CimiGatewayOptions
             $"CIMI_ADVERTISED_ADDRESS={AdvertisedAddress}", $"CIMI_CLUSTER_ID={ClusterId}", $"CIMI_PUBLIC_BASE_URI={PublicBaseUri ?? "(derived)"}",
             $"CIMI_ADMIN_PASSWORD={Secret(AdminPassword)}", $"CIMI_DEMO_PASSWORD={Secret(DemoPassword)}", $"CIMI_DEMO_IMAGE={DemoImage}",
             $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
+            $"CIMI_CPU_ALLOCATION_RATIO={CpuAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",
             $"CIMI_LOGIN_FAILURES_PER_USER_SOURCE={LoginFailuresPerUserAndSource}", $"CIMI_LOGIN_FAILURES_PER_SOURCE={LoginFailuresPerSource}",
             $"CIMI_LOGIN_FAILURES_PER_USER={LoginFailuresPerUser}", $"CIMI_LOGIN_THROTTLE_WINDOW_SECONDS={LoginThrottleWindowSeconds}");

@@ -36,6 +36,22 @@ public sealed class MachineImageCreateTests(GatewayFixture fixture)
         Assert.Equal("AVAILABLE", image.Str("state"));
     }
 
+    [Theory]
+    [InlineData("AVAILABLE")]
+    [InlineData("CREATING")]
+    public async Task A_consumer_cannot_set_the_state_of_the_MachineImage_it_registers(string state)
+    {
+        using var client = await fixture.NewTenantAsync();
+        var response = await client.PostAsync("machineImages", new JsonObject
+        {
+            ["name"] = "stated", ["state"] = state, ["imageLocation"] = Demo,
+        });
+
+        Assert.True(response.Code == 400, response.ToString());
+        Assert.Contains("'state'", response.Body);
+        Assert.Equal(0, (await client.GetAsync("machineImages")).Json["count"]!.GetValue<int>());
+    }
+
     [Fact]
     public async Task A_machineImageCreate_in_JSON_with_imageLocation_as_text_or_as_an_href_registers_the_image()
     {
