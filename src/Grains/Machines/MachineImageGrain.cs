@@ -28,6 +28,21 @@ public sealed class MachineImageGrain(
         return image with { State = image.State ?? "AVAILABLE", Type = image.Type ?? "IMAGE" };
     }
 
+    /// <summary>
+    /// A consumer's update (a PUT, which may not name them) keeps the provider's state and relatedImage:
+    /// without this a rename made a capture still CREATING look AVAILABLE and erased where an image came
+    /// from. The Machine grain, ending a capture, names the state it moves the image to.
+    /// </summary>
+    public override Task<MachineImage> Update(MachineImage document)
+    {
+        var current = Existing();
+        return base.Update(document with
+        {
+            State = document.State ?? current.State,
+            RelatedImage = document.RelatedImage ?? current.RelatedImage,
+        });
+    }
+
     /// <summary>The image's <c>relatedImage</c>, when given, names a MachineImage of the tenant.</summary>
     public static Task CheckReferencesAsync(IGrainFactory grains, string tenantId, MachineImage image, string attribute) =>
         References.RequireAsync<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, attribute, image.RelatedImage);

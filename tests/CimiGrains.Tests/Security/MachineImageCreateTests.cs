@@ -53,6 +53,28 @@ public sealed class MachineImageCreateTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_PUT_on_a_MachineImage_keeps_the_providers_state_and_relatedImage()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var origin = await client.PostAsync("machineImages", new JsonObject { ["name"] = "origin", ["imageLocation"] = Demo });
+        Assert.True(origin.Code == 201, origin.ToString());
+        var derived = await client.PostAsync("machineImages", new JsonObject
+        {
+            ["name"] = "derived", ["imageLocation"] = Demo, ["relatedImage"] = new JsonObject { ["href"] = origin.Header("Location") },
+        });
+        Assert.True(derived.Code == 201, derived.ToString());
+        var uri = derived.Header("Location")!;
+
+        var renamed = await client.PutAsync(uri, new JsonObject { ["name"] = "renamed", ["imageLocation"] = Demo });
+
+        Assert.True(renamed.Code == 200, renamed.ToString());
+        var image = (await client.GetAsync(uri)).Json;
+        Assert.Equal("renamed", image.Str("name"));
+        Assert.Equal("AVAILABLE", image.Str("state"));
+        Assert.Equal(origin.Header("Location"), image["relatedImage"].Str("href"));
+    }
+
+    [Fact]
     public async Task A_machineImageCreate_in_JSON_with_imageLocation_as_text_or_as_an_href_registers_the_image()
     {
         using var client = await fixture.NewTenantAsync();
