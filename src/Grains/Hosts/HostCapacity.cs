@@ -11,13 +11,17 @@ namespace CimiGrains.Grains.Hosts;
 public sealed record HostCapacity(
     HostInfo Host,
     double CpuRatio,
-    bool CpuRatioFromHost,
     double MemoryRatio,
-    bool MemoryRatioFromHost,
     double FreeCpu,
     long FreeMemoryKiB,
     long FreeDiskKiB)
 {
+    /// <summary>Whether the CPU ratio is the host's own (its agent's override), not the deployment's.</summary>
+    public bool CpuRatioFromHost => Host.CpuAllocationRatio is not null;
+
+    /// <summary>Whether the memory ratio is the host's own, not the deployment's.</summary>
+    public bool MemoryRatioFromHost => Host.MemoryAllocationRatio is not null;
+
     /// <summary>Virtual CPUs the host may carry.</summary>
     public double Cpu => Host.Cpu * CpuRatio;
 
@@ -27,10 +31,8 @@ public sealed record HostCapacity(
     /// <summary>The capacity of <paramref name="host"/> with <paramref name="used"/> already placed on it.</summary>
     public static HostCapacity Of(HostInfo host, HostSchedulingOptions options, IReadOnlyCollection<MachineShare> used)
     {
-        var cpuRatio = host.CpuAllocationRatio ?? options.CpuAllocationRatio;
-        var memoryRatio = host.MemoryAllocationRatio ?? options.MemoryAllocationRatio;
-        var capacity = new HostCapacity(host, cpuRatio, host.CpuAllocationRatio is not null,
-            memoryRatio, host.MemoryAllocationRatio is not null, 0, 0, 0);
+        var capacity = new HostCapacity(host, host.CpuAllocationRatio ?? options.CpuAllocationRatio,
+            host.MemoryAllocationRatio ?? options.MemoryAllocationRatio, 0, 0, 0);
         return capacity with
         {
             FreeCpu = capacity.Cpu - used.Sum(u => u.Cpu),
