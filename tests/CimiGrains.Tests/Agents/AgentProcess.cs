@@ -19,6 +19,24 @@ public sealed class AgentProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>
+    /// Waits for the agent to exit on its own and for the last of its output to be read: HasExited turns
+    /// true before the redirected streams are drained, so a test reading <see cref="Log"/> right after
+    /// it could miss the line the agent printed as it exited.
+    /// </summary>
+    public async Task WaitForExitAsync(string what, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Timed out waiting for {what}. Agent log:\n{Log}");
+        }
+    }
+
     public static string AgentDll => Path.Combine(TestEnvironment.RepositoryRoot, "src", "Agents", "bin",
         TestEnvironment.Configuration, "net10.0", "CimiGrains.Agents.dll");
 

@@ -83,7 +83,7 @@ public sealed class AllocationRatioTests
         {
             await using var agent = AgentProcess.Start(AgentCloud.NewHostId("rbad"), "http://127.0.0.1:1", AgentCloud.Secret,
                 new Dictionary<string, string> { ["CIMI_AGENT_STATE_DIR"] = state.FullName, ["CIMI_AGENT_MEMORY_ALLOCATION_RATIO"] = "0" });
-            await Eventually.Until(() => Task.FromResult(agent.HasExited), exited => exited, "the agent with a zero memory ratio to exit");
+            await agent.WaitForExitAsync("the agent with a zero memory ratio to exit");
             Assert.Contains("CIMI_AGENT_MEMORY_ALLOCATION_RATIO='0' is not an allocation ratio", agent.Log);
         }
         finally

@@ -61,7 +61,7 @@ public sealed class DriverRoutingTests
             });
         try
         {
-            await Eventually.Until(() => Task.FromResult(agent.HasExited), exited => exited, "the agent without a usable driver to exit");
+            await agent.WaitForExitAsync("the agent without a usable driver to exit");
             Assert.Contains("No driver can run on this host (docker: the Docker engine at", agent.Log);
         }
         finally
