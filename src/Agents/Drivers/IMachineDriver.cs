@@ -56,4 +56,29 @@ public interface IMachineDriver
 
     /// <summary>Changes that happen to this host's workloads, as they happen.</summary>
     IAsyncEnumerable<WorkloadStatus> WatchAsync(CancellationToken ct);
+
+    /// <summary>What this driver tells the cluster about itself on this host, merged into the agent's
+    /// registration labels (shown in host information): e.g. <c>qemu.accelerator=tcg</c>. Keys start
+    /// with the driver's name.</summary>
+    IReadOnlyDictionary<string, string> Labels => new Dictionary<string, string>();
+
+    /// <summary>Whether the image at <paramref name="imageLocation"/> is on this host, ready to boot.</summary>
+    Task<bool> HasImageAsync(string imageLocation, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot tell whether an image is on this host.");
+
+    /// <summary>Writes the image at <paramref name="imageLocation"/> as one portable file (the driver's own
+    /// archive format) to <paramref name="destination"/>, so that <see cref="ImportImageAsync"/> on any host
+    /// recreates it under the same location.</summary>
+    Task ExportImageAsync(string imageLocation, Stream destination, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot export images.");
+
+    /// <summary>Makes the image at <paramref name="imageLocation"/> available on this host from a file that
+    /// <see cref="ExportImageAsync"/> wrote (on this host or another).</summary>
+    Task ImportImageAsync(string imageLocation, Stream source, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot import images.");
+
+    /// <summary>The last <paramref name="maxBytes"/> bytes (at most) of the Machine's console output (a VM's
+    /// serial console, a container's output), as UTF-8 text; empty when it has written nothing.</summary>
+    Task<string> ReadConsoleAsync(string machineKey, int maxBytes, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver keeps no console log.");
 }
