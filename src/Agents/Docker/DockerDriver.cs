@@ -18,11 +18,11 @@ namespace CimiGrains.Agents.Docker;
 /// into the container's filesystem, which <c>docker commit</c> (a capture) would copy into the image.
 /// Images are named by exact reference only and resolved to their full id before a container is made.
 /// </summary>
-public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, ILogger<DockerDriver> logger) : IMachineDriver
+public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, DockerDriverOptions driverOptions, ILogger<DockerDriver> logger) : IMachineDriver
 {
     public const string DriverName = "docker";
 
-    private readonly TenantNetworks _networks = new(docker, options, logger);
+    private readonly TenantNetworks _networks = new(docker, options, new HostGuard(driverOptions, logger), logger);
 
     /// <summary>The engine and this host's id, for the other parts of this class (primary-constructor
     /// parameters are in scope only in the part that declares them).</summary>
@@ -38,7 +38,9 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         await docker.System.PingAsync(ct);
         // Where this engine keeps images and containers (not necessarily the default place).
         if ((await docker.System.GetSystemInfoAsync(ct)).DockerRootDir is { Length: > 0 } root) StorageDirectory = root;
-        // The networks a crashed agent left behind with no container on them.
+        // The host's services guarded from every tenant bridge before any container runs, then the networks a
+        // crashed agent left behind with no container on them.
+        await _networks.GuardAsync(ct);
         await _networks.PruneAsync(ct);
     }
 

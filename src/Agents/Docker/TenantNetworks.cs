@@ -23,7 +23,7 @@ namespace CimiGrains.Agents.Docker;
 /// holds that tenant's lock, so a removal can never slip between a create's "ensure the network" and its
 /// container create.
 /// </remarks>
-internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions options, ILogger logger)
+internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions options, HostGuard guard, ILogger logger)
 {
     public const string NetworkLabel = "cimigrains.network";
 
@@ -39,6 +39,22 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
         return $"cimi-{readable}-{hash}";
     }
 
+    /// <summary>The bridge interface of network <paramref name="name"/>: <see cref="HostGuard.BridgePrefix"/> and 11 hex
+    /// digits of its name's hash, so the host guard's one wildcard rule covers it.</summary>
+    public static string BridgeFor(string name) =>
+        HostGuard.BridgePrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..11];
+
+    /// <summary>Guards the host from every tenant bridge, and each existing bridge made before bridges were named.</summary>
+    public async Task GuardAsync(CancellationToken ct)
+    {
+        await guard.EnsureAsync(ct);
+        foreach (var network in await ListAsync(ct)) await guard.GuardInterfaceAsync(BridgeOf(network), ct);
+    }
+
+    /// <summary>The host-side interface of a tenant network: the name it was given, else Docker's br-ID.</summary>
+    private static string BridgeOf(NetworkResponse network) =>
+        network.Options is { } o && o.TryGetValue("com.docker.network.bridge.name", out var bridge) && bridge.Length > 0 ? bridge : "br-" + network.ID[..12];
+
     /// <summary>Holds the tenant's network lock until disposed.</summary>
     public async Task<IDisposable> LockAsync(string tenantId, CancellationToken ct)
     {
@@ -51,7 +67,11 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
     public async Task<string> EnsureAsync(string tenantId, CancellationToken ct)
     {
         var name = NameFor(options.HostId, tenantId);
-        if (await FindAsync(name, ct) is not null) return name;
+        if (await FindAsync(name, ct) is { } existing)
+        {
+            await guard.GuardInterfaceAsync(BridgeOf(existing), ct);
+            return name;
+        }
         var outbound = options.TenantOutbound == TenantOutbound.Nat;
         try
         {
@@ -74,6 +94,8 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
                     // Docker's isolation chains whatever this says.
                     ["com.docker.network.bridge.enable_icc"] = "true",
                     ["com.docker.network.bridge.enable_ip_masquerade"] = outbound ? "true" : "false",
+                    // Named for the host guard's wildcard rule (HostGuard): the host's services stay out of reach.
+                    ["com.docker.network.bridge.name"] = BridgeFor(name),
                 },
             }, ct);
             LogNetworkCreated(name, tenantId, outbound ? "nat" : "none");
@@ -104,7 +126,19 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
     /// <summary>Removes every network of this host that no container uses (leftovers of a crash).</summary>
     public async Task PruneAsync(CancellationToken ct)
     {
-        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters
+        foreach (var network in await ListAsync(ct))
+        {
+            if (network.Labels is not { } labels || !labels.TryGetValue(ContainerNaming.TenantLabel, out var tenantId)) continue;
+            using (await LockAsync(tenantId, ct))
+            {
+                await RemoveIfUnusedAsync(network.Name, ct);
+            }
+        }
+    }
+
+    /// <summary>This host's tenant networks.</summary>
+    private async Task<IList<NetworkResponse>> ListAsync(CancellationToken ct) =>
+        await docker.Networks.ListNetworksAsync(new NetworksListParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
@@ -115,15 +149,6 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
                 },
             },
         }, ct);
-        foreach (var network in networks)
-        {
-            if (network.Labels is not { } labels || !labels.TryGetValue(ContainerNaming.TenantLabel, out var tenantId)) continue;
-            using (await LockAsync(tenantId, ct))
-            {
-                await RemoveIfUnusedAsync(network.Name, ct);
-            }
-        }
-    }
 
     private async Task RemoveIfUnusedAsync(string name, CancellationToken ct)
     {
@@ -139,6 +164,7 @@ internal sealed partial class TenantNetworks(DockerClient docker, AgentOptions o
         try
         {
             await docker.Networks.DeleteNetworkAsync(network.ID, ct);
+            await guard.ReleaseInterfaceAsync(BridgeOf(network), ct);
             LogNetworkRemoved(name);
         }
         catch (DockerNetworkNotFoundException)

@@ -113,6 +113,48 @@ public sealed class ContainerIsolationTests(ContainerIsolationTests.Fixture fixt
     }
 
     [Fact]
+    public async Task A_container_cannot_reach_a_service_the_host_offers_on_all_its_addresses()
+    {
+        // A host service bound to 0.0.0.0 (as PostgreSQL, the agent API or a provider's tooling may be) is
+        // reachable at the bridge's own address unless the agent guards the host's input from its bridges.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var accepted = 0;
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptTcpClientAsync(stop.Token);
+                Interlocked.Increment(ref accepted);
+                await client.GetStream().WriteAsync("host-service\n"u8.ToArray(), stop.Token);
+            }
+        });
+
+        var (a, template) = await fixture.Cloud.NewTenantAsync();
+        var (id, key) = await CreateAsync(a, template);
+        var container = (await DockerCli.ContainersOfAsync(key)).Single();
+        var network = Assert.Single(await DockerNetworks.AddressesOfAsync(container)).Key;
+        var gateway = (await DockerNetworks.InspectAsync(network))["IPAM"]!["Config"]![0]!["Gateway"]!.GetValue<string>();
+        string output;
+        try
+        {
+            output = await DockerCli.RunAsync("exec", container, "sh", "-c", $"busybox nc -w 3 {gateway} {port} </dev/null; echo rc=$?");
+        }
+        catch (InvalidOperationException e)
+        {
+            output = e.Message;
+        }
+        await stop.CancelAsync();
+        listener.Stop();
+        await Task.WhenAny(serving, Task.Delay(1000));
+        Assert.DoesNotContain("host-service", output);
+        Assert.Equal(0, Volatile.Read(ref accepted));
+        await DeleteAsync(a, id);
+    }
+
+    [Fact]
     public async Task An_agent_removes_its_hosts_unused_networks_at_start_and_leaves_other_hosts_alone()
     {
         var hostId = AgentCloud.NewHostId("netgc");
