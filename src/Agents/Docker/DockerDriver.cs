@@ -72,7 +72,10 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             var existingGeneration = GenerationOf(existing.Config.Labels);
             if (existingGeneration >= generation)
             {
-                // A repeated (or overtaken) create: the container that exists is the answer.
+                // A repeated (or overtaken) create: the container that exists is the answer. One of this
+                // generation that never ran may be a create the agent did not finish (killed between the
+                // container and its files): the files are copied again (they overwrite) before it can start.
+                if (existingGeneration == generation && existing.State.Status == "created") await CopyMachineFilesAsync(existing.ID, spec, ct);
                 if (spec.Start && !existing.State.Running) return await StartAsync(machineKey, ct);
                 return Status(machineKey, existing);
             }
