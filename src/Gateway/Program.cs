@@ -83,6 +83,8 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy(CimiClaims.AdminPolicy, p => p.RequireRole("admin"));
 
 var app = builder.Build();
+// First: everything after it (the login throttle's source, the derived baseURI) sees the client, not the proxy.
+app.UseTrustedProxies(options);
 app.Use(SecurityHeaders.Apply);
 // Domain and binding errors are answers, not faults: CimiErrors logs only what is unexpected.
 app.UseExceptionHandler(new ExceptionHandlerOptions

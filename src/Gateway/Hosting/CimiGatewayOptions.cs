@@ -89,6 +89,9 @@ public sealed class CimiGatewayOptions
     /// <summary>Seconds over which a full throttle bucket drains (<c>CIMI_LOGIN_THROTTLE_WINDOW_SECONDS</c>).</summary>
     public int LoginThrottleWindowSeconds { get; init; } = 900;
 
+    /// <summary>Reverse proxies whose X-Forwarded-For is believed (<c>CIMI_TRUSTED_PROXIES</c>, <see cref="Hosting.TrustedProxies"/>).</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>
     /// <c>CIMI_PUBLIC_IMAGES</c> parsed: each entry must be an exact image location (for docker a tag or a
     /// full sha256 id), so a typo cannot publish images by prefix.
@@ -161,6 +164,7 @@ public sealed class CimiGatewayOptions
             LoginFailuresPerSource = Positive("CIMI_LOGIN_FAILURES_PER_SOURCE", defaults.LoginFailuresPerSource),
             LoginFailuresPerUser = Positive("CIMI_LOGIN_FAILURES_PER_USER", defaults.LoginFailuresPerUser),
             LoginThrottleWindowSeconds = Positive("CIMI_LOGIN_THROTTLE_WINDOW_SECONDS", defaults.LoginThrottleWindowSeconds),
+            TrustedProxies = Hosting.TrustedProxies.Parse(Env("CIMI_TRUSTED_PROXIES")),
         };
         return options.Problem() is { } problem ? throw new InvalidOperationException(problem) : options;
     }
@@ -221,6 +225,7 @@ public sealed class CimiGatewayOptions
             $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",
             $"CIMI_LOGIN_FAILURES_PER_USER_SOURCE={LoginFailuresPerUserAndSource}", $"CIMI_LOGIN_FAILURES_PER_SOURCE={LoginFailuresPerSource}",
-            $"CIMI_LOGIN_FAILURES_PER_USER={LoginFailuresPerUser}", $"CIMI_LOGIN_THROTTLE_WINDOW_SECONDS={LoginThrottleWindowSeconds}");
+            $"CIMI_LOGIN_FAILURES_PER_USER={LoginFailuresPerUser}", $"CIMI_LOGIN_THROTTLE_WINDOW_SECONDS={LoginThrottleWindowSeconds}",
+            $"CIMI_TRUSTED_PROXIES={(TrustedProxies.Count == 0 ? "(none)" : string.Join(',', TrustedProxies))}");
     }
 }

@@ -27,7 +27,11 @@ public sealed class AuthenticationFixture : IAsyncLifetime
         // A day: on a loaded machine each failing check takes seconds, and a bucket draining over ten minutes
         // would lose a failure or two while a test is still adding them up to the limit.
         ["CIMI_LOGIN_THROTTLE_WINDOW_SECONDS"] = "86400",
+        // The one reverse proxy whose X-Forwarded-For is believed (TrustedProxyTests).
+        ["CIMI_TRUSTED_PROXIES"] = TrustedProxy,
     };
+
+    public const string TrustedProxy = "127.0.0.60";
 
     public async Task InitializeAsync()
     {

@@ -40,14 +40,16 @@ public sealed class LoopbackSource : IDisposable
     public IPAddress Address { get; }
 
     /// <summary>A GET with HTTP Basic credentials made of <paramref name="user"/> and <paramref name="password"/> as given.</summary>
-    public Task<CimiResponse> GetAsync(string path, string user, string password) =>
-        GetRawAsync(path, Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    public Task<CimiResponse> GetAsync(string path, string user, string password, string? forwardedFor = null) =>
+        GetRawAsync(path, Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")), forwardedFor);
 
-    /// <summary>A GET with the Basic token exactly as given (to send bytes that are not valid UTF-8).</summary>
-    public async Task<CimiResponse> GetRawAsync(string path, string? basicToken)
+    /// <summary>A GET with the Basic token exactly as given (to send bytes that are not valid UTF-8), and an
+    /// <c>X-Forwarded-For</c> header when given (as a proxy, or a client pretending to be one, would send).</summary>
+    public async Task<CimiResponse> GetRawAsync(string path, string? basicToken, string? forwardedFor = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (basicToken is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basicToken);
+        if (forwardedFor is not null) request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var all = response.Headers.Concat(response.Content.Headers)
