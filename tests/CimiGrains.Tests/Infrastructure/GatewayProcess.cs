@@ -34,6 +34,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public bool Https { get; }
     public Uri BaseAddress => new($"{(Https ? "https" : "http")}://127.0.0.1:{HttpPort}/");
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The gateway's resident memory now, in bytes (what a flood of requests must not grow without bound).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public static string GatewayDll => Path.Combine(TestEnvironment.RepositoryRoot, "src", "Gateway", "bin",

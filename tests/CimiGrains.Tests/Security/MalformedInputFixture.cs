@@ -58,7 +58,9 @@ public static class RawHttp
         var target = url.StartsWith("http", StringComparison.Ordinal) ? new Uri(url)
             : url.StartsWith('/') ? new Uri(baseAddress, url) : new Uri(baseAddress, "/cimi/" + url);
         using var request = new HttpRequestMessage(method, target);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        // A caller that sends its own Authorization (the fuzz test's mutations) replaces the Basic login.
+        if (headers?.Any(h => h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) != true)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
