@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a local CimiGrains cloud in the foreground: PostgreSQL (under .data/, unless CIMI_POSTGRES is
-# set), the Docker engine and demo image, one Gateway (silo + CIMI HTTP API) and one host agent.
+# set), the Docker engine and demo image, QEMU and the demo VM image, one Gateway (silo + CIMI HTTP
+# API) and one host agent running both drivers.
 # Ctrl-C or SIGTERM stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,6 +60,18 @@ fi
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
 
+# QEMU and the demo VM image (scripts/demo-vm.sh: a Debian cloud kernel and busybox, built once into
+# the agent's QEMU image store, where the location qemu:demo-vm finds it). Without them the cloud
+# still runs, with Docker Machines only, and offers no demo VM.
+qemu_images=${CIMI_AGENT_QEMU_IMAGES:-$data/images}
+demo_vm=""
+if scripts/qemu.sh ensure && CIMI_DEMO_VM_DEBS=${CIMI_DEMO_VM_DEBS:-$data/demo-vm-debs} scripts/demo-vm.sh "$qemu_images" >/dev/null; then
+  demo_vm=1
+else
+  echo "QEMU or the demo VM image is not available (see above): continuing with Docker Machines only." >&2
+  [ -n "${CIMI_DEMO_VM_IMAGE+set}" ] || export CIMI_DEMO_VM_IMAGE=""
+fi
+
 echo "Building..." >&2
 dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary >&2
 
@@ -76,7 +89,7 @@ done
 # made once per .data/ and kept: an agent removes the containers of its host id that its cluster does
 # not know, so two clouds sharing this Docker engine must not share a host id.
 [ -s "$data/agent-host-id" ] || echo "local-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$data/agent-host-id"
-CIMI_AGENT_STATE_DIR=${CIMI_AGENT_STATE_DIR:-$data/agent} \
+CIMI_AGENT_STATE_DIR=${CIMI_AGENT_STATE_DIR:-$data/agent} CIMI_AGENT_QEMU_IMAGES=$qemu_images \
   CIMI_AGENT_HOST_ID=${CIMI_AGENT_HOST_ID:-$(cat "$data/agent-host-id")} CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$CIMI_AGENT_PORT" \
   dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll &
 pids+=($!)
@@ -88,6 +101,13 @@ CimiGrains is running.
   Demo tenant:     user 'demo', password '$CIMI_DEMO_PASSWORD'
   Operator:        user 'admin', password '$CIMI_ADMIN_PASSWORD' (POST $base/admin/tenants)
   Try:             curl -u demo:$CIMI_DEMO_PASSWORD $base/cimi/cloudEntryPoint
+INFO
+if [ -n "$demo_vm" ] && [ -n "${CIMI_DEMO_VM_IMAGE-x}" ]; then
+  cat >&2 <<INFO
+  Demo VM:         machineTemplates/demo-vm (a QEMU virtual machine; image in $qemu_images/demo-vm)
+INFO
+fi
+cat >&2 <<INFO
 Press Ctrl-C to stop.
 INFO
 

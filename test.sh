@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite. Starts what the tests need (a private PostgreSQL on loopback, and the Docker
-# engine with the demo image when scripts/docker.sh exists), builds, runs every test, stops what it
-# started, and ends with a plain "N passed, N failed" line.
+# The whole test suite. Starts what the tests need (a private PostgreSQL on loopback, the Docker
+# engine with the demo image when scripts/docker.sh exists, QEMU and the demo VM image), builds,
+# runs every test, stops what it started, and ends with a plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -25,6 +25,19 @@ CIMI_PG_FSYNC=off scripts/postgres.sh start "$pgdata" "$port" cimigrains >/dev/n
 export CIMI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=20"
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
+
+# QEMU, and the demo VM image for the QEMU tests: built once into a cache under .data/ that later
+# runs reuse (scripts/demo-vm.sh rebuilds only when its inputs change). Tests find it through
+# CIMI_TEST_DEMO_VM_DIR (the directory holding image.json); without it they say what is missing.
+if [ -x scripts/qemu.sh ] && [ -x scripts/demo-vm.sh ]; then
+  cache=${CIMI_TEST_CACHE_DIR:-$root/.data/test-cache}
+  if scripts/qemu.sh ensure &&
+    demo_vm=$(CIMI_DEMO_VM_DEBS="$cache/demo-vm-debs" scripts/demo-vm.sh "$cache/qemu-images"); then
+    export CIMI_TEST_DEMO_VM_DIR="$demo_vm"
+  else
+    echo "test.sh: QEMU or the demo VM image is not available; the QEMU tests will fail." >&2
+  fi
+fi
 
 set +e
 # A build that fails is a failed run, and still ends with the summary line CI reads.

@@ -36,6 +36,16 @@ public sealed class CimiGatewayOptions
     public string DemoImage { get; init; } = "docker:cimigrains/demo:latest";
 
     /// <summary>
+    /// The image location of the demo VM (<c>CIMI_DEMO_VM_IMAGE</c>): a public image, and the demo tenant's
+    /// MachineImage and MachineTemplate <c>demo-vm</c>. <c>qemu:demo-vm</c> is the directory run.sh builds
+    /// with scripts/demo-vm.sh into the agent's QEMU image store; set empty to offer no demo VM (null).
+    /// </summary>
+    public string? DemoVmImage { get; init; } = DefaultDemoVmImage;
+
+    /// <summary>The default of <see cref="DemoVmImage"/>.</summary>
+    public const string DefaultDemoVmImage = "qemu:demo-vm";
+
+    /// <summary>
     /// Further public images every tenant may name in a MachineImage besides <see cref="DemoImage"/>
     /// (<c>CIMI_PUBLIC_IMAGES</c>, comma-separated exact references such as <c>docker:debian:12</c>).
     /// </summary>
@@ -107,6 +117,19 @@ public sealed class CimiGatewayOptions
         return entries;
     }
 
+    /// <summary><c>CIMI_DEMO_VM_IMAGE</c> read: one exact image location, in its canonical form.</summary>
+    private static string DemoVmImageLocation(string value) =>
+        CimiGrains.Hosts.ImageLocation.TryParse(value, out var location, out var problem)
+            ? location!.ToString()
+            : throw new InvalidOperationException($"CIMI_DEMO_VM_IMAGE: {problem} Set it empty to offer no demo VM.");
+
+    /// <summary>
+    /// Every image location the provider offers to all tenants: <see cref="DemoImage"/>, <see cref="DemoVmImage"/>
+    /// when set, then <see cref="PublicImages"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllPublicImages =>
+        [DemoImage, .. DemoVmImage is { } vm ? [vm] : Array.Empty<string>(), .. PublicImages];
+
     /// <summary>The options from the process environment alone.</summary>
     public static CimiGatewayOptions FromEnvironment() =>
         FromConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build());
@@ -136,6 +159,10 @@ public sealed class CimiGatewayOptions
             AdminPassword = Env("CIMI_ADMIN_PASSWORD"),
             DemoPassword = Env("CIMI_DEMO_PASSWORD"),
             DemoImage = PublicImageList(Env("CIMI_DEMO_IMAGE")).SingleOrDefault() ?? defaults.DemoImage,
+            // Unlike the other settings an empty value is not "unset": it turns the demo VM off.
+            DemoVmImage = configuration["CIMI_DEMO_VM_IMAGE"] is { } vm
+                ? (vm.Trim().Length == 0 ? null : DemoVmImageLocation(vm))
+                : defaults.DemoVmImage,
             PublicImages = PublicImageList(Env("CIMI_PUBLIC_IMAGES")),
             ReadModelPoolSize = Env("CIMI_READ_MODEL_POOL_SIZE") is { } pool
                 ? (int.TryParse(pool, out var size) && size > 0 ? size
@@ -220,6 +247,7 @@ public sealed class CimiGatewayOptions
             $"CIMI_ALLOW_PLAIN_HTTP={AllowPlainHttp}", $"CIMI_SILO_PORT={SiloPort}", $"CIMI_GATEWAY_PORT={GatewayPort}",
             $"CIMI_ADVERTISED_ADDRESS={AdvertisedAddress}", $"CIMI_CLUSTER_ID={ClusterId}", $"CIMI_PUBLIC_BASE_URI={PublicBaseUri ?? "(derived)"}",
             $"CIMI_ADMIN_PASSWORD={Secret(AdminPassword)}", $"CIMI_DEMO_PASSWORD={Secret(DemoPassword)}", $"CIMI_DEMO_IMAGE={DemoImage}",
+            $"CIMI_DEMO_VM_IMAGE={DemoVmImage ?? "(none)"}",
             $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
             $"CIMI_CPU_ALLOCATION_RATIO={CpuAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",

@@ -49,7 +49,7 @@ public static class SiloHostingExtensions
                 HostReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds),
                 CpuAllocationRatio = options.CpuAllocationRatio,
                 MemoryAllocationRatio = options.MemoryAllocationRatio,
-                PublicImages = [options.DemoImage, .. options.PublicImages],
+                PublicImages = options.AllPublicImages,
             });
             // Bounded waits on a dead silo. A call in flight to a silo that died is failed (SiloUnavailable,
             // a 503 with Retry-After) only when membership declares the silo dead: with the defaults that is

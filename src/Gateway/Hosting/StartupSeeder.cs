@@ -6,13 +6,16 @@ using Microsoft.Extensions.Options;
 namespace CimiGrains.Gateway.Hosting;
 
 /// <summary>
-/// Ensures the operator account and, when asked, the demo tenant with its MachineConfigurations and
-/// MachineImage. Demo resources have fixed ids, so every instance may run this at every start.
+/// Ensures the operator account and, when asked, the demo tenant with its MachineConfigurations,
+/// MachineImages and MachineTemplates (the demo container and, unless turned off, the demo VM). Demo resources have fixed ids, so every instance may run this at every start.
 /// </summary>
 public sealed partial class StartupSeeder(
     IOptions<CimiGatewayOptions> options, ITenantDirectory tenants, IGrainFactory grains, ILogger<StartupSeeder> logger) : IHostedService
 {
     public const string DemoTenant = "demo";
+
+    /// <summary>Local id of the demo tenant's MachineImage and MachineTemplate for the demo VM.</summary>
+    public const string DemoVm = "demo-vm";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +47,29 @@ public sealed partial class StartupSeeder(
             MachineConfig = new MachineConfiguration { Href = ResourceKind.MachineConfiguration.IdOf("small") },
             MachineImage = new MachineImage { Href = ResourceKind.MachineImage.IdOf("demo") },
         });
+        if (o.DemoVmImage is { } demoVm) await EnsureDemoVm(demoVm);
         LogDemoReady(DemoTenant);
+    }
+
+    /// <summary>
+    /// The demo VM beside the demo container: a MachineImage on the QEMU image run.sh builds and a template
+    /// on the <c>small</c> configuration, whose 256 MiB is what the guest (a cloud kernel and a busybox
+    /// initramfs, about 220 MiB usable) boots in with room to spare.
+    /// </summary>
+    private async Task EnsureDemoVm(string location)
+    {
+        await Ensure<MachineImage, IMachineImageGrain>(DemoVm, new MachineImage
+        {
+            Name = DemoVm,
+            Description = "A small QEMU virtual machine built locally by run.sh (Debian cloud kernel, busybox); reads the NoCloud seed",
+            ImageLocation = location,
+        });
+        await Ensure<MachineTemplate, IMachineTemplateGrain>(DemoVm, new MachineTemplate
+        {
+            Name = DemoVm, Description = "The demo VM on the small configuration",
+            MachineConfig = new MachineConfiguration { Href = ResourceKind.MachineConfiguration.IdOf("small") },
+            MachineImage = new MachineImage { Href = ResourceKind.MachineImage.IdOf(DemoVm) },
+        });
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
