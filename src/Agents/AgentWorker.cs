@@ -25,6 +25,10 @@ public sealed partial class AgentWorker(
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
+    /// <summary>The most console bytes one answer carries, whatever the cluster asks: well under gRPC's
+    /// 4 MiB message limit, so a large tail never breaks the session's stream.</summary>
+    public const int MaxConsoleBytes = 1024 * 1024;
+
     /// <summary>The current session's outbox; null between sessions (events then wait for the inventory).</summary>
     private volatile Channel<AgentMessage>? _outbox;
 
@@ -97,6 +101,10 @@ public sealed partial class AgentWorker(
         };
         register.Drivers.AddRange(drivers.Available.Select(d => d.Name));
         foreach (var (k, v) in options.Labels) register.Labels[k] = v;
+        // What each driver says about itself here (e.g. qemu.accelerator): the operator's own labels
+        // (CIMI_AGENT_LABELS) are kept, and a driver's key is added only where the operator set none.
+        foreach (var driver in drivers.Available)
+            foreach (var (k, v) in driver.Labels) register.Labels.TryAdd(k, v);
         await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
         if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.BodyCase != ControllerMessage.BodyOneofCase.Registered)
             throw new InvalidOperationException("The controller did not acknowledge the registration.");
@@ -153,12 +161,47 @@ public sealed partial class AgentWorker(
                         if (command.Kind == CommandKind.Delete && report.Succeeded) await RetryImageRemovals(outbox, ct);
                     }, ct);
                     break;
+                case ControllerMessage.BodyOneofCase.ConsoleRequest:
+                    var request = commands.Current.ConsoleRequest;
+                    _ = Task.Run(async () => outbox.TryWrite(new AgentMessage { ConsoleTail = await ReadConsoleAsync(request, ct) }), ct);
+                    break;
                 case ControllerMessage.BodyOneofCase.RemoveImage:
                     var location = commands.Current.RemoveImage.ImageLocation;
                     _ = Task.Run(async () => outbox.TryWrite(new AgentMessage { ImageStatus = await images.RemoveAsync(location, ct) }), ct);
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The tail of a Machine's console from the driver holding its workload. Never throws: the cluster
+    /// waits for exactly one answer per request, so every failure is an answer with its reason.
+    /// </summary>
+    private async Task<ConsoleTail> ReadConsoleAsync(ConsoleRequest request, CancellationToken ct)
+    {
+        var tail = new ConsoleTail { RequestId = request.RequestId };
+        if (request.ResourceKind != ResourceKind.Machine)
+        {
+            tail.Error = $"This agent keeps no console for resources of kind {request.ResourceKind}.";
+            return tail;
+        }
+        var key = request.ResourceId;
+        try
+        {
+            var driver = await drivers.HoldingAsync(key, ct);
+            if ((await driver.InspectAsync(key, ct)).State == ObservedState.Absent)
+            {
+                tail.Error = $"Machine '{key}' has no workload on host '{options.HostId}'.";
+                return tail;
+            }
+            tail.Text = await driver.ReadConsoleAsync(key, Math.Clamp(request.MaxBytes, 1, MaxConsoleBytes), ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // A driver's own failures are DriverExceptions; anything else is answered too, never left unanswered.
+            tail.Error = e is DriverException ? e.Message : $"Reading the console failed: {e.GetType().Name}: {e.Message}";
+        }
+        return tail;
     }
 
     private async Task RetryImageRemovals(ChannelWriter<AgentMessage>? outbox, CancellationToken ct)

@@ -111,7 +111,8 @@ public sealed partial class CommandExecutor
                     var s = command.Spec!;
                     status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
-                        Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate), ct);
+                        Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate,
+                        [.. s.Disks.Select(d => new WorkloadDisk(d.CapacityKib, Blank(d.Format), Blank(d.InitialLocation)))]), ct);
                     break;
                 case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
                 case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;

@@ -112,7 +112,9 @@ cimi.MapResourceMetadataApi();
 cimi.MapRegisteredTypes();
 cimi.MapMachineApi();
 cimi.MapCredentialApi();
+app.MapMachineConsoleApi();
 app.MapAdminApi();
+app.MapHostAdminApi();
 app.MapAgentApi();
 app.MapFallback(CimiFallback.Answer);
 

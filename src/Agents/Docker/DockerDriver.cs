@@ -33,11 +33,17 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     public string StorageDirectory { get; private set; } = "/var/lib/docker";
 
+    /// <summary><c>docker.engine</c>: the engine's version, once <see cref="CheckAvailableAsync"/> has succeeded.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; private set; } = new Dictionary<string, string>();
+
     public async Task CheckAvailableAsync(CancellationToken ct)
     {
         await docker.System.PingAsync(ct);
         // Where this engine keeps images and containers (not necessarily the default place).
-        if ((await docker.System.GetSystemInfoAsync(ct)).DockerRootDir is { Length: > 0 } root) StorageDirectory = root;
+        var info = await docker.System.GetSystemInfoAsync(ct);
+        if (info.DockerRootDir is { Length: > 0 } root) StorageDirectory = root;
+        // Shown in the cluster's host information (the agent merges it into its registration labels).
+        if (info.ServerVersion is { Length: > 0 } version) Labels = new Dictionary<string, string> { [$"{DriverName}.engine"] = version };
         // The host's services guarded from every tenant bridge before any container runs, then the networks a
         // crashed agent left behind with no container on them.
         await _networks.GuardAsync(ct);

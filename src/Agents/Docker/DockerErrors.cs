@@ -15,6 +15,8 @@ public sealed class DockerErrors(DockerDriver driver, DockerDriverOptions option
 
     public string StorageDirectory => driver.StorageDirectory;
 
+    public IReadOnlyDictionary<string, string> Labels => driver.Labels;
+
     public Task CheckAvailableAsync(CancellationToken ct) => Run(async () =>
     {
         try
@@ -56,6 +58,9 @@ public sealed class DockerErrors(DockerDriver driver, DockerDriverOptions option
         await driver.DeleteAsync(machineKey, ct);
         return true;
     });
+
+    public Task<string> ReadConsoleAsync(string machineKey, int maxBytes, CancellationToken ct) =>
+        Run(() => driver.ReadConsoleAsync(machineKey, maxBytes, ct));
 
     public async IAsyncEnumerable<WorkloadStatus> WatchAsync([EnumeratorCancellation] CancellationToken ct)
     {

@@ -65,6 +65,10 @@ public sealed partial class AgentHubService(
                         var status = AgentMessages.FromWire(registration.HostId, message.ImageStatus);
                         await Persistently(() => host.OnImageStatus(status), registration.HostId, ct);
                         break;
+                    case AgentMessage.BodyOneofCase.ConsoleTail:
+                        // A console read waits on it in this very session (AgentSession.ReadConsole).
+                        session.OnConsoleTail(message.ConsoleTail);
+                        break;
                     case AgentMessage.BodyOneofCase.Report:
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
                         var hosted = HostedGrains.Of(grains, report.Resource, report.ResourceKey);

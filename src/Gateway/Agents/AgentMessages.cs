@@ -35,6 +35,13 @@ public static class AgentMessages
                 TenantId = s.TenantId,
                 StartAfterCreate = s.StartAfterCreate,
             };
+            foreach (var d in s.Disks ?? [])
+            {
+                wire.Spec.Disks.Add(new CimiGrains.Agents.Protocol.DiskSpec
+                {
+                    CapacityKib = d.CapacityKiB, Format = d.Format ?? "", InitialLocation = d.InitialLocation ?? "",
+                });
+            }
         }
         return new ControllerMessage { Command = wire };
     }
@@ -107,6 +114,6 @@ public static class AgentMessages
     /// container runtime's message) are written as escapes here, where agent text enters the cluster,
     /// so a report can never fail the read-model write after its grain state was saved.
     /// </summary>
-    private static string? AgentText(string? message) =>
+    public static string? AgentText(string? message) =>
         message is { Length: > 0 } m ? CimiText.Printable(m, 4000) : null;
 }

@@ -95,7 +95,7 @@ public static class ResourceMetadataCatalog
     {
         Name = action.Name,
         Uri = action.Uri,
-        Method = "POST",
+        Method = action.Method,
         InputMessage = action.InputMessage,
         OutputMessage = action.OutputMessage,
         Description = action.Description,

@@ -1,4 +1,5 @@
 using CimiGrains.Hosts;
+using CimiGrains.Machines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -166,6 +167,26 @@ public sealed partial class HostGrain(
         foreach (var image in state.State.ImagesToRemove.ToList()) await SendImageRemoval(agent, image);
     }
 
+    public async Task<string> ReadConsole(string machineKey, int maxBytes)
+    {
+        if (_agent is not { } agent)
+            throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' is not connected; the console can be read once it reconnects.");
+        ConsoleOutput output;
+        try
+        {
+            // The session bounds its wait for the agent's answer itself; this bound is for a session whose
+            // reference is gone (a call to it is never answered). The heartbeat drops such a session.
+            output = await agent.ReadConsole(HostedKind.Machine, machineKey, maxBytes).WaitAsync(MachineConsole.AnswerTimeout + AgentCallTimeout);
+        }
+        catch (Exception e) when (e is not CimiException)
+        {
+            throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' did not answer the console request ({e.GetType().Name}).");
+        }
+        if (output.Text is null)
+            throw CimiException.Conflict($"Host '{HostId}' has no console for the Machine: {output.Error ?? "no reason given"}");
+        return output.Text;
+    }
+
     public Task<IReadOnlyList<string>> GetImagesToRemove() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.ImagesToRemove.Order(StringComparer.Ordinal)]);
 
@@ -229,7 +250,7 @@ public sealed partial class HostGrain(
         var r = state.State.Registration;
         return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
             r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines),
-            _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio);
+            _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio, r?.AgentVersion);
     }
 
     private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());

@@ -37,6 +37,22 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<HostOverview>> GetHosts()
+    {
+        var now = DateTimeOffset.UtcNow;
+        IReadOnlyList<HostOverview> hosts = [.. _hosts.Values.OrderBy(h => h.HostId, StringComparer.Ordinal).Select(h =>
+        {
+            var current = Current(h, now);
+            // Free as placement computes it (reservations included), for no Machine in particular.
+            var c = Free(current, placing: "");
+            return new HostOverview(h.HostId, current.Connected, current.Connected ? null : current.ReconnectingUntil, h.Drivers, h.Labels,
+                h.AgentVersion, h.Cpu, h.MemoryKiB, h.DiskKiB, c.CpuRatio, c.CpuRatioFromHost, c.MemoryRatio, c.MemoryRatioFromHost,
+                c.Cpu, c.MemoryKiB, c.Cpu - c.FreeCpu, c.MemoryKiB - c.FreeMemoryKiB, h.DiskKiB - c.FreeDiskKiB,
+                h.Allocated?.Count ?? 0, _reported.GetValueOrDefault(h.HostId, now));
+        })];
+        return Task.FromResult(hosts);
+    }
+
     public Task<Placement> Place(PlacementRequest request)
     {
         var now = DateTimeOffset.UtcNow;

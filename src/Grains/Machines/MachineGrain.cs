@@ -99,6 +99,17 @@ public sealed class MachineGrain(
         return new MachineCaptureResult(created, result.Job);
     }
 
+    public async Task<string> ReadConsole(int maxBytes)
+    {
+        Existing();
+        if (maxBytes is < 1 or > MachineConsole.MaxMaxBytes)
+            throw CimiException.Invalid($"'{MachineConsole.MaxBytesParameter}' must be from 1 to {MachineConsole.MaxMaxBytes}, not {maxBytes}.");
+        // The host the Machine is placed on (also while it is away: its agent may be back soon).
+        if (Hosted.HostId is not { } hostId)
+            throw CimiException.Conflict($"The Machine is {Hosted.Resource!.State} and has not been placed on a host yet, so it has no console.");
+        return await GrainFactory.GetGrain<IHostGrain>(hostId).ReadConsole(this.GetPrimaryKeyString(), maxBytes);
+    }
+
     private new async Task<MachineOperationResult> Accept(HostCommandKind command, MachineStateName transitional, string jobLocalId,
         string action, bool force, string message, IReadOnlyDictionary<string, string>? parameters = null, Action<MachineGrainState>? setUp = null)
     {
@@ -224,6 +235,8 @@ public sealed class MachineGrain(
                 operations.Add(new(CimiUris.Action(MachineTransitions.UriName(action)), href));
             }
         }
+        // The console extension, once the Machine has a host to read it from (docs/CONSOLE.md).
+        if (Hosted.HostId is not null) operations.Add(new(MachineConsole.OperationUri, $"{ResourceId}/{MachineConsole.Segment}"));
         return WithHostStatus(machine) with { Operations = operations };
     }
 
@@ -256,7 +269,8 @@ public sealed class MachineGrain(
         var initial = template.InitialState is { } s ? Enum.Parse<MachineStateName>(s) : MachineStateName.STARTED;
         var spec = new MachineSpec(image.ImageLocation!, config.Cpu!.Value, config.Memory!.Value,
             credential?.UserName, credential?.Password, credential?.Key, template.UserData, TenantId, StartAfterCreate: true,
-            DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0);
+            DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0,
+            Disks: config.Disks is { Count: > 0 } disks ? [.. disks.Select(d => new DiskSpec(d.Capacity!.Value, d.Format, d.InitialLocation))] : null);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
         return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
     }

@@ -38,7 +38,8 @@ public sealed record HostInfo(
     [property: Id(7)] DateTimeOffset? ReconnectingUntil = null,
     [property: Id(8)] long DiskKiB = 0,
     [property: Id(9)] double? CpuAllocationRatio = null,
-    [property: Id(10)] double? MemoryAllocationRatio = null)
+    [property: Id(10)] double? MemoryAllocationRatio = null,
+    [property: Id(11)] string? AgentVersion = null)
 {
     /// <summary>Whether the host is away but expected back at <paramref name="now"/>.</summary>
     public bool IsReconnecting(DateTimeOffset now) => !Connected && ReconnectingUntil > now;
@@ -84,7 +85,17 @@ public sealed record MachineSpec(
     [property: Id(6), SecretAtRest] string? UserData,
     [property: Id(7)] string TenantId,
     [property: Id(8)] bool StartAfterCreate,
-    [property: Id(9)] long DiskKiB = 0);
+    [property: Id(9)] long DiskKiB = 0,
+    [property: Id(10)] IReadOnlyList<DiskSpec>? Disks = null);
+
+/// <summary>One disk of the Machine's configuration, as the host makes it: capacity in KiB (CIMI's KB), the
+/// format CIMI names (null: the driver's choice) and the consumer's <c>initialLocation</c>. A spec stored
+/// before disks were carried has none (null); <see cref="MachineSpec.DiskKiB"/> still holds their sum.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.DiskSpec")]
+public sealed record DiskSpec(
+    [property: Id(0)] long CapacityKiB,
+    [property: Id(1)] string? Format,
+    [property: Id(2)] string? InitialLocation);
 
 /// <summary>
 /// The kinds of resource a host realizes (every one has a grain that takes <see cref="HostReport"/>s).

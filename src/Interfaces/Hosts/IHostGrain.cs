@@ -44,6 +44,15 @@ public interface IHostGrain : IGrainWithStringKey
     /// removals are sent to it.</summary>
     Task Reconciled(string sessionId);
 
+    /// <summary>
+    /// The tail of a Machine's console from this host's agent. Unavailable when the agent is not connected
+    /// or does not answer in time (bounded: see <see cref="CimiGrains.Machines.MachineConsole.AnswerTimeout"/>);
+    /// Conflict with the agent's reason when it has no console for the Machine. Interleaved: a slow or
+    /// silent agent never holds up commands for the host's other Machines.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<string> ReadConsole(string machineKey, int maxBytes);
+
     /// <summary>Images still to be removed from this host.</summary>
     Task<IReadOnlyList<string>> GetImagesToRemove();
 }

@@ -22,6 +22,15 @@ public interface IMachineGrain : ICimiResourceGrain<Machine>
     /// <summary>Starts deleting the Machine (DELETING until its host has removed it).</summary>
     Task<MachineOperationResult> Delete(string jobLocalId);
 
+    /// <summary>
+    /// The tail of the Machine's console (at most <paramref name="maxBytes"/> bytes, UTF-8 text) from its
+    /// host (<see cref="MachineConsole"/>). Conflict while the Machine has no host; Unavailable while its
+    /// host's agent is away. Interleaved, since it waits on the agent and changes nothing: an action or a
+    /// read of the Machine never queues behind it.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<string> ReadConsole(int maxBytes);
+
     /// <summary>The seam to hosts: what a host observed or did for this Machine.</summary>
     Task OnHostReport(HostReport report);
 }

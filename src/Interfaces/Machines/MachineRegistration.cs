@@ -38,6 +38,12 @@ public static class MachineRegistration
             .. Enum.GetValues<MachineAction>().Where(a => a != MachineAction.Capture).Select(a => new CimiActionDeclaration(
                 a.ToString().ToLowerInvariant(),
                 a is MachineAction.Stop or MachineAction.Restart ? $"{a} the Machine; 'force' is honoured." : $"{a} the Machine.")),
+            // The console extension (docs/CONSOLE.md): a GET of the href a placed Machine lists under this URI.
+            new CimiActionDeclaration(MachineConsole.Segment,
+                $"CimiGrains extension. GET the href of this operation in a Machine's operations (its id + '/{MachineConsole.Segment}', " +
+                $"listed once the Machine is placed on a host) for the tail of its console (a VM's serial console, a container's output) " +
+                $"as text/plain UTF-8; '?{MachineConsole.MaxBytesParameter}=N' bounds it (1 to {MachineConsole.MaxMaxBytes}, default {MachineConsole.DefaultMaxBytes}).",
+                InputMessage: null, OutputMessage: "text/plain", Method: "GET", ExtensionUri: MachineConsole.OperationUri),
         ],
         Constraints =
         [

@@ -95,7 +95,7 @@ public sealed class XmlRenderingTests
         Assert.Equal("STARTED,STOPPED", Capability("InitialStates"));
         Assert.Equal("true", Capability("MachineTemplateByValue"));
         Assert.Equal("true", Capability("MachineStopForce"));
-        Assert.Equal(["start", "stop", "restart", "pause", "suspend"], machine.Actions!.Select(a => a.Name));
+        Assert.Equal(["start", "stop", "restart", "pause", "suspend", "console"], machine.Actions!.Select(a => a.Name));
         Assert.Contains("ERROR", machine.Attributes!.Single(a => a.Name == "state").Values!);
         Assert.Equal(1024, machine.Attributes!.Single(a => a.Name == "cpu").Ranges!.Single().High);
         var entryPoint = ResourceMetadataCatalog.Find("CloudEntryPoint")!;
