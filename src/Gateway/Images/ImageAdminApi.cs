@@ -18,7 +18,8 @@ public static class ImageAdminApi
         var admin = app.MapGroup("/admin/images").RequireAuthorization(CimiClaims.AdminPolicy);
         admin.MapPost("", async (HttpContext http, string? location, ImageStoreDatabase store, ImageStoreOptions options, CancellationToken ct) =>
         {
-            if (MediaTypes.OfContentType(http.Request.ContentType) is not "application/octet-stream")
+            if (!(Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
+                && type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)))
                 throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType,
                     "An image file is sent as the body with Content-Type: application/octet-stream.");
             var target = Target(location);

@@ -43,8 +43,9 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
             Assert.NotNull(stored);
             Assert.Equal("capture", stored.Value.Kind);
             Assert.True(stored.Value.Size > 0);
+            var blob = await ScalarAsync<Guid>("SELECT blob_id FROM cimi_image WHERE location = $1", location);
             await DeleteAsync(client, id);
-            await source.DisposeAsync();
+            await source.KillAsync();
             // The source host is gone and so is its copy: the engine no longer has the image anywhere.
             await DockerCli.RemoveImageAsync(reference);
             Assert.False(await DockerCli.ImageExistsAsync(reference));
@@ -66,11 +67,11 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
             var deleted = await client.DeleteAsync(imageUri);
             Assert.True(deleted.Code is 200 or 204, $"deleting the capture: {deleted}");
             Assert.Null(await StoredAsync(location));
-            Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM cimi_image_chunk"));
+            Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM cimi_image_chunk WHERE blob_id = $1", blob));
             Assert.True(await DockerCli.ImageExistsAsync(reference), "the image went while a Machine still runs from it");
             await DeleteAsync(client, copyId);
             await Eventually.Until(() => DockerCli.ImageExistsAsync(reference), e => !e, $"{reference} removed from the fetching host", TimeSpan.FromSeconds(30));
-            await target.DisposeAsync();
+            await target.KillAsync();
         }
         finally
         {
@@ -116,7 +117,7 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         }
         finally
         {
-            await host.DisposeAsync();
+            await host.KillAsync();
             await DockerCli.RemoveImageAsync(reference);
         }
     }
@@ -163,7 +164,7 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         finally
         {
             File.Delete(archive);
-            await host.DisposeAsync();
+            await host.KillAsync();
             await DockerCli.RemoveImageAsync(reference);
         }
     }
@@ -225,7 +226,7 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         }
         finally
         {
-            await host.DisposeAsync();
+            await host.KillAsync();
             await DockerCli.RemoveImageAsync(reference);
         }
     }
