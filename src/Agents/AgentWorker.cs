@@ -83,7 +83,7 @@ public sealed partial class AgentWorker(
 
     private async Task RunSessionAsync(Uri controller, Action connected, CancellationToken stoppingToken)
     {
-        using var channel = GrpcChannel.ForAddress(controller, new GrpcChannelOptions { HttpHandler = CreateHandler() });
+        using var channel = GrpcChannel.ForAddress(controller, new GrpcChannelOptions { HttpHandler = CreateHandler(options) });
         using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var ct = sessionCts.Token;
         var client = new AgentHub.AgentHubClient(channel);
@@ -251,7 +251,9 @@ public sealed partial class AgentWorker(
         }
     }
 
-    private SocketsHttpHandler CreateHandler()
+    /// <summary>The HTTP handler for channels to the controllers (also the image store's): long-lived, pinged, and
+    /// trusting only <see cref="AgentOptions.TrustedRoots"/> when they are set.</summary>
+    internal static SocketsHttpHandler CreateHandler(AgentOptions options)
     {
         var handler = new SocketsHttpHandler
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Images;
 using CimiGrains.Agents.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ public sealed partial class CommandExecutor
 
     private readonly HostDrivers _drivers;
     private readonly GenerationStore _store;
+    private readonly ImageTransfers _images;
     private readonly ILogger<CommandExecutor> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _newest;
@@ -25,10 +27,11 @@ public sealed partial class CommandExecutor
     private readonly ConcurrentQueue<string> _resultOrder = new();
     private int _pruned;
 
-    public CommandExecutor(HostDrivers drivers, GenerationStore store, ILogger<CommandExecutor> logger)
+    public CommandExecutor(HostDrivers drivers, GenerationStore store, ImageTransfers images, ILogger<CommandExecutor> logger)
     {
         _drivers = drivers;
         _store = store;
+        _images = images;
         _logger = logger;
         _newest = new ConcurrentDictionary<string, long>(store.Load(), StringComparer.Ordinal);
     }
@@ -109,6 +112,8 @@ public sealed partial class CommandExecutor
             {
                 case CommandKind.Create:
                     var s = command.Spec!;
+                    // An image captured or registered elsewhere comes from the cluster image store first.
+                    await _images.EnsureAsync(driver, s.ImageLocation, s.TenantId, ct);
                     status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
                         Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate,
@@ -121,6 +126,8 @@ public sealed partial class CommandExecutor
                 case CommandKind.Suspend: status = await driver.SuspendAsync(key, ct); break;
                 case CommandKind.Capture:
                     image = await driver.CaptureAsync(key, command.CaptureImageLocation, ct);
+                    // Done only once the bytes are in the store: then the capture outlives this host.
+                    await _images.StoreAsync(driver, image, ct);
                     status = await driver.InspectAsync(key, ct);
                     break;
                 case CommandKind.Delete:

@@ -27,6 +27,8 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<HostDrivers>();
 builder.Services.AddSingleton(_ => new GenerationStore(options.StateDirectory));
+builder.Services.AddSingleton<CimiGrains.Agents.Images.ImageStoreClient>();
+builder.Services.AddSingleton<CimiGrains.Agents.Images.ImageTransfers>();
 builder.Services.AddSingleton<CommandExecutor>();
 builder.Services.AddSingleton<ImageRemovals>();
 builder.Services.AddHostedService<AgentWorker>();

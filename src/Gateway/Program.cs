@@ -3,6 +3,7 @@ using CimiGrains.Gateway.Agents;
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Credentials;
 using CimiGrains.Gateway.Hosting;
+using CimiGrains.Gateway.Images;
 using CimiGrains.Gateway.Machines;
 using CimiGrains.Gateway.ResourceMetadata;
 using CimiGrains.Gateway.Resources;
@@ -70,6 +71,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 builder.AddCimiSilo(options, secretKeys);
 builder.AddAgentApi();
+builder.AddImageStore();
 builder.AddDatabaseOutageHandling();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.TryAddSingleton(TimeProvider.System);
@@ -116,6 +118,7 @@ app.MapMachineConsoleApi();
 app.MapAdminApi();
 app.MapHostAdminApi();
 app.MapAgentApi();
+app.MapImageStore();
 app.MapFallback(CimiFallback.Answer);
 
 app.Run();

@@ -53,6 +53,20 @@ public sealed class DockerErrors(DockerDriver driver, DockerDriverOptions option
     public Task<IReadOnlyList<string>> RemoveImageAsync(string imageLocation, CancellationToken ct) =>
         Run(() => driver.RemoveImageAsync(imageLocation, ct));
 
+    public Task<bool> HasImageAsync(string imageLocation, CancellationToken ct) => Run(() => driver.HasImageAsync(imageLocation, ct));
+
+    public Task ExportImageAsync(string imageLocation, Stream destination, CancellationToken ct) => Run(async () =>
+    {
+        await driver.ExportImageAsync(imageLocation, destination, ct);
+        return true;
+    });
+
+    public Task ImportImageAsync(string imageLocation, Stream source, CancellationToken ct) => Run(async () =>
+    {
+        await driver.ImportImageAsync(imageLocation, source, ct);
+        return true;
+    });
+
     public Task DeleteAsync(string machineKey, CancellationToken ct) => Run(async () =>
     {
         await driver.DeleteAsync(machineKey, ct);

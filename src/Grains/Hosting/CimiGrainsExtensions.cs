@@ -56,6 +56,10 @@ public static class CimiGrainsExtensions
             o.MemoryAllocationRatio = options.MemoryAllocationRatio;
         });
         services.Configure<PublicImageOptions>(o => o.Locations = options.PublicImages);
+        // The cluster image store (docs/IMAGES.md): its registered images are public images as well.
+        services.TryAddSingleton<Images.ImageStoreDatabase>();
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<PublicImageOptions>>(sp =>
+            new Microsoft.Extensions.Options.ConfigureOptions<PublicImageOptions>(o => o.Store = sp.GetRequiredService<Images.ImageStoreDatabase>()));
 
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
         // The resource bases' clock and domain-event sinks (a host or test may register its own first).

@@ -1,3 +1,4 @@
+using CimiGrains.Grains.Images;
 using CimiGrains.Hosts;
 using Microsoft.Extensions.Logging;
 
@@ -6,10 +7,13 @@ namespace CimiGrains.Grains.Hosts;
 /// <summary>
 /// The hosts holding one captured image. Host grains record a capture here before sending it; the
 /// MachineImage grain releases it when its MachineImage is deleted, which hands the removal to each host
-/// grain (durable there, carried out by the agent once no container uses the image).
+/// grain (durable there, carried out by the agent once no container uses the image), and deletes the
+/// capture's bytes from the cluster image store. Hosts that fetched the capture from the store are
+/// recorded here too (by the gateway's image store service), so every copy is reclaimed.
 /// </summary>
 public sealed partial class CapturedImageGrain(
     [PersistentState("capturedImage", "cimi")] IPersistentState<CapturedImageState> state,
+    ImageStoreDatabase store,
     ILogger<CapturedImageGrain> logger) : Grain, ICapturedImageGrain
 {
     private string ImageLocation => this.GetPrimaryKeyString();
@@ -34,6 +38,9 @@ public sealed partial class CapturedImageGrain(
         // Each host grain records the removal durably before this record goes: a crash in between
         // repeats the release (removal requests are idempotent), it never loses one.
         await Task.WhenAll(state.State.Hosts.Select(h => GrainFactory.GetGrain<IHostGrain>(h).RemoveImage(ImageLocation)));
+        // Then the stored bytes (idempotent too). A Machine already running from the capture keeps its
+        // host's copy until it is deleted; a new Machine from it can no longer be made anywhere.
+        await store.DeleteAsync(ImageLocation, StoredImage.CaptureKind, tenantId, CancellationToken.None);
         LogReleased(ImageLocation, string.Join(", ", state.State.Hosts));
         await state.ClearStateAsync();
         DeactivateOnIdle();

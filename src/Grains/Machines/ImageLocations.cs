@@ -8,7 +8,9 @@ namespace CimiGrains.Grains.Machines;
 /// (<see cref="PublicImageOptions"/>) or one of the tenant's own captures, each by its exact reference.
 /// Nothing else on a host's engine is reachable, so an image another tenant captured (which carries
 /// that tenant's disk) or an image the engine would find by a short-id prefix can never be booted.
-/// There are no uploads yet; when there are, they join this rule as the tenant's own images.
+/// Images an operator registered from a file (<c>POST /admin/images</c>, stored in the cluster image
+/// store) are public images too, each by its exact canonical location; a registered location can never
+/// lie under the capture repository, so no registration can make another tenant's capture reachable.
 /// </summary>
 public static class ImageLocations
 {
@@ -28,6 +30,8 @@ public static class ImageLocations
         if (!ImageLocation.TryParse(location, out var parsed, out var problem)) return $"{problem} {Rule(options, location)}";
         var canonical = parsed!.ToString();
         if (options.Locations.Any(l => (Canonical(l) ?? l.Trim()) == canonical)) return null;
+        if (parsed.CapturedImageLocalId is null && options.Store is { } store && await store.IsRegisteredAsync(canonical, CancellationToken.None))
+            return null;
         if (parsed.CapturedImageLocalId is { } capturedInto)
         {
             // The capture record says whose Machine was captured; the image's id alone says nothing.
@@ -45,7 +49,7 @@ public static class ImageLocations
             ? string.Join(", ", options.Locations)
             : string.Join(", ", options.Locations.Take(10)) + $" and {options.Locations.Count - 10} more";
         return $"'imageLocation' '{location}' is not allowed: a MachineImage names either one of the provider's public images " +
-            $"({shown}) or one of this tenant's own captures (SCHEME:{ImageLocation.CaptureRepository}:ID), by its exact reference; " +
+            $"({shown}), an image the operator registered (GET /admin/images lists them) or one of this tenant's own captures (SCHEME:{ImageLocation.CaptureRepository}:ID), by its exact reference; " +
             "image ids are never matched by prefix and other tenants' images are not reachable.";
     }
 

@@ -9,7 +9,8 @@ namespace CimiGrains.Grains.Machines;
 public sealed class MachineImageGrain(
     [PersistentState("machineImage", "cimi")] IPersistentState<ResourceState<MachineImage>> state,
     ResourceReadModel readModel,
-    IOptions<PublicImageOptions> publicImages)
+    IOptions<PublicImageOptions> publicImages,
+    Images.ImageStoreDatabase store)
     : CimiResourceGrain<MachineImage>(state, readModel, ResourceKind.MachineImage), IMachineImageGrain
 {
     public static readonly string[] Types = ["IMAGE", "SNAPSHOT", "PARTIAL_SNAPSHOT"];
@@ -62,14 +63,31 @@ public sealed class MachineImageGrain(
         // The record of the capture's hosts is keyed by the location captures of this image are given,
         // whatever imageLocation says now (so under every driver's scheme: the captured Machine's driver
         // is not recorded here); for an image that was never captured it is empty.
-        foreach (var driver in ImageLocation.Drivers)
-            await GrainFactory.GetGrain<ICapturedImageGrain>(CaptureLocation(LocalId, driver)).Release(TenantId);
+        // A MachineImage the tenant registered naming a capture of its own (of another MachineImage) releases
+        // that capture too once nothing else names it. Either way, while another MachineImage of the tenant
+        // still names a capture, the capture (its hosts' copies and its stored bytes) stays.
+        var locations = ImageLocation.Drivers.Select(d => CaptureLocation(LocalId, d)).ToList();
+        if (ImageLocation.TryParse(image.ImageLocation, out var named, out _) && named!.CapturedImageLocalId is not null
+            && !locations.Contains(named.ToString()))
+            locations.Add(named.ToString());
+        foreach (var location in locations)
+        {
+            var others = (await store.MachineImagesNamingAsync(TenantId, Spellings(location), CancellationToken.None))
+                .Where(id => id != $"{TenantId} {ResourceId}").ToList();
+            if (others.Count == 0) await GrainFactory.GetGrain<ICapturedImageGrain>(location).Release(TenantId);
+        }
         await base.Delete();
     }
 
     /// <summary>Where a capture into the MachineImage <paramref name="localId"/> of a Machine run by
     /// <paramref name="driver"/> is committed: the same driver runs the captured image.</summary>
     public static string CaptureLocation(string localId, string driver) => ImageLocation.Capture(driver, localId).ToString();
+
+    /// <summary>The ways a MachineImage may write <paramref name="canonical"/> (the schemeless driver's without its scheme too).</summary>
+    private static IReadOnlyList<string> Spellings(string canonical) =>
+        canonical.StartsWith(ImageLocation.SchemelessDriver + ":", StringComparison.Ordinal)
+            ? [canonical, canonical[(ImageLocation.SchemelessDriver.Length + 1)..]]
+            : [canonical];
 
     /// <summary>Whether the image's location is where a capture into this very MachineImage is committed.</summary>
     private bool IsCaptureOfThis(MachineImage image) =>

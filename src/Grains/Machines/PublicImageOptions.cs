@@ -11,4 +11,9 @@ public sealed class PublicImageOptions
 {
     /// <summary>The demo image (<c>docker:cimigrains/demo:latest</c>) unless configured.</summary>
     public IReadOnlyList<string> Locations { get; set; } = [new ImageLocation(ImageLocation.SchemelessDriver, "cimigrains/demo:latest").ToString()];
+
+    /// <summary>The cluster image store, whose operator-registered images (<c>POST /admin/images</c>) are
+    /// public images too; set by <c>AddCimiGrains</c>, null where no store is wired (then only
+    /// <see cref="Locations"/> are public).</summary>
+    public Images.ImageStoreDatabase? Store { get; set; }
 }

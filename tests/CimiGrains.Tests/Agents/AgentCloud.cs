@@ -14,14 +14,18 @@ public sealed class AgentCloud : IAsyncDisposable
     private readonly HashSet<string> _hostIds = [];
     private readonly DirectoryInfo _stateRoot = Directory.CreateTempSubdirectory("cimi-agents-");
 
-    private AgentCloud(GatewayProcess gateway, int agentPort, bool tls)
+    private AgentCloud(GatewayProcess gateway, int agentPort, bool tls, string postgres)
     {
         Gateway = gateway;
+        Postgres = postgres;
         AgentPort = agentPort;
         Controllers = $"{(tls ? "https" : "http")}://127.0.0.1:{agentPort}";
     }
 
     public GatewayProcess Gateway { get; }
+
+    /// <summary>The connection string of the cloud's own database.</summary>
+    public string Postgres { get; }
     public int AgentPort { get; }
 
     /// <summary>The agent API URL: <c>https</c> when the gateway serves it with a certificate.</summary>
@@ -47,8 +51,11 @@ public sealed class AgentCloud : IAsyncDisposable
         }
         foreach (var (name, value) in gatewayEnvironment ?? new Dictionary<string, string>()) environment[name] = value;
         var gateway = await GatewayProcess.StartAsync(postgres, environment);
-        return new AgentCloud(gateway, agentPort, tls is not null);
+        return new AgentCloud(gateway, agentPort, tls is not null, postgres);
     }
+
+    /// <summary>The state directory an agent of <paramref name="hostId"/> started here uses.</summary>
+    public string StateDirectoryOf(string hostId) => Path.Combine(_stateRoot.FullName, hostId);
 
     public static string NewHostId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
 
