@@ -34,8 +34,14 @@ public sealed partial class QemuImages(QemuDriverOptions options)
     {
         var path = Path.GetFullPath(Path.Combine(Root, reference));
         if (!Inside(path)) throw new DriverException($"The QEMU image '{reference}' is outside the image directory {Root}.");
-        var resolved = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        if (!Inside(resolved)) throw new DriverException($"The QEMU image '{reference}' links outside the image directory {Root}.");
+        // Neither the path nor a directory on the way may be a link leading out of the image directory.
+        for (var step = path; Inside(step); step = Path.GetDirectoryName(step)!)
+        {
+            FileSystemInfo entry = Directory.Exists(step) ? new DirectoryInfo(step) : new FileInfo(step);
+            if (!entry.Exists || entry.LinkTarget is null) continue;
+            var resolved = entry.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? step;
+            if (!Inside(resolved)) throw new DriverException($"The QEMU image '{reference}' links outside the image directory {Root}.");
+        }
         return path;
     }
 
