@@ -67,6 +67,9 @@ public sealed class AgentCloud : IAsyncDisposable
         // One state directory per host id, kept across restarts of its agent, removed with the cloud.
         var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
         settings.TryAdd("CIMI_AGENT_STATE_DIR", Path.Combine(_stateRoot.FullName, hostId));
+        // Agents run Docker only unless a test gives them QEMU (Agents/Qemu): a missing binary fails the
+        // QEMU driver's probe, so it is not offered, as on a host without QEMU.
+        settings.TryAdd("CIMI_AGENT_QEMU", "/nonexistent/qemu-not-offered-in-this-test");
         var agent = AgentProcess.Start(hostId, controllers ?? Controllers, secret ?? Secret, settings);
         _agents.Add(agent);
         if (wait) await agent.WaitConnectedAsync();

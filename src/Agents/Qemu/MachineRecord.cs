@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CimiGrains.Agents.Qemu;
+
+/// <summary>
+/// A Machine's record, <c>m-HASH.json</c> beside its runtime directory <c>m-HASH/</c>: everything the driver
+/// needs to run, adopt, report and remove the VM after an agent restart, without asking the cluster. It is
+/// kept out of the directory the VM's uid owns, so a VM cannot rewrite it (its uid slot, its kernel).
+/// Written atomically (temp file and rename), before the directory is made: a directory without a
+/// record is never a Machine's.
+/// <see cref="Complete"/> is set only after every file of the create exists, so a create cut short by a
+/// crash is recognised as half-made (redone by the repeated create, removed by a delete).
+/// </summary>
+public sealed record MachineRecord
+{
+    public required string MachineKey { get; init; }
+    public required long Generation { get; init; }
+    public required string TenantId { get; init; }
+    public required string HostId { get; init; }
+    /// <summary>The image location the Machine was created from (<c>qemu:REFERENCE</c>).</summary>
+    public required string Image { get; init; }
+    public required int Cpu { get; init; }
+    public required long MemoryKiB { get; init; }
+    /// <summary>The slot of the unprivileged uid/gid the VM runs as (<see cref="QemuDriverOptions.UidBase"/> + slot).</summary>
+    public required int UidSlot { get; init; }
+    /// <summary>The boot disk's backing image (absolute path) and its format; null for a kernel image without a disk.</summary>
+    public string? BaseDisk { get; init; }
+    public string? BaseDiskFormat { get; init; }
+    /// <summary>Direct kernel boot (absolute paths into the image directory); null for a BIOS boot.</summary>
+    public string? Kernel { get; init; }
+    public string? Initrd { get; init; }
+    public string? Cmdline { get; init; }
+    public IReadOnlyList<RecordedDisk> Disks { get; init; } = [];
+    public bool Complete { get; init; }
+    /// <summary>Whether the VM has ever been started (a VM never started is CREATED, not STOPPED).</summary>
+    public bool Started { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The record in <paramref name="file"/>, or null when there is none (or an unreadable one).</summary>
+    public static MachineRecord? Read(string file)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<MachineRecord>(File.ReadAllBytes(file), Json);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    public void Write(string file)
+    {
+        var temp = file + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, this, Json);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, file, overwrite: true);
+    }
+}
+
+/// <summary>One of the Machine's own disks: its file in the runtime directory and its capacity.</summary>
+public sealed record RecordedDisk(string File, long CapacityKiB);

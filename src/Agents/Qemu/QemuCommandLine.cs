@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace CimiGrains.Agents.Qemu;
+
+/// <summary>
+/// The command line of a Machine's QEMU: one daemonized process (its own session, so it outlives the
+/// agent), no default devices, no display, and no network device at all (<c>-nic none</c>: until
+/// Networks exist a VM has no NIC, so it cannot reach the host's services). It runs as the Machine's
+/// own unprivileged uid and gid through <c>setpriv</c>, with no supplementary groups but kvm's under KVM.
+/// </summary>
+public static class QemuCommandLine
+{
+    /// <summary>The program and arguments that launch the VM (<c>setpriv … qemu-system-x86_64 …</c>).</summary>
+    public static IReadOnlyList<string> For(
+        string binary, string accelerator, MachineDirectory directory, MachineRecord record, int uid, int? kvmGroup, bool incoming)
+    {
+        var setpriv = new List<string>
+        {
+            $"--reuid={uid}", $"--regid={uid}", kvmGroup is { } g ? $"--groups={g}" : "--clear-groups", "--no-new-privs",
+        };
+        var qemu = new List<string>
+        {
+            binary,
+            "-name", Escape(record.MachineKey),
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-machine", $"q35,accel={accelerator}",
+            "-cpu", accelerator == "kvm" ? "host" : "max",
+            "-smp", record.Cpu.ToString(CultureInfo.InvariantCulture),
+            // CIMI counts memory in KiB; QEMU in MiB: rounded up, so a guest never gets less than asked.
+            "-m", ((record.MemoryKiB + 1023) / 1024).ToString(CultureInfo.InvariantCulture),
+            "-nic", "none",
+            "-qmp", $"unix:{directory.Qmp},server=on,wait=off",
+            "-chardev", $"file,id=console,path={directory.Console},append=on",
+            "-serial", "chardev:console",
+            "-pidfile", directory.PidFile,
+            "-daemonize",
+        };
+        if (record.BaseDisk is not null)
+            qemu.AddRange(["-drive", $"file={directory.Overlay},format=qcow2,if=virtio,id=root"]);
+        for (var i = 0; i < record.Disks.Count; i++)
+            qemu.AddRange(["-drive", $"file={System.IO.Path.Combine(directory.Path, record.Disks[i].File)},format=qcow2,if=virtio,id=disk{i}"]);
+        qemu.AddRange(["-drive", $"file={directory.Seed},format=raw,if=virtio,readonly=on,id=cidata"]);
+        if (record.Kernel is not null)
+        {
+            qemu.AddRange(["-kernel", record.Kernel]);
+            if (record.Initrd is not null) qemu.AddRange(["-initrd", record.Initrd]);
+            if (record.Cmdline is not null) qemu.AddRange(["-append", record.Cmdline]);
+        }
+        // Restoring a suspended VM: wait, paused, for the saved state the agent feeds it over QMP.
+        if (incoming) qemu.AddRange(["-S", "-incoming", "defer"]);
+        setpriv.AddRange(qemu);
+        return setpriv;
+    }
+
+    /// <summary>QEMU's option syntax doubles a comma inside a value.</summary>
+    private static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+}
