@@ -1,5 +1,6 @@
 using System.Text;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Agents.Docker;
 
@@ -52,4 +53,9 @@ public sealed partial class DockerDriver
         }
         return Encoding.UTF8.GetString(ordered, skip, length - skip);
     }
+
+    /// <summary>A container has its image's filesystem only: the configuration's disks are not made (the
+    /// Volumes issue gives containers volumes). Said once per create, so an operator sees why.</summary>
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: the docker driver does not make the configuration's {Count} disks ({CapacityKiB} KiB); a container has its image's filesystem only")]
+    private partial void LogDisksNotMade(string machineKey, int count, long capacityKiB);
 }

@@ -72,6 +72,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
 
     public async Task<WorkloadStatus> CreateAsync(string machineKey, long generation, WorkloadSpec spec, CancellationToken ct)
     {
+        if (spec.Disks is { Count: > 0 } disks) LogDisksNotMade(machineKey, disks.Count, disks.Sum(d => d.CapacityKiB));
         var existing = await FindAsync(machineKey, ct);
         if (existing is not null)
         {

@@ -66,8 +66,16 @@ public sealed partial class AgentHubService(
                         await Persistently(() => host.OnImageStatus(status), registration.HostId, ct);
                         break;
                     case AgentMessage.BodyOneofCase.ConsoleTail:
-                        // A console read waits on it in this very session (AgentSession.ReadConsole).
-                        session.OnConsoleTail(message.ConsoleTail);
+                        // The host grain waits for it (HostGrain.ReadConsole); the read is bounded there, so a
+                        // lost answer costs nothing but that read, and the session goes on.
+                        try
+                        {
+                            await host.OnConsoleTail(session.SessionId, message.ConsoleTail.RequestId, AgentMessages.FromWire(message.ConsoleTail));
+                        }
+                        catch (Exception e) when (!ct.IsCancellationRequested)
+                        {
+                            LogConsoleAnswerLost(registration.HostId, e.GetType().Name);
+                        }
                         break;
                     case AgentMessage.BodyOneofCase.Report:
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
@@ -281,6 +289,9 @@ public sealed partial class AgentHubService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: could not record the session's end: {Error}")]
     private partial void LogDisconnectFailed(string hostId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId}: a console answer could not be handed to its host grain ({Error})")]
+    private partial void LogConsoleAnswerLost(string hostId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Host {HostId} sent an unexpected {Body}")]
     private partial void LogUnexpected(string hostId, string body);

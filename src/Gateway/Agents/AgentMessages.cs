@@ -84,6 +84,10 @@ public static class AgentMessages
         report.ResultImageLocation is { Length: > 0 } l ? l : null,
         FromWire(report.ResourceKind));
 
+    /// <summary>An agent's console answer: its text, or its reason for having none (agent text, made printable).</summary>
+    public static ConsoleOutput FromWire(ConsoleTail tail) =>
+        tail.Error is { Length: > 0 } error ? new ConsoleOutput(null, AgentText(error)) : new ConsoleOutput(tail.Text, null);
+
     public static HostImageStatus FromWire(string hostId, ImageStatus status) => new(
         hostId,
         status.ImageLocation,
@@ -114,6 +118,6 @@ public static class AgentMessages
     /// container runtime's message) are written as escapes here, where agent text enters the cluster,
     /// so a report can never fail the read-model write after its grain state was saved.
     /// </summary>
-    public static string? AgentText(string? message) =>
+    private static string? AgentText(string? message) =>
         message is { Length: > 0 } m ? CimiText.Printable(m, 4000) : null;
 }

@@ -26,8 +26,15 @@ public sealed partial class HostGrain(
     /// </summary>
     public static readonly TimeSpan AgentCallTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>Console reads one host carries at once: each answer may be a MiB, and a consumer polling
+    /// many consoles must not fill the silo's memory or the agent's stream.</summary>
+    public const int MaxConsoleReads = 16;
+
     private IAgentObserver? _agent;
     private string? _sessionId;
+
+    /// <summary>Console reads waiting for the agent's answer, by request id, with the session asked.</summary>
+    private readonly Dictionary<string, (string Session, TaskCompletionSource<ConsoleOutput> Answer)> _consoleReads = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A write failed (the database was away), so this activation's state is ahead of storage: the next
@@ -169,22 +176,48 @@ public sealed partial class HostGrain(
 
     public async Task<string> ReadConsole(string machineKey, int maxBytes)
     {
-        if (_agent is not { } agent)
+        if (_agent is not { } agent || _sessionId is not { } session)
             throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' is not connected; the console can be read once it reconnects.");
+        if (_consoleReads.Count >= MaxConsoleReads)
+            throw new CimiException(CimiErrorKind.Unavailable, $"host '{HostId}' is answering {MaxConsoleReads} console reads already; retry shortly.");
+        var requestId = Guid.NewGuid().ToString("N");
+        var answer = new TaskCompletionSource<ConsoleOutput>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _consoleReads[requestId] = (session, answer);
         ConsoleOutput output;
         try
         {
-            // The session bounds its wait for the agent's answer itself; this bound is for a session whose
-            // reference is gone (a call to it is never answered). The heartbeat drops such a session.
-            output = await agent.ReadConsole(HostedKind.Machine, machineKey, maxBytes).WaitAsync(MachineConsole.AnswerTimeout + AgentCallTimeout);
+            try
+            {
+                await agent.RequestConsole(requestId, HostedKind.Machine, machineKey, maxBytes).WaitAsync(AgentCallTimeout);
+            }
+            catch (Exception e)
+            {
+                // The heartbeat drops a session whose reference no longer answers; this read just says so.
+                throw new CimiException(CimiErrorKind.Unavailable, $"the agent session of host '{HostId}' did not take the console request ({e.GetType().Name}).");
+            }
+            // The agent answers at once when it is alive; one that predates consoles never does.
+            output = await answer.Task.WaitAsync(MachineConsole.AnswerTimeout);
         }
-        catch (Exception e) when (e is not CimiException)
+        catch (TimeoutException)
         {
-            throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' did not answer the console request ({e.GetType().Name}).");
+            throw new CimiException(CimiErrorKind.Unavailable,
+                $"the agent of host '{HostId}' did not answer the console request within {MachineConsole.AnswerTimeout.TotalSeconds:0} s " +
+                "(an agent older than the console extension never does).");
+        }
+        finally
+        {
+            _consoleReads.Remove(requestId);
         }
         if (output.Text is null)
             throw CimiException.Conflict($"Host '{HostId}' has no console for the Machine: {output.Error ?? "no reason given"}");
         return output.Text;
+    }
+
+    public Task OnConsoleTail(string sessionId, string requestId, ConsoleOutput output)
+    {
+        // Only the session the request went to may answer it.
+        if (_consoleReads.TryGetValue(requestId, out var read) && read.Session == sessionId) read.Answer.TrySetResult(output);
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<string>> GetImagesToRemove() =>
@@ -229,6 +262,9 @@ public sealed partial class HostGrain(
         _agent = null;
         _sessionId = null;
         _lostSession = session;
+        // Reads waiting on the lost session would wait out their bound for an answer that cannot come.
+        foreach (var read in _consoleReads.Values.Where(r => r.Session == session))
+            read.Answer.TrySetException(new CimiException(CimiErrorKind.Unavailable, $"the agent session of host '{HostId}' ended before it answered: {reason}"));
         // An agent that restarts, or moves to another silo, is back within seconds: until the grace is
         // over, creates that only this host can take and operations it had not confirmed wait for it.
         _reconnectingUntil = DateTimeOffset.UtcNow + scheduling.Value.ReconnectGrace;

@@ -13,13 +13,14 @@ public interface IAgentObserver : IGrainObserver
     Task RemoveImage(string imageLocation);
 
     /// <summary>
-    /// Asks the agent for the tail (at most <paramref name="maxBytes"/>) of a hosted resource's console and
-    /// waits for its answer, at most <see cref="CimiGrains.Machines.MachineConsole.AnswerTimeout"/> (then
-    /// Unavailable). Fails at once when the session has closed. Observers that do not relay to an agent
-    /// (test hosts) keep the default: no console.
+    /// Queues a request for the tail (at most <paramref name="maxBytes"/>) of a hosted resource's console on
+    /// the agent's stream and returns at once: an observer runs one call at a time, so waiting here for the
+    /// agent would hold up the session's commands and pings. The agent's answer comes back through
+    /// <see cref="IHostGrain.OnConsoleTail"/> with <paramref name="requestId"/>. Observers that do not relay
+    /// to an agent (test hosts) keep the default: they refuse.
     /// </summary>
-    Task<ConsoleOutput> ReadConsole(HostedKind kind, string resourceKey, int maxBytes) =>
-        Task.FromResult(new ConsoleOutput(null, "This host keeps no console."));
+    Task RequestConsole(string requestId, HostedKind kind, string resourceKey, int maxBytes) =>
+        Task.FromException(new InvalidOperationException("This host keeps no console."));
 
     /// <summary>Answers while the session is open; fails once its silo or stream is gone.</summary>
     Task<string> Ping();

@@ -53,6 +53,11 @@ public interface IHostGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<string> ReadConsole(string machineKey, int maxBytes);
 
+    /// <summary>The agent of session <paramref name="sessionId"/> answered the console read
+    /// <paramref name="requestId"/>; an answer no read waits for any more is dropped.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task OnConsoleTail(string sessionId, string requestId, ConsoleOutput output);
+
     /// <summary>Images still to be removed from this host.</summary>
     Task<IReadOnlyList<string>> GetImagesToRemove();
 }
