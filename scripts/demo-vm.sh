@@ -76,7 +76,7 @@ bbver=$(candidate busybox-static)
 [ -n "$kver" ] && [ -n "$bbver" ] || fail_or_keep "no installable version of $kpkg or busybox-static"
 
 files_digest() {
-  (cd "$here" && find scripts/demo-vm.sh images/demo-vm -type f | LC_ALL=C sort | while read -r f; do
+  (cd "$here" && find scripts/demo-vm.sh images/demo-vm -type f ! -name '*.md' | LC_ALL=C sort | while read -r f; do
     printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"; done) | sha256sum | cut -d' ' -f1
 }
 inputs="kernel=$kpkg=$kver busybox-static=$bbver files=$(files_digest) $DISK_INPUTS cmdline=$CMDLINE"
