@@ -80,6 +80,38 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
     }
 
     [Fact]
+    public async Task Machines_created_at_once_from_an_image_the_host_lacks_fetch_it_once()
+    {
+        var (client, template) = await Cloud.NewTenantAsync();
+        var source = await Cloud.StartAgentAsync(AgentCloud.NewHostId("once"));
+        var (id, _) = await CreateAsync(client, template);
+        var (imageUri, reference) = await CaptureAsync(client, id);
+        var location = "docker:" + reference;
+        AgentProcess? target = null;
+        try
+        {
+            await DeleteAsync(client, id);
+            await source.KillAsync();
+            await DockerCli.RemoveImageAsync(reference);
+            target = await Cloud.StartAgentAsync(AgentCloud.NewHostId("once"));
+            var fromCapture = new JsonObject
+            {
+                ["machineConfig"] = template["machineConfig"]!.DeepClone(), ["machineImage"] = new JsonObject { ["href"] = imageUri },
+            };
+            var machines = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => CreateAsync(client, fromCapture)));
+            foreach (var (machine, _) in machines) await WaitStateAsync(client, machine, "STARTED");
+            var fetches = target.Log.Split('\n').Count(l => l.Contains($"Fetched {location} "));
+            Assert.True(fetches == 1, $"{fetches} fetches of {location} for 3 concurrent creates:\n{target.Log}");
+            foreach (var (machine, _) in machines) await DeleteAsync(client, machine);
+        }
+        finally
+        {
+            if (target is not null) await target.KillAsync();
+            await DockerCli.RemoveImageAsync(reference);
+        }
+    }
+
+    [Fact]
     public async Task A_corrupted_stored_image_is_refused_with_a_failed_Job_and_nothing_left_behind()
     {
         var (client, template) = await Cloud.NewTenantAsync();
