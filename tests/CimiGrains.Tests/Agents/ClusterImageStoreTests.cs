@@ -215,6 +215,40 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
     }
 
     [Fact]
+    public async Task A_qcow2_file_registers_under_qemu_and_a_docker_archive_of_two_images_is_refused()
+    {
+        // A real qcow2 file, as qemu-img (installed with QEMU) writes it.
+        var file = Path.Combine(Path.GetTempPath(), $"cimi-{Guid.NewGuid():N}.qcow2");
+        using (var process = System.Diagnostics.Process.Start("qemu-img", ["create", "-q", "-f", "qcow2", file, "1M"]))
+            await process.WaitForExitAsync();
+        var qcow2 = await File.ReadAllBytesAsync(file);
+        File.Delete(file);
+        var location = $"qemu:uploads/{Guid.NewGuid():N}.qcow2";
+        var registered = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new ByteArrayContent(qcow2));
+        Assert.True(registered.Code == HttpStatusCode.Created, $"{registered.Code}: {registered.Body}");
+        Assert.Contains("\"format\":\"qcow2\"", registered.Body);
+        var again = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new ByteArrayContent(qcow2));
+        Assert.Equal(HttpStatusCode.Conflict, again.Code);
+        Assert.Equal(HttpStatusCode.NoContent, (await AdminSendAsync(HttpMethod.Delete, $"/admin/images?location={Uri.EscapeDataString(location)}", null)).Code);
+        Assert.Null(await StoredAsync(location));
+
+        // A tar whose manifest.json describes two images: which one would the location name?
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, leaveOpen: true))
+        {
+            var manifest = """[{"Config":"a.json","RepoTags":["a:1"],"Layers":[]},{"Config":"b.json","RepoTags":["b:1"],"Layers":[]}]""";
+            writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "manifest.json")
+            {
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(manifest)),
+            });
+        }
+        var two = await AdminSendAsync(HttpMethod.Post, "/admin/images?location=docker:uploads/two:1", new ByteArrayContent(tar.ToArray()));
+        Assert.True(two.Code == HttpStatusCode.BadRequest, $"{two.Code}: {two.Body}");
+        Assert.Contains("exactly one image", two.Body);
+        Assert.Null(await StoredAsync("docker:uploads/two:1"));
+    }
+
+    [Fact]
     public async Task Registering_under_the_capture_repository_or_without_a_location_is_a_400()
     {
         var capture = await AdminSendAsync(HttpMethod.Post, "/admin/images?location=docker:cimigrains/capture:x", new ByteArrayContent([1, 2, 3]));
