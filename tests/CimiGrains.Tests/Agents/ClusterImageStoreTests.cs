@@ -160,10 +160,16 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         var location = $"docker:uploads/app-{Guid.NewGuid():N}"[..32] + ":1";
         var reference = location["docker:".Length..];
         var archive = Path.Combine(Path.GetTempPath(), $"cimi-archive-{Guid.NewGuid():N}.tar");
+        var sourceTag = $"cimigrains/test-archive-{Guid.NewGuid():N}"[..40] + ":1";
         var host = await Cloud.StartAgentAsync(AgentCloud.NewHostId("upl"));
         try
         {
-            await DockerCli.RunAsync("save", "-o", archive, DockerCli.DemoImage);
+            // An image of its own (not the demo image's id, which other tests' containers use and would keep).
+            var container = await DockerCli.RunAsync("create", DockerCli.DemoImage);
+            await DockerCli.RunAsync("commit", "--change", $"LABEL cimigrains.test={Guid.NewGuid():N}", container, sourceTag);
+            await DockerCli.RunAsync("rm", container);
+            await DockerCli.RunAsync("save", "-o", archive, sourceTag);
+            await DockerCli.RunAsync("rmi", sourceTag);
             using (var body = File.OpenRead(archive))
             {
                 var uploaded = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new StreamContent(body));
@@ -198,6 +204,7 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
             File.Delete(archive);
             await host.KillAsync();
             await DockerCli.RemoveImageAsync(reference);
+            await DockerCli.RemoveImageAsync(sourceTag);
         }
     }
 
