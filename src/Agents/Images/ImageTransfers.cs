@@ -66,6 +66,8 @@ public sealed partial class ImageTransfers : IDisposable
 
     private async Task FetchAsync(IMachineDriver driver, string location, string tenantId, CancellationToken ct)
     {
+        // A fetch that finished just before this one was set up has already brought it.
+        if (await driver.HasImageAsync(location, ct)) return;
         var path = Path.Combine(Directory, $"fetch-{Guid.NewGuid():N}");
         try
         {

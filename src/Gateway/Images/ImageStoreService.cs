@@ -83,7 +83,17 @@ public sealed partial class ImageStoreService(
             if (image is null || image.Kind == StoredImage.CaptureKind && image.OwnerTenant != request.TenantId)
                 throw new RpcException(new Status(StatusCode.NotFound, $"The image '{location}' is not in the cluster image store."));
             // Before any byte leaves: a deletion must reach this host even if the download is cut short.
-            if (image.Kind == StoredImage.CaptureKind) await grains.GetGrain<ICapturedImageGrain>(location).HeldBy(request.HostId, image.OwnerTenant!);
+            if (image.Kind == StoredImage.CaptureKind)
+            {
+                var capture = grains.GetGrain<ICapturedImageGrain>(location);
+                await capture.HeldBy(request.HostId, image.OwnerTenant!);
+                // Released between the read and the record: the record just made would outlive its image.
+                if (await store.GetAsync(location, ct) is null)
+                {
+                    await capture.Release(image.OwnerTenant!);
+                    throw new RpcException(new Status(StatusCode.NotFound, $"The image '{location}' is not in the cluster image store."));
+                }
+            }
             else await store.AddHolderAsync(location, request.HostId, ct);
             var header = new ImageHeader { ImageLocation = location, Sha256 = image.Sha256, Size = image.SizeBytes, Format = image.Format };
             long sent = 0;

@@ -80,6 +80,38 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
     }
 
     [Fact]
+    public async Task Machines_created_at_once_from_an_image_the_host_lacks_fetch_it_once()
+    {
+        var (client, template) = await Cloud.NewTenantAsync();
+        var source = await Cloud.StartAgentAsync(AgentCloud.NewHostId("once"));
+        var (id, _) = await CreateAsync(client, template);
+        var (imageUri, reference) = await CaptureAsync(client, id);
+        var location = "docker:" + reference;
+        AgentProcess? target = null;
+        try
+        {
+            await DeleteAsync(client, id);
+            await source.KillAsync();
+            await DockerCli.RemoveImageAsync(reference);
+            target = await Cloud.StartAgentAsync(AgentCloud.NewHostId("once"));
+            var fromCapture = new JsonObject
+            {
+                ["machineConfig"] = template["machineConfig"]!.DeepClone(), ["machineImage"] = new JsonObject { ["href"] = imageUri },
+            };
+            var machines = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => CreateAsync(client, fromCapture)));
+            foreach (var (machine, _) in machines) await WaitStateAsync(client, machine, "STARTED");
+            var fetches = target.Log.Split('\n').Count(l => l.Contains($"Fetched {location} "));
+            Assert.True(fetches == 1, $"{fetches} fetches of {location} for 3 concurrent creates:\n{target.Log}");
+            foreach (var (machine, _) in machines) await DeleteAsync(client, machine);
+        }
+        finally
+        {
+            if (target is not null) await target.KillAsync();
+            await DockerCli.RemoveImageAsync(reference);
+        }
+    }
+
+    [Fact]
     public async Task A_corrupted_stored_image_is_refused_with_a_failed_Job_and_nothing_left_behind()
     {
         var (client, template) = await Cloud.NewTenantAsync();
@@ -128,10 +160,16 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         var location = $"docker:uploads/app-{Guid.NewGuid():N}"[..32] + ":1";
         var reference = location["docker:".Length..];
         var archive = Path.Combine(Path.GetTempPath(), $"cimi-archive-{Guid.NewGuid():N}.tar");
+        var sourceTag = $"cimigrains/test-archive-{Guid.NewGuid():N}"[..40] + ":1";
         var host = await Cloud.StartAgentAsync(AgentCloud.NewHostId("upl"));
         try
         {
-            await DockerCli.RunAsync("save", "-o", archive, DockerCli.DemoImage);
+            // An image of its own (not the demo image's id, which other tests' containers use and would keep).
+            var container = await DockerCli.RunAsync("create", DockerCli.DemoImage);
+            await DockerCli.RunAsync("commit", "--change", $"LABEL cimigrains.test={Guid.NewGuid():N}", container, sourceTag);
+            await DockerCli.RunAsync("rm", container);
+            await DockerCli.RunAsync("save", "-o", archive, sourceTag);
+            await DockerCli.RunAsync("rmi", sourceTag);
             using (var body = File.OpenRead(archive))
             {
                 var uploaded = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new StreamContent(body));
@@ -166,6 +204,7 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
             File.Delete(archive);
             await host.KillAsync();
             await DockerCli.RemoveImageAsync(reference);
+            await DockerCli.RemoveImageAsync(sourceTag);
         }
     }
 
@@ -180,6 +219,40 @@ public sealed class ClusterImageStoreTests(ClusterImageStoreFixture fixture) : I
         Assert.Contains(problem, response.Body);
         Assert.Null(await StoredAsync(location));
         Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM cimi_image_upload"));
+    }
+
+    [Fact]
+    public async Task A_qcow2_file_registers_under_qemu_and_a_docker_archive_of_two_images_is_refused()
+    {
+        // A real qcow2 file, as qemu-img (installed with QEMU) writes it.
+        var file = Path.Combine(Path.GetTempPath(), $"cimi-{Guid.NewGuid():N}.qcow2");
+        using (var process = System.Diagnostics.Process.Start("qemu-img", ["create", "-q", "-f", "qcow2", file, "1M"]))
+            await process.WaitForExitAsync();
+        var qcow2 = await File.ReadAllBytesAsync(file);
+        File.Delete(file);
+        var location = $"qemu:uploads/{Guid.NewGuid():N}.qcow2";
+        var registered = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new ByteArrayContent(qcow2));
+        Assert.True(registered.Code == HttpStatusCode.Created, $"{registered.Code}: {registered.Body}");
+        Assert.Contains("\"format\":\"qcow2\"", registered.Body);
+        var again = await AdminSendAsync(HttpMethod.Post, $"/admin/images?location={Uri.EscapeDataString(location)}", new ByteArrayContent(qcow2));
+        Assert.Equal(HttpStatusCode.Conflict, again.Code);
+        Assert.Equal(HttpStatusCode.NoContent, (await AdminSendAsync(HttpMethod.Delete, $"/admin/images?location={Uri.EscapeDataString(location)}", null)).Code);
+        Assert.Null(await StoredAsync(location));
+
+        // A tar whose manifest.json describes two images: which one would the location name?
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, leaveOpen: true))
+        {
+            var manifest = """[{"Config":"a.json","RepoTags":["a:1"],"Layers":[]},{"Config":"b.json","RepoTags":["b:1"],"Layers":[]}]""";
+            writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "manifest.json")
+            {
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(manifest)),
+            });
+        }
+        var two = await AdminSendAsync(HttpMethod.Post, "/admin/images?location=docker:uploads/two:1", new ByteArrayContent(tar.ToArray()));
+        Assert.True(two.Code == HttpStatusCode.BadRequest, $"{two.Code}: {two.Body}");
+        Assert.Contains("exactly one image", two.Body);
+        Assert.Null(await StoredAsync("docker:uploads/two:1"));
     }
 
     [Fact]
