@@ -8,8 +8,9 @@
 #   vmlinuz     Debian's cloud kernel (linux-image-cloud-amd64 → linux-image-6.1.0-*-cloud-amd64);
 #   initrd.img  busybox-static, the kernel modules the guest needs and images/demo-vm/init (the
 #               guest's whole userland: it runs from the initramfs, see images/demo-vm/init);
-#   disk.qcow2  a 64 MiB ext4 filesystem labelled cimi-root, the guest's /data: what it writes there
-#               survives a stop, a capture and a copy to another host;
+#   disk.qcow2  a 64 MiB empty ext4 filesystem labelled cimi-root (made with mkfs.ext4 on a raw
+#               file, never mounted on the host), the guest's /data: what it writes there survives
+#               a stop, a capture and a copy to another host;
 #   image.json  how to boot it (direct kernel boot), read by the QEMU driver:
 #               {"kernel","initrd","cmdline","disk"} (paths relative to the directory) + digests.
 # Nothing is downloaded but those two Debian packages (`apt-get download`; cached beside the output
@@ -25,15 +26,15 @@ mkdir -p "$1"
 outdir="$(cd "$1" && pwd)"
 out="$outdir/demo-vm"
 
-# Fixed for every build, so the same packages and files give the same bytes on every host (an
-# image's digest then names its content, whoever built it).
+# Fixed for every build, so vmlinuz and disk.qcow2 are the same bytes on every host that builds
+# from the same packages (the initrd differs only in the inode numbers cpio records).
 DISK_MIB=64
 DISK_LABEL=cimi-root
 DISK_UUID=6c1d2a4e-8b57-4d0e-9f3a-0c1319e5d0a1
 EPOCH=946684800
 CMDLINE="console=ttyS0 quiet"
 # Bumped when the disk's layout or content changes; the disk is rebuilt only then.
-DISK_INPUTS="disk-v1 size=${DISK_MIB}M label=$DISK_LABEL uuid=$DISK_UUID"
+DISK_INPUTS="disk-v2 size=${DISK_MIB}M label=$DISK_LABEL uuid=$DISK_UUID"
 
 quiet() { "$@" >/dev/null 2>&1; }
 fail() { echo "demo-vm.sh: $*" >&2; exit 1; }
@@ -156,22 +157,17 @@ find "$root" -exec touch -h -d "@$EPOCH" {} +
 (cd "$root" && find . | LC_ALL=C sort | "$bb" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -9 -n >"$tmp/initrd.img"
 cp "$tmp/kernel/boot/vmlinuz-$krel" "$tmp/vmlinuz"
 
-# ---- the disk: kept when its inputs are unchanged, else made without mounting (mkfs.ext4 -d) ----
+# ---- the disk: kept when its inputs are unchanged, else made without mounting ----
+# An empty ext4 (only lost+found): nothing the guest needs lives on it, it is where the guest keeps
+# what must last. Fixed UUID, hash seed and time make the same bytes on every host.
 if [ -f "$out/disk.qcow2" ] && [ "$(cat "$out/.disk-inputs" 2>/dev/null)" = "$DISK_INPUTS" ]; then
   ln "$out/disk.qcow2" "$tmp/disk.qcow2" 2>/dev/null || cp "$out/disk.qcow2" "$tmp/disk.qcow2"
 else
-  content="$tmp/disk-content"
-  mkdir -p "$content"
-  cat >"$content/README" <<'TXT'
-The CimiGrains demo VM's data disk, mounted read-write at /data in the guest.
-What a guest writes here survives stop/start, suspend, capture and a copy of the image to another host.
-TXT
-  find "$content" -exec touch -h -d "@$EPOCH" {} +
   truncate -s "${DISK_MIB}M" "$tmp/disk.raw"
   E2FSPROGS_FAKE_TIME=$EPOCH mkfs.ext4 -q -F -L "$DISK_LABEL" -U "$DISK_UUID" -m 0 \
-    -E "root_owner=0:0,hash_seed=$DISK_UUID" -d "$content" "$tmp/disk.raw"
+    -E "root_owner=0:0,hash_seed=$DISK_UUID" "$tmp/disk.raw"
   qemu-img convert -q -f raw -O qcow2 "$tmp/disk.raw" "$tmp/disk.qcow2"
-  rm -rf "$tmp/disk.raw" "$content"
+  rm -f "$tmp/disk.raw"
 fi
 echo "$DISK_INPUTS" >"$tmp/.disk-inputs"
 
