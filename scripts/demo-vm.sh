@@ -13,8 +13,9 @@
 #               a stop, a capture and a copy to another host;
 #   image.json  how to boot it (direct kernel boot), read by the QEMU driver:
 #               {"kernel","initrd","cmdline","disk"} (paths relative to the directory) + digests.
-# Nothing is downloaded but those two Debian packages (`apt-get download`; cached beside the output
-# in OUTDIR/.demo-vm-debs). The output is replaced atomically: built in a temporary directory next to
+# Nothing is downloaded but those two Debian packages (`apt-get download`; cached in
+# $CIMI_DEMO_VM_DEBS, default OUTDIR/.demo-vm-debs). Everything the build keeps in OUTDIR besides
+# demo-vm/ starts with "." (a lock, temporary directories), which no qemu: image location can name. The output is replaced atomically: built in a temporary directory next to
 # it and renamed, so a killed build leaves the previous image (or none), never half of one. A rebuild
 # keeps disk.qcow2 (the same inode) when only the kernel or init changed, so qcow2 overlays of
 # existing Machines still sit on the bytes they were made on.
@@ -81,7 +82,7 @@ trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
 # Packages: from the cache when that exact version was downloaded before, else apt-get download.
-debs="$outdir/.demo-vm-debs"
+debs="${CIMI_DEMO_VM_DEBS:-$outdir/.demo-vm-debs}"
 fetch_deb() {
   local pkg=$1 ver=$2 dir
   dir="$debs/$pkg=$ver"
