@@ -39,6 +39,16 @@ DISK_INPUTS="disk-v2 size=${DISK_MIB}M label=$DISK_LABEL uuid=$DISK_UUID"
 
 quiet() { "$@" >/dev/null 2>&1; }
 fail() { echo "demo-vm.sh: $*" >&2; exit 1; }
+# When the inputs cannot be had (no archive reachable, a version the mirror dropped) an image built
+# earlier is still a working image: keep it, say so, and succeed.
+fail_or_keep() {
+  if [ -f "$out/image.json" ]; then
+    echo "demo-vm.sh: $*; keeping the image built earlier ($(cat "$out/.inputs" 2>/dev/null))" >&2
+    echo "$out"
+    exit 0
+  fi
+  fail "$*"
+}
 
 for tool in apt-get apt-cache dpkg-deb mkfs.ext4 qemu-img sha256sum flock gzip; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is required (scripts/qemu.sh ensure installs qemu-img; mkfs.ext4 is e2fsprogs)"
@@ -60,10 +70,10 @@ if [ -z "$kpkg" ] || [ -z "$(candidate busybox-static)" ]; then
   quiet apt-get update || true
   kpkg=$(kernel_package)
 fi
-[ -n "$kpkg" ] || fail "apt knows no linux-image-cloud-amd64 (is a Debian amd64 archive configured?)"
+[ -n "$kpkg" ] || fail_or_keep "apt knows no linux-image-cloud-amd64 (is a Debian amd64 archive configured?)"
 kver=$(candidate "$kpkg")
 bbver=$(candidate busybox-static)
-[ -n "$kver" ] && [ -n "$bbver" ] || fail "no installable version of $kpkg or busybox-static"
+[ -n "$kver" ] && [ -n "$bbver" ] || fail_or_keep "no installable version of $kpkg or busybox-static"
 
 files_digest() {
   (cd "$here" && find scripts/demo-vm.sh images/demo-vm -type f | LC_ALL=C sort | while read -r f; do
@@ -83,6 +93,7 @@ chmod 755 "$tmp"
 
 # Packages: from the cache when that exact version was downloaded before, else apt-get download.
 debs="${CIMI_DEMO_VM_DEBS:-$outdir/.demo-vm-debs}"
+deb=""
 fetch_deb() {
   local pkg=$1 ver=$2 dir
   dir="$debs/$pkg=$ver"
@@ -91,15 +102,18 @@ fetch_deb() {
     rm -rf "$debs/$pkg="*
     mkdir -p "$dir.part"
     (cd "$dir.part" && apt-get download -q "$pkg=$ver" >/dev/null 2>"$dir.part/.log") ||
-      fail "apt-get download $pkg=$ver failed: $(tail -n 3 "$dir.part/.log" 2>/dev/null)"
+      fail_or_keep "apt-get download $pkg=$ver failed: $(tail -n 3 "$dir.part/.log" 2>/dev/null | tr '\n' ' ')"
     rm -f "$dir.part/.log"
     mv "$dir.part" "$dir"
   fi
-  ls "$dir"/*.deb | head -n 1
+  deb=$(ls "$dir"/*.deb | head -n 1)
 }
 mkdir -p "$debs"
-dpkg-deb -x "$(fetch_deb "$kpkg" "$kver")" "$tmp/kernel"
-dpkg-deb -x "$(fetch_deb busybox-static "$bbver")" "$tmp/busybox"
+# Not in $(...): fetch_deb may end the script (fail_or_keep), which a subshell could not.
+fetch_deb "$kpkg" "$kver"
+dpkg-deb -x "$deb" "$tmp/kernel"
+fetch_deb busybox-static "$bbver"
+dpkg-deb -x "$deb" "$tmp/busybox"
 krel=$(ls "$tmp/kernel/lib/modules" | head -n 1)
 [ -n "$krel" ] && [ -f "$tmp/kernel/boot/vmlinuz-$krel" ] || fail "$kpkg has no kernel and modules"
 bb="$tmp/busybox/bin/busybox"
