@@ -8,8 +8,8 @@ namespace CimiGrains.Agents.Qemu;
 /// <c>CIMI_AGENT_QEMU_CONSOLE_BYTES</c> the agent moves its content to <c>console.log.1</c> and truncates
 /// it; QEMU writes with O_APPEND, so it simply continues at the new end. Both files together stay within
 /// the bound. The files are in the VM's own directory, which the VM's uid could fill with symbolic links,
-/// so the agent (root) opens them only after checking that what it opened is the path itself, and
-/// writes <c>console.log.1</c> by rename, never through an existing name.
+/// so the agent (root) opens them never through a link nor blocking on a FIFO, and writes
+/// <c>console.log.1</c> by rename, never through an existing name.
 /// </summary>
 public sealed partial class QemuDriver
 {
@@ -27,7 +27,7 @@ public sealed partial class QemuDriver
     {
         try
         {
-            using var handle = OpenExactly(directory.Console, FileMode.Open, FileAccess.ReadWrite);
+            using var handle = OpenExactly(directory.Console, FileAccess.ReadWrite);
             if (handle is null || RandomAccess.GetLength(handle) < qemu.ConsoleBytes / 2) return;
             var length = RandomAccess.GetLength(handle);
             var content = new byte[Math.Min(length, qemu.ConsoleBytes / 2)];
@@ -46,7 +46,7 @@ public sealed partial class QemuDriver
     /// <summary>The last <paramref name="maxBytes"/> bytes of <paramref name="path"/>; empty when absent.</summary>
     private static byte[] ReadTail(string path, int maxBytes)
     {
-        using var handle = OpenExactly(path, FileMode.Open, FileAccess.Read);
+        using var handle = OpenExactly(path, FileAccess.Read);
         if (handle is null || maxBytes <= 0) return [];
         var length = RandomAccess.GetLength(handle);
         var tail = new byte[Math.Min(length, maxBytes)];
@@ -54,25 +54,30 @@ public sealed partial class QemuDriver
         return tail[..read];
     }
 
-    /// <summary>Opens <paramref name="path"/> unless it is (or became) a link elsewhere: the kernel's name for
-    /// the open file must be the path itself. Null when the file does not exist or is not that file.</summary>
-    private static SafeFileHandle? OpenExactly(string path, FileMode mode, FileAccess access)
+    /// <summary>Opens <paramref name="path"/> as the file itself, never through a symbolic link (O_NOFOLLOW:
+    /// the directory above belongs to root, only the last name is the VM's) and without blocking on a FIFO
+    /// the VM may have put there (O_NONBLOCK). Null when there is no such file.</summary>
+    private static SafeFileHandle? OpenExactly(string path, FileAccess access)
     {
-        if (new FileInfo(path).LinkTarget is not null) return null;
-        SafeFileHandle handle;
+        const int ReadOnly = 0, ReadWrite = 2, NonBlocking = 0x800, NoFollow = 0x20000, CloseOnExec = 0x80000;
+        var fd = Open(path, (access == FileAccess.Read ? ReadOnly : ReadWrite) | NonBlocking | NoFollow | CloseOnExec);
+        if (fd < 0) return null;
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            handle = File.OpenHandle(path, mode, access, FileShare.ReadWrite);
+            // A FIFO or device has no length to read: treated as no console file.
+            _ = RandomAccess.GetLength(handle);
+            return handle;
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is IOException or NotSupportedException or UnauthorizedAccessException)
         {
+            handle.Dispose();
             return null;
         }
-        var opened = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
-        if (opened == path) return handle;
-        handle.Dispose();
-        return null;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Could not rotate the console log of {Directory}: {Error}")]
     private partial void LogRotateFailed(string directory, string error);

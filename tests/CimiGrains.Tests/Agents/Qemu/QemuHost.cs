@@ -55,10 +55,10 @@ public sealed class QemuHost : IDisposable
     }
 
     /// <summary>Puts the demo VM image into this host's image directory as <c>demo-vm/</c>: built once by
-    /// scripts/demo-vm.sh into a cache shared by test runs (or taken from CIMI_TEST_DEMO_VM).</summary>
+    /// scripts/demo-vm.sh into a cache shared by test runs (or taken from CIMI_TEST_DEMO_VM_DIR, which test.sh sets).</summary>
     public async Task InstallDemoVmAsync()
     {
-        var built = Environment.GetEnvironmentVariable("CIMI_TEST_DEMO_VM") is { Length: > 0 } prebuilt ? prebuilt : await BuildDemoVmAsync();
+        var built = Environment.GetEnvironmentVariable("CIMI_TEST_DEMO_VM_DIR") is { Length: > 0 } prebuilt ? prebuilt : await BuildDemoVmAsync();
         var target = Path.Combine(ImagesDirectory, "demo-vm");
         Directory.CreateDirectory(target);
         foreach (var file in new[] { "vmlinuz", "initrd.img", "disk.qcow2", "image.json" })

@@ -51,6 +51,9 @@ public sealed partial class QemuLifecycleTests(QemuAgentFixture fixture)
             Assert.DoesNotContain(qemu.Arguments, a => a is "-netdev" or "-device");
             // Read before the userData's output makes the log rotate.
             var up = await Host.WaitConsoleAsync(key, c => c.Contains("PROBE mark="), "the guest's userData to run");
+            // The image's disk is the guest's /data (through the overlay); what the tests below write there
+            // must survive reboots and reach the capture.
+            Assert.True(up.Contains("CIMIGRAINS-DEMO-VM DATA dev=/dev/vda mounted=/data"), "the demo VM did not mount its disk at /data on the first boot");
             Assert.Contains("CIMIGRAINS-DEMO-VM ADMIN user=operator password=set", up);
             Assert.DoesNotContain("pw-123", up);
 
