@@ -63,7 +63,23 @@ if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
 # QEMU and the demo VM image (scripts/demo-vm.sh: a Debian cloud kernel and busybox, built once into
 # the agent's QEMU image store, where the location qemu:demo-vm finds it). Without them the cloud
 # still runs, with Docker Machines only, and offers no demo VM.
-qemu_images=${CIMI_AGENT_QEMU_IMAGES:-$data/images}
+# Each VM runs as an unprivileged uid of its own that must reach its files by path, so the QEMU
+# directories go under .data/ only when every directory above it lets others pass (o+x); a checkout
+# under a private home directory keeps them in /var/lib/cimigrains instead (one place per checkout).
+traversable() {
+  local d=$1
+  while [ "$d" != "/" ]; do
+    [ $(( 0$(stat -c %a "$d") & 1 )) -ne 0 ] || return 1
+    d=$(dirname "$d")
+  done
+}
+qemu_root=$data
+if ! traversable "$data"; then
+  qemu_root=/var/lib/cimigrains/run-$(printf '%s' "$root" | sha256sum | head -c 12)
+  mkdir -p "$qemu_root" && chmod 711 /var/lib/cimigrains "$qemu_root"
+fi
+qemu_images=${CIMI_AGENT_QEMU_IMAGES:-$qemu_root/images}
+export CIMI_AGENT_QEMU_DIR=${CIMI_AGENT_QEMU_DIR:-$qemu_root/qemu}
 demo_vm=""
 if scripts/qemu.sh ensure && CIMI_DEMO_VM_DEBS=${CIMI_DEMO_VM_DEBS:-$data/demo-vm-debs} scripts/demo-vm.sh "$qemu_images" >/dev/null; then
   demo_vm=1

@@ -155,7 +155,17 @@ public sealed partial class QemuDriver
         try
         {
             string? kind = null;
-            await using (var tar = new TarReader(source, leaveOpen: true))
+            // An operator registers a plain qcow2 or raw disk (docs/IMAGES.md); this driver's own exports are
+            // tar archives (a tar header says "ustar" at offset 257). The first block tells them apart.
+            var head = new byte[512];
+            var read = await source.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+            var content = new ConcatenatedStream(head.AsMemory(0, read), source);
+            if (read < 262 || !head.AsSpan(257, 5).SequenceEqual("ustar"u8))
+            {
+                await using (var file = File.Create(Path.Combine(temporary, FileDisk))) await content.CopyToAsync(file, ct);
+                kind = "file";
+            }
+            else await using (var tar = new TarReader(content, leaveOpen: true))
             {
                 while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
                 {
