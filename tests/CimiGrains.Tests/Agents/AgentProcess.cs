@@ -91,9 +91,13 @@ public sealed class AgentProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Kills and releases the process; a second call (a test's own, then its cloud's) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await KillAsync();
         _process.Dispose();
     }
+
+    private int _disposed;
 }
