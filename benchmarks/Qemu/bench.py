@@ -26,11 +26,11 @@ def call(method, url, body=None):
         return r.status, dict(r.headers), json.loads(r.read() or b"{}")
 
 def console_of(machine_key):
-    """The console log of the Machine's VM: the runtime dir whose machine.json names the key."""
-    for record in glob.glob(os.path.join(qemu_dir, "*", "machine.json")):
+    """The console log of the Machine's VM: the driver keeps each Machine's record (m-*.json) beside its directory."""
+    for record in glob.glob(os.path.join(qemu_dir, "m-*.json")):
         try:
             if json.load(open(record)).get("machineKey") == machine_key:
-                return os.path.join(os.path.dirname(record), "console.log")
+                return os.path.join(record[:-len(".json")], "console.log")
         except (OSError, ValueError):
             pass
     return None
@@ -119,7 +119,7 @@ def api_cleanup(machines):
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda m: call("DELETE", m), machines))
     deadline = time.time() + 120
-    while glob.glob(os.path.join(qemu_dir, "*", "machine.json")) and time.time() < deadline: time.sleep(0.2)
+    while glob.glob(os.path.join(qemu_dir, "m-*.json")) and time.time() < deadline: time.sleep(0.2)
 
 def rss_kib(pattern):
     out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
