@@ -6,12 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/qemu.sh ensure
 dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-work=$(mktemp -d); chmod 755 "$work"
-pg=$(port); http=$(port); silo=$(port); gw=$(port); agent=$(port)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg"; rm -rf "$work"; }
-trap cleanup EXIT
+. benchmarks/bench-lib.sh
+bench_begin cimi-bench-qemu
+pg=$(free_port 56432); http=$(free_port 18180); silo=$(free_port 21111); gw=$(free_port 31000); agent=$(free_port 18181)
 images=${CIMI_BENCH_IMAGES:-$PWD/.data/bench-images}
 scripts/demo-vm.sh "$images" >&2
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
