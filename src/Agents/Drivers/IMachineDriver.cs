@@ -81,4 +81,15 @@ public interface IMachineDriver
     /// serial console, a container's output), as UTF-8 text; empty when it has written nothing.</summary>
     Task<string> ReadConsoleAsync(string machineKey, int maxBytes, CancellationToken ct) =>
         throw new DriverException($"The {Name} driver keeps no console log.");
+
+    /// <summary>Attaches <paramref name="volume"/> to the Machine's workload, live when it runs (a container:
+    /// mounted at its <c>initialLocation</c>; a VM: hot-plugged), and keeps it attached across the workload's
+    /// restarts. Idempotent; a driver that cannot attach in the workload's state says why.</summary>
+    Task<WorkloadStatus> AttachVolumeAsync(string machineKey, AttachedVolume volume, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot attach volumes.");
+
+    /// <summary>Detaches the Volume <paramref name="volumeKey"/> from the Machine's workload (unmounted,
+    /// hot-unplugged) and forgets it; detaching one that is not attached succeeds.</summary>
+    Task<WorkloadStatus> DetachVolumeAsync(string machineKey, string volumeKey, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot detach volumes.");
 }

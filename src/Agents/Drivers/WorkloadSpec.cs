@@ -12,8 +12,24 @@ public sealed record WorkloadSpec(
     string? AdminKey,
     string? UserData,
     bool Start,
-    IReadOnlyList<WorkloadDisk>? Disks = null);
+    IReadOnlyList<WorkloadDisk>? Disks = null,
+    IReadOnlyList<AttachedVolume>? Volumes = null);
 
 /// <summary>One disk of a MachineConfiguration: its capacity in KiB (CIMI's KB), its format as CIMI names
 /// it (e.g. <c>ext4</c>, <c>qcow2</c>, or null) and where the consumer asked it to appear (<c>initialLocation</c>).</summary>
 public sealed record WorkloadDisk(long CapacityKiB, string? Format, string? InitialLocation);
+
+/// <summary>
+/// A Volume a Machine uses, as its driver needs it: the Volume's key, the file on this host that holds it
+/// (<see cref="Path"/>, in the volume pool; null when it is on another host and reached over NBD at
+/// <see cref="NbdAddress"/>/<see cref="NbdExport"/>), its format (<c>ext4</c>, <c>raw</c>, <c>qcow2</c>), where the
+/// consumer asked it to appear, and whether read-only.
+/// </summary>
+public sealed record AttachedVolume(
+    string VolumeKey,
+    string? Path,
+    string Format,
+    string? InitialLocation,
+    bool ReadOnly,
+    string? NbdAddress = null,
+    string? NbdExport = null);

@@ -3,8 +3,10 @@ using CimiGrains.Agents.Protocol;
 namespace CimiGrains.Agents.Drivers;
 
 /// <summary>A workload as its driver sees it. <see cref="Generation"/> is the Machine generation whose
-/// create made it (0 when absent).</summary>
-public sealed record WorkloadStatus(string MachineKey, long Generation, ObservedState State, string? WorkloadId, string? Detail = null)
+/// create made it (0 when absent). <see cref="Volumes"/>: the keys of the Volumes attached to it now (null:
+/// the driver does not say).</summary>
+public sealed record WorkloadStatus(string MachineKey, long Generation, ObservedState State, string? WorkloadId, string? Detail = null,
+    IReadOnlyList<string>? Volumes = null)
 {
     public static WorkloadStatus Absent(string machineKey) => new(machineKey, 0, ObservedState.Absent, null);
 }

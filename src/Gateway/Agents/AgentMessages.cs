@@ -42,9 +42,31 @@ public static class AgentMessages
                     CapacityKib = d.CapacityKiB, Format = d.Format ?? "", InitialLocation = d.InitialLocation ?? "",
                 });
             }
+            foreach (var v in s.Volumes ?? []) wire.Spec.Volumes.Add(ToWire(v));
         }
+        if (command.Volume is { } volume)
+        {
+            wire.Volume = new CimiGrains.Agents.Protocol.VolumeSpec
+            {
+                CapacityKib = volume.CapacityKiB, Format = volume.Format, TenantId = volume.TenantId,
+                ImageLocation = volume.ImageLocation ?? "", Bootable = volume.Bootable,
+            };
+        }
+        if (command.Attachment is { } attachment) wire.Attachment = ToWire(attachment);
         return new ControllerMessage { Command = wire };
     }
+
+    public static CimiGrains.Agents.Protocol.VolumeAttachment ToWire(Hosts.VolumeAttachment a) => new()
+    {
+        VolumeId = a.VolumeKey,
+        InitialLocation = a.InitialLocation ?? "",
+        ReadOnly = a.ReadOnly,
+        Format = a.Format,
+        CapacityKib = a.CapacityKiB,
+        HostId = a.HostId,
+        NbdAddress = a.NbdAddress ?? "",
+        NbdExport = a.NbdExport ?? "",
+    };
 
     public static Hosts.ObservedState FromWire(ProtoObserved state) => state switch
     {
@@ -58,11 +80,13 @@ public static class AgentMessages
 
     public static CimiGrains.Agents.Protocol.ResourceKind ToWire(HostedKind kind) => kind switch
     {
+        HostedKind.Volume => CimiGrains.Agents.Protocol.ResourceKind.Volume,
         _ => CimiGrains.Agents.Protocol.ResourceKind.Machine,
     };
 
     public static HostedKind FromWire(CimiGrains.Agents.Protocol.ResourceKind kind) => kind switch
     {
+        CimiGrains.Agents.Protocol.ResourceKind.Volume => HostedKind.Volume,
         _ => HostedKind.Machine,
     };
 
@@ -110,7 +134,8 @@ public static class AgentMessages
         register.AgentVersion,
         // 0 (or absent, from agents that predate the field): the deployment's ratio applies.
         register.CpuAllocationRatio != 0 ? register.CpuAllocationRatio : null,
-        register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null);
+        register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null,
+        register.VolumePoolKib);
 
     /// <summary>
     /// A host's free text (an error from its engine) becomes a Job's statusMessage and a Machine's host

@@ -286,7 +286,8 @@ public sealed partial class HostGrain(
         var r = state.State.Registration;
         return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
             r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines),
-            _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio, r?.AgentVersion);
+            _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio, r?.AgentVersion,
+            r?.VolumePoolKiB ?? 0);
     }
 
     private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());

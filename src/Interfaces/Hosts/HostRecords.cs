@@ -8,7 +8,8 @@ public sealed record PlacementRequest(
     [property: Id(1)] int Cpu,
     [property: Id(2)] long MemoryKiB,
     [property: Id(3)] string Driver,
-    [property: Id(4)] long DiskKiB = 0);
+    [property: Id(4)] long DiskKiB = 0,
+    [property: Id(5)] string? RequiredHostId = null);
 
 /// <summary>
 /// The chosen host, or null with the reason no host fits. <see cref="RetryAfter"/>, when set, says the
@@ -39,7 +40,8 @@ public sealed record HostInfo(
     [property: Id(8)] long DiskKiB = 0,
     [property: Id(9)] double? CpuAllocationRatio = null,
     [property: Id(10)] double? MemoryAllocationRatio = null,
-    [property: Id(11)] string? AgentVersion = null)
+    [property: Id(11)] string? AgentVersion = null,
+    [property: Id(12)] long VolumePoolKiB = 0)
 {
     /// <summary>Whether the host is away but expected back at <paramref name="now"/>.</summary>
     public bool IsReconnecting(DateTimeOffset now) => !Connected && ReconnectingUntil > now;
@@ -61,7 +63,8 @@ public sealed record HostRegistration(
     [property: Id(5)] IReadOnlyDictionary<string, string> Labels,
     [property: Id(6)] string AgentVersion,
     [property: Id(7)] double? CpuAllocationRatio = null,
-    [property: Id(8)] double? MemoryAllocationRatio = null);
+    [property: Id(8)] double? MemoryAllocationRatio = null,
+    [property: Id(9)] long VolumePoolKiB = 0);
 
 /// <summary>What a Machine decides about a workload its host reported at (re)connection.</summary>
 [GenerateSerializer]
@@ -86,7 +89,36 @@ public sealed record MachineSpec(
     [property: Id(7)] string TenantId,
     [property: Id(8)] bool StartAfterCreate,
     [property: Id(9)] long DiskKiB = 0,
-    [property: Id(10)] IReadOnlyList<DiskSpec>? Disks = null);
+    [property: Id(10)] IReadOnlyList<DiskSpec>? Disks = null,
+    [property: Id(11)] IReadOnlyList<VolumeAttachment>? Volumes = null);
+
+/// <summary>What a Volume is on its host: capacity in KiB (CIMI's KB), its format (<c>ext4</c>: a file
+/// system; <c>raw</c>, <c>qcow2</c>: a bare block device), and its initial content, an image location in
+/// the cluster image store (null: blank).</summary>
+[GenerateSerializer, Immutable, Alias("cimi.VolumeSpec")]
+public sealed record VolumeSpec(
+    [property: Id(0)] long CapacityKiB,
+    [property: Id(1)] string Format,
+    [property: Id(2)] string TenantId,
+    [property: Id(3)] string? ImageLocation,
+    [property: Id(4)] bool Bootable);
+
+/// <summary>
+/// A Volume as one Machine uses it: the Volume's key, where the consumer asked it to appear, whether
+/// read-only, its format and capacity, and <see cref="HostId"/>, the host whose pool holds it. When that
+/// is not the Machine's host, <see cref="NbdAddress"/> and <see cref="NbdExport"/> say where the owning
+/// host exports it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cimi.VolumeAttachment")]
+public sealed record VolumeAttachment(
+    [property: Id(0)] string VolumeKey,
+    [property: Id(1)] string? InitialLocation,
+    [property: Id(2)] bool ReadOnly,
+    [property: Id(3)] string Format,
+    [property: Id(4)] long CapacityKiB,
+    [property: Id(5)] string HostId,
+    [property: Id(6)] string? NbdAddress = null,
+    [property: Id(7)] string? NbdExport = null);
 
 /// <summary>One disk of the Machine's configuration, as the host makes it: capacity in KiB (CIMI's KB), the
 /// format CIMI names (null: the driver's choice) and the consumer's <c>initialLocation</c>. A spec stored
@@ -102,11 +134,12 @@ public sealed record DiskSpec(
 /// Machine is the zero value: records and wire messages from before kinds existed are about Machines.
 /// </summary>
 [GenerateSerializer]
-public enum HostedKind { Machine = 0 }
+public enum HostedKind { Machine = 0, Volume = 1 }
 
-/// <summary>Host commands. Create makes the workload (and starts it when the spec says so).</summary>
+/// <summary>Host commands. Create makes the workload (and starts it when the spec says so). AttachVolume and
+/// DetachVolume are Machine commands carrying <see cref="HostCommand.Attachment"/>. The values are the wire's.</summary>
 [GenerateSerializer]
-public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete }
+public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete, AttachVolume, DetachVolume }
 
 /// <summary>
 /// A command for one hosted resource: <see cref="Resource"/> and <see cref="ResourceKey"/> (its grain
@@ -123,7 +156,9 @@ public sealed record HostCommand(
     [property: Id(4)] MachineSpec? Spec,
     [property: Id(5)] bool Force,
     [property: Id(6)] string? CaptureImageLocation,
-    [property: Id(7)] HostedKind Resource = HostedKind.Machine);
+    [property: Id(7)] HostedKind Resource = HostedKind.Machine,
+    [property: Id(8)] VolumeSpec? Volume = null,
+    [property: Id(9)] VolumeAttachment? Attachment = null);
 
 /// <summary>The workload's state as a host sees it.</summary>
 [GenerateSerializer]

@@ -8,6 +8,7 @@ public static class HostedGrains
     public static IHostedResourceGrain Of(IGrainFactory grains, HostedKind kind, string key) => kind switch
     {
         HostedKind.Machine => grains.GetGrain<IHostedMachineGrain>(key),
+        HostedKind.Volume => grains.GetGrain<Volumes.IVolumeGrain>(key),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a hosted kind."),
     };
 }

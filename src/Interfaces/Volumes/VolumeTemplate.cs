@@ -1,0 +1,10 @@
+namespace CimiGrains.Volumes;
+
+/// <summary>How to make a Volume: its configuration (required) and initial content (optional), each by
+/// reference, by value, or by reference with overriding attributes.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.VolumeTemplate")]
+public sealed record VolumeTemplate : CimiResource
+{
+    [Id(0)] public VolumeConfiguration? VolumeConfig { get; init; }
+    [Id(1)] public VolumeImage? VolumeImage { get; init; }
+}
