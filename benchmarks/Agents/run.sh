@@ -5,12 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/docker.sh ensure
 dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-work=$(mktemp -d); chmod 755 "$work"
-pg=$(port); http=$(port); silo=$(port); gw=$(port); agent=$(port)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; scripts/postgres.sh stop "$work/pg"; rm -rf "$work"; }
-trap cleanup EXIT
+. benchmarks/bench-lib.sh
+bench_begin cimi-bench-agents
+pg=$(free_port 55432); http=$(free_port 18080); silo=$(free_port 21011); gw=$(free_port 30900); agent=$(free_port 18081)
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
 CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
   CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo Logging__LogLevel__Default=Warning CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
