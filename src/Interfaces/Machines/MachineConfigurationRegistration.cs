@@ -18,7 +18,8 @@ public static class MachineConfigurationRegistration
         EntryPointAttribute = "machineConfigs",
         Routing = CimiRouting.Plain,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "cpu", "memory", "disks", "cpuArch", "operations"],
-        Documents = [new(typeof(Disk), "Disk", ["capacity", "format", "initialLocation"])],
+        // Named apart from the Machine's Disk resource (MachineRegistration), which DSP8009 calls Disk.
+        Documents = [new(typeof(Disk), "MachineConfigurationDisk", ["capacity", "format", "initialLocation"])],
         Constraints = [Cpu, Memory],
     };
 }
