@@ -116,6 +116,59 @@ public sealed partial class MachineGrain
         }
     }
 
+    /// <summary>
+    /// Reserves a new Machine's template Volumes (the Machine has no host yet: a Volume that pins it says
+    /// where, and the create is placed there). On any refusal the ones already reserved are released and
+    /// the refusal is the answer, so a Machine that is not stored holds nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<MachineAttachment>> ReserveTemplateVolumesAsync(IReadOnlyList<MachineTemplateVolume>? volumes, string driver)
+    {
+        var wanted = await MachineTemplateGrain.CheckVolumesAsync(GrainFactory, TenantId, volumes, driver);
+        var reserved = new List<MachineAttachment>();
+        try
+        {
+            foreach (var (localId, location) in wanted)
+            {
+                VolumeAttachment answer;
+                try
+                {
+                    answer = await Volume(localId).Reserve(this.GetPrimaryKeyString(), new VolumeUse(driver, null, location, ReadOnly: false));
+                }
+                catch (CimiException e) when (e.Kind == CimiErrorKind.NotFound)
+                {
+                    throw CimiException.Invalid($"'machineTemplate.volumes' references Volume '{VolumeHref(localId)}', which does not exist.");
+                }
+                reserved.Add(new MachineAttachment(localId, location, false, Attached, answer, Now));
+            }
+            var hosts = reserved.Where(r => r.Attachment!.NbdAddress is null).Select(r => r.Attachment!.HostId).Distinct(StringComparer.Ordinal).ToList();
+            if (hosts.Count > 1)
+                throw CimiException.Conflict($"The template's Volumes are on different hosts ({string.Join(", ", reserved.Select(r => $"'{VolumeHref(r.VolumeLocalId)}' on '{r.Attachment!.HostId}'"))}); " +
+                    "a Machine can use only Volumes of the host it runs on.");
+            return reserved;
+        }
+        catch
+        {
+            await ReleaseAllAsync(reserved);
+            throw;
+        }
+    }
+
+    /// <summary>Gives up reservations of a Machine that was not stored (best effort: the answer is the refusal).</summary>
+    private async Task ReleaseAllAsync(IReadOnlyList<MachineAttachment> volumes)
+    {
+        foreach (var volume in volumes)
+        {
+            try
+            {
+                await Volume(volume.VolumeLocalId).Release(this.GetPrimaryKeyString());
+            }
+            catch (Exception e)
+            {
+                LogReleaseRetried(logger, ResourceId, e.Message);
+            }
+        }
+    }
+
     /// <summary>A Machine never placed on a host has no workload to attach to: the attachment is recorded,
     /// and its next create (start) carries it, placed on the Volume's host when it pins the Machine.</summary>
     private async Task<MachineVolumeOperationResult> AttachUnplacedAsync(MachineAttachment attached, string jobLocalId)

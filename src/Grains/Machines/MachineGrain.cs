@@ -35,7 +35,7 @@ public sealed partial class MachineGrain(
         CommonValidation.Check(create);
         var template = create.MachineTemplate
             ?? throw CimiException.Invalid("MachineCreate needs a 'machineTemplate' (by reference, by value, or both).");
-        var (spec, initial, configRef, imageRef, cpuArch) = await ResolveAsync(template);
+        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes) = await ResolveAsync(template);
         var now = Now;
         var machine = new Machine
         {
@@ -43,8 +43,18 @@ public sealed partial class MachineGrain(
             Created = now, Updated = now, State = MachineStateName.CREATING,
             Cpu = spec.Cpu, Memory = spec.MemoryKiB, CpuArch = cpuArch, MachineImage = imageRef, MachineConfig = configRef,
         };
-        return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
-            "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState) = (machine, spec, initial));
+        // The template's Volumes are reserved before anything is stored: a refusal is the consumer's answer.
+        var volumes = await ReserveTemplateVolumesAsync(templateVolumes, ImageLocation.Parse(spec.ImageLocation).Driver);
+        try
+        {
+            return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
+                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes) = (machine, spec, initial, volumes));
+        }
+        catch when (Hosted.Resource is null)
+        {
+            await ReleaseAllAsync(volumes);
+            throw;
+        }
     }
 
     public async Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId)
@@ -254,8 +264,8 @@ public sealed partial class MachineGrain(
         };
     }
 
-    private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch)> ResolveAsync(
-        MachineTemplate given)
+    private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch,
+        IReadOnlyList<MachineTemplateVolume>? Volumes)> ResolveAsync(MachineTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IMachineTemplateGrain, MachineTemplate>(
             GrainFactory, TenantId, ResourceKind.MachineTemplate, "machineTemplate", given, MachineTemplateGrain.Merge);
@@ -286,6 +296,6 @@ public sealed partial class MachineGrain(
             DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0,
             Disks: config.Disks is { Count: > 0 } disks ? [.. disks.Select(d => new DiskSpec(d.Capacity!.Value, d.Format, d.InitialLocation))] : null);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
-        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
+        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes);
     }
 }
