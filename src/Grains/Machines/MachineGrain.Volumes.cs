@@ -224,7 +224,7 @@ public sealed partial class MachineGrain
                 if (Find(attached) is not { } entry) return null;
                 if (succeeded)
                 {
-                    await Volume(attached).Confirm(this.GetPrimaryKeyString());
+                    await ConfirmAsync(attached);
                     if (entry.Status != Attached) await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Status = Attached }));
                     return [Self, new ResourceRef(VolumeHref(attached))];
                 }
@@ -242,8 +242,7 @@ public sealed partial class MachineGrain
                 return null;
             case HostCommandKind.Create when succeeded:
                 // The Machine now runs with its Volumes; a Volume recorded before it had a host learns it here.
-                foreach (var volume in Hosted.Volumes.Where(v => v.Status == Attached))
-                    await Volume(volume.VolumeLocalId).Confirm(this.GetPrimaryKeyString());
+                foreach (var volume in Hosted.Volumes.Where(v => v.Status == Attached)) await ConfirmAsync(volume.VolumeLocalId);
                 return null;
             case HostCommandKind.Delete when succeeded:
                 // The host removed the workload; its Volumes stay AVAILABLE. Released before the Machine's state is
@@ -252,6 +251,20 @@ public sealed partial class MachineGrain
                 return null;
             default:
                 return null;
+        }
+    }
+
+    /// <summary>Tells the Volume its host made the attachment. A Volume that holds no reservation for this Machine
+    /// (refused: it can only have been released meanwhile) must not keep the operation from ending: it is logged.</summary>
+    private async Task ConfirmAsync(string volumeLocalId)
+    {
+        try
+        {
+            await Volume(volumeLocalId).Confirm(this.GetPrimaryKeyString());
+        }
+        catch (CimiException e) when (e.Kind is CimiErrorKind.Conflict or CimiErrorKind.NotFound)
+        {
+            LogConfirmRefused(logger, ResourceId, VolumeHref(volumeLocalId), e.Message);
         }
     }
 
@@ -354,6 +367,9 @@ public sealed partial class MachineGrain
 
     private static IReadOnlyList<MachineAttachment> Without(IReadOnlyList<MachineAttachment> volumes, string volumeLocalId) =>
         [.. volumes.Where(v => v.VolumeLocalId != volumeLocalId)];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: Volume {Volume} did not take the confirmation of its attachment: {Reason}")]
+    private static partial void LogConfirmRefused(ILogger logger, string resourceId, string volume, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: a Volume reservation nothing carries on could not be released yet; retrying: {Reason}")]
     private static partial void LogReleaseRetried(ILogger logger, string resourceId, string reason);
