@@ -52,6 +52,8 @@ public static class MachineApi
             var result = await grain.Act(action, force, CimiRequest.NewLocalId());
             return request.Accepted(result.Machine, result.Job);
         });
+        // Its disks and volumes sub-collections, and attaching and detaching Volumes.
+        cimi.MapMachineVolumeApi();
         return cimi;
     }
 

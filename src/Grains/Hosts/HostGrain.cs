@@ -80,6 +80,13 @@ public sealed partial class HostGrain(
             await Write();
             await ReportToScheduler();
         }
+        // A Volume takes room in the pool from its create on, durably, as a Machine takes its share.
+        if (command is { Kind: HostCommandKind.Create, Resource: HostedKind.Volume, Volume: { } volume } &&
+            (state.State.Volumes.TryAdd(command.ResourceKey, volume.CapacityKiB) || _unsaved))
+        {
+            await Write();
+            await ReportToScheduler();
+        }
         try
         {
             await _agent.Deliver(command).WaitAsync(AgentCallTimeout);
@@ -136,7 +143,8 @@ public sealed partial class HostGrain(
 
     public async Task Forget(string machineKey)
     {
-        if (!state.State.Machines.Remove(machineKey) && !_unsaved) return;
+        // The key names a Machine or a Volume: both get generated local ids, so one key is never both.
+        if (!(state.State.Machines.Remove(machineKey) | state.State.Volumes.Remove(machineKey)) && !_unsaved) return;
         await Write();
         await ReportToScheduler();
     }
@@ -272,6 +280,8 @@ public sealed partial class HostGrain(
         await ReportToScheduler();
         foreach (var machineKey in state.State.Machines.Keys)
             _ = GrainFactory.GetGrain<IHostedMachineGrain>(machineKey).OnHostLost(HostId, session, reason);
+        foreach (var volumeKey in state.State.Volumes.Keys)
+            _ = GrainFactory.GetGrain<CimiGrains.Volumes.IVolumeGrain>(volumeKey).OnHostLost(HostId, session, reason);
     }
 
     private async Task Write()
@@ -287,7 +297,7 @@ public sealed partial class HostGrain(
         return new HostInfo(HostId, _agent is not null, r?.Cpu ?? 0, r?.MemoryKiB ?? 0, r?.Drivers ?? [],
             r?.Labels ?? new Dictionary<string, string>(), new Dictionary<string, MachineShare>(state.State.Machines),
             _agent is null ? _reconnectingUntil : null, r?.DiskKiB ?? 0, r?.CpuAllocationRatio, r?.MemoryAllocationRatio, r?.AgentVersion,
-            r?.VolumePoolKiB ?? 0);
+            r?.VolumePoolKiB ?? 0, new Dictionary<string, long>(state.State.Volumes));
     }
 
     private Task ReportToScheduler() => GrainFactory.GetGrain<IHostSchedulerGrain>(0).UpdateHost(Info());

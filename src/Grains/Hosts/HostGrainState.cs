@@ -3,7 +3,7 @@ using CimiGrains.Hosts;
 namespace CimiGrains.Grains.Hosts;
 
 /// <summary>What a host grain persists: the host as its agent last described it and the Machines
-/// placed on it. Connectivity is not persisted: after a reactivation the host is disconnected until its
+/// and Volumes placed on it. Connectivity is not persisted: after a reactivation the host is disconnected until its
 /// agent's session calls in again (which it does at once if it is alive).</summary>
 [GenerateSerializer, Alias("cimi.state.Host")]
 public sealed class HostGrainState
@@ -17,4 +17,8 @@ public sealed class HostGrainState
     /// <summary>Images to remove from this host (captures of deleted MachineImages), until the agent
     /// reports each gone.</summary>
     [Id(3)] public HashSet<string> ImagesToRemove { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The Volumes placed in this host's volume pool, by key, with their capacity (KiB): what the
+    /// scheduler counts against the pool, kept from the create command until the Volume is forgotten.</summary>
+    [Id(4)] public Dictionary<string, long> Volumes { get; set; } = new(StringComparer.Ordinal);
 }

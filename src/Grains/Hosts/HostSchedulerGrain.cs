@@ -5,7 +5,8 @@ namespace CimiGrains.Grains.Hosts;
 
 /// <summary>
 /// Places Machines on connected hosts that offer the driver and have the CPU, memory and disk free under
-/// their allocation ratios (<see cref="HostCapacity"/>), spreading load. The registry is soft state: host grains re-report every few seconds and on every change, so
+/// their allocation ratios (<see cref="HostCapacity"/>), and Volumes on connected hosts whose volume pool
+/// has room (never overcommitted), spreading load. The registry is soft state: host grains re-report every few seconds and on every change, so
 /// nothing here is persisted. Placements made here count against a host at once, before its host grain
 /// has heard of the Machine, so that a burst of creates does not pile onto one host.
 /// </summary>
@@ -29,11 +30,15 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     private readonly Dictionary<string, DateTimeOffset> _reported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string HostId, MachineShare Share, DateTimeOffset At)> _reservations = new(StringComparer.Ordinal);
 
+    /// <summary>Volumes placed here whose host grain has not reported them yet, as <see cref="_reservations"/> for Machines.</summary>
+    private readonly Dictionary<string, (string HostId, long CapacityKiB, DateTimeOffset At)> _volumeReservations = new(StringComparer.Ordinal);
+
     public Task UpdateHost(HostInfo host)
     {
         _hosts[host.HostId] = host;
         _reported[host.HostId] = DateTimeOffset.UtcNow;
         foreach (var key in host.Allocated?.Keys ?? Enumerable.Empty<string>()) _reservations.Remove(key);
+        foreach (var key in host.Volumes?.Keys ?? Enumerable.Empty<string>()) _volumeReservations.Remove(key);
         return Task.CompletedTask;
     }
 
@@ -82,6 +87,55 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
             .First().Host;
         _reservations[request.MachineKey] = (chosen.HostId, new MachineShare(request.Cpu, request.MemoryKiB, request.DiskKiB), now);
         return Done(chosen.HostId, null);
+    }
+
+    public Task<Placement> PlaceVolume(string volumeKey, long capacityKiB)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var stale in _volumeReservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
+            _volumeReservations.Remove(stale);
+        var hosts = _hosts.Values.Select(h => Current(h, now)).ToList();
+        var pools = hosts.Where(h => h.Connected && h.VolumePoolKiB > 0).ToList();
+        if (pools.Count == 0)
+            return NoVolumeHost(hosts, volumeKey, capacityKiB, now, "no connected host offers a volume pool.");
+        var fitting = pools.Where(h => FreePoolKiB(h, volumeKey) >= capacityKiB).ToList();
+        if (fitting.Count == 0)
+            return NoVolumeHost(hosts, volumeKey, capacityKiB, now, $"no connected host has {capacityKiB} KiB free in its volume pool (" +
+                string.Join("; ", pools.Select(h => $"'{h.HostId}' has {FreePoolKiB(h, volumeKey)} of {h.VolumePoolKiB} KiB free")) + ").");
+        // Spread: the most free KiB wins; the host id keeps it deterministic.
+        var chosen = fitting.OrderByDescending(h => FreePoolKiB(h, volumeKey)).ThenBy(h => h.HostId, StringComparer.Ordinal).First();
+        _volumeReservations[volumeKey] = (chosen.HostId, capacityKiB, now);
+        return Done(chosen.HostId, null);
+    }
+
+    public Task<(string HostId, long PoolKiB)?> LargestVolumePool()
+    {
+        var largest = _hosts.Values.Where(h => h.VolumePoolKiB > 0)
+            .OrderByDescending(h => h.VolumePoolKiB).ThenBy(h => h.HostId, StringComparer.Ordinal).FirstOrDefault();
+        return Task.FromResult<(string HostId, long PoolKiB)?>(largest is null ? null : (largest.HostId, largest.VolumePoolKiB));
+    }
+
+    /// <summary>What is free in <paramref name="host"/>'s volume pool, not counting <paramref name="placing"/>:
+    /// the Volumes its host grain reported and those placed here since.</summary>
+    private long FreePoolKiB(HostInfo host, string placing) =>
+        host.VolumePoolKiB
+        - (host.Volumes ?? new Dictionary<string, long>()).Where(v => v.Key != placing).Sum(v => v.Value)
+        - _volumeReservations.Where(r => r.Value.HostId == host.HostId && r.Key != placing && host.Volumes?.ContainsKey(r.Key) != true)
+            .Sum(r => r.Value.CapacityKiB);
+
+    /// <summary>No pool has room: final unless a pool that would is reconnecting or this scheduler is new (as <see cref="NoHost"/>).</summary>
+    private Task<Placement> NoVolumeHost(IReadOnlyList<HostInfo> hosts, string volumeKey, long capacityKiB, DateTimeOffset now, string reason)
+    {
+        var until = _activated + options.Value.ReconnectGrace;
+        var returning = hosts.Where(h => h.IsReconnecting(now) && FreePoolKiB(h, volumeKey) >= capacityKiB).ToList();
+        if (returning.Count > 0)
+        {
+            var latest = returning.Max(h => h.ReconnectingUntil!.Value);
+            if (latest > until) until = latest;
+            reason = $"{reason} Host {string.Join(", ", returning.Select(h => $"'{h.HostId}'"))} is reconnecting.";
+        }
+        var left = until - now;
+        return Task.FromResult(new Placement(null, reason, left > TimeSpan.Zero ? (left < RetryInterval ? left : RetryInterval) : null));
     }
 
     /// <summary>What <paramref name="host"/> has free under its allocation ratios, not counting

@@ -1,6 +1,8 @@
 using CimiGrains.Grains.Machines;
+using CimiGrains.Grains.Volumes;
 using CimiGrains.Hosts;
 using CimiGrains.Machines;
+using CimiGrains.Volumes;
 
 namespace CimiGrains.Grains.Hosts;
 
@@ -26,7 +28,13 @@ public static class HostedKinds
         // Any call activates the grain, and activation resumes its pending operation.
         (grains, key) => grains.GetGrain<IMachineGrain>(key).Get());
 
-    public static IReadOnlyList<HostedKindInfo> All { get; } = [Machine];
+    public static readonly HostedKindInfo Volume = new(
+        HostedKind.Volume,
+        VolumeRegistration.Type.Kind,
+        [.. Enum.GetValues<VolumeStateName>().Where(VolumeTransitions.IsTransitional).Select(s => s.ToString())],
+        (grains, key) => grains.GetGrain<IVolumeGrain>(key).Get());
+
+    public static IReadOnlyList<HostedKindInfo> All { get; } = [Machine, Volume];
 
     public static HostedKindInfo Of(HostedKind kind) =>
         All.FirstOrDefault(k => k.Kind == kind) ?? throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a hosted kind.");

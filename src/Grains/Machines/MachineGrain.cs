@@ -16,7 +16,7 @@ namespace CimiGrains.Grains.Machines;
 /// own here: resolving its template, placing it on one host, capture, and how a host's observations
 /// map to Machine states.
 /// </summary>
-public sealed class MachineGrain(
+public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
     ResourceReadModel readModel,
     IOptions<PublicImageOptions> publicImages,
@@ -35,7 +35,7 @@ public sealed class MachineGrain(
         CommonValidation.Check(create);
         var template = create.MachineTemplate
             ?? throw CimiException.Invalid("MachineCreate needs a 'machineTemplate' (by reference, by value, or both).");
-        var (spec, initial, configRef, imageRef, cpuArch) = await ResolveAsync(template);
+        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes) = await ResolveAsync(template);
         var now = Now;
         var machine = new Machine
         {
@@ -43,8 +43,18 @@ public sealed class MachineGrain(
             Created = now, Updated = now, State = MachineStateName.CREATING,
             Cpu = spec.Cpu, Memory = spec.MemoryKiB, CpuArch = cpuArch, MachineImage = imageRef, MachineConfig = configRef,
         };
-        return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
-            "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState) = (machine, spec, initial));
+        // The template's Volumes are reserved before anything is stored: a refusal is the consumer's answer.
+        var volumes = await ReserveTemplateVolumesAsync(templateVolumes, ImageLocation.Parse(spec.ImageLocation).Driver);
+        try
+        {
+            return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
+                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes) = (machine, spec, initial, volumes));
+        }
+        catch when (Hosted.Resource is null)
+        {
+            await ReleaseAllAsync(volumes);
+            throw;
+        }
     }
 
     public async Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId)
@@ -127,8 +137,12 @@ public sealed class MachineGrain(
             return HostPlan.Fail(refusal);
         if (Hosted.HostId is { } placed) return HostPlan.On([placed]);
         var spec = Hosted.Spec!;
+        // Volumes in a host's pool pin the Machine to that host (docs/VOLUMES.md).
+        var (requiredHost, apart) = RequiredHost();
+        if (apart is not null) return HostPlan.Fail(apart);
         var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
-            .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, ImageLocation.Parse(spec.ImageLocation).Driver, spec.DiskKiB));
+            .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, ImageLocation.Parse(spec.ImageLocation).Driver, spec.DiskKiB,
+                requiredHost));
         // RetryAfter: the scheduler has just (re)started, or a host that would fit is reconnecting.
         if (placement.HostId is null)
             return placement.RetryAfter is { } wait ? HostPlan.Wait(placement.Reason, wait) : HostPlan.Fail($"No host is available: {placement.Reason}");
@@ -137,10 +151,13 @@ public sealed class MachineGrain(
 
     protected override Machine Placed(Machine machine, IReadOnlyList<string> hostIds) => machine with { Host = hostIds[0] };
 
+    /// <summary>Every command carries the spec with the Volumes the Machine has (so a create, or a re-create after
+    /// a crash, keeps them); an attach or detach carries its Volume's attachment too.</summary>
     protected override HostCommand BuildCommand(PendingOperation<MachineStateName> pending, PendingHostCommand target) =>
         new(target.CommandId, this.GetPrimaryKeyString(), Hosted.Generation, pending.Command,
-            Hosted.Spec! with { StartAfterCreate = Hosted.InitialState == MachineStateName.STARTED },
-            pending.Force, pending.Parameter(CaptureImageLocation));
+            Hosted.Spec! with { StartAfterCreate = Hosted.InitialState == MachineStateName.STARTED, Volumes = SpecVolumes() },
+            pending.Force, pending.Parameter(CaptureImageLocation),
+            Attachment: pending.Parameter(VolumeParameter) is { } volume ? Find(volume)?.Attachment : null);
 
     protected override MachineStateName LifecycleOf(Machine machine) => machine.State!.Value;
 
@@ -152,7 +169,8 @@ public sealed class MachineGrain(
     protected override MachineStateName FailedState(PendingOperation<MachineStateName> pending, ObservedState? observed) => pending.Command switch
     {
         HostCommandKind.Create => MachineStateName.ERROR,
-        HostCommandKind.Delete => pending.Before,
+        // An attach or detach that failed leaves the Machine as it was; the Job says why.
+        HostCommandKind.Delete or HostCommandKind.AttachVolume or HostCommandKind.DetachVolume => pending.Before,
         _ => observed is { } o ? FromObserved(o, pending.Before) : pending.Before,
     };
 
@@ -198,7 +216,8 @@ public sealed class MachineGrain(
     /// </summary>
     protected override async Task<IReadOnlyList<ResourceRef>?> OnOperationEndedAsync(PendingOperation<MachineStateName> ended)
     {
-        if (ended.Parameter(CaptureImage) is not { } imageLocalId) return null;
+        var volumes = await OnVolumesOperationEndedAsync(ended);
+        if (ended.Parameter(CaptureImage) is not { } imageLocalId) return volumes;
         var grain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
         // The image may have been deleted meanwhile: then nothing.
         if (await grain.GetInternal() is not { } image) return null;
@@ -237,11 +256,16 @@ public sealed class MachineGrain(
         }
         // The console extension, once the Machine has a host to read it from (docs/CONSOLE.md).
         if (Hosted.HostId is not null) operations.Add(new(MachineConsole.OperationUri, $"{ResourceId}/{MachineConsole.Segment}"));
-        return WithHostStatus(machine) with { Operations = operations };
+        return WithHostStatus(machine) with
+        {
+            Operations = operations,
+            Disks = new ResourceRef(MachineVolumes.DisksOf(ResourceId)),
+            Volumes = new ResourceRef(MachineVolumes.VolumesOf(ResourceId)),
+        };
     }
 
-    private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch)> ResolveAsync(
-        MachineTemplate given)
+    private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch,
+        IReadOnlyList<MachineTemplateVolume>? Volumes)> ResolveAsync(MachineTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IMachineTemplateGrain, MachineTemplate>(
             GrainFactory, TenantId, ResourceKind.MachineTemplate, "machineTemplate", given, MachineTemplateGrain.Merge);
@@ -272,6 +296,6 @@ public sealed class MachineGrain(
             DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0,
             Disks: config.Disks is { Count: > 0 } disks ? [.. disks.Select(d => new DiskSpec(d.Capacity!.Value, d.Format, d.InitialLocation))] : null);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
-        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch);
+        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes);
     }
 }

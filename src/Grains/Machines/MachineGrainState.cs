@@ -16,6 +16,10 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
     /// <summary>The state a successful create ends in (the template's initialState, else STARTED).</summary>
     [Id(1)] public MachineStateName InitialState { get; set; }
 
+    /// <summary>The Volumes attached to the Machine or on their way (docs/VOLUMES.md). Replaced, never
+    /// changed in place: a failed write puts the previous state back by a shallow copy.</summary>
+    [Id(2)] public IReadOnlyList<MachineAttachment> Volumes { get; set; } = [];
+
     /// <summary>The host the Machine is placed on (a Machine has at most one). Settable only so that a
     /// state stored before the hosted-resource base (which kept <c>HostId</c> alone) reads back.</summary>
     public string? HostId

@@ -54,6 +54,42 @@ public sealed class MachineTemplateGrain(
         }
         if (t.Credential is { Href: { } credentialHref })
             await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
+        await CheckVolumesAsync(grains, tenantId, t.Volumes, driver: null);
+    }
+
+    /// <summary>
+    /// A template's <c>volumes</c>: each names one of the tenant's Volumes (another tenant's is as dangling as
+    /// none), once, at a location no other takes. <paramref name="driver"/> is the Machine's when it is known
+    /// (a container needs an <c>initialLocation</c>); null checks only what holds for every driver.
+    /// Returns each Volume's local id and checked location.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string LocalId, string? Location)>> CheckVolumesAsync(
+        IGrainFactory grains, string tenantId, IReadOnlyList<MachineTemplateVolume>? volumes, string? driver)
+    {
+        var checkedVolumes = new List<(string LocalId, string? Location)>();
+        foreach (var (volume, i) in (volumes ?? []).Select((v, i) => (v, i)))
+        {
+            var at = $"'volumes[{i}]'";
+            var href = volume.Href ?? throw CimiException.Invalid($"{at} needs an 'href' naming the Volume to attach.");
+            var localId = MachineVolumes.VolumeLocalIdOf(href)
+                ?? throw CimiException.Invalid($"{at} must reference a Volume (…/{MachineVolumes.VolumeCollectionSegment}/<id>), not '{href}'.");
+            string? location;
+            try
+            {
+                location = MachineVolumeRules.CheckInitialLocation(volume.InitialLocation, driver ?? "qemu");
+            }
+            catch (CimiException e)
+            {
+                throw CimiException.Invalid($"{at}: {e.Message}");
+            }
+            if (await grains.GetGrain<CimiGrains.Volumes.IVolumeGrain>(GrainKeys.Of(tenantId, localId)).GetInternal() is null)
+                throw CimiException.Invalid($"{at} references Volume '{href}', which does not exist.");
+            if (checkedVolumes.Any(v => v.LocalId == localId)) throw CimiException.Invalid($"{at} names Volume '{href}' a second time.");
+            if (location is not null && checkedVolumes.Any(v => v.Location == location))
+                throw CimiException.Invalid($"{at} puts its Volume at '{location}', where another of the template's Volumes is.");
+            checkedVolumes.Add((localId, location));
+        }
+        return checkedVolumes;
     }
 
     /// <summary>A template reference with attributes alongside: those given override the stored ones.</summary>
@@ -64,5 +100,6 @@ public sealed class MachineTemplateGrain(
         MachineImage = overrides.MachineImage ?? referenced.MachineImage,
         Credential = overrides.Credential ?? referenced.Credential,
         UserData = overrides.UserData ?? referenced.UserData,
+        Volumes = overrides.Volumes ?? referenced.Volumes,
     };
 }

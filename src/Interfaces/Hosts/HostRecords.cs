@@ -22,7 +22,8 @@ public sealed record Placement(
     [property: Id(2)] TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// A host as the scheduler knows it. <see cref="CpuAllocationRatio"/> and <see cref="MemoryAllocationRatio"/>
+/// A host as the scheduler knows it. <see cref="Volumes"/> are the Volumes placed in its volume pool
+/// (<see cref="VolumePoolKiB"/>), each with its capacity in KiB. <see cref="CpuAllocationRatio"/> and <see cref="MemoryAllocationRatio"/>
 /// are the host's own overrides of the deployment's ratios (null: the deployment's apply). <see cref="ReconnectingUntil"/>, while in the future and the host
 /// is not connected, says its agent's session dropped (or its host grain moved) and the agent is
 /// expected back: operations for it wait until then rather than fail.
@@ -41,7 +42,8 @@ public sealed record HostInfo(
     [property: Id(9)] double? CpuAllocationRatio = null,
     [property: Id(10)] double? MemoryAllocationRatio = null,
     [property: Id(11)] string? AgentVersion = null,
-    [property: Id(12)] long VolumePoolKiB = 0)
+    [property: Id(12)] long VolumePoolKiB = 0,
+    [property: Id(13)] IReadOnlyDictionary<string, long>? Volumes = null)
 {
     /// <summary>Whether the host is away but expected back at <paramref name="now"/>.</summary>
     public bool IsReconnecting(DateTimeOffset now) => !Connected && ReconnectingUntil > now;

@@ -33,7 +33,28 @@ public interface IMachineGrain : ICimiResourceGrain<Machine>
 
     /// <summary>The seam to hosts: what a host observed or did for this Machine.</summary>
     Task OnHostReport(HostReport report);
+
+    /// <summary>The disks its configuration gave the Machine (its <c>disks</c> collection).</summary>
+    Task<IReadOnlyList<MachineDisk>> GetDisks();
+
+    /// <summary>The Volumes attached to the Machine, or being attached or detached (its <c>volumes</c> collection).</summary>
+    Task<IReadOnlyList<Volumes.MachineVolume>> GetVolumes();
+
+    /// <summary>
+    /// Attaches the Volume <paramref name="attachment"/> names (same tenant: another tenant's is NotFound)
+    /// at its <c>initialLocation</c>: the Volume reserves it first (Conflict naming why it cannot), then the
+    /// Machine's host attaches it and the Job says how that went. Conflict while the Machine is in a
+    /// transitional state or has another operation in progress. The Machine's state does not change.
+    /// </summary>
+    Task<MachineVolumeOperationResult> AttachVolume(Volumes.MachineVolume attachment, string jobLocalId);
+
+    /// <summary>Detaches the Volume <paramref name="volumeLocalId"/> (NotFound when it is not attached here).</summary>
+    Task<MachineVolumeOperationResult> DetachVolume(string volumeLocalId, string jobLocalId);
 }
+
+/// <summary>The MachineVolume as it is after an attach or detach was accepted, and the Job that tracks it.</summary>
+[GenerateSerializer, Immutable, Alias("cimi.MachineVolumeOperationResult")]
+public sealed record MachineVolumeOperationResult([property: Id(0)] Volumes.MachineVolume MachineVolume, [property: Id(1)] Job Job);
 
 /// <summary>The Machine as it is after an operation was accepted, and the Job that tracks it.</summary>
 [GenerateSerializer, Immutable, Alias("cimi.MachineOperationResult")]

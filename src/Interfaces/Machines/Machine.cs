@@ -4,7 +4,8 @@ namespace CimiGrains.Machines;
 /// An instantiated compute resource. <see cref="State"/> is what the Machine's host last reported,
 /// or the transitional state of an operation in flight. <see cref="MachineImage"/>,
 /// <see cref="MachineConfig"/> and <see cref="Host"/> are CimiGrains extensions, declared in the
-/// Machine ResourceMetadata.
+/// Machine ResourceMetadata. <see cref="Disks"/> and <see cref="Volumes"/> reference the Machine's two
+/// sub-collections (<c>machines/{id}/disks</c>, <c>machines/{id}/volumes</c>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.Machine")]
 public sealed record Machine : CimiResource
@@ -21,4 +22,10 @@ public sealed record Machine : CimiResource
 
     /// <summary>The host (agent) the Machine is placed on, once placed.</summary>
     [Id(6)] public string? Host { get; init; }
+
+    /// <summary>The DiskCollection of the disks its configuration gave it (they live and die with it).</summary>
+    [Id(7)] public ResourceRef? Disks { get; init; }
+
+    /// <summary>The MachineVolumeCollection of the Volumes attached to it.</summary>
+    [Id(8)] public ResourceRef? Volumes { get; init; }
 }

@@ -18,7 +18,9 @@ public static class MachineConfigurationRegistration
         EntryPointAttribute = "machineConfigs",
         Routing = CimiRouting.Plain,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "cpu", "memory", "disks", "cpuArch", "operations"],
-        Documents = [new(typeof(Disk), "Disk", ["capacity", "format", "initialLocation"])],
+        // The disk structure needs no registration of its own: its elements are in declaration order
+        // (capacity, format, initialLocation), and the name Disk belongs to the Machine's Disk resource
+        // (MachineRegistration), the top-level document DSP8009 calls Disk.
         Constraints = [Cpu, Memory],
     };
 }

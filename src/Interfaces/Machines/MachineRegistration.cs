@@ -16,10 +16,14 @@ public static class MachineRegistration
         // Create, delete and actions answer 202 with a Job: Gateway/Machines/MachineApi maps them.
         Routing = CimiRouting.Custom,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "operations"],
-        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host"],
+        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host", "disks", "volumes"],
         Documents =
         [
             new(typeof(MachineCreate), "MachineCreate", [.. CimiTypeRegistration.CommonElements, "machineTemplate"]),
+            // The items of the Machine's sub-collections. DSP8009's Disk has only these two elements (its id
+            // is an extension); a MachineVolume has the common ones.
+            new(typeof(MachineDisk), "Disk", ["capacity", "initialLocation"]),
+            new(typeof(Volumes.MachineVolume), "MachineVolume", [.. CimiTypeRegistration.CommonElements, "initialLocation", "volume", "operations"]),
         ],
         Capabilities =
         [
@@ -31,6 +35,9 @@ public static class MachineRegistration
             new("MachineCredentialByValue", "true", "A MachineTemplate may carry its Credential by value."),
             new("MachineStopForce", "true", "stop and restart accept force."),
             new("MachineStopForceDefault", "false", "stop and restart are graceful unless force is true."),
+            new("MachineVolumeReadOnly", "true",
+                $"CimiGrains extension. A MachineVolume POSTed to a Machine's volumes collection with the property '{MachineVolumes.ReadOnlyProperty}' = 'true' " +
+                $"is attached read-only, and shows that property; its property '{MachineVolumes.StatusProperty}' says whether it is attaching, attached or detaching."),
         ],
         // Capture is not an action on the Machine: it is a MachineImage POSTed with the Machine as imageLocation.
         Actions =

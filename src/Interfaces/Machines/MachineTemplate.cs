@@ -15,4 +15,7 @@ public sealed record MachineTemplate : CimiResource
 
     /// <summary>Base64 payload handed to the workload (see the Machine UserData capability).</summary>
     [Id(4), SecretAtRest] public string? UserData { get; init; }
+
+    /// <summary>Existing Volumes to attach to every Machine made from the template (XML: repeated <c>volume</c>).</summary>
+    [Id(5)] public IReadOnlyList<MachineTemplateVolume>? Volumes { get; init; }
 }

@@ -11,7 +11,8 @@ public static class MachineTemplateRegistration
         CollectionArray = "machineTemplates",
         EntryPointAttribute = "machineTemplates",
         Routing = CimiRouting.Plain,
-        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "userData", "operations"],
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "userData", "operations"],
+        Documents = [new(typeof(MachineTemplateVolume), "MachineTemplateVolume", ["initialLocation"])],
         Constraints =
         [
             new("initialState", "The state a new Machine is brought to; absent means the DefaultInitialState capability.")

@@ -33,6 +33,11 @@ public interface IVolumeGrain : ICimiResourceGrain<Volume>, IHostedResourceGrain
 
     /// <summary>The Machine detached the Volume, gave the attachment up, or is gone. Idempotent.</summary>
     Task Release(string machineKey);
+
+    /// <summary>Captures the Volume into a new VolumeImage <paramref name="imageLocalId"/> (CREATING until the
+    /// host has stored the bytes, then AVAILABLE). Conflict unless the Volume is AVAILABLE, idle and not
+    /// attached read-write (a capture must be consistent).</summary>
+    Task<VolumeCaptureResult> Capture(VolumeImage image, string imageLocalId, string jobLocalId);
 }
 
 /// <summary>How a Machine asks to use a Volume: its driver (<c>docker</c>, <c>qemu</c>), its host (null while

@@ -23,7 +23,7 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
     private static readonly string[] ExpectedShapes =
     [
         "CloudEntryPoint",
-        "MachineCollection", "Machine", "MachineTemplateCollection", "MachineTemplate",
+        "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineTemplateCollection", "MachineTemplate",
         "MachineConfigurationCollection", "MachineConfiguration", "MachineImageCollection", "MachineImage",
         "CredentialCollection", "Credential", "CredentialTemplateCollection", "CredentialTemplate",
         "JobCollection", "Job",

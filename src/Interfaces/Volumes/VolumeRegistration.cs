@@ -1,0 +1,38 @@
+namespace CimiGrains.Volumes;
+
+/// <summary>The Volume type: created from a VolumeCreate with a Job, deleted with a Job; attached through Machines.</summary>
+public static class VolumeRegistration
+{
+    public static CimiTypeRegistration Type { get; } = new()
+    {
+        Kind = new ResourceKind("Volume", "volumes"),
+        Record = typeof(Volume),
+        Grain = typeof(IVolumeGrain),
+        CollectionArray = "volumes",
+        EntryPointAttribute = "volumes",
+        // Create and delete answer 202 with a Job: Gateway/Volumes/VolumeApi maps them.
+        Routing = CimiRouting.Custom,
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "type", "capacity", "bootable", "images", "meters", "eventLog", "operations"],
+        ProviderAttributes = ["state", "type", "capacity", "bootable", "format", "host", "attachedTo"],
+        Documents =
+        [
+            new(typeof(VolumeCreate), "VolumeCreate", [.. CimiTypeRegistration.CommonElements, "volumeTemplate"]),
+        ],
+        Capabilities =
+        [
+            new("SharedVolumeSupport", "true",
+                "An ext4 Volume may be attached read-write to several containers on its host; any attachment to a VM is exclusive unless every attachment is read-only."),
+            new("VolumeConfigByValue", "true", "A VolumeTemplate may carry its VolumeConfiguration by value."),
+            new("VolumeImageByValue", "true", "A VolumeTemplate may carry its VolumeImage by value."),
+            new("VolumeTemplateByValue", "true", "A VolumeCreate may carry its VolumeTemplate by value."),
+            new("VolumeSnapshot", "true", "POST a VolumeImage whose imageLocation is a Volume's href to capture the Volume (not while attached read-write)."),
+        ],
+        Constraints =
+        [
+            VolumeConfigurationRegistration.Capacity,
+            VolumeConfigurationRegistration.Format,
+            new("host", "CimiGrains extension: the host whose volume pool holds the Volume, once placed."),
+            new("attachedTo", "CimiGrains extension: the Machines the Volume is attached to (or being attached to); a Volume attached anywhere cannot be deleted."),
+        ],
+    };
+}

@@ -1,0 +1,172 @@
+using CimiGrains.Hosts;
+using CimiGrains.Volumes;
+
+namespace CimiGrains.Tests.Grains.Volumes;
+
+/// <summary>
+/// <see cref="IVolumeGrain.Reserve"/>, <see cref="IVolumeGrain.Confirm"/> and <see cref="IVolumeGrain.Release"/>:
+/// docs/VOLUMES.md's sharing rules, the answer a Machine's host needs, and where the Volume shows it is attached.
+/// </summary>
+[Collection(GrainClusterCollection.Name)]
+public sealed class VolumeReservationTests(GrainClusterFixture fixture)
+{
+    private const long GiB = 1024 * 1024;
+
+    private static VolumeUse Container(string? hostId, bool readOnly = false) => new("docker", hostId, "/data", readOnly);
+
+    private static VolumeUse Vm(string? hostId, bool readOnly = false) => new("qemu", hostId, null, readOnly);
+
+    private static async Task<CimiException> Refused(Func<Task> call)
+    {
+        var refused = await Assert.ThrowsAsync<CimiException>(call);
+        Assert.Equal(CimiErrorKind.Conflict, refused.Kind);
+        return refused;
+    }
+
+    [Fact]
+    public async Task A_reservation_answers_what_the_host_needs_shows_in_attachedTo_and_repeats_the_same_answer()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var machine = GrainKeys.Of(tenant, "m1");
+
+        // A Machine not placed yet learns the host the Volume pins it to.
+        var answer = await volume.Reserve(machine, Container(null));
+
+        Assert.Equal(new VolumeAttachment(GrainKeys.Of(tenant, "v1"), "/data", false, "ext4", GiB, host.HostId), answer);
+        Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        Assert.Equal(answer, await volume.Reserve(machine, Container(host.HostId, readOnly: true)));
+
+        await volume.Confirm(machine);
+        await volume.Confirm(machine);
+        await volume.Release(machine);
+        await volume.Release(machine);
+        Assert.Null((await volume.Get()).AttachedTo);
+        await Refused(() => volume.Confirm(machine));
+    }
+
+    [Fact]
+    public async Task Containers_on_the_volumes_host_share_an_ext4_volume_read_write()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+
+        await volume.Reserve(GrainKeys.Of(tenant, "m1"), Container(host.HostId));
+        await volume.Reserve(GrainKeys.Of(tenant, "m2"), Container(host.HostId));
+
+        Assert.Equal(["machines/m1", "machines/m2"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+    }
+
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("qcow2")]
+    public async Task A_container_cannot_attach_a_block_volume_and_is_told_the_format(string format)
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB, format);
+
+        var refused = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m1"), Container(host.HostId)));
+
+        Assert.Contains($"format '{format}'", refused.Message);
+        Assert.Null((await volume.Get()).AttachedTo);
+        // A VM takes it.
+        Assert.Equal(format, (await volume.Reserve(GrainKeys.Of(tenant, "m2"), Vm(host.HostId))).Format);
+    }
+
+    [Fact]
+    public async Task A_machine_on_another_host_is_refused_naming_both_hosts()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+
+        var container = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m1"), Container("elsewhere")));
+        var vm = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m2"), Vm("elsewhere")));
+
+        Assert.Contains($"host '{host.HostId}'", container.Message);
+        Assert.Contains("host 'elsewhere'", container.Message);
+        Assert.Contains("a container attaches only Volumes on its own host", container.Message);
+        Assert.Contains("cross-host attachment needs NBD (not yet available)", vm.Message);
+        Assert.Null((await volume.Get()).AttachedTo);
+    }
+
+    [Fact]
+    public async Task A_vm_attachment_is_exclusive_unless_every_attachment_is_read_only()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var (c1, vm1, vm2) = (GrainKeys.Of(tenant, "c1"), GrainKeys.Of(tenant, "vm1"), GrainKeys.Of(tenant, "vm2"));
+
+        await volume.Reserve(c1, Container(host.HostId));
+        var refused = await Refused(() => volume.Reserve(vm1, Vm(host.HostId)));
+        Assert.Contains("'machines/c1' (docker, read-write)", refused.Message);
+        Assert.Contains("exclusive unless every attachment of the Volume is read-only", refused.Message);
+        // Read-only beside a read-write container is still not all read-only.
+        await Refused(() => volume.Reserve(vm1, Vm(host.HostId, readOnly: true)));
+        await volume.Release(c1);
+
+        await volume.Reserve(vm1, Vm(host.HostId));
+        await Refused(() => volume.Reserve(c1, Container(host.HostId)));
+        await Refused(() => volume.Reserve(vm2, Vm(host.HostId, readOnly: true)));
+        await volume.Release(vm1);
+
+        await volume.Reserve(vm1, Vm(host.HostId, readOnly: true));
+        await volume.Reserve(vm2, Vm(host.HostId, readOnly: true));
+        await volume.Reserve(c1, Container(host.HostId, readOnly: true));
+        Assert.Equal(3, (await volume.Get()).AttachedTo!.Count);
+    }
+
+    [Fact]
+    public async Task A_volume_that_is_not_AVAILABLE_cannot_be_reserved()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = fixture.Grains.GetGrain<IVolumeGrain>(GrainKeys.Of(tenant, "v1"));
+        await volume.Create(new VolumeCreate { VolumeTemplate = new VolumeTemplate { VolumeConfig = new VolumeConfiguration { Capacity = GiB } } }, "j1");
+        await host.NextAsync();
+
+        var refused = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m1"), Container(host.HostId)));
+
+        Assert.Contains("is CREATING, not AVAILABLE", refused.Message);
+    }
+
+    [Fact]
+    public async Task Another_tenants_machine_finds_no_volume()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+
+        var refused = await Assert.ThrowsAsync<CimiException>(() => volume.Reserve(GrainKeys.Of(GrainClusterFixture.NewTenant(), "m1"), Container(host.HostId)));
+
+        Assert.Equal(CimiErrorKind.NotFound, refused.Kind);
+        Assert.Null((await volume.Get()).AttachedTo);
+    }
+
+    [Fact]
+    public async Task Reservations_survive_a_new_activation()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        await volume.Reserve(GrainKeys.Of(tenant, "m1"), Container(host.HostId));
+        await volume.Confirm(GrainKeys.Of(tenant, "m1"));
+
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        await Assert.ThrowsAsync<CimiException>(() => volume.Delete("jd"));
+    }
+}
