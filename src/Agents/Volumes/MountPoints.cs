@@ -1,0 +1,38 @@
+namespace CimiGrains.Agents.Volumes;
+
+/// <summary>Which mounted file system holds a path, from <c>/proc/self/mountinfo</c>: the longest mount point
+/// that is a prefix of the path's real location.</summary>
+public static class MountPoints
+{
+    public static string Of(string path)
+    {
+        string full;
+        try
+        {
+            var info = new DirectoryInfo(path);
+            full = info.Exists ? (info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName) : Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            full = path;
+        }
+        var best = "/";
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                // "36 35 98:0 /root /mnt/point rw,… - ext4 /dev/x rw": the fifth field, with octal escapes for blanks.
+                var fields = line.Split(' ');
+                if (fields.Length < 5) continue;
+                var point = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
+                var inside = point == "/" || full == point || full.StartsWith(point + "/", StringComparison.Ordinal);
+                if (inside && point.Length > best.Length) best = point;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No mount table: everything counts as one file system.
+        }
+        return best;
+    }
+}
