@@ -1,10 +1,11 @@
 namespace CimiGrains.Agents.Volumes;
 
-/// <summary>Which mounted file system holds a path, from <c>/proc/self/mountinfo</c>: the longest mount point
-/// that is a prefix of the path's real location.</summary>
+/// <summary>Which file system holds a path, from <c>/proc/self/mountinfo</c>: the device (<c>major:minor</c>) of the
+/// longest mount point that is a prefix of the path's real location. The device, not the mount point, names the
+/// file system: a bind mount (Docker's data root often is one) shows the same one under another path.</summary>
 public static class MountPoints
 {
-    public static string Of(string path)
+    public static string DeviceOf(string path)
     {
         string full;
         try
@@ -17,6 +18,7 @@ public static class MountPoints
             full = path;
         }
         var best = "/";
+        var device = "";
         try
         {
             foreach (var line in File.ReadLines("/proc/self/mountinfo"))
@@ -26,13 +28,15 @@ public static class MountPoints
                 if (fields.Length < 5) continue;
                 var point = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
                 var inside = point == "/" || full == point || full.StartsWith(point + "/", StringComparison.Ordinal);
-                if (inside && point.Length > best.Length) best = point;
+                if (!inside || point.Length < best.Length) continue;
+                best = point;
+                device = fields[2];
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // No mount table: everything counts as one file system.
         }
-        return best;
+        return device.Length > 0 ? device : best;
     }
 }

@@ -133,8 +133,8 @@ public sealed partial class VolumePool : IVolumePool
     /// </summary>
     public long ShareFileSystem(long driversDiskKiB, IEnumerable<string> driverDirectories)
     {
-        var pool = MountPoints.Of(Directory);
-        var shared = driverDirectories.Any(d => MountPoints.Of(System.IO.Directory.Exists(d) ? d : "/") == pool);
+        var pool = MountPoints.DeviceOf(Directory);
+        var shared = driverDirectories.Any(d => MountPoints.DeviceOf(System.IO.Directory.Exists(d) ? d : "/") == pool);
         if (!shared || driversDiskKiB <= 0) return driversDiskKiB;
         if (_options.ConfiguredKiB is null) CapacityKiB = _options.FileSystemKiB / 2;
         // At least 1 KiB: 0 would mean "disk not accounted", the opposite of "the pool took it all".
@@ -210,6 +210,6 @@ public sealed partial class VolumePool : IVolumePool
     [LoggerMessage(Level = LogLevel.Information, Message = "{VolumeKey}: deleted")]
     private partial void LogDeleted(string volumeKey);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The volume pool shares the file system at {MountPoint} with the drivers' storage: the pool offers {PoolKiB} KiB, the drivers {DiskKiB} KiB")]
-    private partial void LogShared(string mountPoint, long poolKiB, long diskKiB);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The volume pool shares its file system (device {Device}) with the drivers' storage: the pool offers {PoolKiB} KiB, the drivers {DiskKiB} KiB")]
+    private partial void LogShared(string device, long poolKiB, long diskKiB);
 }
