@@ -58,7 +58,7 @@ public static class VolumeFormats
     /// <summary>
     /// Turns the image bytes fetched into <paramref name="path"/> into a Volume of <paramref name="capacityKiB"/>:
     /// checks that they are a <paramref name="format"/> Volume no larger than the capacity, then grows them to it
-    /// (ext4: the file system too). A qcow2 with a backing file is refused: it would read a file of this host.
+    /// (ext4: the file system too). A qcow2 with a backing or external data file is refused: it would reach a file of this host.
     /// </summary>
     public static async Task GrowFromImageAsync(string path, string format, long capacityKiB, string imageLocation, CancellationToken ct)
     {
@@ -86,8 +86,9 @@ public static class VolumeFormats
                 var info = JsonNode.Parse(await HostCommand.RunAsync("qemu-img", ["info", "--output=json", path], ct)) as JsonObject;
                 if (info?["format"]?.GetValue<string>() != Qcow2)
                     throw new DriverException($"The image '{imageLocation}' is not a qcow2 image, so it cannot seed a qcow2 Volume.");
-                if (info["backing-filename"] is not null)
-                    throw new DriverException($"The image '{imageLocation}' is a qcow2 image with a backing file; a Volume's image must stand alone.");
+                // Either would make the Volume read (or write) some other file of this host.
+                if (info["backing-filename"] is not null || info["format-specific"]?["data"]?["data-file"] is not null)
+                    throw new DriverException($"The image '{imageLocation}' is a qcow2 image with a backing or external data file; a Volume's image must stand alone.");
                 var virtualSize = info["virtual-size"]?.GetValue<long>() ?? 0;
                 TooLarge(imageLocation, virtualSize, bytes);
                 if (virtualSize < bytes)

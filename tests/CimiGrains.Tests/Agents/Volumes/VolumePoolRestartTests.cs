@@ -25,7 +25,6 @@ public sealed class VolumePoolRestartTests
         var gone = VolumeAgent.NewKey();
         VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(gone, 1, 32 * 1024)));
         VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Action(gone, 2, CommandKind.Delete)));
-        // A stale-proof fence ahead of the create: a capture of generation 6 moves it.
         await agent.KillAsync();
 
         var inventory = await agent.RestartAsync();

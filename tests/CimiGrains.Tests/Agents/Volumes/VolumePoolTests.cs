@@ -93,8 +93,8 @@ public sealed class VolumePoolTests
         Assert.Equal(ObservedState.Absent, report.State);
         Assert.Empty(Directory.GetFiles(agent.PoolDirectory));
         // Not even a fence record: the refusal moved nothing.
-        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(agent.PoolDirectory)!, "state", "volume-generations"))
-            && Directory.GetFiles(Path.Combine(Path.GetDirectoryName(agent.PoolDirectory)!, "state", "volume-generations")).Length > 0);
+        var fence = Path.Combine(Path.GetDirectoryName(agent.PoolDirectory)!, "state", "volume-generations");
+        Assert.Empty(Directory.Exists(fence) ? Directory.GetFiles(fence) : []);
     }
 
     [Fact]
@@ -145,6 +145,27 @@ public sealed class VolumePoolTests
         }
         Succeeded(await agent.Session.RunAsync(VolumeAgent.Action(key, 3, CommandKind.Delete)));
         Assert.False(File.Exists(agent.FileOf(key)));
+    }
+
+    [Theory]
+    [InlineData("CIMI_AGENT_VOLUME_POOL_KIB", "plenty", "CIMI_AGENT_VOLUME_POOL_KIB='plenty' is not valid")]
+    [InlineData("CIMI_AGENT_VOLUME_POOL_KIB", "999999999999999", "is more than the file system holding")]
+    [InlineData("CIMI_AGENT_VOLUME_POOL", "/proc/cimi-pool", "cannot be used as the volume pool")]
+    public async Task A_bad_pool_setting_stops_the_agent_at_start_naming_it(string name, string value, string expected)
+    {
+        var state = Directory.CreateTempSubdirectory("cimi-agent-state-");
+        var agent = AgentProcess.Start(AgentCloud.NewHostId("badpool"), "http://127.0.0.1:1", FakeController.Secret,
+            new Dictionary<string, string> { ["CIMI_AGENT_STATE_DIR"] = state.FullName, [name] = value });
+        try
+        {
+            await agent.WaitForExitAsync("the agent to refuse its pool setting");
+            Assert.Contains(expected, agent.Log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await agent.DisposeAsync();
+            state.Delete(recursive: true);
+        }
     }
 
     internal static Report Succeeded(Report report)
