@@ -64,6 +64,30 @@ public sealed class VolumePoolTests
     }
 
     [Fact]
+    public async Task A_volume_and_a_machine_with_the_same_key_are_fenced_apart()
+    {
+        await using var agent = await VolumeAgent.StartAsync();
+        var key = VolumeAgent.NewKey();
+        var machine = new Command
+        {
+            CommandId = Guid.NewGuid().ToString("N"), MachineKey = key, ResourceId = key, Generation = 5, Kind = CommandKind.Create,
+            Spec = new MachineSpec
+            {
+                ImageLocation = "docker:" + DockerCli.DemoImage, Cpu = 1, MemoryKib = 64 * 1024, TenantId = key.Split('/')[0], StartAfterCreate = false,
+            },
+        };
+        Succeeded(await agent.Session.RunAsync(machine));
+        // Keys are tenant/localId for both kinds: the Machine's generation 5 must not make the Volume's 1 stale.
+        Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(key, 1, 64 * 1024)));
+        Succeeded(await agent.Session.RunAsync(VolumeAgent.Action(key, 2, CommandKind.Delete)));
+        Assert.False(File.Exists(agent.FileOf(key)));
+        // The Volume's delete touched the Machine neither: its container stays.
+        Assert.Single(await DockerCli.ContainersOfAsync(key));
+        var inventory = await agent.RestartAsync();
+        Assert.Equal(5, inventory.Workloads.Single(w => w.ResourceKind == ResourceKind.Machine && w.MachineKey == key).FenceGeneration);
+    }
+
+    [Fact]
     public async Task Raw_and_qcow2_volumes_are_blank_files_of_their_format_and_capacity()
     {
         await using var agent = await VolumeAgent.StartAsync();
