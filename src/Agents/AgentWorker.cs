@@ -20,7 +20,8 @@ namespace CimiGrains.Agents;
 /// jittered backoff that grows only while no controller accepts it.
 /// </summary>
 public sealed partial class AgentWorker(
-    AgentOptions options, HostDrivers drivers, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger) : BackgroundService
+    AgentOptions options, HostDrivers drivers, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger,
+    Volumes.VolumePool pool, Volumes.VolumeCommands volumes) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -94,7 +95,9 @@ public sealed partial class AgentWorker(
             HostId = options.HostId,
             Cpu = options.Cpu,
             MemoryKib = options.MemoryKiB,
-            DiskKib = HostDisk.TotalKiB(drivers.Available.Select(d => d.StorageDirectory)),
+            // A pool on the drivers' file system takes its share out of theirs (VOLUMES.md, "The pool"): no byte offered twice.
+            DiskKib = pool.ShareFileSystem(HostDisk.TotalKiB(drivers.Available.Select(d => d.StorageDirectory)), drivers.Available.Select(d => d.StorageDirectory)),
+            VolumePoolKib = pool.CapacityKiB,
             AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
             CpuAllocationRatio = options.CpuAllocationRatio ?? 0,
             MemoryAllocationRatio = options.MemoryAllocationRatio ?? 0,
@@ -122,6 +125,8 @@ public sealed partial class AgentWorker(
             Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
         }));
+        // The pool's Volumes too: the cluster removes those it no longer knows, as it does workloads.
+        message.Workloads.AddRange(volumes.Inventory());
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
 
         var outbox = Channel.CreateUnbounded<AgentMessage>(new UnboundedChannelOptions { SingleReader = true });

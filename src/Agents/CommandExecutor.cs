@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Images;
 using CimiGrains.Agents.Protocol;
+using CimiGrains.Agents.Volumes;
 using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Agents;
@@ -20,6 +21,7 @@ public sealed partial class CommandExecutor
     private readonly HostDrivers _drivers;
     private readonly GenerationStore _store;
     private readonly ImageTransfers _images;
+    private readonly VolumeCommands _volumes;
     private readonly ILogger<CommandExecutor> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _newest;
@@ -27,8 +29,10 @@ public sealed partial class CommandExecutor
     private readonly ConcurrentQueue<string> _resultOrder = new();
     private int _pruned;
 
-    public CommandExecutor(HostDrivers drivers, GenerationStore store, ImageTransfers images, ILogger<CommandExecutor> logger)
+    public CommandExecutor(HostDrivers drivers, GenerationStore store, ImageTransfers images, ILogger<CommandExecutor> logger,
+        VolumeCommands volumes)
     {
+        _volumes = volumes;
         _drivers = drivers;
         _store = store;
         _images = images;
@@ -53,6 +57,8 @@ public sealed partial class CommandExecutor
 
     public async Task<Report> ExecuteAsync(Command command, CancellationToken ct)
     {
+        // Volumes live in the host's pool, not in a driver: their commands have an executor (and a fence) of their own.
+        if (command.ResourceKind == ResourceKind.Volume) return await _volumes.ExecuteAsync(command, ct);
         if (command.ResourceKind != ResourceKind.Machine)
         {
             // A kind from a newer cluster: this agent's drivers run Machines only.

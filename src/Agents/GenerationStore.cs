@@ -24,9 +24,11 @@ public sealed class GenerationStore
 
     private readonly string _directory;
 
-    public GenerationStore(string stateDirectory)
+    /// <param name="stateDirectory">The agent's state directory.</param>
+    /// <param name="folder">The folder in it: one per kind of resource, since a Volume and a Machine may share a key.</param>
+    public GenerationStore(string stateDirectory, string folder = "generations")
     {
-        _directory = Path.Combine(stateDirectory, "generations");
+        _directory = Path.Combine(stateDirectory, folder);
         Directory.CreateDirectory(_directory);
     }
 

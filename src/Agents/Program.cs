@@ -13,6 +13,7 @@ try
     // The drivers this agent can offer, one line each; the probe at start keeps those that can run here.
     CimiGrains.Agents.Docker.DockerRegistration.AddDockerDriver(builder.Services);
     if (OperatingSystem.IsLinux()) CimiGrains.Agents.Qemu.QemuRegistration.AddQemuDriver(builder.Services, options);
+    CimiGrains.Agents.Volumes.VolumePoolRegistration.AddVolumePool(builder.Services, options);
 }
 catch (InvalidOperationException e)
 {

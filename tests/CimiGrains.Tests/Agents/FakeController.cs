@@ -24,16 +24,21 @@ public sealed class FakeController : IAsyncDisposable
     public int Port { get; private set; }
     public string Url => $"http://127.0.0.1:{Port}";
 
-    public static async Task<FakeController> StartAsync()
+    /// <summary>More gRPC services to serve beside the hub on the same port (a fake image store, say), as a silo does.</summary>
+    public sealed record ServiceRegistration(Action<IServiceCollection> Services, Action<WebApplication> Map);
+
+    public static async Task<FakeController> StartAsync(ServiceRegistration? extra = null)
     {
         var controller = new FakeController { Port = FreePorts.Take(1)[0] };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(controller);
+        extra?.Services(builder.Services);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, controller.Port, l => l.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
         app.MapGrpcService<Hub>();
+        extra?.Map(app);
         await app.StartAsync();
         controller._app = app;
         return controller;
