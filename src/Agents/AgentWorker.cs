@@ -121,6 +121,7 @@ public sealed partial class AgentWorker(
             MachineKey = w.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = w.MachineKey,
             Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
+            AttachedVolumes = { w.Volumes ?? [] },
         }));
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
 
