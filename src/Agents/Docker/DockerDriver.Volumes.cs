@@ -89,10 +89,18 @@ public sealed partial class DockerDriver
         var binds = wanted.Select(v => new ContainerBind(v.VolumeKey, Path.Combine(BindsDirectory(machineKey), Hash(v.VolumeKey)), v.InitialLocation!, v.ReadOnly)).ToList();
         // Recorded first: a crash from here on leaves a record that the reconciliation at start acts on.
         new ContainerVolumeRecord { MachineKey = machineKey, Attached = wanted, Binds = binds }.Write(VolumeRecordFile(machineKey));
-        foreach (var (volume, bind) in wanted.Zip(binds))
+        try
         {
-            var host = await _volumeMounts.AcquireAsync(volume, ct);
-            await ServeBindAsync(bind, host, ct);
+            foreach (var (volume, bind) in wanted.Zip(binds))
+            {
+                var host = await _volumeMounts.AcquireAsync(volume, ct);
+                await ServeBindAsync(bind, host, ct);
+            }
+        }
+        catch (Exception e) when (e is DriverException or IOException)
+        {
+            await ForgetVolumesAsync(machineKey, CancellationToken.None);
+            throw;
         }
         return binds.Select(b => new Mount
         {
@@ -150,7 +158,8 @@ public sealed partial class DockerDriver
             }
             if (record.BindOf(volume) is { } bind) await ServeBindAsync(bind, null, ct);
             (record with { Attached = record.Attached.Where(v => v.VolumeKey != volumeKey).ToList() }).Write(VolumeRecordFile(machineKey));
-            if (!InUse(volumeKey)) await _volumeMounts.ReleaseAsync(volumeKey, ct);
+            // Detached from the container whatever the host mount does; one that cannot go yet goes at the next start.
+            await ReleaseIfUnusedQuietlyAsync(volumeKey, ct);
             LogVolumeDetached(machineKey, volumeKey);
         }
         return await InspectAsync(machineKey, ct);
@@ -239,6 +248,20 @@ public sealed partial class DockerDriver
             {
                 LogRemountFailed(record.MachineKey, e.Message);
             }
+        }
+    }
+
+    /// <summary>The reconciliation at driver start; a failure must not take the driver away (the containers still
+    /// run, and each later start mounts again), so it is logged.</summary>
+    private async Task ReconcileVolumesQuietlyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await ReconcileVolumesAsync(ct);
+        }
+        catch (Exception e) when (e is DriverException or IOException or UnauthorizedAccessException)
+        {
+            LogRemountFailed("(every container)", e.Message);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         await _networks.GuardAsync(ct);
         await _networks.PruneAsync(ct);
         // Volumes as the records say (after a kill -9 or a reboot); what no container uses is unmounted.
-        await ReconcileVolumesAsync(ct);
+        await ReconcileVolumesQuietlyAsync(ct);
     }
 
     public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
@@ -97,16 +97,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         }
 
         var image = await ResolveImageAsync(spec.ImageLocation, ct);
-        List<Mount> volumeMounts;
-        try
-        {
-            volumeMounts = await PrepareVolumesAsync(machineKey, spec.Volumes, ct);
-        }
-        catch (Exception e) when (e is DriverException or IOException)
-        {
-            await ForgetVolumesAsync(machineKey, CancellationToken.None);
-            throw;
-        }
+        var volumeMounts = await PrepareVolumesAsync(machineKey, spec.Volumes, ct);
         var name = ContainerNaming.For(machineKey);
         var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
         var parameters = new CreateContainerParameters
