@@ -124,6 +124,7 @@ public sealed partial class AgentWorker(
             MachineKey = w.MachineKey, ResourceKind = ResourceKind.Machine, ResourceId = w.MachineKey,
             Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
+            AttachedVolumes = { w.Volumes ?? [] },
         }));
         // The pool's Volumes too: the cluster removes those it no longer knows, as it does workloads.
         message.Workloads.AddRange(volumes.Inventory());

@@ -23,16 +23,20 @@ public sealed partial class CommandExecutor
     private readonly ImageTransfers _images;
     private readonly VolumeCommands _volumes;
     private readonly ILogger<CommandExecutor> _logger;
+    private readonly IVolumePool? _pool;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _newest;
     private readonly ConcurrentDictionary<string, Report> _results = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _resultOrder = new();
     private int _pruned;
 
+    // volumes: the Volumes' own commands. pool: this host's pool, where the files of the Volumes attached here
+    // are (none: no Volume is on this host, and only those reached over NBD can be attached).
     public CommandExecutor(HostDrivers drivers, GenerationStore store, ImageTransfers images, ILogger<CommandExecutor> logger,
-        VolumeCommands volumes)
+        VolumeCommands volumes, IVolumePool? pool = null)
     {
         _volumes = volumes;
+        _pool = pool;
         _drivers = drivers;
         _store = store;
         _images = images;
@@ -123,7 +127,15 @@ public sealed partial class CommandExecutor
                     status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
                         Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate,
-                        [.. s.Disks.Select(d => new WorkloadDisk(d.CapacityKib, Blank(d.Format), Blank(d.InitialLocation)))]), ct);
+                        [.. s.Disks.Select(d => new WorkloadDisk(d.CapacityKib, Blank(d.Format), Blank(d.InitialLocation)))],
+                        [.. s.Volumes.Select(ToAttached)]), ct);
+                    break;
+                case CommandKind.AttachVolume:
+                    status = await driver.AttachVolumeAsync(key, ToAttached(command.Attachment ?? throw new DriverException("An attach needs the Volume (attachment).")), ct);
+                    break;
+                case CommandKind.DetachVolume:
+                    if (command.Attachment is not { VolumeId.Length: > 0 } detached) throw new DriverException("A detach needs the Volume's id (attachment.volume_id).");
+                    status = await driver.DetachVolumeAsync(key, detached.VolumeId, ct);
                     break;
                 case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
                 case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;
@@ -158,6 +170,22 @@ public sealed partial class CommandExecutor
             LogFailed(key, command.Kind, e.Message);
             return Result(command, false, await SafeInspect(key, ct), e.Message);
         }
+    }
+
+    /// <summary>
+    /// A Volume as the driver attaches it: its file and format from this host's pool when the pool holds it
+    /// (the pool's record is the truth about the file, not the command), else its NBD export on the owning host.
+    /// </summary>
+    private AttachedVolume ToAttached(VolumeAttachment a)
+    {
+        if (a.VolumeId.Length == 0) throw new DriverException("A volume attachment names no Volume (volume_id is empty).");
+        var path = _pool?.PathOf(a.VolumeId);
+        if (path is null && (a.NbdAddress.Length == 0 || a.NbdExport.Length == 0))
+            throw new DriverException($"Volume {a.VolumeId} is not in the volume pool of this host and no NBD export of it was given"
+                + (a.HostId.Length > 0 ? $" (it lives on host '{a.HostId}')." : "."));
+        var format = (path is not null ? _pool!.FormatOf(a.VolumeId) : null) ?? Blank(a.Format) ?? "ext4";
+        return new AttachedVolume(a.VolumeId, path, format, Blank(a.InitialLocation), a.ReadOnly,
+            path is null ? a.NbdAddress : null, path is null ? a.NbdExport : null);
     }
 
     private async Task<WorkloadStatus> SafeInspect(string key, CancellationToken ct)

@@ -23,11 +23,13 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     public const string DriverName = "docker";
 
     private readonly TenantNetworks _networks = new(docker, options, new HostGuard(driverOptions, logger), logger);
+    private readonly VolumeMounts _volumeMounts = new(options.StateDirectory, logger);
 
     /// <summary>The engine and this host's id, for the other parts of this class (primary-constructor
     /// parameters are in scope only in the part that declares them).</summary>
     private DockerClient Engine => docker;
     private string HostId => options.HostId;
+    private string StateDirectoryOfAgent => options.StateDirectory;
 
     public string Name => DriverName;
 
@@ -48,6 +50,8 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         // crashed agent left behind with no container on them.
         await _networks.GuardAsync(ct);
         await _networks.PruneAsync(ct);
+        // Volumes as the records say (after a kill -9 or a reboot); what no container uses is unmounted.
+        await ReconcileVolumesQuietlyAsync(ct);
     }
 
     public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
@@ -63,7 +67,8 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         }, ct);
         return containers
             .Where(c => c.Labels.ContainsKey(ContainerNaming.MachineLabel))
-            .Select(c => new WorkloadStatus(c.Labels[ContainerNaming.MachineLabel], GenerationOf(c.Labels), FromListState(c.State), c.ID))
+            .Select(c => new WorkloadStatus(c.Labels[ContainerNaming.MachineLabel], GenerationOf(c.Labels), FromListState(c.State), c.ID,
+                Volumes: AttachedKeysOf(c.Labels[ContainerNaming.MachineLabel])))
             .ToList();
     }
 
@@ -88,9 +93,11 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             }
             LogReplacing(machineKey, existingGeneration, generation);
             await docker.Containers.RemoveContainerAsync(existing.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
+            await ForgetVolumesAsync(machineKey, ct);
         }
 
         var image = await ResolveImageAsync(spec.ImageLocation, ct);
+        var volumeMounts = await PrepareVolumesAsync(machineKey, spec.Volumes, ct);
         var name = ContainerNaming.For(machineKey);
         var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
         var parameters = new CreateContainerParameters
@@ -116,7 +123,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             },
         };
-        parameters.HostConfig.Mounts = [MachineFilesMount(machineKey)];
+        parameters.HostConfig.Mounts = [MachineFilesMount(machineKey), .. volumeMounts];
         ContainerDefaults.Apply(parameters.HostConfig, options);
         string id;
         // The tenant's lock spans the network check and the container create: the network cannot be removed
@@ -135,10 +142,12 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         }
         catch (DockerImageNotFoundException e)
         {
+            await ForgetVolumesAsync(machineKey, CancellationToken.None);
             throw new DriverException($"The Docker image '{image}' is not on host '{options.HostId}' (no registry is used; build or load it there).", e);
         }
         catch (DockerApiException e)
         {
+            await ForgetVolumesAsync(machineKey, CancellationToken.None);
             throw new DriverException($"Docker refused to create the container: {Brief(e)}", e);
         }
         networkLock.Dispose();
@@ -152,6 +161,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         var c = await RequireAsync(machineKey, ct);
         if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
         else if (!c.State.Running) await docker.Containers.StartContainerAsync(c.ID, new ContainerStartParameters(), ct);
+        await RemountVolumesAsync(machineKey, ct);
         return await InspectAsync(machineKey, ct);
     }
 
@@ -186,6 +196,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
             await docker.Containers.RestartContainerAsync(c.ID, new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)options.StopTimeoutSeconds }, ct);
         }
+        await RemountVolumesAsync(machineKey, ct);
         return await InspectAsync(machineKey, ct);
     }
 
@@ -210,6 +221,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         {
             // Removed behind the agent's back, or by a delete that crashed before its network went.
             await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, null), ct);
+            await ForgetVolumesAsync(machineKey, ct);
             return;
         }
         try
@@ -220,6 +232,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         {
             // Removed meanwhile: the goal is reached.
         }
+        await ForgetVolumesAsync(machineKey, ct);
         await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, c.Config.Labels), ct);
     }
 
@@ -251,9 +264,12 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             if (message.Action == "destroy")
             {
                 await ReleaseNetworkQuietlyAsync(TenantOf(machineKey, attributes), ct);
+                await ForgetVolumesQuietlyAsync(machineKey, ct);
                 yield return new WorkloadStatus(machineKey, GenerationOf(attributes), ObservedState.Absent, message.Actor.ID, "The container was removed.");
                 continue;
             }
+            // A start the agent did not ask for (or one it did: idempotent) gets the live-attached volumes again.
+            if (message.Action == "start") await RemountVolumesQuietlyAsync(machineKey, ct);
             var status = await InspectAsync(machineKey, ct);
             yield return status with { Detail = $"Docker event '{message.Action}'." };
         }
@@ -354,9 +370,9 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = MachineFilesDirectory }, tar, ct);
     }
 
-    private static WorkloadStatus Status(string machineKey, ContainerInspectResponse c) =>
+    private WorkloadStatus Status(string machineKey, ContainerInspectResponse c) =>
         new(machineKey, GenerationOf(c.Config.Labels), FromInspect(c.State), c.ID,
-            c.State.Running ? null : $"exit code {c.State.ExitCode}{(c.State.OOMKilled ? " (out of memory)" : "")}");
+            c.State.Running ? null : $"exit code {c.State.ExitCode}{(c.State.OOMKilled ? " (out of memory)" : "")}", AttachedKeysOf(machineKey));
 
     private static ObservedState FromInspect(ContainerState s) =>
         s.Paused ? ObservedState.Paused

@@ -57,6 +57,12 @@ public abstract class TranslatingDriver(IMachineDriver driver) : IMachineDriver
     public Task<string> ReadConsoleAsync(string machineKey, int maxBytes, CancellationToken ct) =>
         Run(() => driver.ReadConsoleAsync(machineKey, maxBytes, ct));
 
+    public Task<WorkloadStatus> AttachVolumeAsync(string machineKey, AttachedVolume volume, CancellationToken ct) =>
+        Run(() => driver.AttachVolumeAsync(machineKey, volume, ct));
+
+    public Task<WorkloadStatus> DetachVolumeAsync(string machineKey, string volumeKey, CancellationToken ct) =>
+        Run(() => driver.DetachVolumeAsync(machineKey, volumeKey, ct));
+
     public async IAsyncEnumerable<WorkloadStatus> WatchAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var changes = driver.WatchAsync(ct).GetAsyncEnumerator(ct);

@@ -35,6 +35,12 @@ public sealed record MachineRecord
     public bool Complete { get; init; }
     /// <summary>Whether the VM has ever been started (a VM never started is CREATED, not STOPPED).</summary>
     public bool Started { get; init; }
+    /// <summary>How many PCIe root ports the VM has for hot-plugged Volumes (0 in records that predate Volumes:
+    /// their VMs were made without them, and a saved state must be restored into the same devices).</summary>
+    public int VolumeSlots { get; init; }
+    /// <summary>The Volumes attached now, each on its root port: on the command line at every launch (so a
+    /// restart, a restore and an adoption keep them), hot-plugged while the VM runs.</summary>
+    public IReadOnlyList<RecordedVolume> Volumes { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -70,3 +76,21 @@ public sealed record MachineRecord
 
 /// <summary>One of the Machine's own disks: its file in the runtime directory and its capacity.</summary>
 public sealed record RecordedDisk(string File, long CapacityKiB);
+
+/// <summary>A Volume attached to the VM: its file (null when reached over NBD), format, mode, and the root port
+/// (<see cref="Slot"/>) its virtio-blk device sits on, which also names its QEMU nodes and device.</summary>
+public sealed record RecordedVolume(string VolumeKey, string? Path, string Format, bool ReadOnly, int Slot,
+    string? NbdAddress = null, string? NbdExport = null)
+{
+    public string FileNode => $"volfile{Slot}";
+    public string FormatNode => $"vol{Slot}";
+    public string Device => $"voldev{Slot}";
+    public string Port => $"volport{Slot}";
+
+    /// <summary>The guest's serial for it: the Volume's local id (after the tenant), its first 20 characters
+    /// (virtio-blk's limit), so the guest finds it at /dev/disk/by-id/virtio-SERIAL.</summary>
+    public string Serial => VolumeKey[(VolumeKey.IndexOf('/') + 1)..] is var local && local.Length > 20 ? local[..20] : VolumeKey[(VolumeKey.IndexOf('/') + 1)..];
+
+    /// <summary>QEMU's block driver for the format: an ext4 Volume is a raw device holding a file system.</summary>
+    public string Driver => string.Equals(Format, "qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+}

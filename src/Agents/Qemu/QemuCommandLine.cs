@@ -40,6 +40,20 @@ public static class QemuCommandLine
         for (var i = 0; i < record.Disks.Count; i++)
             qemu.AddRange(["-drive", $"file={System.IO.Path.Combine(directory.Path, record.Disks[i].File)},format=qcow2,if=virtio,id=disk{i}"]);
         qemu.AddRange(["-drive", $"file={directory.Seed},format=raw,if=virtio,readonly=on,id=cidata"]);
+        // Root ports for Volumes, after every other device so the others keep their addresses; each attached
+        // Volume's device on its own port (where a hot-plug put it, so a saved state restores into the same tree).
+        for (var slot = 0; slot < record.VolumeSlots; slot++)
+            qemu.AddRange(["-device", $"pcie-root-port,id=volport{slot},chassis={slot + 1},bus=pcie.0"]);
+        foreach (var volume in record.Volumes)
+        {
+            var ro = volume.ReadOnly ? "on" : "off";
+            var file = volume.Path is not null
+                ? $"driver=file,filename={Escape(volume.Path)}"
+                : $"driver=nbd,server.type=inet,server.host={Escape(NbdHost(volume.NbdAddress!))},server.port={NbdPort(volume.NbdAddress!)},export={Escape(volume.NbdExport!)}";
+            qemu.AddRange(["-blockdev", $"{file},node-name={volume.FileNode},read-only={ro}"]);
+            qemu.AddRange(["-blockdev", $"driver={volume.Driver},file={volume.FileNode},node-name={volume.FormatNode},read-only={ro}"]);
+            qemu.AddRange(["-device", $"virtio-blk-pci,drive={volume.FormatNode},id={volume.Device},serial={Escape(volume.Serial)},bus={volume.Port}"]);
+        }
         if (record.Kernel is not null)
         {
             qemu.AddRange(["-kernel", record.Kernel]);
@@ -51,6 +65,11 @@ public static class QemuCommandLine
         setpriv.AddRange(qemu);
         return setpriv;
     }
+
+    /// <summary>The host of an NBD address <c>host:port</c> (an IPv6 host in brackets).</summary>
+    public static string NbdHost(string address) => address[..address.LastIndexOf(':')].Trim('[', ']');
+
+    public static string NbdPort(string address) => address[(address.LastIndexOf(':') + 1)..];
 
     /// <summary>QEMU's option syntax doubles a comma inside a value.</summary>
     private static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);

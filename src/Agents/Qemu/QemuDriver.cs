@@ -117,7 +117,8 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         return all;
     }
 
-    public async Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct)
+    /// <summary>What the VM is (<see cref="InspectAsync"/> adds its Volumes).</summary>
+    private async Task<WorkloadStatus> InspectMachineAsync(string machineKey, CancellationToken ct)
     {
         var directory = DirectoryOf(machineKey);
         var record = OwnRecord(directory);
@@ -160,12 +161,13 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         // The image is checked before anything is made: a bad image leaves nothing behind.
         var image = await _images.ResolveAsync(spec.ImageLocation, ct);
         var disks = (spec.Disks ?? []).Select((d, i) => new RecordedDisk($"disk-{i}.qcow2", d.CapacityKiB)).ToList();
+        var volumes = VolumesAtCreate(spec.Volumes);
         var record = new MachineRecord
         {
             MachineKey = machineKey, Generation = generation, TenantId = spec.TenantId, HostId = options.HostId,
             Image = spec.ImageLocation, Cpu = spec.Cpu, MemoryKiB = spec.MemoryKiB, UidSlot = 0,
             BaseDisk = image.Disk, BaseDiskFormat = image.DiskFormat, Kernel = image.Kernel, Initrd = image.Initrd, Cmdline = image.Cmdline,
-            Disks = disks,
+            Disks = disks, VolumeSlots = VolumeSlotCount, Volumes = volumes,
         };
         await _slots.WaitAsync(ct);
         try
@@ -195,6 +197,7 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             var uid = UidOf(record).ToString(CultureInfo.InvariantCulture);
             await HostCommand.RunAsync("chown", ["-R", $"{uid}:{uid}", directory.Path], ct);
             File.SetUnixFileMode(directory.Seed, UnixFileMode.UserRead);
+            foreach (var volume in volumes) await GrantVolumeAsync(record, volume, ct);
             (record with { Complete = true }).Write(directory.RecordFile);
         }
         catch (Exception e) when (e is DriverException or IOException or UnauthorizedAccessException)
@@ -230,6 +233,7 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
     {
         if (QemuProcess.Find(directory) is { } pid) await QemuProcess.KillAsync(pid, directory, ct);
         await ForgetMonitorAsync(directory);
+        foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(volume);
         // The record first: a directory left without one (a crash in between) is removed by the next list.
         File.Delete(directory.RecordFile);
         if (directory.Exists) Directory.Delete(directory.Path, recursive: true);

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Agents.Qemu;
+
+/// <summary>
+/// Volumes in VMs (docs/VOLUMES.md, "Attaching on the host"): each a virtio-blk disk whose serial is the
+/// Volume's id, on a PCIe root port of its own (q35's root bus takes no hot-plug, a root port does). The
+/// attachments are in the Machine's record, so every launch (start, restart, restore of a suspended VM) puts
+/// them on the command line where a hot-plug put them; a running or paused VM gets them over QMP at once
+/// (<c>blockdev-add</c> for the file and the format node, then <c>device_add</c>) and loses them the same way
+/// (<c>device_del</c>, the guest's release awaited, then <c>blockdev-del</c>). QEMU runs as the VM's own uid,
+/// so the Volume's file is handed to that uid while attached and back to root when detached.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed partial class QemuDriver
+{
+    /// <summary>Root ports every new VM gets for Volumes: the most Volumes one VM takes at once.</summary>
+    public const int VolumeSlotCount = 8;
+
+    /// <summary>How long a guest has to release a device after <c>device_del</c> (PCIe hot-unplug waits for it).</summary>
+    private static readonly TimeSpan UnplugTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct)
+    {
+        var status = await InspectMachineAsync(machineKey, ct);
+        if (status.State == ObservedState.Absent || OwnRecord(DirectoryOf(machineKey)) is not { } record) return status;
+        return status with { Volumes = record.Volumes.Select(v => v.VolumeKey).ToList() };
+    }
+
+    /// <summary>The Volumes named at create, on the first root ports.</summary>
+    private static List<RecordedVolume> VolumesAtCreate(IReadOnlyList<AttachedVolume>? volumes)
+    {
+        var wanted = volumes ?? [];
+        if (wanted.Count > VolumeSlotCount) throw new DriverException($"A VM takes at most {VolumeSlotCount} volumes; {wanted.Count} were named.");
+        if (wanted.GroupBy(v => v.VolumeKey).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new DriverException($"Volume {twice.Key} is named twice for one Machine.");
+        return wanted.Select((v, slot) => Recorded(v, slot)).ToList();
+    }
+
+    private static RecordedVolume Recorded(AttachedVolume volume, int slot)
+    {
+        if (volume.Format.ToLowerInvariant() is not ("ext4" or "raw" or "qcow2"))
+            throw new DriverException($"Volume {volume.VolumeKey} has format '{volume.Format}', which QEMU is not given (ext4, raw and qcow2 are).");
+        if (volume.Path is null && (volume.NbdAddress is null || volume.NbdExport is null || !volume.NbdAddress.Contains(':')))
+            throw new DriverException($"Volume {volume.VolumeKey} is neither in this host's pool nor reachable over NBD (host:port and an export).");
+        return new RecordedVolume(volume.VolumeKey, volume.Path, volume.Format.ToLowerInvariant(), volume.ReadOnly, slot,
+            volume.Path is null ? volume.NbdAddress : null, volume.Path is null ? volume.NbdExport : null);
+    }
+
+    public async Task<WorkloadStatus> AttachVolumeAsync(string machineKey, AttachedVolume volume, CancellationToken ct)
+    {
+        var (directory, record) = Require(machineKey);
+        var pid = QemuProcess.Find(directory);
+        var attached = record.Volumes.FirstOrDefault(v => v.VolumeKey == volume.VolumeKey);
+        var added = attached is null;
+        if (attached is not null)
+        {
+            if (attached.ReadOnly != volume.ReadOnly)
+                throw new DriverException($"Volume {volume.VolumeKey} is already attached to {machineKey}{(attached.ReadOnly ? " read-only" : " read-write")}; detach it first.");
+        }
+        else
+        {
+            if (record.VolumeSlots == 0)
+            {
+                // A VM made before Volumes has no root ports; they can be added only while no process or saved state
+                // holds its device tree.
+                if (pid is not null || File.Exists(directory.SuspendedState))
+                    throw new DriverException($"The VM of {machineKey} was made without ports for volumes; stop it (a restart is not enough) and attach again.");
+                record = record with { VolumeSlots = VolumeSlotCount };
+            }
+            var used = record.Volumes.Select(v => v.Slot).ToHashSet();
+            var slot = Enumerable.Range(0, record.VolumeSlots).Where(s => !used.Contains(s)).Cast<int?>().FirstOrDefault()
+                ?? throw new DriverException($"The VM of {machineKey} has {record.VolumeSlots} volumes attached, the most it takes.");
+            attached = Recorded(volume, slot);
+            // Recorded first: whatever a crash leaves, the next launch and the inventory follow the record.
+            record = record with { Volumes = [.. record.Volumes, attached] };
+            record.Write(directory.RecordFile);
+        }
+        try
+        {
+            await GrantVolumeAsync(record, attached, ct);
+            if (pid is { } running)
+            {
+                if (await RunStatusAsync(machineKey, directory, running, ct) == "inmigrate")
+                    throw new DriverException($"The VM of {machineKey} is being restored from its saved state; attach again once it runs.");
+                await HotPlugAsync(machineKey, directory, running, attached, ct);
+            }
+        }
+        catch (DriverException) when (added)
+        {
+            (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volume.VolumeKey).ToList() }).Write(directory.RecordFile);
+            await ReturnVolumeQuietlyAsync(attached);
+            throw;
+        }
+        LogVolumeAttached(machineKey, volume.VolumeKey, attached.Slot, pid is not null);
+        return await InspectAsync(machineKey, ct);
+    }
+
+    public async Task<WorkloadStatus> DetachVolumeAsync(string machineKey, string volumeKey, CancellationToken ct)
+    {
+        var (directory, record) = Require(machineKey);
+        if (record.Volumes.FirstOrDefault(v => v.VolumeKey == volumeKey) is not { } attached) return await InspectAsync(machineKey, ct);
+        if (QemuProcess.Find(directory) is { } pid) await UnplugAsync(machineKey, directory, pid, attached, ct);
+        (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volumeKey).ToList() }).Write(directory.RecordFile);
+        await ReturnVolumeQuietlyAsync(attached);
+        LogVolumeDetached(machineKey, volumeKey);
+        return await InspectAsync(machineKey, ct);
+    }
+
+    /// <summary>The Volume's nodes and device in the running VM; each step skipped when QEMU already has it (a
+    /// repeated attach, or one cut short by a crash).</summary>
+    private async Task HotPlugAsync(string machineKey, MachineDirectory directory, int pid, RecordedVolume volume, CancellationToken ct)
+    {
+        var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
+        if (!nodes.Contains(volume.FileNode))
+        {
+            var file = volume.Path is not null
+                ? new JsonObject { ["driver"] = "file", ["filename"] = volume.Path }
+                : new JsonObject
+                {
+                    ["driver"] = "nbd",
+                    ["server"] = new JsonObject { ["type"] = "inet", ["host"] = QemuCommandLine.NbdHost(volume.NbdAddress!), ["port"] = QemuCommandLine.NbdPort(volume.NbdAddress!) },
+                    ["export"] = volume.NbdExport,
+                };
+            file["node-name"] = volume.FileNode;
+            file["read-only"] = volume.ReadOnly;
+            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-add", file, ct);
+        }
+        if (!nodes.Contains(volume.FormatNode))
+        {
+            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-add", new JsonObject
+            {
+                ["driver"] = volume.Driver, ["file"] = volume.FileNode, ["node-name"] = volume.FormatNode, ["read-only"] = volume.ReadOnly,
+            }, ct);
+        }
+        if (!await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
+        {
+            await QmpExecuteAsync(machineKey, directory, pid, "device_add", new JsonObject
+            {
+                ["driver"] = "virtio-blk-pci", ["drive"] = volume.FormatNode, ["id"] = volume.Device, ["serial"] = volume.Serial, ["bus"] = volume.Port,
+            }, ct);
+        }
+    }
+
+    /// <summary>
+    /// The device removed and its nodes deleted. <c>device_del</c> only asks the guest; the device is gone when
+    /// QEMU no longer lists it among its peripherals (what its DEVICE_DELETED event announces), and only then may
+    /// its nodes go. A guest that does not let go in time (paused, or not listening) fails the detach.
+    /// </summary>
+    private async Task UnplugAsync(string machineKey, MachineDirectory directory, int pid, RecordedVolume volume, CancellationToken ct)
+    {
+        if (await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
+        {
+            try
+            {
+                await QmpExecuteAsync(machineKey, directory, pid, "device_del", new JsonObject { ["id"] = volume.Device }, ct);
+            }
+            catch (DriverException e) when (e.Message.Contains("already in the process of unplug", StringComparison.OrdinalIgnoreCase))
+            {
+                // Asked before (a detach cut short): wait for the same release.
+            }
+            var deadline = DateTime.UtcNow + UnplugTimeout;
+            while (await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new DriverException($"The guest of {machineKey} did not release Volume {volume.VolumeKey} within {UnplugTimeout.TotalSeconds:0} s" +
+                        " (a paused guest cannot; a guest without PCIe hot-plug support never does). It stays attached.");
+                await Task.Delay(200, ct);
+            }
+        }
+        var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
+        if (nodes.Contains(volume.FormatNode))
+            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FormatNode }, ct);
+        if (nodes.Contains(volume.FileNode))
+            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FileNode }, ct);
+    }
+
+    private async Task<HashSet<string>> BlockNodesAsync(string machineKey, MachineDirectory directory, int pid, CancellationToken ct)
+    {
+        var nodes = await QmpExecuteAsync(machineKey, directory, pid, "query-named-block-nodes", new JsonObject { ["flat"] = true }, ct);
+        return (nodes as JsonArray ?? []).Select(n => n?["node-name"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<bool> HasDeviceAsync(string machineKey, MachineDirectory directory, int pid, string id, CancellationToken ct)
+    {
+        var children = await QmpExecuteAsync(machineKey, directory, pid, "qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, ct);
+        return (children as JsonArray ?? []).Any(c => c?["name"]?.GetValue<string>() == id);
+    }
+
+    /// <summary>The Volume's file handed to the VM's uid, which QEMU opens it as (at launch and at hot-plug).</summary>
+    private async Task GrantVolumeAsync(MachineRecord record, RecordedVolume volume, CancellationToken ct)
+    {
+        if (volume.Path is null) return;
+        var uid = UidOf(record).ToString(CultureInfo.InvariantCulture);
+        await HostCommand.RunAsync("chown", [$"{uid}:{uid}", volume.Path], ct);
+    }
+
+    /// <summary>The Volume's file back to root once no VM uses it (a failure is logged: the pool can still use it as root).</summary>
+    private async Task ReturnVolumeQuietlyAsync(RecordedVolume volume)
+    {
+        if (volume.Path is null || !File.Exists(volume.Path)) return;
+        var (code, _, error) = await HostCommand.TryRunAsync("chown", ["0:0", volume.Path], CancellationToken.None);
+        if (code != 0) LogVolumeReturnFailed(volume.VolumeKey, error.Trim());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: Volume {VolumeKey} attached on port {Slot} (live: {Live})")]
+    private partial void LogVolumeAttached(string machineKey, string volumeKey, int slot, bool live);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: Volume {VolumeKey} detached")]
+    private partial void LogVolumeDetached(string machineKey, string volumeKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeKey}: its file could not be given back to root: {Error}")]
+    private partial void LogVolumeReturnFailed(string volumeKey, string error);
+}
