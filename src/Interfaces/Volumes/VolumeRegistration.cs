@@ -31,8 +31,8 @@ public static class VolumeRegistration
         [
             VolumeConfigurationRegistration.Capacity,
             VolumeConfigurationRegistration.Format,
-            new("host", "CimiGrains extension: the host whose volume pool holds the Volume, once placed."),
-            new("attachedTo", "CimiGrains extension: the Machines the Volume is attached to (or being attached to); a Volume attached anywhere cannot be deleted."),
+            new("host", "The host whose volume pool holds the Volume, once placed."),
+            new("attachedTo", "The Machines the Volume is attached to (or being attached to); a Volume attached anywhere cannot be deleted."),
         ],
     };
 }

@@ -26,10 +26,13 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineTemplateCollection", "MachineTemplate",
         "MachineConfigurationCollection", "MachineConfiguration", "MachineImageCollection", "MachineImage",
         "CredentialCollection", "Credential", "CredentialTemplateCollection", "CredentialTemplate",
+        "VolumeCollection", "Volume", "VolumeTemplateCollection", "VolumeTemplate",
+        "VolumeConfigurationCollection", "VolumeConfiguration", "VolumeImageCollection", "VolumeImage",
         "JobCollection", "Job",
         "ResourceMetadataCollection", "ResourceMetadata-CloudEntryPoint", "ResourceMetadata-Machine",
         "ResourceMetadata-MachineTemplate", "ResourceMetadata-MachineConfiguration", "ResourceMetadata-MachineImage",
         "ResourceMetadata-Credential", "ResourceMetadata-CredentialTemplate", "ResourceMetadata-Job",
+        "ResourceMetadata-Volume", "ResourceMetadata-VolumeTemplate", "ResourceMetadata-VolumeConfiguration", "ResourceMetadata-VolumeImage",
     ];
 
     [Fact]
@@ -42,6 +45,14 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
         // A Machine (with its configuration, image and template) whose create Job fails for lack of a host.
         await CimiDocs.MachineWithoutHostAsync(client);
+        // A Volume (with its configuration, template and a public image) whose create Job fails for lack of a volume pool.
+        await Http.Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, "volume:golden/blank");
+        await CimiDocs.Created(client, "volumeImages", new JsonObject { ["name"] = "blank", ["imageLocation"] = "volume:golden/blank", ["bootable"] = false });
+        var volumeConfig = await CimiDocs.Created(client, "volumeConfigs", Http.Volumes.VolumeDocs.Configuration());
+        var volumeTemplate = await CimiDocs.Created(client, "volumeTemplates", Http.Volumes.VolumeDocs.Template(volumeConfig));
+        var volume = await client.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(new JsonObject { ["href"] = volumeTemplate }));
+        Assert.True(volume.Code == 202, $"POST volumes: {volume}");
+        await client.WaitForJobAsync(volume.JobUri());
 
         var shapes = new Dictionary<string, string>();
         var queue = new Queue<string>([client.Cimi + "cloudEntryPoint"]);

@@ -27,6 +27,10 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         ["credentials"] = (true, false),
         ["credentialTemplates"] = (true, false),
         ["jobs"] = (true, false),
+        ["volumes"] = (true, false),
+        ["volumeTemplates"] = (true, false),
+        ["volumeConfigs"] = (true, false),
+        ["volumeImages"] = (true, false),
         // Describes this build; the same for every tenant, written by none (checked below).
         ["resourceMetadata"] = (false, false),
     };
@@ -37,6 +41,8 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         using var alice = await Tenants.CreateAsync(fixture.Gateway, "alice");
         using var bobClient = await Tenants.CreateAsync(fixture.Gateway, "bob");
         var mark = "alice-secret-" + Guid.NewGuid().ToString("N")[..12];
+        // The public volume image both tenants' VolumeImages may name.
+        await Http.Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, PublicVolumeImage);
         var a = await MakeOneOfEachAsync(alice, mark);
 
         // The entry point decides what must be covered.
@@ -132,12 +138,19 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
             Assert.True(JsonNode.DeepEquals(document, after[id]), $"A's {id} changed:\nbefore {document.ToJsonString()}\nafter  {after[id].ToJsonString()}");
     }
 
+    private const string PublicVolumeImage = "volume:isolation/blank";
+
     /// <summary>Everything A made: the id per CloudEntryPoint collection, and a full update body for each.</summary>
     private sealed record Alice(string Mark, Dictionary<string, string> Ids, Dictionary<string, JsonObject> UpdateBodies, string Password);
 
     /// <summary>B's own resources, to build requests that would succeed but for A's id in them.</summary>
     private sealed record Bob(string Config, string Image, string Credential, string Template, string Machine, string Job,
-        Dictionary<string, JsonObject> Documents);
+        Dictionary<string, JsonObject> Documents)
+    {
+        public string VolumeConfig { get; init; } = "";
+        public string VolumeImage { get; init; } = "";
+        public string VolumeTemplate { get; init; } = "";
+    }
 
     /// <summary>One href-in-body case: <see cref="Send"/> puts an id of <see cref="Referenced"/> where a client may put one.</summary>
     private sealed record ReferenceCase(string Name, string Referenced, Func<CimiClient, string, Task<CimiResponse>> Send, int? Expect = null);
@@ -217,6 +230,39 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
             }))),
             new("capture of B's Machine with relatedImage", "machineImages", (c, id) => c.PostAsync("machineImages",
                 new JsonObject { ["name"] = "bob-i", ["imageLocation"] = b.Machine, ["relatedImage"] = Ref(id) })),
+            // The Volume family: every href a VolumeTemplate or a VolumeCreate carries, and a capture of A's Volume.
+            new("VolumeTemplate.volumeConfig", "volumeConfigs", (c, id) => c.PostAsync("volumeTemplates", new JsonObject { ["name"] = "bob-t", ["volumeConfig"] = Ref(id) })),
+            new("VolumeTemplate.volumeImage", "volumeImages", (c, id) => c.PostAsync("volumeTemplates",
+                new JsonObject { ["name"] = "bob-t", ["volumeConfig"] = Ref(b.VolumeConfig), ["volumeImage"] = Ref(id) })),
+            new("VolumeCreate.volumeTemplate by reference", "volumeTemplates", (c, id) => c.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(Ref(id)))),
+            new("VolumeCreate.volumeTemplate by reference in XML", "volumeTemplates", (c, id) => c.SendAsync(HttpMethod.Post, "volumes",
+                $"<VolumeCreate xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>v</name><volumeTemplate href=\"{id}\"/></VolumeCreate>", "application/xml")),
+            new("VolumeCreate.volumeTemplate by reference with overrides", "volumeTemplates", (c, id) =>
+            {
+                var template = Ref(id);
+                template["volumeConfig"] = Ref(b.VolumeConfig);
+                return c.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(template));
+            }),
+            new("VolumeCreate inline volumeConfig", "volumeConfigs", (c, id) => c.PostAsync("volumes",
+                Http.Volumes.VolumeDocs.Create(new JsonObject { ["volumeConfig"] = Ref(id) }))),
+            new("VolumeCreate inline volumeConfig with overrides", "volumeConfigs", (c, id) =>
+            {
+                var config = Ref(id);
+                config["capacity"] = 2048;
+                return c.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(new JsonObject { ["volumeConfig"] = config }));
+            }),
+            new("VolumeCreate inline volumeImage", "volumeImages", (c, id) => c.PostAsync("volumes",
+                Http.Volumes.VolumeDocs.Create(new JsonObject { ["volumeConfig"] = Ref(b.VolumeConfig), ["volumeImage"] = Ref(id) }))),
+            new("VolumeCreate B's template overriding the volumeImage", "volumeImages", (c, id) =>
+            {
+                var template = Ref(b.VolumeTemplate);
+                template["volumeImage"] = Ref(id);
+                return c.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(template));
+            }),
+            new("VolumeImage.imageLocation naming a Volume (capture)", "volumes", (c, id) => c.PostAsync("volumeImages",
+                new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = id })),
+            new("VolumeImage.imageLocation naming a Volume by href (capture)", "volumes", (c, id) => c.PostAsync("volumeImages",
+                new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = Ref(id[c.Cimi.Length..]) })),
             new("PUT Machine.machineConfig", "machineConfigs", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineConfig"] = Ref(id) })),
             new("PUT Machine.machineImage", "machineImages", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineImage"] = Ref(id) })),
             new("PUT Job.targetResource", "machines", (c, id) => c.PutAsync(b.Job, new JsonObject { ["name"] = "j", ["targetResource"] = Ref(id) })),
@@ -248,11 +294,22 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         // No host is connected: the create Job fails and the Machine settles in ERROR, so nothing moves while B tries.
         await alice.WaitForJobAsync(job);
         var machine = created.Header("Location")!;
+        var volumeConfig = await CimiDocs.Created(alice, "volumeConfigs", Named(Http.Volumes.VolumeDocs.Configuration()));
+        var volumeImage = await CimiDocs.Created(alice, "volumeImages", Named(new JsonObject { ["imageLocation"] = PublicVolumeImage }));
+        var volumeTemplate = await CimiDocs.Created(alice, "volumeTemplates", Named(new JsonObject
+        {
+            ["volumeConfig"] = new JsonObject { ["href"] = volumeConfig }, ["volumeImage"] = new JsonObject { ["href"] = volumeImage },
+        }));
+        var volumeCreated = await alice.PostAsync("volumes", Named(Http.Volumes.VolumeDocs.Create(new JsonObject { ["href"] = volumeTemplate })));
+        // No volume pool is connected either: the Volume settles in ERROR.
+        await alice.WaitForJobAsync(volumeCreated.JobUri());
 
         var ids = new Dictionary<string, string>
         {
             ["credentialTemplates"] = credentialTemplate, ["credentials"] = credential, ["machineConfigs"] = config,
             ["machineImages"] = image, ["machineTemplates"] = template, ["machines"] = machine, ["jobs"] = job,
+            ["volumeConfigs"] = volumeConfig, ["volumeImages"] = volumeImage, ["volumeTemplates"] = volumeTemplate,
+            ["volumes"] = volumeCreated.Header("Location")!,
         };
         // What A itself could PUT: B sending it must change nothing.
         var updates = new Dictionary<string, JsonObject>
@@ -264,6 +321,10 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
             ["machineTemplates"] = CimiDocs.Template(config, image),
             ["machines"] = new() { ["name"] = "stolen" },
             ["jobs"] = new() { ["name"] = "stolen" },
+            ["volumeConfigs"] = new() { ["name"] = "stolen", ["capacity"] = 2048 },
+            ["volumeImages"] = new() { ["name"] = "stolen", ["imageLocation"] = PublicVolumeImage },
+            ["volumeTemplates"] = new() { ["name"] = "stolen", ["volumeConfig"] = new JsonObject { ["href"] = volumeConfig } },
+            ["volumes"] = new() { ["name"] = "stolen" },
         };
         return new Alice(mark, ids, updates, password);
     }
@@ -280,7 +341,14 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         var machine = created.Header("Location")!;
         var documents = new Dictionary<string, JsonObject>();
         foreach (var id in new[] { template, machine, job }) documents[id] = (await bob.GetAsync(id)).Json;
-        return new Bob(config, image, credential, template, machine, job, documents);
+        var volumeConfig = await CimiDocs.Created(bob, "volumeConfigs", Http.Volumes.VolumeDocs.Configuration());
+        var volumeImage = await CimiDocs.Created(bob, "volumeImages", new JsonObject { ["imageLocation"] = PublicVolumeImage });
+        var volumeTemplate = await CimiDocs.Created(bob, "volumeTemplates", Http.Volumes.VolumeDocs.Template(volumeConfig));
+        documents[volumeTemplate] = (await bob.GetAsync(volumeTemplate)).Json;
+        return new Bob(config, image, credential, template, machine, job, documents)
+        {
+            VolumeConfig = volumeConfig, VolumeImage = volumeImage, VolumeTemplate = volumeTemplate,
+        };
     }
 
     /// <summary>A's view of each of A's resources and collections.</summary>
