@@ -1,6 +1,7 @@
 using CimiGrains.Tenancy;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
+using CimiGrains.Volumes;
 using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Gateway.Hosting;
@@ -48,6 +49,7 @@ public sealed partial class StartupSeeder(
             MachineImage = new MachineImage { Href = ResourceKind.MachineImage.IdOf("demo") },
         });
         if (o.DemoVmImage is { } demoVm) await EnsureDemoVm(demoVm);
+        await EnsureDemoVolumes();
         LogDemoReady(DemoTenant);
     }
 
@@ -69,6 +71,25 @@ public sealed partial class StartupSeeder(
             Name = DemoVm, Description = "The demo VM on the small configuration",
             MachineConfig = new MachineConfiguration { Href = ResourceKind.MachineConfiguration.IdOf("small") },
             MachineImage = new MachineImage { Href = ResourceKind.MachineImage.IdOf(DemoVm) },
+        });
+    }
+
+    /// <summary>VolumeConfigurations of 1 GiB and 10 GiB (ext4, which containers and VMs can both use; the
+    /// files are sparse, so a new Volume takes almost no room until it is written) and a template on the first.</summary>
+    private async Task EnsureDemoVolumes()
+    {
+        await Ensure<VolumeConfiguration, IVolumeConfigurationGrain>("1gib", new VolumeConfiguration
+        {
+            Name = "1gib", Description = "1 GiB ext4", Format = VolumeFormats.Ext4, Capacity = 1024 * 1024,
+        });
+        await Ensure<VolumeConfiguration, IVolumeConfigurationGrain>("10gib", new VolumeConfiguration
+        {
+            Name = "10gib", Description = "10 GiB ext4", Format = VolumeFormats.Ext4, Capacity = 10 * 1024 * 1024,
+        });
+        await Ensure<VolumeTemplate, IVolumeTemplateGrain>("data", new VolumeTemplate
+        {
+            Name = "data", Description = "A blank 1 GiB ext4 volume",
+            VolumeConfig = new VolumeConfiguration { Href = VolumeConfigurationRegistration.Type.Kind.IdOf("1gib") },
         });
     }
 
