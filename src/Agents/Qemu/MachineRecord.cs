@@ -91,6 +91,7 @@ public sealed record RecordedVolume(string VolumeKey, string? Path, string Forma
     /// (virtio-blk's limit), so the guest finds it at /dev/disk/by-id/virtio-SERIAL.</summary>
     public string Serial => VolumeKey[(VolumeKey.IndexOf('/') + 1)..] is var local && local.Length > 20 ? local[..20] : VolumeKey[(VolumeKey.IndexOf('/') + 1)..];
 
-    /// <summary>QEMU's block driver for the format: an ext4 Volume is a raw device holding a file system.</summary>
-    public string Driver => string.Equals(Format, "qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+    /// <summary>QEMU's block driver for the format: an ext4 Volume is a raw device holding a file system. Over NBD
+    /// always raw: the owning host's export serves the Volume's contents (its format opened there), not its file.</summary>
+    public string Driver => NbdAddress is null && string.Equals(Format, "qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
 }

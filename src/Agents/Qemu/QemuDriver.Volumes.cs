@@ -92,6 +92,19 @@ public sealed partial class QemuDriver
         }
         catch (DriverException) when (added)
         {
+            // What the hot-plug got as far as making goes too: a node left behind would be taken, by its name, for
+            // the next Volume on this port.
+            if (pid is { } running && QemuProcess.IsQemuOf(running, directory))
+            {
+                try
+                {
+                    await UnplugAsync(machineKey, directory, running, attached, CancellationToken.None);
+                }
+                catch (DriverException e)
+                {
+                    LogHotPlugUndoFailed(machineKey, volume.VolumeKey, e.Message);
+                }
+            }
             (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volume.VolumeKey).ToList() }).Write(directory.RecordFile);
             await ReturnVolumeQuietlyAsync(attached);
             throw;
@@ -212,6 +225,9 @@ public sealed partial class QemuDriver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: Volume {VolumeKey} detached")]
     private partial void LogVolumeDetached(string machineKey, string volumeKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{MachineKey}: what a failed hot-plug of Volume {VolumeKey} made could not be removed: {Error}")]
+    private partial void LogHotPlugUndoFailed(string machineKey, string volumeKey, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeKey}: its file could not be given back to root: {Error}")]
     private partial void LogVolumeReturnFailed(string volumeKey, string error);

@@ -42,7 +42,7 @@ public sealed class QemuVolumeTests
         var atCreateFile = await pool.CreateAsync(atCreate, 16);
         await pool.CreateAsync(hot, 16, "qcow2");
         var options = new AgentOptions { HostId = AgentCloud.NewHostId("qemuvol"), Controllers = [new Uri("http://127.0.0.1:1")], Secret = "unused", StateDirectory = state.FullName };
-        var driver = new QemuErrors(new QemuDriver(options, new QemuDriverOptions
+        IMachineDriver driver = new QemuErrors(new QemuDriver(options, new QemuDriverOptions
         {
             ImagesDirectory = host.ImagesDirectory, RuntimeDirectory = host.RuntimeDirectory, ConsoleBytes = 65536,
         }, NullLogger<QemuDriver>.Instance));
