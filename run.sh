@@ -80,6 +80,9 @@ if ! traversable "$data"; then
 fi
 qemu_images=${CIMI_AGENT_QEMU_IMAGES:-$qemu_root/images}
 export CIMI_AGENT_QEMU_DIR=${CIMI_AGENT_QEMU_DIR:-$qemu_root/qemu}
+# The volume pool too: a VM opens an attached Volume's file as its own uid (docs/VOLUMES.md).
+export CIMI_AGENT_VOLUME_POOL=${CIMI_AGENT_VOLUME_POOL:-$qemu_root/volumes}
+mkdir -p "$CIMI_AGENT_VOLUME_POOL" && chmod 711 "$CIMI_AGENT_VOLUME_POOL"
 demo_vm=""
 if scripts/qemu.sh ensure && CIMI_DEMO_VM_DEBS=${CIMI_DEMO_VM_DEBS:-$data/demo-vm-debs} scripts/demo-vm.sh "$qemu_images" >/dev/null; then
   demo_vm=1
