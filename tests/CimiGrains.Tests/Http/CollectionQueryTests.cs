@@ -16,10 +16,16 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
         await CimiDocs.Created(client, "credentialTemplates", new JsonObject { ["name"] = "ct", ["userName"] = "u", ["password"] = "s3cret-pass" });
         await CimiDocs.MachineWithoutHostAsync(client);
         await CimiDocs.Created(client, "machineConfigs", CimiDocs.Configuration(cpu: 2));
+        // The Volume family: a public image, a configuration, a template and a Volume whose create fails for lack of a pool.
+        await Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, "volume:collection-query/blank");
+        await CimiDocs.Created(client, "volumeImages", new JsonObject { ["name"] = "vi", ["imageLocation"] = "volume:collection-query/blank" });
+        var volumeConfig = await CimiDocs.Created(client, "volumeConfigs", Volumes.VolumeDocs.Configuration());
+        var volumeTemplate = await CimiDocs.Created(client, "volumeTemplates", Volumes.VolumeDocs.Template(volumeConfig));
+        await client.WaitForJobAsync((await client.PostAsync("volumes", Volumes.VolumeDocs.Create(new JsonObject { ["href"] = volumeTemplate }))).JobUri());
 
         var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
         var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
-        Assert.Equal(8, collections.Count);
+        Assert.Equal(12, collections.Count);
         foreach (var collection in collections)
         {
             var all = (await client.GetAsync(collection)).Json;
