@@ -16,7 +16,7 @@ base, user, password, pool_dir = sys.argv[1:5]
 n = int(sys.argv[5]) if len(sys.argv) > 5 else 10
 auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 GIB_KB = 1024 * 1024
-MKFS = ["mkfs.ext4", "-F", "-q", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1"]
+MKFS = ["mkfs.ext4", "-F", "-q", "-m", "0", "-E", "lazy_itable_init=0,lazy_journal_init=0"]  # the pool's own options
 SIZE_MB = 256
 
 def call(method, url, body=None):
