@@ -42,7 +42,7 @@ public static class VolumeFormats
         {
             case Ext4:
                 Sparse(path, bytes);
-                await HostCommand.RunAsync("mkfs.ext4", [.. Mkfs, path], ct);
+                await HostCommand.RunAsync(HostTools.Find("mkfs.ext4"), [.. Mkfs, path], ct);
                 break;
             case Raw:
                 Sparse(path, bytes);
@@ -67,16 +67,16 @@ public static class VolumeFormats
         switch (format)
         {
             case Ext4:
-                var type = await HostCommand.TryRunAsync("blkid", ["-p", "-o", "value", "-s", "TYPE", path], ct);
+                var type = await HostCommand.TryRunAsync(HostTools.Find("blkid"), ["-p", "-o", "value", "-s", "TYPE", path], ct);
                 if (type.Output.Trim() != Ext4)
                     throw new DriverException($"The image '{imageLocation}' does not hold an ext4 file system, so it cannot seed an ext4 Volume.");
                 TooLarge(imageLocation, size, bytes);
                 using (var file = new FileStream(path, FileMode.Open, FileAccess.Write)) file.SetLength(bytes);
                 // resize2fs insists on a freshly checked file system; -p repairs only what is safe without asking.
-                var check = await HostCommand.TryRunAsync("e2fsck", ["-f", "-p", path], ct);
+                var check = await HostCommand.TryRunAsync(HostTools.Find("e2fsck"), ["-f", "-p", path], ct);
                 if (check.Code > 1)
                     throw new DriverException($"The ext4 file system in the image '{imageLocation}' is damaged (e2fsck exit {check.Code}): {check.Output.Trim()} {check.Error.Trim()}");
-                await HostCommand.RunAsync("resize2fs", [path], ct);
+                await HostCommand.RunAsync(HostTools.Find("resize2fs"), [path], ct);
                 break;
             case Raw:
                 TooLarge(imageLocation, size, bytes);

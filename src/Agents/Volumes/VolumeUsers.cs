@@ -16,7 +16,7 @@ public static class VolumeUsers
     public static async Task<IReadOnlyList<(string Who, bool Writable)>> OfAsync(string path, CancellationToken ct)
     {
         var users = new List<(string, bool)>();
-        var loops = await HostCommand.TryRunAsync("losetup", ["-j", path, "-J", "-O", "NAME,RO"], ct);
+        var loops = await HostCommand.TryRunAsync(HostTools.Find("losetup"), ["-j", path, "-J", "-O", "NAME,RO"], ct);
         if (loops.Code == 0 && loops.Output.Trim().Length > 0 && JsonNode.Parse(loops.Output)?["loopdevices"] is JsonArray devices)
         {
             foreach (var device in devices)

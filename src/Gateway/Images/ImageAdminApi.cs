@@ -54,15 +54,17 @@ public static class ImageAdminApi
             Results.Ok(new { images = (await store.ListAsync(ct)).Select(Describe).ToList() }));
         admin.MapDelete("", async (string? location, ImageStoreDatabase store, IGrainFactory grains, CancellationToken ct) =>
         {
-            var canonical = Target(location).ToString();
+            var target = Target(location);
+            var canonical = target.ToString();
             var image = await store.GetAsync(canonical, ct);
             if (image is null || image.Kind != StoredImage.RegisteredKind)
                 return Results.Extensions.Error(StatusCodes.Status404NotFound, $"No operator-registered image is stored at '{canonical}'.");
             // Refused rather than breaking them: a MachineImage naming it would fail every later create.
-            var users = await store.MachineImagesNamingAsync(null, Spellings(canonical), ct);
+            var naming = target.IsVolume ? "VolumeImage" : "MachineImage";
+            var users = await store.ResourcesNamingAsync(naming, null, Spellings(canonical), ct);
             if (users.Count > 0)
                 return Results.Extensions.Error(StatusCodes.Status409Conflict,
-                    $"MachineImages still name '{canonical}' ({string.Join(", ", users.Select(u => u.Replace(' ', ':')))}); delete them first.");
+                    $"{naming}s still name '{canonical}' ({string.Join(", ", users.Select(u => u.Replace(' ', ':')))}); delete them first.");
             // Each host's removal is durable in its host grain before the bytes go (a crash in between is
             // repaired by repeating the DELETE); hosts keep a copy a Machine still runs from until it goes.
             foreach (var host in await store.HoldersAsync(canonical, ct)) await grains.GetGrain<IHostGrain>(host).RemoveImage(canonical);
@@ -81,8 +83,8 @@ public static class ImageAdminApi
     private static ImageLocation Target(string? location)
     {
         if (string.IsNullOrWhiteSpace(location))
-            throw CimiRequestException.BadRequest("Name the image's location in the query: ?location=docker:REPOSITORY:TAG or ?location=qemu:PATH.");
-        if (!ImageLocation.TryParse(location, out var parsed, out var problem)) throw CimiRequestException.BadRequest(problem!);
+            throw CimiRequestException.BadRequest("Name the image's location in the query: ?location=docker:REPOSITORY:TAG, ?location=qemu:PATH or ?location=volume:NAME.");
+        if (!ImageLocation.TryParseStored(location, out var parsed, out var problem)) throw CimiRequestException.BadRequest(problem!);
         if (parsed!.CapturedImageLocalId is not null || parsed.Reference.StartsWith(ImageLocation.CaptureRepository, StringComparison.Ordinal))
             throw CimiRequestException.BadRequest($"'{location}' lies under {ImageLocation.CaptureRepository}, which is reserved for tenants' captures.");
         return parsed;

@@ -9,7 +9,7 @@ namespace CimiGrains.Gateway.Images;
 /// nothing is read twice or held whole): for <c>docker</c> a <c>docker save</c> archive (a tar whose
 /// <c>manifest.json</c> describes exactly one image); for <c>qemu</c> a qcow2 file (its magic) or a raw
 /// disk (an MBR boot signature or a GPT header, or an ext2/3/4 file system, and a whole number of
-/// 512-byte sectors). Anything else is a 400 naming what is wrong.
+/// 512-byte sectors); for <c>volume</c> the same disk files as for qemu. Anything else is a 400 naming what is wrong.
 /// </summary>
 public static class ImageFileFormats
 {
@@ -21,7 +21,8 @@ public static class ImageFileFormats
     public static Task<string> CopyCheckedAsync(Stream body, ImageUpload upload, string driver, CancellationToken ct) => driver switch
     {
         "docker" => CopyDockerArchiveAsync(body, upload, ct),
-        "qemu" => CopyDiskImageAsync(body, upload, ct),
+        // A volume image seeds a Volume's file: the same disk files (an ext4 file system is a raw one).
+        "qemu" or CimiGrains.Hosts.ImageLocation.VolumeScheme => CopyDiskImageAsync(body, upload, ct),
         _ => throw CimiRequestException.BadRequest($"The '{driver}' driver takes no image files."),
     };
 

@@ -27,8 +27,8 @@ public sealed partial class ImageStoreService(
         if (!await requestStream.MoveNext(ct) || requestStream.Current.Header is not { } header)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of an upload must carry its header."));
         var location = Canonical(header.ImageLocation);
-        var parsed = ImageLocation.Parse(location);
-        if (parsed.CapturedImageLocalId is null)
+        ImageLocation.TryParseStored(location, out var parsed, out _);
+        if (parsed!.CapturedImageLocalId is null)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"Hosts upload captures only ({ImageLocation.CaptureRepository}:ID); operators register images with POST /admin/images."));
         var capture = grains.GetGrain<ICapturedImageGrain>(location);
@@ -37,6 +37,7 @@ public sealed partial class ImageStoreService(
         var owner = await capture.GetOwner();
         if (owner is null || !(await capture.GetHosts()).Contains(header.HostId))
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"No capture into '{location}' was sent to host '{header.HostId}'."));
+        var format = Format(header.Format, parsed);
         try
         {
             await using var upload = await store.BeginUploadAsync(location, options.MaxImageBytes, ct);
@@ -45,7 +46,7 @@ public sealed partial class ImageStoreService(
             while (await requestStream.MoveNext(ct)) await upload.WriteAsync(requestStream.Current.Data.Memory, ct);
             if (header.Size > 0 && upload.Size != header.Size)
                 throw new ImageDigestException($"The upload of '{location}' ended after {upload.Size} of {header.Size} bytes: nothing was stored.");
-            var stored = await upload.CompleteAsync(parsed.Driver, StoredImage.CaptureKind, Format(header.Format, parsed.Driver), owner, header.Sha256, ct);
+            var stored = await upload.CompleteAsync(parsed.Driver, StoredImage.CaptureKind, format, owner, header.Sha256, ct);
             // Released while it was arriving: its MachineImage is gone, so are its bytes.
             if (await capture.GetOwner() is null)
             {
@@ -94,7 +95,9 @@ public sealed partial class ImageStoreService(
                     throw new RpcException(new Status(StatusCode.NotFound, $"The image '{location}' is not in the cluster image store."));
                 }
             }
-            else await store.AddHolderAsync(location, request.HostId, ct);
+            // A registered volume image is written straight into the new Volume's file: the host keeps no
+            // copy of it, so there is nothing for a later removal to reach.
+            else if (image.Driver != ImageLocation.VolumeScheme) await store.AddHolderAsync(location, request.HostId, ct);
             var header = new ImageHeader { ImageLocation = location, Sha256 = image.Sha256, Size = image.SizeBytes, Format = image.Format };
             long sent = 0;
             for (var seq = 0; sent < image.SizeBytes || seq == 0; seq++)
@@ -120,14 +123,23 @@ public sealed partial class ImageStoreService(
     }
 
     private static string Canonical(string text) =>
-        ImageLocation.TryParse(text, out var parsed, out var problem)
+        ImageLocation.TryParseStored(text, out var parsed, out var problem)
             ? parsed!.ToString()
             : throw new RpcException(new Status(StatusCode.InvalidArgument, problem!));
 
     private static bool IsValidHostId(string id) =>
         id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static string Format(string given, string driver) => given.Length > 0 ? given : $"{driver}-export";
+    /// <summary>Volume formats a Volume capture may say it is (the pool's formats; an ext4 Volume's file is its raw bytes).</summary>
+    private static readonly string[] VolumeFormats = ["ext4", "raw", "qcow2"];
+
+    private static string Format(string given, ImageLocation location)
+    {
+        if (!location.IsVolume) return given.Length > 0 ? given : $"{location.Driver}-export";
+        // A Volume made from the image checks its content against its own format; the recorded one must still be true.
+        return VolumeFormats.Contains(given, StringComparer.Ordinal) ? given : throw new RpcException(new Status(StatusCode.InvalidArgument,
+            $"A Volume capture's header names its format ({string.Join(", ", VolumeFormats)}), not '{given}'."));
+    }
 
     private void Authenticate(ServerCallContext context)
     {

@@ -118,15 +118,20 @@ public sealed class ImageStoreDatabase(NpgsqlDataSource dataSource)
     /// The ids of MachineImages (of <paramref name="tenantId"/>, or of any tenant when null) whose
     /// imageLocation is one of <paramref name="spellings"/>, read from the read model.
     /// </summary>
-    public async Task<IReadOnlyList<string>> MachineImagesNamingAsync(string? tenantId, IReadOnlyList<string> spellings, CancellationToken ct)
+    public Task<IReadOnlyList<string>> MachineImagesNamingAsync(string? tenantId, IReadOnlyList<string> spellings, CancellationToken ct) =>
+        ResourcesNamingAsync("MachineImage", tenantId, spellings, ct);
+
+    /// <summary>The same for resources of <paramref name="kind"/> (MachineImage or VolumeImage).</summary>
+    public async Task<IReadOnlyList<string>> ResourcesNamingAsync(string kind, string? tenantId, IReadOnlyList<string> spellings, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("""
             SELECT tenant_id || ' ' || id FROM cimi_resource
-            WHERE kind = 'MachineImage' AND ($1::text IS NULL OR tenant_id = $1) AND btrim(doc->>'imageLocation') = ANY($2)
+            WHERE kind = $3 AND ($1::text IS NULL OR tenant_id = $1) AND btrim(doc->>'imageLocation') = ANY($2)
             ORDER BY 1 LIMIT 20
             """);
         cmd.Parameters.Add(new() { Value = (object?)tenantId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = spellings.ToArray() });
+        cmd.Parameters.Add(new() { Value = kind });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var ids = new List<string>();
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));

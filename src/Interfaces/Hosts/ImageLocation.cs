@@ -31,6 +31,38 @@ public sealed partial record ImageLocation(string Driver, string Reference)
             ? Reference[(CaptureRepository.Length + 1)..]
             : null;
 
+    /// <summary>
+    /// The scheme of a VolumeImage's bytes in the cluster image store (<c>volume:REFERENCE</c>). It is no
+    /// host driver: <see cref="TryParse"/> (what MachineImages and placement read) refuses it, and only
+    /// <see cref="TryParseStored"/> (what the image store reads) takes it.
+    /// </summary>
+    public const string VolumeScheme = "volume";
+
+    /// <summary>Whether this is a VolumeImage's location rather than a driver's.</summary>
+    public bool IsVolume => Driver == VolumeScheme;
+
+    /// <summary>
+    /// Reads a location of the cluster image store: a driver's image location as <see cref="TryParse"/>
+    /// reads it, or a VolumeImage's <c>volume:REFERENCE</c> (a reference of letters, digits, '.', '_',
+    /// '-', ':' and '/', without <c>..</c>), or says why it is neither.
+    /// </summary>
+    public static bool TryParseStored(string? text, out ImageLocation? location, out string? problem)
+    {
+        var trimmed = text?.Trim() ?? "";
+        if (!trimmed.StartsWith(VolumeScheme + ":", StringComparison.Ordinal)) return TryParse(text, out location, out problem);
+        var reference = trimmed[(VolumeScheme.Length + 1)..];
+        if (reference.Length is 0 or > 1024 || !StorePath().IsMatch(reference) || reference.Split('/', ':').Contains(".."))
+        {
+            location = null;
+            problem = $"'imageLocation' '{text}' is not an exact volume image location: write {VolumeScheme}:REFERENCE, " +
+                "the reference being letters, digits, '.', '_', '-', ':' and '/' without '..'.";
+            return false;
+        }
+        location = new ImageLocation(VolumeScheme, reference);
+        problem = null;
+        return true;
+    }
+
     /// <summary>The location as written in CIMI: <c>driver:reference</c>.</summary>
     public override string ToString() => $"{Driver}:{Reference}";
 
