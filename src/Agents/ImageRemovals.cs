@@ -53,6 +53,13 @@ public sealed partial class ImageRemovals(HostDrivers drivers, ILogger<ImageRemo
     private async Task<ImageStatus> TryRemoveAsync(string imageLocation, CancellationToken ct)
     {
         var status = new ImageStatus { ImageLocation = imageLocation };
+        if (imageLocation.StartsWith(CimiGrains.Hosts.ImageLocation.VolumeScheme + ":", StringComparison.Ordinal))
+        {
+            // A volume image is never kept on a host: the pool writes it straight into the new Volume's file
+            // and keeps no copy, so there is nothing here to remove (and no driver to ask).
+            status.State = ImageState.Removed;
+            return status;
+        }
         try
         {
             var users = await drivers.ForImage(imageLocation).RemoveImageAsync(imageLocation, ct);
