@@ -243,7 +243,8 @@ public sealed partial class MachineGrain
             case HostCommandKind.Create when succeeded:
                 // The Machine now runs with its Volumes; a Volume recorded before it had a host learns it here.
                 foreach (var volume in Hosted.Volumes.Where(v => v.Status == Attached)) await ConfirmAsync(volume.VolumeLocalId);
-                return null;
+                // The Job names the Volumes made with the Machine.
+                return Hosted.NewVolumes.Count == 0 ? null : [Self, .. Hosted.NewVolumes.Select(v => new ResourceRef(VolumeHref(v.VolumeLocalId)))];
             case HostCommandKind.Delete when succeeded:
                 // The host removed the workload; its Volumes stay AVAILABLE. Released before the Machine's state is
                 // cleared (the base removes it after this), so a crash in between releases them again.

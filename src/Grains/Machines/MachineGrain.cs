@@ -1,6 +1,7 @@
 using CimiGrains.Credentials;
 using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosts;
+using CimiGrains.Grains.Images;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Jobs;
@@ -20,6 +21,7 @@ public sealed partial class MachineGrain(
     [PersistentState("machine", "cimi")] IPersistentState<MachineGrainState> state,
     ResourceReadModel readModel,
     IOptions<PublicImageOptions> publicImages,
+    ImageStoreDatabase store,
     IOptions<HostSchedulingOptions> scheduling,
     ILogger<MachineGrain> logger)
     : HostedResourceGrain<Machine, MachineGrainState, MachineStateName>(state, readModel, ResourceKind.Machine, scheduling.Value, logger),
@@ -35,7 +37,11 @@ public sealed partial class MachineGrain(
         CommonValidation.Check(create);
         var template = create.MachineTemplate
             ?? throw CimiException.Invalid("MachineCreate needs a 'machineTemplate' (by reference, by value, or both).");
-        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes) = await ResolveAsync(template);
+        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes, volumeTemplates) = await ResolveAsync(template);
+        var driver = ImageLocation.Parse(spec.ImageLocation).Driver;
+        // The new Volumes are checked (and their ids chosen) before anything is stored or reserved.
+        var newVolumes = await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, volumeTemplates, driver,
+            (templateVolumes ?? []).Select(v => v.InitialLocation));
         var now = Now;
         var machine = new Machine
         {
@@ -44,11 +50,11 @@ public sealed partial class MachineGrain(
             Cpu = spec.Cpu, Memory = spec.MemoryKiB, CpuArch = cpuArch, MachineImage = imageRef, MachineConfig = configRef,
         };
         // The template's Volumes are reserved before anything is stored: a refusal is the consumer's answer.
-        var volumes = await ReserveTemplateVolumesAsync(templateVolumes, ImageLocation.Parse(spec.ImageLocation).Driver);
+        var volumes = await ReserveTemplateVolumesAsync(templateVolumes, driver);
         try
         {
             return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
-                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes) = (machine, spec, initial, volumes));
+                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes) = (machine, spec, initial, volumes, newVolumes));
         }
         catch when (Hosted.Resource is null)
         {
@@ -137,6 +143,8 @@ public sealed partial class MachineGrain(
             return HostPlan.Fail(refusal);
         if (Hosted.HostId is { } placed) return HostPlan.On([placed]);
         var spec = Hosted.Spec!;
+        // New Volumes first: where their placement puts them is where the Machine must go.
+        if (await PrepareNewVolumesAsync(pending) is { } notYet) return notYet;
         // Volumes in a host's pool pin the Machine to that host (docs/VOLUMES.md).
         var (requiredHost, apart) = RequiredHost();
         if (apart is not null) return HostPlan.Fail(apart);
@@ -265,7 +273,7 @@ public sealed partial class MachineGrain(
     }
 
     private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch,
-        IReadOnlyList<MachineTemplateVolume>? Volumes)> ResolveAsync(MachineTemplate given)
+        IReadOnlyList<MachineTemplateVolume>? Volumes, IReadOnlyList<MachineTemplateVolumeTemplate>? VolumeTemplates)> ResolveAsync(MachineTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IMachineTemplateGrain, MachineTemplate>(
             GrainFactory, TenantId, ResourceKind.MachineTemplate, "machineTemplate", given, MachineTemplateGrain.Merge);
@@ -296,6 +304,6 @@ public sealed partial class MachineGrain(
             DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0,
             Disks: config.Disks is { Count: > 0 } disks ? [.. disks.Select(d => new DiskSpec(d.Capacity!.Value, d.Format, d.InitialLocation))] : null);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
-        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes);
+        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes, template.VolumeTemplates);
     }
 }

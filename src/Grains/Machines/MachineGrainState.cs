@@ -20,6 +20,10 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
     /// changed in place: a failed write puts the previous state back by a shallow copy.</summary>
     [Id(2)] public IReadOnlyList<MachineAttachment> Volumes { get; set; } = [];
 
+    /// <summary>The Volumes the create makes from the template's <c>volumeTemplates</c>, in order; each moves
+    /// to <see cref="Volumes"/> once it is AVAILABLE and reserved. Replaced, never changed in place.</summary>
+    [Id(3)] public IReadOnlyList<MachineNewVolume> NewVolumes { get; set; } = [];
+
     /// <summary>The host the Machine is placed on (a Machine has at most one). Settable only so that a
     /// state stored before the hosted-resource base (which kept <c>HostId</c> alone) reads back.</summary>
     public string? HostId

@@ -1,5 +1,6 @@
 using CimiGrains.Credentials;
 using CimiGrains.Grains.Common;
+using CimiGrains.Grains.Images;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Machines;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace CimiGrains.Grains.Machines;
 public sealed class MachineTemplateGrain(
     [PersistentState("machineTemplate", "cimi")] IPersistentState<ResourceState<MachineTemplate>> state,
     ResourceReadModel readModel,
-    IOptions<PublicImageOptions> publicImages)
+    IOptions<PublicImageOptions> publicImages,
+    ImageStoreDatabase store)
     : CimiResourceGrain<MachineTemplate>(state, readModel, ResourceKind.MachineTemplate), IMachineTemplateGrain
 {
     /// <summary>The states a new Machine may be asked to end in (Machine InitialStates capability).</summary>
@@ -23,6 +25,9 @@ public sealed class MachineTemplateGrain(
         // An image by value (or a referenced one's overriding location) is held to the MachineImage rule.
         if (document.MachineImage?.ImageLocation is { } location)
             await ImageLocations.CheckAsync(GrainFactory, publicImages.Value, TenantId, location, ownImageLocalId: null);
+        // New Volumes are checked as far as the Machine's driver does not matter (that is checked at each MachineCreate).
+        await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, document.VolumeTemplates, driver: null,
+            (document.Volumes ?? []).Select(v => v.InitialLocation));
         return document;
     }
 
@@ -101,5 +106,6 @@ public sealed class MachineTemplateGrain(
         Credential = overrides.Credential ?? referenced.Credential,
         UserData = overrides.UserData ?? referenced.UserData,
         Volumes = overrides.Volumes ?? referenced.Volumes,
+        VolumeTemplates = overrides.VolumeTemplates ?? referenced.VolumeTemplates,
     };
 }

@@ -35,6 +35,9 @@ public static class MachineRegistration
             new("MachineCredentialByValue", "true", "A MachineTemplate may carry its Credential by value."),
             new("MachineStopForce", "true", "stop and restart accept force."),
             new("MachineStopForceDefault", "false", "stop and restart are graceful unless force is true."),
+            new("MachineVolumeTemplatesByValue", "true",
+                "A MachineTemplate's volumeTemplates may carry each VolumeTemplate by value (or by reference, or both): the Volume is created with " +
+                "the Machine, attached to it, and left AVAILABLE when the Machine is deleted."),
             new("MachineVolumeReadOnly", "true",
                 $"CimiGrains extension. A MachineVolume POSTed to a Machine's volumes collection with the property '{MachineVolumes.ReadOnlyProperty}' = 'true' " +
                 $"is attached read-only, and shows that property; its property '{MachineVolumes.StatusProperty}' says whether it is attaching, attached or detaching."),

@@ -18,4 +18,7 @@ public sealed record MachineTemplate : CimiResource
 
     /// <summary>Existing Volumes to attach to every Machine made from the template (XML: repeated <c>volume</c>).</summary>
     [Id(5)] public IReadOnlyList<MachineTemplateVolume>? Volumes { get; init; }
+
+    /// <summary>New Volumes to create with every Machine made from the template and attach to it (XML: repeated <c>volumeTemplate</c>).</summary>
+    [Id(6)] public IReadOnlyList<MachineTemplateVolumeTemplate>? VolumeTemplates { get; init; }
 }

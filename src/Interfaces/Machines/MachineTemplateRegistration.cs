@@ -11,8 +11,13 @@ public static class MachineTemplateRegistration
         CollectionArray = "machineTemplates",
         EntryPointAttribute = "machineTemplates",
         Routing = CimiRouting.Plain,
-        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "userData", "operations"],
-        Documents = [new(typeof(MachineTemplateVolume), "MachineTemplateVolume", ["initialLocation"])],
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "volumeTemplates", "userData", "operations"],
+        Documents =
+        [
+            new(typeof(MachineTemplateVolume), "MachineTemplateVolume", ["initialLocation"]),
+            new(typeof(MachineTemplateVolumeTemplate), "MachineTemplateVolumeTemplate",
+                [.. CimiTypeRegistration.CommonElements, "volumeConfig", "volumeImage", "initialLocation"]),
+        ],
         Constraints =
         [
             new("initialState", "The state a new Machine is brought to; absent means the DefaultInitialState capability.")
