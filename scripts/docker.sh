@@ -32,7 +32,9 @@ file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 ensure_running() {
   if quiet docker info; then return 0; fi
   if ! pgrep -x dockerd >/dev/null 2>&1; then
-    nohup dockerd >"$LOG_DIR/cimigrains-dockerd.log" 2>&1 &
+    # Its own session: an engine started from a test run or a CI job must outlive that job's process
+    # group (a job runner that ends the group would otherwise stop the engine under every other user).
+    setsid nohup dockerd >"$LOG_DIR/cimigrains-dockerd.log" 2>&1 &
   fi
   for _ in $(seq 1 150); do
     if quiet docker info; then return 0; fi

@@ -92,4 +92,14 @@ public interface IMachineDriver
     /// hot-unplugged) and forgets it; detaching one that is not attached succeeds.</summary>
     Task<WorkloadStatus> DetachVolumeAsync(string machineKey, string volumeKey, CancellationToken ct) =>
         throw new DriverException($"The {Name} driver cannot detach volumes.");
+
+    /// <summary>Plugs <paramref name="nic"/> into the Machine's workload, live when it runs (a container: a veth
+    /// into its namespace; a VM: a tap and a hot-plugged virtio-net device), and keeps it plugged across the
+    /// workload's restarts. Idempotent; a driver that cannot do it in the workload's state says why.</summary>
+    Task<WorkloadStatus> AttachNetworkInterfaceAsync(string machineKey, CimiGrains.Agents.Networks.NetworkPlaneInterface nic, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot attach network interfaces.");
+
+    /// <summary>Unplugs the interface <paramref name="interfaceId"/> and forgets it; one that is not plugged succeeds.</summary>
+    Task<WorkloadStatus> DetachNetworkInterfaceAsync(string machineKey, string interfaceId, CancellationToken ct) =>
+        throw new DriverException($"The {Name} driver cannot detach network interfaces.");
 }

@@ -1,7 +1,9 @@
 namespace CimiGrains.Agents.Drivers;
 
 /// <summary>What to run for a Machine. Memory is in KiB, as CIMI counts it. <see cref="Disks"/> are the
-/// disks its MachineConfiguration gives it beyond the boot disk (null from clusters that send none).</summary>
+/// disks its MachineConfiguration gives it beyond the boot disk (null from clusters that send none).
+/// <see cref="NetworkInterfaces"/>: a Machine with any is made without the engine's own networking, and its
+/// driver plugs these through the host's network plane (docs/NETWORKS.md).</summary>
 public sealed record WorkloadSpec(
     string ImageLocation,
     int Cpu,
@@ -13,7 +15,8 @@ public sealed record WorkloadSpec(
     string? UserData,
     bool Start,
     IReadOnlyList<WorkloadDisk>? Disks = null,
-    IReadOnlyList<AttachedVolume>? Volumes = null);
+    IReadOnlyList<AttachedVolume>? Volumes = null,
+    IReadOnlyList<CimiGrains.Agents.Networks.NetworkPlaneInterface>? NetworkInterfaces = null);
 
 /// <summary>One disk of a MachineConfiguration: its capacity in KiB (CIMI's KB), its format as CIMI names
 /// it (e.g. <c>ext4</c>, <c>qcow2</c>, or null) and where the consumer asked it to appear (<c>initialLocation</c>).</summary>

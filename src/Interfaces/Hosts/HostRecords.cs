@@ -66,7 +66,8 @@ public sealed record HostRegistration(
     [property: Id(6)] string AgentVersion,
     [property: Id(7)] double? CpuAllocationRatio = null,
     [property: Id(8)] double? MemoryAllocationRatio = null,
-    [property: Id(9)] long VolumePoolKiB = 0);
+    [property: Id(9)] long VolumePoolKiB = 0,
+    [property: Id(10)] string? UnderlayAddress = null);
 
 /// <summary>What a Machine decides about a workload its host reported at (re)connection.</summary>
 [GenerateSerializer]
@@ -92,7 +93,8 @@ public sealed record MachineSpec(
     [property: Id(8)] bool StartAfterCreate,
     [property: Id(9)] long DiskKiB = 0,
     [property: Id(10)] IReadOnlyList<DiskSpec>? Disks = null,
-    [property: Id(11)] IReadOnlyList<VolumeAttachment>? Volumes = null);
+    [property: Id(11)] IReadOnlyList<VolumeAttachment>? Volumes = null,
+    [property: Id(12)] IReadOnlyList<NetworkInterfaceSpec>? NetworkInterfaces = null);
 
 /// <summary>What a Volume is on its host: capacity in KiB (CIMI's KB), its format (<c>ext4</c>: a file
 /// system; <c>raw</c>, <c>qcow2</c>: a bare block device), and its initial content, an image location in
@@ -139,9 +141,14 @@ public sealed record DiskSpec(
 public enum HostedKind { Machine = 0, Volume = 1 }
 
 /// <summary>Host commands. Create makes the workload (and starts it when the spec says so). AttachVolume and
-/// DetachVolume are Machine commands carrying <see cref="HostCommand.Attachment"/>. The values are the wire's.</summary>
+/// DetachVolume are Machine commands carrying <see cref="HostCommand.Attachment"/>; AttachNetworkInterface and
+/// DetachNetworkInterface carry <see cref="HostCommand.NetworkInterface"/>. The values are the wire's.</summary>
 [GenerateSerializer]
-public enum HostCommandKind { Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete, AttachVolume, DetachVolume }
+public enum HostCommandKind
+{
+    Create, Start, Stop, Restart, Pause, Suspend, Capture, Delete, AttachVolume, DetachVolume,
+    AttachNetworkInterface, DetachNetworkInterface,
+}
 
 /// <summary>
 /// A command for one hosted resource: <see cref="Resource"/> and <see cref="ResourceKey"/> (its grain
@@ -160,7 +167,8 @@ public sealed record HostCommand(
     [property: Id(6)] string? CaptureImageLocation,
     [property: Id(7)] HostedKind Resource = HostedKind.Machine,
     [property: Id(8)] VolumeSpec? Volume = null,
-    [property: Id(9)] VolumeAttachment? Attachment = null);
+    [property: Id(9)] VolumeAttachment? Attachment = null,
+    [property: Id(10)] NetworkInterfaceSpec? NetworkInterface = null);
 
 /// <summary>The workload's state as a host sees it.</summary>
 [GenerateSerializer]

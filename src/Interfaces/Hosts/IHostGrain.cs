@@ -60,4 +60,16 @@ public interface IHostGrain : IGrainWithStringKey
 
     /// <summary>Images still to be removed from this host.</summary>
     Task<IReadOnlyList<string>> GetImagesToRemove();
+
+    /// <summary>
+    /// The newest word of a Network about this host (see <see cref="NetworkHostView"/>). Kept durably per Network
+    /// (an older <see cref="NetworkHostView.Version"/> than the kept one is ignored) and sent to the agent now
+    /// when it is connected, and again at each new session; a view with Present false is dropped once sent.
+    /// Returns without waiting for the agent.
+    /// </summary>
+    Task ApplyNetwork(NetworkHostView view);
+
+    /// <summary>This host's underlay (VXLAN tunnel endpoint) address as its agent registered it; null when the
+    /// host never registered one (it offers no Networks).</summary>
+    Task<string?> GetUnderlayAddress();
 }
