@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using CimiGrains.Gateway.Resources;
+using static CimiGrains.Gateway.Resources.SubCollectionResults;
 using CimiGrains.Machines;
 using CimiGrains.Volumes;
 
@@ -30,9 +30,7 @@ public static class MachineVolumeApi
         cimi.MapGet(disks + "/{disk}", async (string id, string disk, CimiRequest request) =>
         {
             var items = await request.Grain<IMachineGrain>(id).GetDisks();
-            var wanted = $"{MachineVolumes.DisksOf(MachineId(id))}/{disk}";
-            var item = items.FirstOrDefault(d => d.Id == wanted) ?? throw CimiException.NotFound($"Disk '{wanted}'");
-            return Item(request, StatusCodes.Status200OK, item, "Disk");
+            return Item(request, items, $"{MachineVolumes.DisksOf(MachineId(id))}/{disk}", "Disk");
         });
         cimi.MapGet(volumes, async (string id, CimiRequest request) =>
         {
@@ -42,9 +40,7 @@ public static class MachineVolumeApi
         cimi.MapGet(volumes + "/{volume}", async (string id, string volume, CimiRequest request) =>
         {
             var items = await request.Grain<IMachineGrain>(id).GetVolumes();
-            var wanted = MachineVolumes.MachineVolumeId(MachineId(id), volume);
-            var item = items.FirstOrDefault(v => v.Id == wanted) ?? throw CimiException.NotFound($"MachineVolume '{wanted}'");
-            return Item(request, StatusCodes.Status200OK, item, "MachineVolume");
+            return Item(request, items, MachineVolumes.MachineVolumeId(MachineId(id), volume), "MachineVolume");
         });
         cimi.MapPost(volumes, async (string id, CimiRequest request) =>
         {
@@ -64,19 +60,6 @@ public static class MachineVolumeApi
 
     /// <summary>The Machine's relative id (the route's id is checked by <see cref="CimiRequest.Grain{TGrain}"/> first).</summary>
     private static string MachineId(string localId) => ResourceKind.Machine.IdOf(localId);
-
-    private static CimiResult Item(CimiRequest request, int status, CimiResource item, string typeName) =>
-        new(status, CimiDocuments.FromRecord(item, CimiDescriptors.ByTypeName(typeName)!, request.BaseUri), typeName);
-
-    private static CimiResult Collection(CimiRequest request, string collectionId, string typeName, string arrayName,
-        IEnumerable<CimiResource> items, bool canAdd)
-    {
-        var descriptor = CimiDescriptors.ByTypeName(typeName)!;
-        var documents = items.Select(i => CimiDocuments.FromRecord(i, descriptor, request.BaseUri)).ToList();
-        JsonObject document = CimiDocuments.Collection(CimiUris.TypeUri(typeName + "Collection"), request.BaseUri.Absolute(collectionId),
-            arrayName, documents.Count, documents, canAdd);
-        return new CimiResult(StatusCodes.Status200OK, document, typeName, isCollection: true);
-    }
 
     /// <summary>202 as for every operation that goes on (see <see cref="CimiRequest.Accepted"/>): the MachineVolume as it
     /// is now, <c>Location</c> naming it and <c>CIMI-Job-URI</c> its Job.</summary>

@@ -35,6 +35,13 @@ public static class VolumeApi
             ResourceCollectionApi.ListAsync(request, readModel, type, ct));
         cimi.MapGet(volumes + "/{id}", async (string id, CimiRequest request) =>
             request.Document(StatusCodes.Status200OK, await request.Grain<IVolumeGrain>(id).Get(), type));
+        // The Volume's images (VolumeVolumeImageCollection): read-only, since a capture is a VolumeImage POST.
+        cimi.MapGet(volumes + "/{id}/" + VolumeRegistration.ImagesSegment, async (string id, CimiRequest request) =>
+            SubCollectionResults.Collection(request, VolumeRegistration.ImagesOf(type.Kind.IdOf(id)), "VolumeVolumeImage", "volumeVolumeImages",
+                await request.Grain<IVolumeGrain>(id).GetImages(), canAdd: false));
+        cimi.MapGet(volumes + "/{id}/" + VolumeRegistration.ImagesSegment + "/{image}", async (string id, string image, CimiRequest request) =>
+            SubCollectionResults.Item(request, await request.Grain<IVolumeGrain>(id).GetImages(),
+                $"{VolumeRegistration.ImagesOf(type.Kind.IdOf(id))}/{image}", "VolumeVolumeImage"));
         cimi.MapPost(volumes, async (CimiRequest request) =>
         {
             var create = await ResourceCollectionApi.ReadCreateAsync<VolumeCreate>(request, "VolumeCreate");

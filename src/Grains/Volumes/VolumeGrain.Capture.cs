@@ -34,7 +34,8 @@ public sealed partial class VolumeGrain
         });
         var result = await AcceptOperation(HostCommandKind.Capture, capturing, jobLocalId, CimiUris.Action("capture"),
             $"Capturing the Volume into '{created.Id}'.",
-            parameters: new Dictionary<string, string> { [CaptureImage] = imageLocalId, [CaptureImageLocation] = location });
+            parameters: new Dictionary<string, string> { [CaptureImage] = imageLocalId, [CaptureImageLocation] = location },
+            setUp: s => s.Images = [.. s.Images, imageLocalId]);
         return new VolumeCaptureResult(created, result.Job);
     }
 

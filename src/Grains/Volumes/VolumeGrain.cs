@@ -44,8 +44,10 @@ public sealed partial class VolumeGrain(
             Type = type, Capacity = spec.CapacityKiB, Bootable = spec.Bootable, Format = spec.Format,
         };
         LogResolved(logger, ResourceId, configRef ?? "by value", imageRef ?? "blank");
+        // A VolumeImage named by reference is listed in the Volume's images; one given only by value is no resource.
+        IReadOnlyList<string> images = VolumeImageRegistration.Type.Kind.LocalIdOf(imageRef) is { } imageLocalId ? [imageLocalId] : [];
         return await AcceptOperation(HostCommandKind.Create, VolumeStateName.CREATING, jobLocalId, "add",
-            "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec) = (volume, spec));
+            "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images));
     }
 
     public async Task<VolumeOperationResult> Delete(string jobLocalId)
@@ -167,7 +169,7 @@ public sealed partial class VolumeGrain(
         IReadOnlyList<ResourceRef>? attachedTo = Hosted.Attachments.Count == 0
             ? null
             : [.. Hosted.Attachments.Keys.Order(StringComparer.Ordinal).Select(k => new ResourceRef(VolumeSharing.MachineRef(k)))];
-        return WithHostStatus(volume) with { Operations = operations, AttachedTo = attachedTo };
+        return WithHostStatus(volume) with { Operations = operations, AttachedTo = attachedTo, Images = new ResourceRef(VolumeRegistration.ImagesOf(ResourceId)) };
     }
 
     private async Task<(VolumeSpec Spec, string Type, string? Config, string? Image)> ResolveAsync(VolumeTemplate given)

@@ -16,6 +16,10 @@ public sealed class VolumeGrainState : HostedResourceState<Volume, VolumeStateNa
     /// changed in place: a failed write restores the previous state by a shallow copy.</summary>
     [Id(1)] public IReadOnlyDictionary<string, VolumeReservation> Attachments { get; set; } = new Dictionary<string, VolumeReservation>();
 
+    /// <summary>The local ids of the VolumeImages of the Volume's <c>images</c> collection (the one it was made from,
+    /// then its captures), in order. Replaced, never changed in place.</summary>
+    [Id(2)] public IReadOnlyList<string> Images { get; set; } = [];
+
     /// <summary>The host the Volume's pool is on (a Volume has at most one).</summary>
     public string? HostId => HostIds.Count > 0 ? HostIds[0] : null;
 }

@@ -38,6 +38,10 @@ public interface IVolumeGrain : ICimiResourceGrain<Volume>, IHostedResourceGrain
     /// host has stored the bytes, then AVAILABLE). Conflict unless the Volume is AVAILABLE, idle and not
     /// attached read-write (a capture must be consistent).</summary>
     Task<VolumeCaptureResult> Capture(VolumeImage image, string imageLocalId, string jobLocalId);
+
+    /// <summary>The Volume's <c>images</c> collection: the VolumeImage it was made from and those captured from it,
+    /// oldest first, leaving out the ones deleted since. NotFound when the Volume does not exist.</summary>
+    Task<IReadOnlyList<VolumeVolumeImage>> GetImages();
 }
 
 /// <summary>How a Machine asks to use a Volume: its driver (<c>docker</c>, <c>qemu</c>), its host (null while

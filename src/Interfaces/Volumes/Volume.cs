@@ -17,4 +17,7 @@ public sealed record Volume : CimiResource
     [Id(4)] public string? Format { get; init; }
     [Id(5)] public string? Host { get; init; }
     [Id(6)] public IReadOnlyList<ResourceRef>? AttachedTo { get; init; }
+
+    /// <summary>The VolumeVolumeImageCollection: the VolumeImages captured from the Volume and the one it was made from.</summary>
+    [Id(7)] public ResourceRef? Images { get; init; }
 }

@@ -3,6 +3,12 @@ namespace CimiGrains.Volumes;
 /// <summary>The Volume type: created from a VolumeCreate with a Job, deleted with a Job; attached through Machines.</summary>
 public static class VolumeRegistration
 {
+    /// <summary>The path segment of a Volume's images collection after its id.</summary>
+    public const string ImagesSegment = "images";
+
+    /// <summary>The id of Volume <paramref name="volumeId"/>'s images collection.</summary>
+    public static string ImagesOf(string volumeId) => $"{volumeId}/{ImagesSegment}";
+
     public static CimiTypeRegistration Type { get; } = new()
     {
         Kind = new ResourceKind("Volume", "volumes"),
@@ -13,10 +19,12 @@ public static class VolumeRegistration
         // Create and delete answer 202 with a Job: Gateway/Volumes/VolumeApi maps them.
         Routing = CimiRouting.Custom,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "type", "capacity", "bootable", "images", "meters", "eventLog", "operations"],
-        ProviderAttributes = ["state", "type", "capacity", "bootable", "format", "host", "attachedTo"],
+        ProviderAttributes = ["state", "type", "capacity", "bootable", "images", "format", "host", "attachedTo"],
         Documents =
         [
             new(typeof(VolumeCreate), "VolumeCreate", [.. CimiTypeRegistration.CommonElements, "volumeTemplate"]),
+            // The items of the Volume's images collection (volumes/{id}/images).
+            new(typeof(VolumeVolumeImage), "VolumeVolumeImage", [.. CimiTypeRegistration.CommonElements, "volumeImage", "operations"]),
         ],
         Capabilities =
         [

@@ -27,7 +27,7 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "MachineConfigurationCollection", "MachineConfiguration", "MachineImageCollection", "MachineImage",
         "CredentialCollection", "Credential", "CredentialTemplateCollection", "CredentialTemplate",
         "VolumeCollection", "Volume", "VolumeTemplateCollection", "VolumeTemplate",
-        "VolumeConfigurationCollection", "VolumeConfiguration", "VolumeImageCollection", "VolumeImage",
+        "VolumeConfigurationCollection", "VolumeConfiguration", "VolumeImageCollection", "VolumeImage", "VolumeVolumeImageCollection",
         "JobCollection", "Job",
         "ResourceMetadataCollection", "ResourceMetadata-CloudEntryPoint", "ResourceMetadata-Machine",
         "ResourceMetadata-MachineTemplate", "ResourceMetadata-MachineConfiguration", "ResourceMetadata-MachineImage",

@@ -114,4 +114,29 @@ public sealed class VolumeCaptureTests(GrainClusterFixture fixture)
         Assert.Contains($"volume:cimigrains/capture:{i1}", await fixture.Grains.GetGrain<IHostGrain>(host.HostId).GetImagesToRemove());
         Assert.Null(await fixture.Grains.GetGrain<ICapturedImageGrain>($"volume:cimigrains/capture:{i1}").GetOwner());
     }
+
+    [Fact]
+    public async Task A_volumes_images_list_the_image_it_was_made_from_and_its_captures_but_not_deleted_ones()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var i1 = NewImageId();
+        var (source, _) = await CapturedAsync(host, tenant, i1);
+        var copy = fixture.Grains.GetGrain<IVolumeGrain>(GrainKeys.Of(tenant, "v2"));
+        await copy.Create(new VolumeCreate
+        {
+            VolumeTemplate = new VolumeTemplate { VolumeConfig = new VolumeConfiguration { Capacity = GiB }, VolumeImage = new VolumeImage { Href = $"volumeImages/{i1}" } },
+        }, "j2");
+
+        Assert.Equal(new ResourceRef("volumes/v1/images"), (await source.Get()).Images);
+        var listed = Assert.Single(await source.GetImages());
+        Assert.Equal(($"volumes/v1/images/{i1}", new ResourceRef($"volumeImages/{i1}"), "snap"), (listed.Id, listed.VolumeImage, listed.Name));
+        Assert.Equal(new ResourceRef($"volumeImages/{i1}"), Assert.Single(await copy.GetImages()).VolumeImage);
+
+        await Image(tenant, i1).Delete();
+
+        Assert.Empty(await source.GetImages());
+        Assert.Empty(await copy.GetImages());
+    }
 }

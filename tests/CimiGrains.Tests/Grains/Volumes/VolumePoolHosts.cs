@@ -10,7 +10,9 @@ namespace CimiGrains.Tests.Grains.Volumes;
 /// </summary>
 public sealed class VolumePoolHosts(GrainClusterFixture fixture) : IAsyncDisposable
 {
-    private readonly List<(string HostId, string Session, IAgentObserver Reference)> _hosts = [];
+    // The FakeHost is held here too: Orleans keeps only a weak reference to an observer, so a host a test no longer
+    // uses could be collected before disposal, and deleting its reference would then fail.
+    private readonly List<(string HostId, string Session, IAgentObserver Reference, FakeHost Host)> _hosts = [];
 
     public static string NewHostId() => "v" + Guid.NewGuid().ToString("N")[..10];
 
@@ -21,7 +23,7 @@ public sealed class VolumePoolHosts(GrainClusterFixture fixture) : IAsyncDisposa
         var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(host);
         var session = Guid.NewGuid().ToString("N");
         await fixture.Grains.GetGrain<IHostGrain>(hostId).Connect(Registration(hostId, poolKiB), session, reference);
-        _hosts.Add((hostId, session, reference));
+        _hosts.Add((hostId, session, reference, host));
         return host;
     }
 
@@ -31,7 +33,7 @@ public sealed class VolumePoolHosts(GrainClusterFixture fixture) : IAsyncDisposa
     /// <summary>Ends the host's session, as when its agent goes away.</summary>
     public async Task DisconnectAsync(FakeHost host)
     {
-        var (hostId, session, _) = _hosts.Single(h => h.HostId == host.HostId);
+        var (hostId, session, _, _) = _hosts.Single(h => h.HostId == host.HostId);
         await fixture.Grains.GetGrain<IHostGrain>(hostId).Disconnect(session, "the test took the agent away");
     }
 
@@ -42,7 +44,7 @@ public sealed class VolumePoolHosts(GrainClusterFixture fixture) : IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (hostId, session, reference) in _hosts)
+        foreach (var (hostId, session, reference, _) in _hosts)
         {
             await fixture.Grains.GetGrain<IHostGrain>(hostId).Disconnect(session, "the test ended");
             fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);

@@ -93,6 +93,28 @@ public sealed class VolumeApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_volumes_images_collection_is_listed_in_JSON_and_XML_and_is_the_tenants_own()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var created = await client.PostAsync("volumes", VolumeDocs.Create(Ref(await TemplateAsync(client))));
+        var volume = created.Header("Location")!;
+        var images = volume + "/images";
+        Assert.Equal(images, (await client.GetAsync(volume)).Json["images"].Str("href"));
+
+        var json = await client.GetAsync(images);
+        Assert.True(json.Code == 200, json.ToString());
+        Assert.Equal(("http://schemas.dmtf.org/cimi/1/VolumeVolumeImageCollection", images, 0),
+            (json.Json.Str("resourceURI"), json.Json.Str("id"), json.Json["count"]!.GetValue<int>()));
+        var xml = await client.SendAsync(HttpMethod.Get, images, null, null, "application/xml");
+        Assert.True(xml.Code == 200, xml.ToString());
+        CimiSchema.AssertValid(xml.Body);
+        Assert.Equal(404, (await client.GetAsync(images + "/0123456789abcdef")).Code);
+
+        using var other = await fixture.NewTenantAsync();
+        Assert.Equal(404, (await other.GetAsync(images)).Code);
+    }
+
+    [Fact]
     public async Task Delete_answers_202_with_a_Job_and_the_volume_goes()
     {
         using var client = await fixture.NewTenantAsync();
