@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Images.Protocol;
 using CimiGrains.Hosts;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -18,8 +17,6 @@ namespace CimiGrains.Agents.Images;
 /// </summary>
 public sealed partial class ImageTransfers : IDisposable
 {
-    private const int ChunkSize = 1 << 20;
-
     private readonly ImageStoreClient _store;
     private readonly AgentOptions _options;
     private readonly ILogger<ImageTransfers> _logger;
@@ -71,29 +68,8 @@ public sealed partial class ImageTransfers : IDisposable
         var path = Path.Combine(Directory, $"fetch-{Guid.NewGuid():N}");
         try
         {
-            var header = await _store.CallAsync(async (client, secret) =>
-            {
-                using var call = client.Download(new DownloadRequest { ImageLocation = location, TenantId = tenantId, HostId = _options.HostId },
-                    secret, cancellationToken: ct);
-                await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                ImageHeader? first = null;
-                long size = 0;
-                await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
-                {
-                    first ??= chunk.Header ?? throw new DriverException($"The image store sent '{location}' without its header.");
-                    hash.AppendData(chunk.Data.Span);
-                    await file.WriteAsync(chunk.Data.Memory, ct);
-                    size += chunk.Data.Length;
-                }
-                if (first is null) throw new DriverException($"The image store sent nothing for '{location}'.");
-                var digest = Convert.ToHexStringLower(hash.GetHashAndReset());
-                if (digest != first.Sha256 || size != first.Size)
-                    throw new DriverException(
-                        $"The image '{location}' from the cluster image store is corrupt: it hashes to sha256 {digest} ({size} bytes), " +
-                        $"but the store records sha256 {first.Sha256} ({first.Size} bytes). Nothing was imported.");
-                return first;
-            });
+            var header = await _store.DownloadAsync(new DownloadRequest { ImageLocation = location, TenantId = tenantId, HostId = _options.HostId },
+                path, sparse: false, "Nothing was imported.", ct);
             await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
                 await driver.ImportImageAsync(location, source, ct);
             LogFetched(location, header.Size, header.Sha256);
@@ -132,23 +108,8 @@ public sealed partial class ImageTransfers : IDisposable
                 size = file.Length;
                 sha256 = Convert.ToHexStringLower(sha.Hash!);
             }
-            var result = await _store.CallAsync(async (client, secret) =>
-            {
-                using var call = client.Upload(secret, cancellationToken: ct);
-                await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-                var buffer = new byte[ChunkSize];
-                var first = new ImageChunk
-                {
-                    Header = new ImageHeader { ImageLocation = location, Sha256 = sha256, Size = size, HostId = _options.HostId, Format = $"{driver.Name}-export" },
-                };
-                var read = await file.ReadAsync(buffer, ct);
-                first.Data = ByteString.CopyFrom(buffer, 0, read);
-                await call.RequestStream.WriteAsync(first, ct);
-                while ((read = await file.ReadAsync(buffer, ct)) > 0)
-                    await call.RequestStream.WriteAsync(new ImageChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, ct);
-                await call.RequestStream.CompleteAsync();
-                return await call;
-            });
+            var result = await _store.UploadAsync(path,
+                new ImageHeader { ImageLocation = location, Sha256 = sha256, Size = size, HostId = _options.HostId, Format = $"{driver.Name}-export" }, ct);
             LogStored(location, result.Size, result.Sha256);
         }
         catch (RpcException e)
