@@ -21,7 +21,7 @@ namespace CimiGrains.Agents;
 /// </summary>
 public sealed partial class AgentWorker(
     AgentOptions options, HostDrivers drivers, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger,
-    Volumes.VolumePool pool, Volumes.VolumeCommands volumes) : BackgroundService
+    Volumes.VolumePool pool, Volumes.VolumeCommands volumes, Volumes.VolumeExportServer exports) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -98,6 +98,7 @@ public sealed partial class AgentWorker(
             // A pool on the drivers' file system takes its share out of theirs (VOLUMES.md, "The pool"): no byte offered twice.
             DiskKib = pool.ShareFileSystem(HostDisk.TotalKiB(drivers.Available.Select(d => d.StorageDirectory)), drivers.Available.Select(d => d.StorageDirectory)),
             VolumePoolKib = pool.CapacityKiB,
+            NbdHost = exports.Host ?? "",
             AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
             CpuAllocationRatio = options.CpuAllocationRatio ?? 0,
             MemoryAllocationRatio = options.MemoryAllocationRatio ?? 0,
@@ -170,6 +171,9 @@ public sealed partial class AgentWorker(
                 case ControllerMessage.BodyOneofCase.ConsoleRequest:
                     var request = commands.Current.ConsoleRequest;
                     _ = Task.Run(async () => outbox.TryWrite(new AgentMessage { ConsoleTail = await ReadConsoleAsync(request, ct) }), ct);
+                    break;
+                case ControllerMessage.BodyOneofCase.VolumeExports:
+                    exports.Submit([.. commands.Current.VolumeExports.Exports], ct);
                     break;
                 case ControllerMessage.BodyOneofCase.RemoveImage:
                     var location = commands.Current.RemoveImage.ImageLocation;

@@ -185,7 +185,8 @@ public sealed partial class CommandExecutor
                 + (a.HostId.Length > 0 ? $" (it lives on host '{a.HostId}')." : "."));
         var format = (path is not null ? _pool!.FormatOf(a.VolumeId) : null) ?? Blank(a.Format) ?? "ext4";
         return new AttachedVolume(a.VolumeId, path, format, Blank(a.InitialLocation), a.ReadOnly,
-            path is null ? a.NbdAddress : null, path is null ? a.NbdExport : null);
+            path is null ? a.NbdAddress : null, path is null ? a.NbdExport : null,
+            path is null ? Blank(a.NbdIdentity) : null, path is null ? Blank(a.NbdPsk) : null);
     }
 
     private async Task<WorkloadStatus> SafeInspect(string key, CancellationToken ct)

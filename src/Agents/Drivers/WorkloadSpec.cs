@@ -35,4 +35,6 @@ public sealed record AttachedVolume(
     string? InitialLocation,
     bool ReadOnly,
     string? NbdAddress = null,
-    string? NbdExport = null);
+    string? NbdExport = null,
+    string? NbdIdentity = null,
+    string? NbdPsk = null);

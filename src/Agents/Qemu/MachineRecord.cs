@@ -65,7 +65,10 @@ public sealed record MachineRecord
     public void Write(string file)
     {
         var temp = file + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        // Root's alone: the record holds the keys of the VM's NBD volumes, and other VMs' uids share the runtime directory.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
         {
             JsonSerializer.Serialize(stream, this, Json);
             stream.Flush(flushToDisk: true);
@@ -80,12 +83,16 @@ public sealed record RecordedDisk(string File, long CapacityKiB);
 /// <summary>A Volume attached to the VM: its file (null when reached over NBD), format, mode, and the root port
 /// (<see cref="Slot"/>) its virtio-blk device sits on, which also names its QEMU nodes and device.</summary>
 public sealed record RecordedVolume(string VolumeKey, string? Path, string Format, bool ReadOnly, int Slot,
-    string? NbdAddress = null, string? NbdExport = null)
+    string? NbdAddress = null, string? NbdExport = null, string? NbdIdentity = null, string? NbdPsk = null)
 {
     public string FileNode => $"volfile{Slot}";
     public string FormatNode => $"vol{Slot}";
     public string Device => $"voldev{Slot}";
     public string Port => $"volport{Slot}";
+
+    /// <summary>The TLS credentials object of an NBD Volume, and the directory (in the VM's own) holding its key file.</summary>
+    public string TlsObject => $"voltls{Slot}";
+    public string TlsDirectory(MachineDirectory directory) => System.IO.Path.Combine(directory.Path, $"nbd-{Slot}");
 
     /// <summary>The guest's serial for it: the Volume's local id (after the tenant), its first 20 characters
     /// (virtio-blk's limit), so the guest finds it at /dev/disk/by-id/virtio-SERIAL.</summary>

@@ -49,7 +49,10 @@ public static class QemuCommandLine
             var ro = volume.ReadOnly ? "on" : "off";
             var file = volume.Path is not null
                 ? $"driver=file,filename={Escape(volume.Path)}"
-                : $"driver=nbd,server.type=inet,server.host={Escape(NbdHost(volume.NbdAddress!))},server.port={NbdPort(volume.NbdAddress!)},export={Escape(volume.NbdExport!)}";
+                : $"driver=nbd,server.type=inet,server.host={Escape(NbdHost(volume.NbdAddress!))},server.port={NbdPort(volume.NbdAddress!)},export={Escape(volume.NbdExport!)},tls-creds={volume.TlsObject}";
+            // Over NBD, TLS with the Volume's own pre-shared key (the owning host serves nothing in clear).
+            if (volume.Path is null)
+                qemu.AddRange(["-object", $"tls-creds-psk,id={volume.TlsObject},endpoint=client,dir={Escape(volume.TlsDirectory(directory))},username={volume.NbdIdentity}"]);
             qemu.AddRange(["-blockdev", $"{file},node-name={volume.FileNode},read-only={ro}"]);
             qemu.AddRange(["-blockdev", $"driver={volume.Driver},file={volume.FileNode},node-name={volume.FormatNode},read-only={ro}"]);
             qemu.AddRange(["-device", $"virtio-blk-pci,drive={volume.FormatNode},id={volume.Device},serial={Escape(volume.Serial)},bus={volume.Port}"]);

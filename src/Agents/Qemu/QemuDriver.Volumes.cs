@@ -45,10 +45,14 @@ public sealed partial class QemuDriver
     {
         if (volume.Format.ToLowerInvariant() is not ("ext4" or "raw" or "qcow2"))
             throw new DriverException($"Volume {volume.VolumeKey} has format '{volume.Format}', which QEMU is not given (ext4, raw and qcow2 are).");
-        if (volume.Path is null && (volume.NbdAddress is null || volume.NbdExport is null || !volume.NbdAddress.Contains(':')))
-            throw new DriverException($"Volume {volume.VolumeKey} is neither in this host's pool nor reachable over NBD (host:port and an export).");
+        if (volume.Path is null && (volume.NbdAddress is null || volume.NbdExport is null || !volume.NbdAddress.Contains(':')
+            || volume.NbdIdentity is null || volume.NbdPsk is null))
+            throw new DriverException($"Volume {volume.VolumeKey} is neither in this host's pool nor reachable over NBD (host:port, an export and its TLS key).");
+        if (volume.Path is null && (!volume.NbdIdentity!.All(char.IsAsciiLetterOrDigit) || !volume.NbdPsk!.All(char.IsAsciiHexDigit)))
+            throw new DriverException($"Volume {volume.VolumeKey}: the NBD identity must be letters and digits and the key hex.");
         return new RecordedVolume(volume.VolumeKey, volume.Path, volume.Format.ToLowerInvariant(), volume.ReadOnly, slot,
-            volume.Path is null ? volume.NbdAddress : null, volume.Path is null ? volume.NbdExport : null);
+            volume.Path is null ? volume.NbdAddress : null, volume.Path is null ? volume.NbdExport : null,
+            volume.Path is null ? volume.NbdIdentity : null, volume.Path is null ? volume.NbdPsk : null);
     }
 
     public async Task<WorkloadStatus> AttachVolumeAsync(string machineKey, AttachedVolume volume, CancellationToken ct)
@@ -106,7 +110,7 @@ public sealed partial class QemuDriver
                 }
             }
             (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volume.VolumeKey).ToList() }).Write(directory.RecordFile);
-            await ReturnVolumeQuietlyAsync(attached);
+            await ReturnVolumeQuietlyAsync(directory, attached);
             throw;
         }
         LogVolumeAttached(machineKey, volume.VolumeKey, attached.Slot, pid is not null);
@@ -119,7 +123,7 @@ public sealed partial class QemuDriver
         if (record.Volumes.FirstOrDefault(v => v.VolumeKey == volumeKey) is not { } attached) return await InspectAsync(machineKey, ct);
         if (QemuProcess.Find(directory) is { } pid) await UnplugAsync(machineKey, directory, pid, attached, ct);
         (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volumeKey).ToList() }).Write(directory.RecordFile);
-        await ReturnVolumeQuietlyAsync(attached);
+        await ReturnVolumeQuietlyAsync(directory, attached);
         LogVolumeDetached(machineKey, volumeKey);
         return await InspectAsync(machineKey, ct);
     }
@@ -129,6 +133,14 @@ public sealed partial class QemuDriver
     private async Task HotPlugAsync(string machineKey, MachineDirectory directory, int pid, RecordedVolume volume, CancellationToken ct)
     {
         var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
+        if (volume.Path is null && !await HasObjectAsync(machineKey, directory, pid, volume.TlsObject, ct))
+        {
+            await QmpExecuteAsync(machineKey, directory, pid, "object-add", new JsonObject
+            {
+                ["qom-type"] = "tls-creds-psk", ["id"] = volume.TlsObject, ["endpoint"] = "client",
+                ["dir"] = volume.TlsDirectory(directory), ["username"] = volume.NbdIdentity,
+            }, ct);
+        }
         if (!nodes.Contains(volume.FileNode))
         {
             var file = volume.Path is not null
@@ -138,10 +150,11 @@ public sealed partial class QemuDriver
                     ["driver"] = "nbd",
                     ["server"] = new JsonObject { ["type"] = "inet", ["host"] = QemuCommandLine.NbdHost(volume.NbdAddress!), ["port"] = QemuCommandLine.NbdPort(volume.NbdAddress!) },
                     ["export"] = volume.NbdExport,
+                    ["tls-creds"] = volume.TlsObject,
                 };
             file["node-name"] = volume.FileNode;
             file["read-only"] = volume.ReadOnly;
-            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-add", file, ct);
+            await AddFileNodeAsync(machineKey, directory, pid, volume, file, ct);
         }
         if (!nodes.Contains(volume.FormatNode))
         {
@@ -190,6 +203,36 @@ public sealed partial class QemuDriver
             await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FormatNode }, ct);
         if (nodes.Contains(volume.FileNode))
             await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FileNode }, ct);
+        if (volume.Path is null && await HasObjectAsync(machineKey, directory, pid, volume.TlsObject, ct))
+            await QmpExecuteAsync(machineKey, directory, pid, "object-del", new JsonObject { ["id"] = volume.TlsObject }, ct);
+    }
+
+    /// <summary>How long a hot-plug over NBD keeps trying while the owning host's export is not up yet: the cluster tells
+    /// that host to serve the Volume just before it tells this one to attach it, and the two agents do not wait on each other.</summary>
+    private static readonly TimeSpan ExportWait = TimeSpan.FromSeconds(15);
+
+    private async Task AddFileNodeAsync(string machineKey, MachineDirectory directory, int pid, RecordedVolume volume, JsonObject file, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + ExportWait;
+        while (true)
+        {
+            try
+            {
+                await QmpExecuteAsync(machineKey, directory, pid, "blockdev-add", (JsonObject)file.DeepClone(), ct);
+                return;
+            }
+            catch (DriverException e) when (volume.Path is null && DateTime.UtcNow < deadline &&
+                e.Message.Contains("Connection refused", StringComparison.OrdinalIgnoreCase))
+            {
+                await Task.Delay(500, ct);
+            }
+        }
+    }
+
+    private async Task<bool> HasObjectAsync(string machineKey, MachineDirectory directory, int pid, string id, CancellationToken ct)
+    {
+        var children = await QmpExecuteAsync(machineKey, directory, pid, "qom-list", new JsonObject { ["path"] = "/objects" }, ct);
+        return (children as JsonArray ?? []).Any(c => c?["name"]?.GetValue<string>() == id);
     }
 
     private async Task<HashSet<string>> BlockNodesAsync(string machineKey, MachineDirectory directory, int pid, CancellationToken ct)
@@ -207,15 +250,33 @@ public sealed partial class QemuDriver
     /// <summary>The Volume's file handed to the VM's uid, which QEMU opens it as (at launch and at hot-plug).</summary>
     private async Task GrantVolumeAsync(MachineRecord record, RecordedVolume volume, CancellationToken ct)
     {
-        if (volume.Path is null) return;
         var uid = UidOf(record).ToString(CultureInfo.InvariantCulture);
-        await HostCommand.RunAsync("chown", [$"{uid}:{uid}", volume.Path], ct);
+        if (volume.Path is not null)
+        {
+            await HostCommand.RunAsync("chown", [$"{uid}:{uid}", volume.Path], ct);
+            return;
+        }
+        // Over NBD: the key file QEMU (as the VM's uid) reads when it makes the TLS credentials, readable by that uid alone.
+        var keys = volume.TlsDirectory(DirectoryOf(record.MachineKey));
+        Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var file = Path.Combine(keys, "keys.psk");
+        await File.WriteAllTextAsync(file + ".tmp", $"{volume.NbdIdentity}:{volume.NbdPsk}\n", ct);
+        File.SetUnixFileMode(file + ".tmp", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(file + ".tmp", file, overwrite: true);
+        await HostCommand.RunAsync("chown", ["-R", $"{uid}:{uid}", keys], ct);
     }
 
     /// <summary>The Volume's file back to root once no VM uses it (a failure is logged: the pool can still use it as root).</summary>
-    private async Task ReturnVolumeQuietlyAsync(RecordedVolume volume)
+    private async Task ReturnVolumeQuietlyAsync(MachineDirectory directory, RecordedVolume volume)
     {
-        if (volume.Path is null || !File.Exists(volume.Path)) return;
+        if (volume.Path is null)
+        {
+            // Over NBD: its key goes with it.
+            var keys = volume.TlsDirectory(directory);
+            if (Directory.Exists(keys)) Directory.Delete(keys, recursive: true);
+            return;
+        }
+        if (!File.Exists(volume.Path)) return;
         var (code, _, error) = await HostCommand.TryRunAsync("chown", ["0:0", volume.Path], CancellationToken.None);
         if (code != 0) LogVolumeReturnFailed(volume.VolumeKey, error.Trim());
     }

@@ -233,7 +233,7 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
     {
         if (QemuProcess.Find(directory) is { } pid) await QemuProcess.KillAsync(pid, directory, ct);
         await ForgetMonitorAsync(directory);
-        foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(volume);
+        foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(directory, volume);
         // The record first: a directory left without one (a crash in between) is removed by the next list.
         File.Delete(directory.RecordFile);
         if (directory.Exists) Directory.Delete(directory.Path, recursive: true);

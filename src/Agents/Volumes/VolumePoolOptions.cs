@@ -16,6 +16,13 @@ public sealed class VolumePoolOptions
     /// <summary>The size of the file system holding <see cref="Directory"/>, in KiB.</summary>
     public required long FileSystemKiB { get; init; }
 
+    /// <summary><c>CIMI_AGENT_NBD_HOST</c>: the name or address other hosts reach this host's NBD exports at (null:
+    /// it exports no Volumes, so only VMs on this host attach them).</summary>
+    public string? NbdHost { get; init; }
+
+    /// <summary><c>CIMI_AGENT_NBD_LISTEN</c>: the address the exports listen on (default: <see cref="NbdHost"/>).</summary>
+    public string? NbdListen { get; init; }
+
     public static VolumePoolOptions FromEnvironment(string agentStateDirectory)
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
@@ -56,6 +63,13 @@ public sealed class VolumePoolOptions
                     $"CIMI_AGENT_VOLUME_POOL_KIB={kib} is more than the file system holding {directory} has ({fileSystemKiB} KiB).");
             configured = kib;
         }
-        return new VolumePoolOptions { Directory = directory, ConfiguredKiB = configured, FileSystemKiB = fileSystemKiB };
+        var nbdHost = Env("CIMI_AGENT_NBD_HOST");
+        if (nbdHost is not null && (nbdHost.Any(c => char.IsWhiteSpace(c) || c is ',' or '/') || nbdHost.Length > 253))
+            throw new InvalidOperationException($"CIMI_AGENT_NBD_HOST='{nbdHost}' is not a host name or address.");
+        return new VolumePoolOptions
+        {
+            Directory = directory, ConfiguredKiB = configured, FileSystemKiB = fileSystemKiB,
+            NbdHost = nbdHost, NbdListen = Env("CIMI_AGENT_NBD_LISTEN") ?? nbdHost?.Trim('[', ']'),
+        };
     }
 }

@@ -14,6 +14,7 @@ public static class VolumePoolRegistration
         services.AddSingleton<IVolumePool>(sp => sp.GetRequiredService<VolumePool>());
         services.AddSingleton<VolumeImageTransfers>();
         services.AddSingleton<VolumeCommands>();
+        services.AddSingleton<VolumeExportServer>();
         return services;
     }
 }

@@ -66,6 +66,8 @@ public static class AgentMessages
         HostId = a.HostId,
         NbdAddress = a.NbdAddress ?? "",
         NbdExport = a.NbdExport ?? "",
+        NbdIdentity = a.NbdIdentity ?? "",
+        NbdPsk = a.NbdPsk ?? "",
     };
 
     public static Hosts.ObservedState FromWire(ProtoObserved state) => state switch
@@ -135,7 +137,8 @@ public static class AgentMessages
         // 0 (or absent, from agents that predate the field): the deployment's ratio applies.
         register.CpuAllocationRatio != 0 ? register.CpuAllocationRatio : null,
         register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null,
-        register.VolumePoolKib);
+        register.VolumePoolKib,
+        NbdHost: register.NbdHost.Length > 0 ? register.NbdHost : null);
 
     /// <summary>
     /// A host's free text (an error from its engine) becomes a Job's statusMessage and a Machine's host
@@ -145,4 +148,16 @@ public static class AgentMessages
     /// </summary>
     private static string? AgentText(string? message) =>
         message is { Length: > 0 } m ? CimiText.Printable(m, 4000) : null;
+
+    public static ControllerMessage ToWire(IReadOnlyList<Hosts.VolumeExport> exports)
+    {
+        var wire = new VolumeExports();
+        foreach (var e in exports)
+        {
+            var export = new CimiGrains.Agents.Protocol.VolumeExport { VolumeId = e.VolumeKey, Port = e.Port, Writable = e.Writable };
+            export.Clients.AddRange(e.Clients.Select(c => new CimiGrains.Agents.Protocol.NbdClient { Identity = c.Identity, Psk = c.Psk }));
+            wire.Exports.Add(export);
+        }
+        return new ControllerMessage { VolumeExports = wire };
+    }
 }

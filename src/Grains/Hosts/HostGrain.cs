@@ -180,6 +180,8 @@ public sealed partial class HostGrain(
     {
         if (sessionId != _sessionId || _agent is not { } agent) return;
         foreach (var image in state.State.ImagesToRemove.ToList()) await SendImageRemoval(agent, image);
+        // Always, even empty: an agent that still serves exports the cluster dropped while it was away stops them.
+        await SendExportsAsync(agent, [.. state.State.Exports.Values.OrderBy(e => e.VolumeKey, StringComparer.Ordinal)]);
     }
 
     public async Task<string> ReadConsole(string machineKey, int maxBytes)

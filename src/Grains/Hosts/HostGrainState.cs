@@ -21,4 +21,7 @@ public sealed class HostGrainState
     /// <summary>The Volumes placed in this host's volume pool, by key, with their capacity (KiB): what the
     /// scheduler counts against the pool, kept from the create command until the Volume is forgotten.</summary>
     [Id(4)] public Dictionary<string, long> Volumes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The Volumes of this host's pool served over NBD to VMs elsewhere, by Volume key (HostGrain.Exports.cs).</summary>
+    [Id(7)] public Dictionary<string, VolumeExport> Exports { get; set; } = new(StringComparer.Ordinal);
 }

@@ -78,6 +78,9 @@ public sealed partial class VolumeGrain(
         if (VolumeSharing.Refusal(ResourceId, Hosted.Spec!.Format, hostId, Hosted.Attachments, machineKey, use) is { } refusal)
             throw CimiException.Conflict(refusal);
         var answer = new VolumeAttachment(this.GetPrimaryKeyString(), use.InitialLocation, use.ReadOnly, Hosted.Spec.Format, Hosted.Spec.CapacityKiB, hostId);
+        // Exported before the reservation is stored: a refusal (the host exports nothing) leaves nothing behind, and a
+        // reservation that then fails to be stored only leaves an extra client, dropped at the export's next change.
+        if (VolumeSharing.OverNbd(hostId, use)) answer = await ExportForAsync(machineKey, answer, hostId);
         var reservation = new VolumeReservation(use.Driver, use.HostId, use.ReadOnly, Confirmed: false, answer, Now);
         await CommitAsync(s => s.Attachments = new Dictionary<string, VolumeReservation>(s.Attachments) { [machineKey] = reservation });
         return answer;
@@ -97,8 +100,9 @@ public sealed partial class VolumeGrain(
     {
         await Fresh();
         // Releasing a Volume that is gone, or was never reserved, is done already.
-        if (Hosted.Resource is null || !Hosted.Attachments.ContainsKey(machineKey)) return;
+        if (Hosted.Resource is null || !Hosted.Attachments.TryGetValue(machineKey, out var released)) return;
         await CommitAsync(s => s.Attachments = s.Attachments.Where(a => a.Key != machineKey).ToDictionary(a => a.Key, a => a.Value));
+        if (released.Answer.NbdIdentity is not null) await UnexportAsync(released.Answer.HostId);
     }
 
     private async Task<VolumeOperationResult> AcceptOperation(HostCommandKind command, VolumeStateName transitional, string jobLocalId,

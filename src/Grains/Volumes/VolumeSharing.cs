@@ -7,7 +7,7 @@ namespace CimiGrains.Grains.Volumes;
 /// format, its host and where it is attached already. Containers (<c>docker</c>) mount a file system on
 /// the Volume's own host and may share an ext4 Volume read-write; every other driver sees a block device,
 /// whose attachment is exclusive unless every attachment of the Volume is read-only. A VM on another host
-/// would need an NBD export of the Volume, which is not available yet.
+/// attaches it over NBD (<see cref="OverNbd"/>): the Volume's host exports it.
 /// </summary>
 public static class VolumeSharing
 {
@@ -22,14 +22,9 @@ public static class VolumeSharing
         if (container && !VolumeFormats.IsFileSystem(format))
             return $"Volume '{volumeId}' has format '{format}', a bare block device: a container ({ContainerDriver}) can attach only " +
                 $"{VolumeFormats.Ext4} Volumes; {format} Volumes are for VMs.";
-        if (use.HostId is { } machineHost && machineHost != volumeHostId)
-        {
-            return container
-                ? $"Volume '{volumeId}' is in the volume pool of host '{volumeHostId}' and the Machine runs on host '{machineHost}': " +
-                  "a container attaches only Volumes on its own host."
-                : $"Volume '{volumeId}' is in the volume pool of host '{volumeHostId}' and the Machine runs on host '{machineHost}': " +
-                  "cross-host attachment needs NBD (not yet available).";
-        }
+        if (container && use.HostId is { } machineHost && machineHost != volumeHostId)
+            return $"Volume '{volumeId}' is in the volume pool of host '{volumeHostId}' and the Machine runs on host '{machineHost}': " +
+                "a container attaches only Volumes on its own host.";
         var others = attachments.Where(a => a.Key != machineKey).ToList();
         if (others.Count == 0) return null;
         var anyVm = !container || others.Any(a => a.Value.Driver != ContainerDriver);
@@ -41,6 +36,10 @@ public static class VolumeSharing
         }
         return null;
     }
+
+    /// <summary>Whether <paramref name="use"/> reaches a Volume on <paramref name="volumeHostId"/> over NBD: a VM placed elsewhere.</summary>
+    public static bool OverNbd(string volumeHostId, VolumeUse use) =>
+        use.Driver != ContainerDriver && use.HostId is { } machineHost && machineHost != volumeHostId;
 
     /// <summary>The Machine's id (<c>machines/{localId}</c>) from its grain key.</summary>
     public static string MachineRef(string machineKey) => ResourceKind.Machine.IdOf(GrainKeys.Split(machineKey).LocalId);

@@ -67,7 +67,8 @@ public sealed record HostRegistration(
     [property: Id(7)] double? CpuAllocationRatio = null,
     [property: Id(8)] double? MemoryAllocationRatio = null,
     [property: Id(9)] long VolumePoolKiB = 0,
-    [property: Id(10)] string? UnderlayAddress = null);
+    [property: Id(10)] string? UnderlayAddress = null,
+    [property: Id(11)] string? NbdHost = null);
 
 /// <summary>What a Machine decides about a workload its host reported at (re)connection.</summary>
 [GenerateSerializer]
@@ -111,7 +112,8 @@ public sealed record VolumeSpec(
 /// A Volume as one Machine uses it: the Volume's key, where the consumer asked it to appear, whether
 /// read-only, its format and capacity, and <see cref="HostId"/>, the host whose pool holds it. When that
 /// is not the Machine's host, <see cref="NbdAddress"/> and <see cref="NbdExport"/> say where the owning
-/// host exports it.
+/// host exports it, and <see cref="NbdIdentity"/> and <see cref="NbdPsk"/> how the Machine's host authenticates
+/// (TLS with a pre-shared key of its own, docs/VOLUMES.md).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.VolumeAttachment")]
 public sealed record VolumeAttachment(
@@ -122,7 +124,9 @@ public sealed record VolumeAttachment(
     [property: Id(4)] long CapacityKiB,
     [property: Id(5)] string HostId,
     [property: Id(6)] string? NbdAddress = null,
-    [property: Id(7)] string? NbdExport = null);
+    [property: Id(7)] string? NbdExport = null,
+    [property: Id(8)] string? NbdIdentity = null,
+    [property: Id(9), SecretAtRest] string? NbdPsk = null);
 
 /// <summary>One disk of the Machine's configuration, as the host makes it: capacity in KiB (CIMI's KB), the
 /// format CIMI names (null: the driver's choice) and the consumer's <c>initialLocation</c>. A spec stored

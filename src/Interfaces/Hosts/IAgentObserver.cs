@@ -22,6 +22,10 @@ public interface IAgentObserver : IGrainObserver
     Task RequestConsole(string requestId, HostedKind kind, string resourceKey, int maxBytes) =>
         Task.FromException(new InvalidOperationException("This host keeps no console."));
 
+    /// <summary>Queues the whole list of this host's NBD exports (see <see cref="IHostGrain.ExportVolume"/>).
+    /// Observers that do not relay to an agent (test hosts) keep the default: they accept and drop it.</summary>
+    Task ExportVolumes(IReadOnlyList<VolumeExport> exports) => Task.CompletedTask;
+
     /// <summary>Answers while the session is open; fails once its silo or stream is gone.</summary>
     Task<string> Ping();
 }

@@ -72,4 +72,16 @@ public interface IHostGrain : IGrainWithStringKey
     /// <summary>This host's underlay (VXLAN tunnel endpoint) address as its agent registered it; null when the
     /// host never registered one (it offers no Networks).</summary>
     Task<string?> GetUnderlayAddress();
+
+    /// <summary>
+    /// Serves the Volume <paramref name="volumeKey"/> of this host's pool over NBD to exactly
+    /// <paramref name="clients"/> (none: it is served no more) and returns the export as kept: its port is
+    /// allocated on the first call and kept until the export goes. Kept durably and sent to the agent now when
+    /// it is connected, and again after each reconciliation; returns without waiting for the agent. Conflict
+    /// when the host exports nothing (its agent registered no NBD host) or every export port is taken.
+    /// </summary>
+    Task<VolumeExport?> ExportVolume(string volumeKey, IReadOnlyList<NbdClient> clients);
+
+    /// <summary>The address other hosts reach this host's exports at (null: it exports none).</summary>
+    Task<string?> GetNbdHost();
 }
