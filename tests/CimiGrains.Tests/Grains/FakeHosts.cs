@@ -43,6 +43,15 @@ public sealed class FakeHost(string hostId) : IAgentObserver
 
     public Task RemoveImage(string imageLocation) => Task.CompletedTask;
 
+    /// <summary>The NBD export lists the cluster sent this host, newest last.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<VolumeExport>> Exports { get; } = new();
+
+    public Task ExportVolumes(IReadOnlyList<VolumeExport> exports)
+    {
+        Exports.Enqueue(exports);
+        return Task.CompletedTask;
+    }
+
     public Task<string> Ping() => Task.FromResult("pong");
 
     public async Task<HostCommand> NextAsync()

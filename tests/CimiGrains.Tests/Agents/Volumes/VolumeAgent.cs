@@ -16,7 +16,7 @@ public sealed class VolumeAgent : IAsyncDisposable
     private readonly Dictionary<string, string> _environment;
     private AgentProcess? _process;
 
-    private VolumeAgent(FakeController controller, FakeVolumeImageStore images, long? poolKiB)
+    private VolumeAgent(FakeController controller, FakeVolumeImageStore images, long? poolKiB, string? nbdHost)
     {
         Controller = controller;
         Images = images;
@@ -28,7 +28,11 @@ public sealed class VolumeAgent : IAsyncDisposable
             ["CIMI_AGENT_VOLUME_POOL"] = PoolDirectory,
         };
         if (poolKiB is { } kib) _environment["CIMI_AGENT_VOLUME_POOL_KIB"] = kib.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (nbdHost is not null) _environment["CIMI_AGENT_NBD_HOST"] = nbdHost;
     }
+
+    /// <summary>Where the agent keeps its NBD exports (one directory per exported Volume, each with the daemon's pid file).</summary>
+    public string ExportsDirectory => Path.Combine(_root.FullName, "state", "nbd-exports");
 
     public FakeController Controller { get; }
     public FakeVolumeImageStore Images { get; }
@@ -37,12 +41,12 @@ public sealed class VolumeAgent : IAsyncDisposable
     public FakeAgentSession Session { get; private set; } = null!;
     public AgentProcess Process => _process!;
 
-    public static async Task<VolumeAgent> StartAsync(long? poolKiB = null)
+    public static async Task<VolumeAgent> StartAsync(long? poolKiB = null, string? nbdHost = null)
     {
         await DockerCli.RequireAsync();
         var images = new FakeVolumeImageStore();
         var controller = await FakeController.StartAsync(FakeVolumeImageStore.Registration(images));
-        var agent = new VolumeAgent(controller, images, poolKiB);
+        var agent = new VolumeAgent(controller, images, poolKiB, nbdHost);
         await agent.RestartAsync();
         return agent;
     }
@@ -102,6 +106,23 @@ public sealed class VolumeAgent : IAsyncDisposable
         await Controller.DisposeAsync();
         await DockerCli.RemoveHostContainersAsync(HostId);
         await DockerNetworks.RemoveHostNetworksAsync(HostId);
+        // Export daemons run detached from the agent: a test that failed midway must not leave one serving.
+        if (Directory.Exists(ExportsDirectory))
+        {
+            foreach (var pidFile in Directory.EnumerateFiles(ExportsDirectory, "pid", SearchOption.AllDirectories))
+            {
+                if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) continue;
+                try
+                {
+                    using var daemon = System.Diagnostics.Process.GetProcessById(pid);
+                    if (File.ReadAllText($"/proc/{pid}/cmdline").Contains(ExportsDirectory, StringComparison.Ordinal)) daemon.Kill();
+                }
+                catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
+                {
+                    // Gone already.
+                }
+            }
+        }
         _root.Delete(recursive: true);
     }
 }

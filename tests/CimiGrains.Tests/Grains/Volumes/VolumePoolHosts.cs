@@ -16,13 +16,13 @@ public sealed class VolumePoolHosts(GrainClusterFixture fixture) : IAsyncDisposa
 
     public static string NewHostId() => "v" + Guid.NewGuid().ToString("N")[..10];
 
-    public async Task<FakeHost> ConnectAsync(long poolKiB, string? hostId = null)
+    public async Task<FakeHost> ConnectAsync(long poolKiB, string? hostId = null, string? nbdHost = null)
     {
         hostId ??= NewHostId();
         var host = new FakeHost(hostId);
         var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(host);
         var session = Guid.NewGuid().ToString("N");
-        await fixture.Grains.GetGrain<IHostGrain>(hostId).Connect(Registration(hostId, poolKiB), session, reference);
+        await fixture.Grains.GetGrain<IHostGrain>(hostId).Connect(Registration(hostId, poolKiB) with { NbdHost = nbdHost }, session, reference);
         _hosts.Add((hostId, session, reference, host));
         return host;
     }

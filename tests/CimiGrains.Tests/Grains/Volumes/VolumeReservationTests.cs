@@ -88,13 +88,46 @@ public sealed class VolumeReservationTests(GrainClusterFixture fixture)
         var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
 
         var container = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m1"), Container("elsewhere")));
+        // This host exports nothing (its agent registered no NBD host): a VM elsewhere is refused too.
         var vm = await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m2"), Vm("elsewhere")));
 
         Assert.Contains($"host '{host.HostId}'", container.Message);
         Assert.Contains("host 'elsewhere'", container.Message);
         Assert.Contains("a container attaches only Volumes on its own host", container.Message);
-        Assert.Contains("cross-host attachment needs NBD (not yet available)", vm.Message);
+        Assert.Contains("exports no Volumes over NBD (its agent sets no CIMI_AGENT_NBD_HOST)", vm.Message);
         Assert.Null((await volume.Get()).AttachedTo);
+    }
+
+    [Fact]
+    public async Task A_vm_on_another_host_gets_an_nbd_export_with_a_key_of_its_own_and_release_withdraws_it()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB, nbdHost: "10.251.0.11");
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var (m1, m2) = (GrainKeys.Of(tenant, "m1"), GrainKeys.Of(tenant, "m2"));
+
+        var first = await volume.Reserve(m1, Vm("elsewhere", readOnly: true));
+        var again = await volume.Reserve(m1, Vm("elsewhere", readOnly: true));
+        var second = await volume.Reserve(m2, Vm("third", readOnly: true));
+
+        Assert.Equal(first, again);
+        Assert.Equal((host.HostId, GrainKeys.Of(tenant, "v1")), (first.HostId, first.NbdExport));
+        Assert.Matches(@"^10\.251\.0\.11:108\d\d$", first.NbdAddress);
+        Assert.Equal(first.NbdAddress, second.NbdAddress);
+        Assert.Matches("^[0-9a-f]{64}$", first.NbdPsk);
+        Assert.NotEqual((first.NbdIdentity, first.NbdPsk), (second.NbdIdentity, second.NbdPsk));
+        var export = Assert.Single(await Eventually.Until(() => Task.FromResult(host.Exports.LastOrDefault() ?? []), e => e.Count == 1 && e[0].Clients.Count == 2,
+            "the host to be told to export the Volume to both Machines"));
+        Assert.False(export.Writable);
+        Assert.Equal(int.Parse(first.NbdAddress!.Split(':')[1]), export.Port);
+
+        await volume.Release(m1);
+        var left = Assert.Single(await Eventually.Until(() => Task.FromResult(host.Exports.LastOrDefault() ?? []), e => e.Count == 1 && e[0].Clients.Count == 1,
+            "the released Machine's key to be withdrawn"));
+        Assert.Equal(second.NbdIdentity, Assert.Single(left.Clients).Identity);
+        await volume.Release(m2);
+        await Eventually.Until(() => Task.FromResult(host.Exports.LastOrDefault() ?? []), e => e.Count == 0, "the export to stop");
     }
 
     [Fact]
