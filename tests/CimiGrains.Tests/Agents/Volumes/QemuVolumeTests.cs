@@ -77,7 +77,8 @@ public sealed class QemuVolumeTests
             var nbd = await NbdExport.StartAsync(await pool.CreateAsync($"{tenant}/remote", 16, "qcow2"), "qcow2");
             try
             {
-                await driver.AttachVolumeAsync(machine, new AttachedVolume($"{tenant}/over-nbd", null, "qcow2", null, false, nbd.Address, NbdExport.Name), default);
+                await driver.AttachVolumeAsync(machine, new AttachedVolume($"{tenant}/over-nbd", null, "qcow2", null, false, nbd.Address, NbdExport.Name,
+                    NbdExport.Identity, nbd.Psk), default);
                 await WaitDisksAsync(host, machine, d => d.Contains(":over-nbd ") && d.Contains(":hotplugged "), "the volume attached over NBD", afterLastBoot: true);
                 await driver.DetachVolumeAsync(machine, $"{tenant}/over-nbd", default);
             }
@@ -112,18 +113,25 @@ public sealed class QemuVolumeTests
 
     private static async Task<string> OwnerAsync(string path) => (await TestVolumePool.RunAsync("stat", "-c", "%u", path)).Trim();
 
-    /// <summary>A file exported over NBD on loopback by qemu-nbd (the owning host's side of a cross-host attachment).</summary>
-    private sealed class NbdExport(System.Diagnostics.Process process, int port) : IDisposable
+    /// <summary>A file exported over NBD on loopback by qemu-nbd, TLS with a pre-shared key as the owning host's agent
+    /// serves it (the owning host's side of a cross-host attachment).</summary>
+    private sealed class NbdExport(System.Diagnostics.Process process, int port, DirectoryInfo keys, string psk) : IDisposable
     {
-        public const string Name = "volume";
+        public const string Name = "volume", Identity = "mtest";
 
         public string Address => $"127.0.0.1:{port}";
+
+        public string Psk => psk;
 
         public static async Task<NbdExport> StartAsync(string file, string format)
         {
             var port = FreePorts.Take(1)[0];
+            var keys = Directory.CreateTempSubdirectory("cimi-nbd-keys-");
+            var psk = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            await File.WriteAllTextAsync(Path.Combine(keys.FullName, "keys.psk"), $"{Identity}:{psk}\n");
             var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-nbd",
-                ["-f", format, "-x", Name, "-b", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--persistent", "--shared=2", file])
+                ["-f", format, "-x", Name, "-b", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--persistent", "--shared=2",
+                 "--object", $"tls-creds-psk,id=tls0,endpoint=server,dir={keys.FullName}", "--tls-creds", "tls0", file])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,
             })!;
@@ -141,7 +149,7 @@ public sealed class QemuVolumeTests
                 }
             }, up => up, "qemu-nbd to listen");
             if (process.HasExited) throw new InvalidOperationException($"qemu-nbd exited: {await process.StandardError.ReadToEndAsync()}");
-            return new NbdExport(process, port);
+            return new NbdExport(process, port, keys, psk);
         }
 
         public void Dispose()
@@ -149,6 +157,7 @@ public sealed class QemuVolumeTests
             if (!process.HasExited) process.Kill();
             process.WaitForExit(5000);
             process.Dispose();
+            keys.Delete(recursive: true);
         }
     }
 }
