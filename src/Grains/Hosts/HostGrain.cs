@@ -180,6 +180,8 @@ public sealed partial class HostGrain(
     {
         if (sessionId != _sessionId || _agent is not { } agent) return;
         foreach (var image in state.State.ImagesToRemove.ToList()) await SendImageRemoval(agent, image);
+        // The Networks this host should have, now that the agent knows which workloads it keeps.
+        await SendNetworksAsync(agent);
     }
 
     public async Task<string> ReadConsole(string machineKey, int maxBytes)

@@ -21,4 +21,8 @@ public sealed class HostGrainState
     /// <summary>The Volumes placed in this host's volume pool, by key, with their capacity (KiB): what the
     /// scheduler counts against the pool, kept from the create command until the Volume is forgotten.</summary>
     [Id(4)] public Dictionary<string, long> Volumes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The newest view of each Network with a port on this host (or just gone from it), by Network key:
+    /// sent to the agent at every session; a removal (Present false) is dropped once the agent's session took it.</summary>
+    [Id(5)] public Dictionary<string, NetworkHostView> Networks { get; set; } = new(StringComparer.Ordinal);
 }

@@ -22,6 +22,13 @@ public interface IAgentObserver : IGrainObserver
     Task RequestConsole(string requestId, HostedKind kind, string resourceKey, int maxBytes) =>
         Task.FromException(new InvalidOperationException("This host keeps no console."));
 
+    /// <summary>
+    /// Queues a Network's view for the agent (a NetworkState on its stream; see <see cref="IHostGrain.ApplyNetwork"/>).
+    /// Observers that do not relay to an agent keep the default: they refuse, and the host keeps the view.
+    /// </summary>
+    Task ApplyNetwork(NetworkHostView view) =>
+        Task.FromException(new InvalidOperationException("This host realizes no Networks."));
+
     /// <summary>Answers while the session is open; fails once its silo or stream is gone.</summary>
     Task<string> Ping();
 }
