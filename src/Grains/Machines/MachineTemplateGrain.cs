@@ -60,6 +60,8 @@ public sealed class MachineTemplateGrain(
         if (t.Credential is { Href: { } credentialHref })
             await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
         await CheckVolumesAsync(grains, tenantId, t.Volumes, driver: null);
+        // The interfaces' shape; whether their Networks exist (and are the tenant's) is the Networks' answer at each create.
+        MachineNetworkInterfaceRules.CheckTemplate(t.NetworkInterfaces);
     }
 
     /// <summary>
@@ -107,5 +109,6 @@ public sealed class MachineTemplateGrain(
         UserData = overrides.UserData ?? referenced.UserData,
         Volumes = overrides.Volumes ?? referenced.Volumes,
         VolumeTemplates = overrides.VolumeTemplates ?? referenced.VolumeTemplates,
+        NetworkInterfaces = overrides.NetworkInterfaces ?? referenced.NetworkInterfaces,
     };
 }
