@@ -135,8 +135,9 @@ public sealed partial class MachineGrain
             Addresses = new ResourceRef(MachineNetworkInterfaces.AddressesOf(ResourceId, n.InterfaceId)),
             Network = new ResourceRef(NetworkHref(n.NetworkLocalId)),
             NetworkPort = port is null ? null : new ResourceRef($"{MachineNetworkInterfaces.NetworkPortCollectionSegment}/{port}"),
-            // Plugged (or carried by every create of a Machine without a host): ACTIVE; on its way in or out: PASSIVE.
-            State = n.Status == Attached ? MachineNetworkInterfaces.Active : MachineNetworkInterfaces.Passive,
+            // Plugged (or carried by every create of a Machine without a host): ACTIVE; on its way in or out, or without
+            // its lease (its create failed; the next start leases it again): PASSIVE.
+            State = n is { Status: Attached, Lease: not null } ? MachineNetworkInterfaces.Active : MachineNetworkInterfaces.Passive,
             Mtu = n.Lease?.Mtu, MacAddress = n.Lease?.Mac, NetworkType = n.Lease?.NetworkType,
             Operations = n.Status == Attached ? [new Operation("delete", id)] : [],
         };

@@ -60,8 +60,12 @@ public sealed class MachineTemplateGrain(
         if (t.Credential is { Href: { } credentialHref })
             await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
         await CheckVolumesAsync(grains, tenantId, t.Volumes, driver: null);
-        // The interfaces' shape; whether their Networks exist (and are the tenant's) is the Networks' answer at each create.
-        MachineNetworkInterfaceRules.CheckTemplate(t.NetworkInterfaces);
+        // Each interface's Network must be the tenant's own (another tenant's is as absent as one that never existed: 404).
+        foreach (var wanted in MachineNetworkInterfaceRules.CheckTemplate(t.NetworkInterfaces))
+        {
+            if (await grains.GetGrain<CimiGrains.Networks.INetworkGrain>(GrainKeys.Of(tenantId, wanted.NetworkLocalId)).GetInternal() is null)
+                throw CimiException.NotFound($"Network '{MachineNetworkInterfaces.NetworkCollectionSegment}/{wanted.NetworkLocalId}'");
+        }
     }
 
     /// <summary>

@@ -263,6 +263,8 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
                 new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = id })),
             new("VolumeImage.imageLocation naming a Volume by href (capture)", "volumes", (c, id) => c.PostAsync("volumeImages",
                 new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = Ref(id[c.Cimi.Length..]) })),
+            // Machines on Networks: a Network href in a MachineNetworkInterface, a MachineCreate, a MachineTemplate.
+            .. NetworkReferenceCases(b),
             new("PUT Machine.machineConfig", "machineConfigs", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineConfig"] = Ref(id) })),
             new("PUT Machine.machineImage", "machineImages", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineImage"] = Ref(id) })),
             new("PUT Job.targetResource", "machines", (c, id) => c.PutAsync(b.Job, new JsonObject { ["name"] = "j", ["targetResource"] = Ref(id) })),
