@@ -6,7 +6,7 @@ using CimiGrains.ReadModel;
 namespace CimiGrains.Gateway.Networks;
 
 /// <summary>
-/// The Network family. Configurations and templates are plain types, and Addresses' and NetworkPorts' other routes are
+/// The Network family. Configurations and templates are plain types, and Addresses', NetworkPorts' and ForwardingGroups' other routes are
 /// generated too (Resources/RegisteredTypesApi); their POSTs take a Create document. A Network's create, start, stop
 /// and delete are done when answered (its state is its grain's own; no host realizes it alone), so they answer
 /// 201 or 200 with the Network, not a Job. A Network's ports are its sub-collection <c>networks/{id}/networkPorts</c>.
@@ -74,6 +74,12 @@ public static class NetworkApi
         {
             var create = await ResourceCollectionApi.ReadCreateAsync<NetworkPortCreate>(request, "NetworkPortCreate");
             return request.Created(await request.Grain<INetworkPortGrain>(CimiRequest.NewLocalId()).Create(create), ports);
+        });
+        var groups = CimiTypes.Of(ForwardingGroupRegistration.Type);
+        cimi.MapPost($"/{groups.Kind.CollectionSegment}", async (CimiRequest request) =>
+        {
+            var create = await ResourceCollectionApi.ReadCreateAsync<ForwardingGroupCreate>(request, "ForwardingGroupCreate");
+            return request.Created(await request.Grain<IForwardingGroupGrain>(CimiRequest.NewLocalId()).Create(create), groups);
         });
         return cimi;
     }

@@ -66,6 +66,24 @@ public sealed partial class NetworkGrain(
             await TryAsync(() => subnets.Release(NetworkKey));
             throw;
         }
+        var group = template.ForwardingGroup is { } groupRef
+            ? GrainFactory.GetGrain<IForwardingGroupGrain>(GrainKeys.Of(TenantId, ForwardingGroupRegistration.Type.Kind.LocalIdOf(groupRef.Href)!))
+            : null;
+        IReadOnlyList<string> routed = [];
+        if (group is not null)
+        {
+            try
+            {
+                // Refused (409 naming both) when its subnet overlaps a member's: then nothing is kept.
+                routed = await group.Join(NetworkKey, subnet);
+            }
+            catch
+            {
+                await TryAsync(() => vnis.Release(NetworkKey));
+                await TryAsync(() => subnets.Release(NetworkKey));
+                throw;
+            }
+        }
         var now = Now;
         var network = new Network
         {
@@ -73,14 +91,17 @@ public sealed partial class NetworkGrain(
             Created = now, Updated = now, State = initial,
             NetworkType = config.NetworkType ?? NetworkTypes.Default,
             Mtu = config.Mtu ?? NetworkConfigurationGrain.DefaultMtu,
-            ClassOfService = config.ClassOfService,
+            ClassOfService = config.ClassOfService, Subnet = subnet, Vni = vni,
+            ForwardingGroup = group is null ? null : new ResourceRef(ForwardingGroupRef(group.GetPrimaryKeyString())),
         };
         try
         {
-            await CommitAsync(s => (s.Resource, s.Subnet, s.Vni) = (network, subnet, vni));
+            await CommitAsync(s => (s.Resource, s.Subnet, s.Vni, s.ForwardingGroupKey, s.RoutedSubnets) =
+                (network, subnet, vni, group?.GetPrimaryKeyString(), routed));
         }
         catch
         {
+            if (group is not null) await TryAsync(() => group.Leave(NetworkKey));
             // Nothing was stored: the reservations made for it go too.
             await TryAsync(() => vnis.Release(NetworkKey));
             await TryAsync(() => subnets.Release(NetworkKey));
@@ -118,11 +139,32 @@ public sealed partial class NetworkGrain(
         if (!NetworkTransitions.Allowed(network.State!.Value, NetworkTransitions.Operation.Delete))
             throw CimiException.Conflict($"The Network is {network.State}; 'delete' is not allowed in that state.");
         // A host still holding a view of it hears it is gone (best effort: a host's agent removes what belongs to nothing).
+        if (State.State.ForwardingGroupKey is { } groupKey) await GrainFactory.GetGrain<IForwardingGroupGrain>(groupKey).Leave(NetworkKey);
         await TellHostsGoneAsync();
         await RemoveAsync();
         await TryAsync(() => GrainFactory.GetGrain<INetworkVniAllocatorGrain>(0).Release(NetworkKey));
         await TryAsync(() => GrainFactory.GetGrain<ITenantSubnetsGrain>(TenantId).Release(NetworkKey));
         await TryAsync(ForgetPushReminderAsync);
+    }
+
+    public async Task SetForwarding(string groupKey, bool member, IReadOnlyList<string> routedSubnets, long version)
+    {
+        var s = State.State;
+        if (s.Resource is null || (member && s.ForwardingGroupKey is { } other && other != groupKey))
+        {
+            // Gone, or in another group already (two groups raced to claim it): the group lets it go (one way, as it tells us).
+            if (member) _ = GrainFactory.GetGrain<IForwardingGroupGrain>(groupKey).Leave(NetworkKey);
+            return;
+        }
+        if (!member && s.ForwardingGroupKey != groupKey) return;
+        if (member && s.ForwardingGroupKey == groupKey && version <= s.ForwardingGroupVersion) return;
+        await CommitAsync(n =>
+        {
+            (n.ForwardingGroupKey, n.RoutedSubnets, n.ForwardingGroupVersion) = member ? (groupKey, routedSubnets, version) : (null, [], 0);
+            n.Resource = n.Resource! with { ForwardingGroup = member ? new ResourceRef(ForwardingGroupRef(groupKey)) : null };
+            TellEveryHost(n);
+        });
+        SchedulePush(TimeSpan.Zero);
     }
 
     /// <summary>Only name, description and properties are the consumer's to change.</summary>
@@ -143,13 +185,8 @@ public sealed partial class NetworkGrain(
             operations.Add(new("delete", ResourceId));
         if (NetworkTransitions.Allowed(current, NetworkTransitions.Operation.Start)) operations.Add(new(CimiUris.Action("start"), ResourceId));
         if (NetworkTransitions.Allowed(current, NetworkTransitions.Operation.Stop)) operations.Add(new(CimiUris.Action("stop"), ResourceId));
-        return network with
-        {
-            Subnet = State.State.Subnet, Gateway = GatewayAddress, Vni = State.State.Vni,
-            NetworkPorts = new ResourceRef(NetworkPortsOf(ResourceId)),
-            ForwardingGroup = State.State.ForwardingGroupKey is { } group ? new ResourceRef(ForwardingGroupRef(group)) : null,
-            Operations = operations,
-        };
+        // Subnet, VNI and forwardingGroup are kept in the stored Network too (a ForwardingGroup reads them from it).
+        return network with { Gateway = GatewayAddress, NetworkPorts = new ResourceRef(NetworkPortsOf(ResourceId)), Operations = operations };
     }
 
     /// <summary>What keeps the Network from being deleted, named (null: nothing): its ports, and the Addresses reserved on it.</summary>

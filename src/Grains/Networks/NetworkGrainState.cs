@@ -44,11 +44,14 @@ public sealed class NetworkGrainState : IResourceState<Network>
     /// <summary>NetworkPorts consumers created on the Network: port local id → the lease using it (empty: none).</summary>
     [Id(11)] public IReadOnlyDictionary<string, string> Ports { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>The version of the last word taken from the ForwardingGroup (<see cref="IForwardingGroupGrain"/>).</summary>
+    [Id(12)] public long ForwardingGroupVersion { get; set; }
+
     public IResourceState<Network> Copy() => new NetworkGrainState
     {
         Resource = Resource, EventSequence = EventSequence, Subnet = Subnet, Vni = Vni, ForwardingGroupKey = ForwardingGroupKey,
         Leases = Leases, Version = Version, HostsTold = HostsTold, HostsToTell = HostsToTell, RoutedSubnets = RoutedSubnets,
-        Reservations = Reservations, Ports = Ports,
+        Reservations = Reservations, Ports = Ports, ForwardingGroupVersion = ForwardingGroupVersion,
     };
 }
 

@@ -29,8 +29,8 @@ public sealed class NetworkTemplateGrain(
         }
         if (t.InitialState is { } initial && initial is not (nameof(NetworkStateName.STARTED) or nameof(NetworkStateName.STOPPED)))
             throw CimiException.Invalid($"NetworkTemplate 'initialState' must be STARTED or STOPPED, not '{initial}'.");
-        if (t.ForwardingGroup is not null)
-            throw CimiException.Invalid("NetworkTemplate 'forwardingGroup': this cluster has no ForwardingGroups yet.");
+        await References.RequireAsync<IForwardingGroupGrain, ForwardingGroup>(grains, tenantId, ForwardingGroupRegistration.Type.Kind,
+            "forwardingGroup", t.ForwardingGroup);
     }
 
     /// <summary>A template reference with attributes alongside: those given override the stored ones.</summary>

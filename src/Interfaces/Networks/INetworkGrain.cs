@@ -17,6 +17,11 @@ public interface INetworkGrain : ICimiResourceGrain<Network>, INetworkInterfaceL
     /// <summary>STARTED → STOPPED: its hosts keep its devices but forward nothing. Conflict in any other state.</summary>
     Task<Network> Stop();
 
+    /// <summary>Its ForwardingGroup (null: none any more) routes it to <paramref name="routedSubnets"/>; a
+    /// <paramref name="version"/> older than the last one taken from that group is ignored. Its hosts are told.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task SetForwarding(string groupKey, bool member, IReadOnlyList<string> routedSubnets, long version);
+
     /// <summary>The local ids of the Network's NetworkPorts (its leases' and its consumers'), in id order.</summary>
     Task<IReadOnlyList<string>> GetPortIds();
 
