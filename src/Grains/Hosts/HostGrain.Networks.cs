@@ -12,9 +12,10 @@ namespace CimiGrains.Grains.Hosts;
 /// </summary>
 public sealed partial class HostGrain
 {
-    /// <summary>The version of the removal the host answers for a Network it holds no view of: above any the
-    /// Network could have sent, so the agent takes it whatever it applied; an agent forgets a Network's version
-    /// once it removed the Network, so a later view of that Network is applied again.</summary>
+    /// <summary>The version of the removal the host answers for a Network it never had a view of (none kept, none
+    /// removed: its state here was lost, or the bridge is not the cluster's): above any the Network could have sent,
+    /// so the agent takes it whatever it applied. A Network this host did know is removed at its own version instead
+    /// (<see cref="HostGrainState.RemovedNetworks"/>), so a later view of it is applied again.</summary>
     public const long UnknownNetworkRemovalVersion = long.MaxValue;
 
     public async Task ApplyNetwork(NetworkHostView view)
@@ -23,9 +24,11 @@ public sealed partial class HostGrain
         // An older view (a late retry of a Network's push) never undoes a newer one.
         var known = state.State.Networks.TryGetValue(view.NetworkKey, out var kept);
         if (known && kept!.Version > view.Version) return;
+        if (!known && state.State.RemovedNetworks.TryGetValue(view.NetworkKey, out var removed) && removed > view.Version) return;
         if (!known || kept!.Version < view.Version || _unsaved)
         {
             state.State.Networks[view.NetworkKey] = view;
+            state.State.RemovedNetworks.Remove(view.NetworkKey);
             await Write();
         }
         // The same version again is the Network repeating a push it was not sure of: sending it again is harmless.
@@ -40,13 +43,18 @@ public sealed partial class HostGrain
     public async Task ReconcileNetworks(string sessionId, IReadOnlyList<string> networks)
     {
         if (sessionId != _sessionId || _agent is not { } agent) return;
-        // A bridge of a Network this host has no word of (the Network was deleted, or its last port here went,
-        // while the agent was away and the removal was already dropped): the agent takes it down.
-        foreach (var network in networks.Where(n => !state.State.Networks.ContainsKey(n)).Distinct(StringComparer.Ordinal))
+        var listed = networks.ToHashSet(StringComparer.Ordinal);
+        // A removal the agent has applied (its bridge is gone) needs no remembering any more.
+        var applied = state.State.RemovedNetworks.Keys.Where(n => !listed.Contains(n)).ToList();
+        foreach (var network in applied) state.State.RemovedNetworks.Remove(network);
+        if (applied.Count > 0 || _unsaved) await Write();
+        // A bridge of a Network this host keeps no view of: the Network's removal was sent but not applied (the agent
+        // went away first), or the Network was never this host's. The agent takes it down.
+        foreach (var network in listed.Where(n => !state.State.Networks.ContainsKey(n)).Order(StringComparer.Ordinal))
         {
             var tenant = network.IndexOf('/') is > 0 and var slash ? network[..slash] : "";
-            await SendNetworkAsync(agent, new NetworkHostView(network, tenant, 0, 0, "", "", null, false, [], [], Present: false,
-                UnknownNetworkRemovalVersion));
+            var version = state.State.RemovedNetworks.TryGetValue(network, out var removed) ? removed : UnknownNetworkRemovalVersion;
+            await SendNetworkAsync(agent, new NetworkHostView(network, tenant, 0, 0, "", "", null, false, [], [], Present: false, version));
         }
     }
 
@@ -72,6 +80,7 @@ public sealed partial class HostGrain
         if (!view.Present && state.State.Networks.TryGetValue(view.NetworkKey, out var kept) && kept.Version == view.Version && !kept.Present)
         {
             state.State.Networks.Remove(view.NetworkKey);
+            state.State.RemovedNetworks[view.NetworkKey] = view.Version;
             try
             {
                 await Write();

@@ -136,6 +136,22 @@ public sealed class HostNetworkTests(GrainClusterFixture fixture)
         var removed = await agent.NextAsync();
         Assert.Equal((1L, 5L), (added.Version, removed.Version));
         await Eventually.Until(() => host.GetNetworks(), v => v.Count == 0, "the second removal to be forgotten");
+        // An older view of a removed Network is still ignored.
+        await host.ApplyNetwork(View("t3/other", 4));
+        Assert.Empty(await host.GetNetworks());
+
+        // The agent still lists the removed Network (it went away before applying the removal): the removal goes again
+        // at the Network's own version, so a later view of it is not stale there.
+        await connected.Host.ReconcileNetworks(connected.Session, ["t3/other"]);
+        var again = await agent.NextAsync();
+        Assert.Equal(("t3/other", false, 5L), (again.NetworkKey, again.Present, again.Version));
+        // Once an inventory no longer lists it, nothing of it is kept; a Network the host never knew is removed at any version.
+        await connected.Host.ReconcileNetworks(connected.Session, []);
+        await connected.Host.ReconcileNetworks(connected.Session, ["t3/other"]);
+        Assert.Equal(HostGrain.UnknownNetworkRemovalVersion, (await agent.NextAsync()).Version);
+        // And a new view of it is taken.
+        await host.ApplyNetwork(View("t3/other", 6));
+        Assert.Equal(6, (await agent.NextAsync()).Version);
         await DisconnectAsync(connected);
     }
 
