@@ -23,7 +23,7 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
     private static readonly string[] ExpectedShapes =
     [
         "CloudEntryPoint",
-        "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineTemplateCollection", "MachineTemplate",
+        "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineNetworkInterfaceCollection", "MachineTemplateCollection", "MachineTemplate",
         "MachineConfigurationCollection", "MachineConfiguration", "MachineImageCollection", "MachineImage",
         "CredentialCollection", "Credential", "CredentialTemplateCollection", "CredentialTemplate",
         "VolumeCollection", "Volume", "VolumeTemplateCollection", "VolumeTemplate",
