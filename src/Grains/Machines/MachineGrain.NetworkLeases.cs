@@ -42,9 +42,10 @@ public sealed partial class MachineGrain
                 // The host could not unplug it: it is still attached, as the Job says.
                 await CommitAsync(s => s.NetworkInterfaces = WithInterface(s.NetworkInterfaces, detaching with { Status = Attached }));
                 return null;
-            case HostCommandKind.Create when !succeeded && Hosted.NetworkInterfaces.Any(n => n.Lease is not null):
-                // A Machine that did not come up holds no addresses; its interfaces stay, and its next start leases
-                // them again under the same ids.
+            case HostCommandKind.Create when !succeeded && Hosted.HostId is null && Hosted.NetworkInterfaces.Any(n => n.Lease is not null):
+                // A Machine whose create never reached a host holds no addresses; its interfaces stay, and its next
+                // start (a create again) leases them again under the same ids. One placed on a host keeps them: its
+                // workload may be there, and its next start goes to that host with the interfaces it has.
                 foreach (var leased in Hosted.NetworkInterfaces.Where(n => n.Lease is not null))
                     await Leases(leased.NetworkLocalId).Release(this.GetPrimaryKeyString(), leased.InterfaceId);
                 await CommitAsync(s => s.NetworkInterfaces = [.. s.NetworkInterfaces.Select(n => n with { Lease = null })]);

@@ -206,6 +206,34 @@ public sealed class MachineNetworkInterfaceTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_create_its_host_refused_keeps_its_leases_for_the_next_start_and_its_delete_releases_them()
+    {
+        await using var docker = await new DockerHost(fixture).ConnectAsync();
+        var host = docker.Host;
+        var tenant = GrainClusterFixture.NewTenant();
+        var network = await NetworkFixtures.CreatedAsync(fixture, tenant, "n1");
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        await machine.Create(new MachineCreate { MachineTemplate = await TemplateAsync(tenant, [TemplateOn("n1")]) }, "create");
+        var create = await host.NextAsync();
+        await machine.OnHostReport(host.Answer(create, succeeded: false, "no such image"));
+        Assert.Equal(JobStateName.FAILED, (await FinishedAsync(tenant, "create")).State);
+
+        // Placed on the host: the interface keeps its address, and the next start carries it.
+        Assert.Equal(MachineNetworkInterfaces.Active, Assert.Single(await machine.GetNetworkInterfaces()).State);
+        Assert.Equal("10.42.0.3/24", await NextFreeAsync(network, tenant));
+        await machine.Act(MachineAction.Start, force: false, "start");
+        var start = await host.NextAsync();
+        Assert.Equal(create.Spec!.NetworkInterfaces!, start.Spec!.NetworkInterfaces!, InterfaceSpecComparer.Instance);
+        await machine.OnHostReport(host.Answer(start, succeeded: true));
+        await FinishedAsync(tenant, "start");
+
+        await machine.Delete("delete");
+        await machine.OnHostReport(host.Answer(await host.NextAsync(), succeeded: true));
+        Assert.Equal(JobStateName.SUCCESS, (await FinishedAsync(tenant, "delete")).State);
+        Assert.Equal("10.42.0.2/24", await NextFreeAsync(network, tenant));
+    }
+
+    [Fact]
     public async Task A_Network_that_cannot_give_an_address_is_a_409_naming_it_and_nothing_is_left_leased()
     {
         await using var docker = await new DockerHost(fixture).ConnectAsync();
