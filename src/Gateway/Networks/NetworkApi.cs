@@ -42,6 +42,8 @@ public static class NetworkApi
         cimi.MapPost(networks + "/{id}", async (string id, CimiRequest request) =>
         {
             var grain = request.Grain<INetworkGrain>(id);
+            // Another tenant's (or no) Network is a 404 whatever the body says.
+            await grain.Get();
             var body = await CimiRequestReader.ReadDocumentAsync(request.Http, "Action");
             var network = ParseAction(body) switch
             {

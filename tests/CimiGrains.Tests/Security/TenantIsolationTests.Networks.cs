@@ -1,77 +1,131 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Tests.Http;
+using CimiGrains.Tests.Http.Networks;
 
 namespace CimiGrains.Tests.Security;
 
-/// <summary>Machines on Networks in the tenant-isolation test: every place a request body names a Network for a
-/// Machine, with another tenant's Network in it, is answered as for a Network that does not exist (404).</summary>
+// The Network family's part of the tenant-isolation test: one resource of each of its ten types for A, B's own to
+// build requests on, and every href a Network family body can carry.
 public sealed partial class TenantIsolationTests
 {
-    private static List<ReferenceCase> NetworkReferenceCases(Bob b)
+    // A property, not a field: CollectionCases (in the other part) is built from it, and field initializers of two parts run in no set order.
+    private static IReadOnlyDictionary<string, (bool Owned, bool HasActions)> NetworkCollectionCases => new Dictionary<string, (bool, bool)>
     {
-        JsonObject Nic(string network) => new() { ["network"] = new JsonObject { ["href"] = network } };
-        JsonObject Create(JsonObject template) => new() { ["name"] = "bob-m", ["machineTemplate"] = template };
-        return
-        [
-            new("MachineNetworkInterface.network", "networks", (c, id) => c.PostAsync(b.Machine + "/networkInterfaces", Nic(id)), Expect: 404),
-            new("MachineNetworkInterface.network in XML", "networks", (c, id) => c.SendAsync(HttpMethod.Post, b.Machine + "/networkInterfaces",
-                $"<MachineNetworkInterface xmlns=\"http://schemas.dmtf.org/cimi/1\"><network href=\"{id}\"/></MachineNetworkInterface>", "application/xml"),
-                Expect: 404),
-            new("MachineCreate B's template with networkInterfaces", "networks", (c, id) =>
-            {
-                var template = new JsonObject { ["href"] = b.Template, ["networkInterfaces"] = new JsonArray(Nic(id)) };
-                return c.PostAsync("machines", Create(template));
-            }, Expect: 404),
-            new("MachineCreate networkInterfaces in XML", "networks", (c, id) => c.SendAsync(HttpMethod.Post, "machines",
-                $"<MachineCreate xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>m</name><machineTemplate href=\"{b.Template}\">" +
-                $"<networkInterface><network href=\"{id}\"/><state>ACTIVE</state></networkInterface></machineTemplate></MachineCreate>", "application/xml"),
-                Expect: 404),
-            new("MachineTemplate.networkInterfaces", "networks", (c, id) =>
-            {
-                var template = CimiDocs.Template(b.Config, b.Image);
-                template["networkInterfaces"] = new JsonArray(Nic(id));
-                return c.PostAsync("machineTemplates", template);
-            }, Expect: 404),
-        ];
+        ["networks"] = (true, true),
+        ["networkTemplates"] = (true, false),
+        ["networkConfigs"] = (true, false),
+        ["networkPorts"] = (true, false),
+        ["networkPortTemplates"] = (true, false),
+        ["networkPortConfigs"] = (true, false),
+        ["addresses"] = (true, false),
+        ["addressTemplates"] = (true, false),
+        ["forwardingGroups"] = (true, false),
+        ["forwardingGroupTemplates"] = (true, false),
+    };
+
+    /// <summary>B's own Network family resources.</summary>
+    private sealed record BobsNetworks(string Config, string Template, string Network, string PortConfig);
+
+    private static async Task MakeNetworksAsync(CimiClient alice, Func<JsonObject, JsonObject> named, Dictionary<string, string> ids,
+        Dictionary<string, JsonObject> updates)
+    {
+        var config = await CimiDocs.Created(alice, "networkConfigs", named(NetworkDocs.Configuration("10.60.0.0/24")));
+        var template = await CimiDocs.Created(alice, "networkTemplates", named(NetworkDocs.Template(config)));
+        var network = await CimiDocs.Created(alice, "networks", named(NetworkDocs.Create(NetworkDocs.Ref(template))));
+        var portConfig = await CimiDocs.Created(alice, "networkPortConfigs", named(new JsonObject { ["portType"] = "ACCESS" }));
+        var portTemplate = await CimiDocs.Created(alice, "networkPortTemplates",
+            named(new JsonObject { ["network"] = NetworkDocs.Ref(network), ["networkPortConfig"] = NetworkDocs.Ref(portConfig) }));
+        var port = await CimiDocs.Created(alice, "networkPorts", named(NetworkDocs.PortCreate(NetworkDocs.Ref(portTemplate))));
+        var addressTemplate = await CimiDocs.Created(alice, "addressTemplates", named(new JsonObject { ["network"] = NetworkDocs.Ref(network) }));
+        var address = await CimiDocs.Created(alice, "addresses", named(NetworkDocs.AddressCreate(NetworkDocs.Ref(addressTemplate))));
+        var groupTemplate = await CimiDocs.Created(alice, "forwardingGroupTemplates", named(NetworkDocs.GroupOf(network)));
+        var group = await CimiDocs.Created(alice, "forwardingGroups", named(NetworkDocs.GroupCreate(NetworkDocs.Ref(groupTemplate))));
+        // The group tells its Network one way: A's Network settles before B starts, so nothing of A's moves while B tries.
+        await Eventually.Until(() => alice.GetAsync(network), r => r.Json.ContainsKey("forwardingGroup"), "A's Network to join its ForwardingGroup");
+
+        (ids["networkConfigs"], ids["networkTemplates"], ids["networks"], ids["networkPortConfigs"], ids["networkPortTemplates"]) =
+            (config, template, network, portConfig, portTemplate);
+        (ids["networkPorts"], ids["addressTemplates"], ids["addresses"], ids["forwardingGroupTemplates"], ids["forwardingGroups"]) =
+            (port, addressTemplate, address, groupTemplate, group);
+        updates["networkConfigs"] = new() { ["name"] = "stolen", ["mtu"] = 1400 };
+        updates["networkTemplates"] = new() { ["name"] = "stolen", ["networkConfig"] = NetworkDocs.Ref(config) };
+        updates["networks"] = new() { ["name"] = "stolen" };
+        updates["networkPortConfigs"] = new() { ["name"] = "stolen", ["portType"] = "TRUNK" };
+        updates["networkPortTemplates"] = new() { ["name"] = "stolen", ["network"] = NetworkDocs.Ref(network) };
+        updates["networkPorts"] = new() { ["name"] = "stolen" };
+        updates["addressTemplates"] = new() { ["name"] = "stolen", ["network"] = NetworkDocs.Ref(network) };
+        updates["addresses"] = new() { ["name"] = "stolen" };
+        updates["forwardingGroupTemplates"] = new() { ["name"] = "stolen", ["networks"] = new JsonArray(NetworkDocs.Ref(network)) };
+        updates["forwardingGroups"] = new() { ["name"] = "stolen" };
     }
 
-    [Fact]
-    public async Task Another_tenants_Network_in_a_Machine_request_is_a_404_like_a_missing_one_and_nothing_is_made()
+    private static async Task<BobsNetworks> MakeBobsNetworksAsync(CimiClient bob)
     {
-        using var alice = await Tenants.CreateAsync(fixture.Gateway, "alice");
-        using var bobClient = await Tenants.CreateAsync(fixture.Gateway, "bob");
-        var mark = "alice-net-" + Guid.NewGuid().ToString("N")[..12];
-        // MakeBobsOwnAsync makes a VolumeImage of the public volume image.
-        await Http.Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, PublicVolumeImage);
-        var network = await CimiDocs.Created(alice, "networks", new JsonObject
-        {
-            ["name"] = mark, ["description"] = mark,
-            ["networkTemplate"] = new JsonObject { ["networkConfig"] = new JsonObject { ["subnet"] = "10.66.0.0/24" } },
-        });
-        var aliceMachine = await CimiDocs.MachineWithoutHostAsync(alice);
-        var a = new Alice(mark, new Dictionary<string, string> { ["networks"] = network, ["machines"] = aliceMachine }, new Dictionary<string, JsonObject>(), "no-password-here");
-        var bob = new Probe(bobClient, a);
-        var b = await MakeBobsOwnAsync(bobClient);
-        var counted = new[] { "machines", "machineTemplates" };
+        var config = await CimiDocs.Created(bob, "networkConfigs", NetworkDocs.Configuration("10.60.0.0/24"));
+        var template = await CimiDocs.Created(bob, "networkTemplates", NetworkDocs.Template(config));
+        var network = await CimiDocs.Created(bob, "networks", NetworkDocs.Create(NetworkDocs.Ref(template)));
+        var portConfig = await CimiDocs.Created(bob, "networkPortConfigs", new JsonObject { ["portType"] = "ACCESS" });
+        return new BobsNetworks(config, template, network, portConfig);
+    }
 
-        foreach (var @case in NetworkReferenceCases(b))
-        {
-            var counts = await bob.CountsAsync(counted);
-            await bob.SameAsMissing(@case.Name, u => @case.Send(bobClient, u), network, Missing(bobClient, "networks"), expect: @case.Expect);
-            Assert.Equal(counts, await bob.CountsAsync(counted));
-        }
-        Assert.Equal(0, (await bobClient.GetAsync(b.Machine + "/networkInterfaces")).Json["count"]!.GetValue<int>());
-        // A's Machine's interfaces are as absent for B as a missing Machine's.
-        var missingMachine = Missing(bobClient, "machines");
-        await bob.SameAsMissing("GET machines/<A's>/networkInterfaces", u => bobClient.GetAsync(u + "/networkInterfaces"), aliceMachine, missingMachine, expect: 404);
-        await bob.SameAsMissing("POST machines/<A's>/networkInterfaces",
-            u => bobClient.PostAsync(u + "/networkInterfaces", new JsonObject { ["network"] = new JsonObject { ["href"] = network } }), aliceMachine, missingMachine,
-            expect: 404);
-        // A's Network kept every address: B's attempts leased nothing.
-        var aliceNic = await alice.PostAsync(aliceMachine + "/networkInterfaces", new JsonObject { ["network"] = new JsonObject { ["href"] = network } });
-        Assert.Equal(202, aliceNic.Code);
-        await alice.WaitForJobAsync(aliceNic.JobUri());
-        var address = (await alice.GetAsync(aliceNic.Header("Location")! + "/addresses")).Json["machineNetworkInterfaceAddresses"]![0]!["address"].Str("href");
-        Assert.Equal("10.66.0.2", (await alice.GetAsync(address)).Json.Str("ip"));
+    private static IEnumerable<ReferenceCase> NetworkReferenceCases(Bob b, BobsNetworks n)
+    {
+        JsonObject Ref(string href) => NetworkDocs.Ref(href);
+        return
+        [
+            new("NetworkTemplate.networkConfig", "networkConfigs", (c, id) => c.PostAsync("networkTemplates", NetworkDocs.Template(id))),
+            new("NetworkTemplate.networkConfig in XML", "networkConfigs", (c, id) => c.SendAsync(HttpMethod.Post, "networkTemplates",
+                $"<NetworkTemplate xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>t</name><networkConfig href=\"{id}\"/></NetworkTemplate>", "application/xml")),
+            new("NetworkTemplate.forwardingGroup", "forwardingGroups", (c, id) => c.PostAsync("networkTemplates",
+                new JsonObject { ["name"] = "t", ["networkConfig"] = Ref(n.Config), ["forwardingGroup"] = Ref(id) })),
+            new("PUT NetworkTemplate.networkConfig", "networkConfigs", (c, id) => c.PutAsync(n.Template, NetworkDocs.Template(id))),
+            new("NetworkCreate.networkTemplate by reference", "networkTemplates", (c, id) => c.PostAsync("networks", NetworkDocs.Create(Ref(id)))),
+            new("NetworkCreate.networkTemplate by reference in XML", "networkTemplates", (c, id) => c.SendAsync(HttpMethod.Post, "networks",
+                $"<NetworkCreate xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>n</name><networkTemplate href=\"{id}\"/></NetworkCreate>", "application/xml")),
+            new("NetworkCreate.networkTemplate by reference with overrides", "networkTemplates", (c, id) =>
+            {
+                var template = Ref(id);
+                template["networkConfig"] = Ref(n.Config);
+                return c.PostAsync("networks", NetworkDocs.Create(template));
+            }),
+            new("NetworkCreate inline networkConfig", "networkConfigs", (c, id) => c.PostAsync("networks",
+                NetworkDocs.Create(new JsonObject { ["networkConfig"] = Ref(id) }))),
+            new("NetworkCreate inline networkConfig with overrides", "networkConfigs", (c, id) =>
+            {
+                var config = Ref(id);
+                config["mtu"] = 1400;
+                return c.PostAsync("networks", NetworkDocs.Create(new JsonObject { ["networkConfig"] = config }));
+            }),
+            new("NetworkCreate B's template overriding the forwardingGroup", "forwardingGroups", (c, id) =>
+            {
+                var template = Ref(n.Template);
+                template["forwardingGroup"] = Ref(id);
+                return c.PostAsync("networks", NetworkDocs.Create(template));
+            }),
+            new("NetworkPortTemplate.network", "networks", (c, id) => c.PostAsync("networkPortTemplates", new JsonObject { ["name"] = "p", ["network"] = Ref(id) })),
+            new("NetworkPortTemplate.networkPortConfig", "networkPortConfigs", (c, id) => c.PostAsync("networkPortTemplates",
+                new JsonObject { ["name"] = "p", ["network"] = Ref(n.Network), ["networkPortConfig"] = Ref(id) })),
+            new("NetworkPortCreate.networkPortTemplate by reference", "networkPortTemplates", (c, id) => c.PostAsync("networkPorts", NetworkDocs.PortCreate(Ref(id)))),
+            new("NetworkPortCreate inline network", "networks", (c, id) => c.PostAsync("networkPorts",
+                NetworkDocs.PortCreate(new JsonObject { ["network"] = Ref(id) }))),
+            new("NetworkPortCreate inline networkPortConfig", "networkPortConfigs", (c, id) => c.PostAsync("networkPorts",
+                NetworkDocs.PortCreate(new JsonObject { ["network"] = Ref(n.Network), ["networkPortConfig"] = Ref(id) }))),
+            new("AddressTemplate.network", "networks", (c, id) => c.PostAsync("addressTemplates", new JsonObject { ["name"] = "a", ["network"] = Ref(id) })),
+            new("AddressCreate.addressTemplate by reference", "addressTemplates", (c, id) => c.PostAsync("addresses", NetworkDocs.AddressCreate(Ref(id)))),
+            new("AddressCreate inline network", "networks", (c, id) => c.PostAsync("addresses",
+                NetworkDocs.AddressCreate(new JsonObject { ["network"] = Ref(id), ["ip"] = "10.60.0.9" }))),
+            new("AddressCreate inline network in XML", "networks", (c, id) => c.SendAsync(HttpMethod.Post, "addresses",
+                $"<AddressCreate xmlns=\"http://schemas.dmtf.org/cimi/1\"><name>a</name><addressTemplate><network href=\"{id}\"/></addressTemplate></AddressCreate>",
+                "application/xml")),
+            new("ForwardingGroupTemplate.networks", "networks", (c, id) => c.PostAsync("forwardingGroupTemplates", NetworkDocs.GroupOf(id))),
+            new("ForwardingGroupCreate.forwardingGroupTemplate by reference", "forwardingGroupTemplates", (c, id) =>
+                c.PostAsync("forwardingGroups", NetworkDocs.GroupCreate(Ref(id)))),
+            new("ForwardingGroupCreate inline networks", "networks", (c, id) => c.PostAsync("forwardingGroups",
+                NetworkDocs.GroupCreate(NetworkDocs.GroupOf(n.Network, id)))),
+            new("PUT Job.affectedResources naming a NetworkPort", "networkPorts",
+                (c, id) => c.PutAsync(b.Job, new JsonObject { ["name"] = "j", ["affectedResources"] = new JsonArray(Ref(id)) })),
+            new("PUT Job.affectedResources naming an Address", "addresses",
+                (c, id) => c.PutAsync(b.Job, new JsonObject { ["name"] = "j", ["affectedResources"] = new JsonArray(Ref(id)) })),
+        ];
     }
 }
