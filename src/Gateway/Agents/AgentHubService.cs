@@ -58,7 +58,10 @@ public sealed partial class AgentHubService(
                 {
                     case AgentMessage.BodyOneofCase.Inventory:
                         await Persistently(() => Reconcile(session, host, placed, message.Inventory, ct), registration.HostId, ct);
-                        // Then what the host still owes the cluster: images to remove.
+                        // Bridges of Networks the host should no longer have are answered with their removal.
+                        var networks = message.Inventory.Networks.ToList();
+                        await Persistently(() => host.ReconcileNetworks(session.SessionId, networks), registration.HostId, ct);
+                        // Then what the host still owes the cluster: images to remove, the Networks it should have.
                         await Persistently(() => host.Reconciled(session.SessionId), registration.HostId, ct);
                         break;
                     case AgentMessage.BodyOneofCase.ImageStatus:

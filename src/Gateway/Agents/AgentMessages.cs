@@ -43,6 +43,7 @@ public static class AgentMessages
                 });
             }
             foreach (var v in s.Volumes ?? []) wire.Spec.Volumes.Add(ToWire(v));
+            foreach (var n in s.NetworkInterfaces ?? []) wire.Spec.NetworkInterfaces.Add(ToWire(n));
         }
         if (command.Volume is { } volume)
         {
@@ -53,7 +54,49 @@ public static class AgentMessages
             };
         }
         if (command.Attachment is { } attachment) wire.Attachment = ToWire(attachment);
+        if (command.NetworkInterface is { } networkInterface) wire.NetworkInterface = ToWire(networkInterface);
         return new ControllerMessage { Command = wire };
+    }
+
+    public static CimiGrains.Agents.Protocol.NetworkInterfaceSpec ToWire(Hosts.NetworkInterfaceSpec n) => new()
+    {
+        InterfaceId = n.InterfaceId,
+        NetworkId = n.NetworkKey,
+        Vni = n.Vni,
+        Mac = n.Mac,
+        Addresses = { n.Addresses },
+        Gateway = n.Gateway ?? "",
+        Dns = { n.Dns },
+        Mtu = n.Mtu,
+        NetworkType = n.NetworkType,
+    };
+
+    /// <summary>A Network's view for one host, as the agent's NetworkState (ids are the Networks' grain keys,
+    /// <c>{tenantId}/{localId}</c>, as every resource_id on the wire is).</summary>
+    public static ControllerMessage ToWire(NetworkHostView view)
+    {
+        var state = new NetworkState
+        {
+            NetworkId = view.NetworkKey,
+            TenantId = view.TenantId,
+            Vni = view.Vni,
+            Mtu = view.Mtu,
+            NetworkType = view.NetworkType,
+            Subnet = view.Subnet,
+            Gateway = view.Gateway ?? "",
+            Started = view.Started,
+            RoutedSubnets = { view.RoutedSubnets },
+            Present = view.Present,
+            Version = view.Version,
+        };
+        foreach (var e in view.RemoteEndpoints)
+        {
+            state.RemoteEndpoints.Add(new CimiGrains.Agents.Protocol.NetworkEndpoint
+            {
+                HostId = e.HostId, UnderlayAddress = e.UnderlayAddress, Mac = e.Mac, Addresses = { e.Addresses },
+            });
+        }
+        return new ControllerMessage { NetworkState = state };
     }
 
     public static CimiGrains.Agents.Protocol.VolumeAttachment ToWire(Hosts.VolumeAttachment a) => new()
@@ -138,6 +181,8 @@ public static class AgentMessages
         register.CpuAllocationRatio != 0 ? register.CpuAllocationRatio : null,
         register.MemoryAllocationRatio != 0 ? register.MemoryAllocationRatio : null,
         register.VolumePoolKib,
+        // Empty (or absent, from agents that predate Networks): the host offers no Networks.
+        register.UnderlayAddress is { Length: > 0 } underlay ? underlay : null,
         NbdHost: register.NbdHost.Length > 0 ? register.NbdHost : null);
 
     /// <summary>

@@ -39,6 +39,13 @@ public sealed class AgentSession(string hostId, string sessionId) : IAgentObserv
         return Task.CompletedTask;
     }
 
+    public Task ApplyNetwork(NetworkHostView view)
+    {
+        if (!_outbox.Writer.TryWrite(AgentMessages.ToWire(view)))
+            throw new InvalidOperationException($"The session {sessionId} of host '{hostId}' has closed.");
+        return Task.CompletedTask;
+    }
+
     public Task<string> Ping() =>
         _outbox.Reader.Completion.IsCompleted
             ? throw new InvalidOperationException($"The session {sessionId} of host '{hostId}' has closed.")

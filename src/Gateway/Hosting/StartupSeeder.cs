@@ -50,6 +50,7 @@ public sealed partial class StartupSeeder(
         });
         if (o.DemoVmImage is { } demoVm) await EnsureDemoVm(demoVm);
         await EnsureDemoVolumes();
+        await EnsureDemoNetworks();
         LogDemoReady(DemoTenant);
     }
 

@@ -54,6 +54,7 @@ public static class MachineApi
         });
         // Its disks and volumes sub-collections, and attaching and detaching Volumes.
         cimi.MapMachineVolumeApi();
+        cimi.MapMachineNetworkInterfaceApi();
         return cimi;
     }
 

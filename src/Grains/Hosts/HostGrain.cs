@@ -182,6 +182,8 @@ public sealed partial class HostGrain(
         foreach (var image in state.State.ImagesToRemove.ToList()) await SendImageRemoval(agent, image);
         // Always, even empty: an agent that still serves exports the cluster dropped while it was away stops them.
         await SendExportsAsync(agent, [.. state.State.Exports.Values.OrderBy(e => e.VolumeKey, StringComparer.Ordinal)]);
+        // The Networks this host should have, now that the agent knows which workloads it keeps.
+        await SendNetworksAsync(agent);
     }
 
     public async Task<string> ReadConsole(string machineKey, int maxBytes)

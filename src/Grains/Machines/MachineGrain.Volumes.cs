@@ -23,11 +23,12 @@ public sealed partial class MachineGrain
     /// <summary>How long a reservation that could not be released waits before it is tried again.</summary>
     private static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(2);
 
-    /// <summary>An activation after a crash releases the reservations nothing carries on (see <see cref="Stranded"/>).</summary>
+    /// <summary>An activation after a crash releases the reservations and leases nothing carries on (see <see cref="Stranded"/>).</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
         if (Hosted.Resource is not null && Stranded().Count > 0) ScheduleStrandedRelease(TimeSpan.Zero);
+        if (Hosted.Resource is not null && StrandedInterfaces().Count > 0) ScheduleStrandedInterfaceRelease(TimeSpan.Zero);
     }
 
     public Task<IReadOnlyList<MachineDisk>> GetDisks()

@@ -37,7 +37,7 @@ public sealed partial class MachineGrain(
         CommonValidation.Check(create);
         var template = create.MachineTemplate
             ?? throw CimiException.Invalid("MachineCreate needs a 'machineTemplate' (by reference, by value, or both).");
-        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes, volumeTemplates) = await ResolveAsync(template);
+        var (spec, initial, configRef, imageRef, cpuArch, templateVolumes, volumeTemplates, templateInterfaces) = await ResolveAsync(template);
         var driver = ImageLocation.Parse(spec.ImageLocation).Driver;
         // The new Volumes are checked (and their ids chosen) before anything is stored or reserved.
         var newVolumes = await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, volumeTemplates, driver,
@@ -51,14 +51,27 @@ public sealed partial class MachineGrain(
         };
         // The template's Volumes are reserved before anything is stored: a refusal is the consumer's answer.
         var volumes = await ReserveTemplateVolumesAsync(templateVolumes, driver);
+        // So are the interfaces' leases: a Network that cannot give an address is the 409 of the create.
+        IReadOnlyList<MachineInterface> interfaces;
+        try
+        {
+            interfaces = await LeaseTemplateInterfacesAsync(templateInterfaces);
+        }
+        catch
+        {
+            await ReleaseAllAsync(volumes);
+            throw;
+        }
         try
         {
             return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
-                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes) = (machine, spec, initial, volumes, newVolumes));
+                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes, s.NetworkInterfaces) =
+                    (machine, spec, initial, volumes, newVolumes, interfaces));
         }
         catch when (Hosted.Resource is null)
         {
             await ReleaseAllAsync(volumes);
+            await ReleaseInterfacesAsync(interfaces);
             throw;
         }
     }
@@ -141,7 +154,8 @@ public sealed partial class MachineGrain(
         // released meanwhile, is never booted from an image the tenant may not name.
         if (await ImageLocations.RefusalAsync(GrainFactory, publicImages.Value, TenantId, Hosted.Spec!.ImageLocation, null) is { } refusal)
             return HostPlan.Fail(refusal);
-        if (Hosted.HostId is { } placed) return HostPlan.On([placed]);
+        if (Hosted.HostId is { } placed)
+            return await PrepareInterfacesAsync(placed) is { } unbound ? HostPlan.Fail(unbound) : HostPlan.On([placed]);
         var spec = Hosted.Spec!;
         // New Volumes first: where their placement puts them is where the Machine must go.
         if (await PrepareNewVolumesAsync(pending) is { } notYet) return notYet;
@@ -154,18 +168,24 @@ public sealed partial class MachineGrain(
         // RetryAfter: the scheduler has just (re)started, or a host that would fit is reconnecting.
         if (placement.HostId is null)
             return placement.RetryAfter is { } wait ? HostPlan.Wait(placement.Reason, wait) : HostPlan.Fail($"No host is available: {placement.Reason}");
+        // The interfaces' Networks learn the host before it is asked to plug them.
+        if (await PrepareInterfacesAsync(placement.HostId) is { } notBound) return HostPlan.Fail(notBound);
         return HostPlan.On([placement.HostId]);
     }
 
     protected override Machine Placed(Machine machine, IReadOnlyList<string> hostIds) => machine with { Host = hostIds[0] };
 
-    /// <summary>Every command carries the spec with the Volumes the Machine has (so a create, or a re-create after
-    /// a crash, keeps them); an attach or detach carries its Volume's attachment too.</summary>
+    /// <summary>Every command carries the spec with the Volumes and network interfaces the Machine has (so a create, or
+    /// a re-create after a crash, keeps them); an attach or detach carries its Volume's attachment or its interface too.</summary>
     protected override HostCommand BuildCommand(PendingOperation<MachineStateName> pending, PendingHostCommand target) =>
         new(target.CommandId, this.GetPrimaryKeyString(), Hosted.Generation, pending.Command,
-            Hosted.Spec! with { StartAfterCreate = Hosted.InitialState == MachineStateName.STARTED, Volumes = SpecVolumes() },
+            Hosted.Spec! with
+            {
+                StartAfterCreate = Hosted.InitialState == MachineStateName.STARTED, Volumes = SpecVolumes(), NetworkInterfaces = SpecInterfaces(),
+            },
             pending.Force, pending.Parameter(CaptureImageLocation),
-            Attachment: pending.Parameter(VolumeParameter) is { } volume ? Find(volume)?.Attachment : null);
+            Attachment: pending.Parameter(VolumeParameter) is { } volume ? Find(volume)?.Attachment : null,
+            NetworkInterface: PendingInterfaceSpec(pending));
 
     protected override MachineStateName LifecycleOf(Machine machine) => machine.State!.Value;
 
@@ -178,7 +198,8 @@ public sealed partial class MachineGrain(
     {
         HostCommandKind.Create => MachineStateName.ERROR,
         // An attach or detach that failed leaves the Machine as it was; the Job says why.
-        HostCommandKind.Delete or HostCommandKind.AttachVolume or HostCommandKind.DetachVolume => pending.Before,
+        HostCommandKind.Delete or HostCommandKind.AttachVolume or HostCommandKind.DetachVolume
+            or HostCommandKind.AttachNetworkInterface or HostCommandKind.DetachNetworkInterface => pending.Before,
         _ => observed is { } o ? FromObserved(o, pending.Before) : pending.Before,
     };
 
@@ -225,7 +246,8 @@ public sealed partial class MachineGrain(
     protected override async Task<IReadOnlyList<ResourceRef>?> OnOperationEndedAsync(PendingOperation<MachineStateName> ended)
     {
         var volumes = await OnVolumesOperationEndedAsync(ended);
-        if (ended.Parameter(CaptureImage) is not { } imageLocalId) return volumes;
+        var interfaces = await OnInterfacesOperationEndedAsync(ended);
+        if (ended.Parameter(CaptureImage) is not { } imageLocalId) return volumes ?? interfaces;
         var grain = GrainFactory.GetGrain<IMachineImageGrain>(GrainKeys.Of(TenantId, imageLocalId));
         // The image may have been deleted meanwhile: then nothing.
         if (await grain.GetInternal() is not { } image) return null;
@@ -269,11 +291,13 @@ public sealed partial class MachineGrain(
             Operations = operations,
             Disks = new ResourceRef(MachineVolumes.DisksOf(ResourceId)),
             Volumes = new ResourceRef(MachineVolumes.VolumesOf(ResourceId)),
+            NetworkInterfaces = new ResourceRef(MachineNetworkInterfaces.Of(ResourceId)),
         };
     }
 
     private async Task<(MachineSpec Spec, MachineStateName Initial, ResourceRef? Config, ResourceRef? Image, string? CpuArch,
-        IReadOnlyList<MachineTemplateVolume>? Volumes, IReadOnlyList<MachineTemplateVolumeTemplate>? VolumeTemplates)> ResolveAsync(MachineTemplate given)
+        IReadOnlyList<MachineTemplateVolume>? Volumes, IReadOnlyList<MachineTemplateVolumeTemplate>? VolumeTemplates,
+        IReadOnlyList<MachineTemplateNetworkInterface>? NetworkInterfaces)> ResolveAsync(MachineTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IMachineTemplateGrain, MachineTemplate>(
             GrainFactory, TenantId, ResourceKind.MachineTemplate, "machineTemplate", given, MachineTemplateGrain.Merge);
@@ -304,6 +328,7 @@ public sealed partial class MachineGrain(
             DiskKiB: config.Disks?.Sum(d => d.Capacity ?? 0) ?? 0,
             Disks: config.Disks is { Count: > 0 } disks ? [.. disks.Select(d => new DiskSpec(d.Capacity!.Value, d.Format, d.InitialLocation))] : null);
         ResourceRef? Ref(CimiResource? r) => r?.Href is { } h ? new ResourceRef(h) : null;
-        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes, template.VolumeTemplates);
+        return (spec, initial, Ref(template.MachineConfig), Ref(template.MachineImage), config.CpuArch, template.Volumes, template.VolumeTemplates,
+            template.NetworkInterfaces);
     }
 }

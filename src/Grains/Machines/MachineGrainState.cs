@@ -24,6 +24,10 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
     /// to <see cref="Volumes"/> once it is AVAILABLE and reserved. Replaced, never changed in place.</summary>
     [Id(3)] public IReadOnlyList<MachineNewVolume> NewVolumes { get; set; } = [];
 
+    /// <summary>The Machine's interfaces on Networks (docs/NETWORKS.md "Machines on Networks"). Replaced, never
+    /// changed in place.</summary>
+    [Id(4)] public IReadOnlyList<MachineInterface> NetworkInterfaces { get; set; } = [];
+
     /// <summary>The host the Machine is placed on (a Machine has at most one). Settable only so that a
     /// state stored before the hosted-resource base (which kept <c>HostId</c> alone) reads back.</summary>
     public string? HostId

@@ -60,6 +60,12 @@ public sealed class MachineTemplateGrain(
         if (t.Credential is { Href: { } credentialHref })
             await References.ResolveAsync<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, "credential", credentialHref);
         await CheckVolumesAsync(grains, tenantId, t.Volumes, driver: null);
+        // Each interface's Network must be the tenant's own (another tenant's is as absent as one that never existed: 404).
+        foreach (var wanted in MachineNetworkInterfaceRules.CheckTemplate(t.NetworkInterfaces))
+        {
+            if (await grains.GetGrain<CimiGrains.Networks.INetworkGrain>(GrainKeys.Of(tenantId, wanted.NetworkLocalId)).GetInternal() is null)
+                throw CimiException.NotFound($"Network '{MachineNetworkInterfaces.NetworkCollectionSegment}/{wanted.NetworkLocalId}'");
+        }
     }
 
     /// <summary>
@@ -107,5 +113,6 @@ public sealed class MachineTemplateGrain(
         UserData = overrides.UserData ?? referenced.UserData,
         Volumes = overrides.Volumes ?? referenced.Volumes,
         VolumeTemplates = overrides.VolumeTemplates ?? referenced.VolumeTemplates,
+        NetworkInterfaces = overrides.NetworkInterfaces ?? referenced.NetworkInterfaces,
     };
 }

@@ -15,7 +15,8 @@ public static class CimiTypeRegistry
     [
         "systems", "systemTemplates", "machines", "machineTemplates", "machineConfigs", "machineImages", "credentials",
         "credentialTemplates", "volumes", "volumeTemplates", "volumeConfigs", "volumeImages", "networks", "networkTemplates",
-        "networkConfigs", "jobs", "meters", "meterTemplates", "meterConfigs", "eventLogs", "eventLogTemplates",
+        "networkConfigs", "networkPorts", "networkPortTemplates", "networkPortConfigs", "addresses", "addressTemplates", "forwardingGroups",
+        "forwardingGroupTemplates", "jobs", "meters", "meterTemplates", "meterConfigs", "eventLogs", "eventLogTemplates",
     ];
 
     private static readonly Lazy<IReadOnlyList<CimiTypeRegistration>> Registrations = new(Collect);

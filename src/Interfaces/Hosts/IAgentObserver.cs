@@ -26,6 +26,13 @@ public interface IAgentObserver : IGrainObserver
     /// Observers that do not relay to an agent (test hosts) keep the default: they accept and drop it.</summary>
     Task ExportVolumes(IReadOnlyList<VolumeExport> exports) => Task.CompletedTask;
 
+    /// <summary>
+    /// Queues a Network's view for the agent (a NetworkState on its stream; see <see cref="IHostGrain.ApplyNetwork"/>).
+    /// Observers that do not relay to an agent keep the default: they refuse, and the host keeps the view.
+    /// </summary>
+    Task ApplyNetwork(NetworkHostView view) =>
+        Task.FromException(new InvalidOperationException("This host realizes no Networks."));
+
     /// <summary>Answers while the session is open; fails once its silo or stream is gone.</summary>
     Task<string> Ping();
 }

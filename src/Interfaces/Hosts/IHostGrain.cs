@@ -84,4 +84,14 @@ public interface IHostGrain : IGrainWithStringKey
 
     /// <summary>The address other hosts reach this host's exports at (null: it exports none).</summary>
     Task<string?> GetNbdHost();
+
+    /// <summary>
+    /// The agent of session <paramref name="sessionId"/> has bridges for <paramref name="networks"/> (its Inventory's
+    /// Network keys): each one this host keeps no view of is answered with a removal (a NetworkState with present
+    /// false), so a Network deleted while the agent was away does not stay on the host.
+    /// </summary>
+    Task ReconcileNetworks(string sessionId, IReadOnlyList<string> networks);
+
+    /// <summary>The views this host keeps (see <see cref="ApplyNetwork"/>), by Network key.</summary>
+    Task<IReadOnlyList<NetworkHostView>> GetNetworks();
 }

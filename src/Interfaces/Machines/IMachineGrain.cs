@@ -50,6 +50,24 @@ public interface IMachineGrain : ICimiResourceGrain<Machine>
 
     /// <summary>Detaches the Volume <paramref name="volumeLocalId"/> (NotFound when it is not attached here).</summary>
     Task<MachineVolumeOperationResult> DetachVolume(string volumeLocalId, string jobLocalId);
+
+    /// <summary>The Machine's interfaces on Networks, attached or on their way (its <c>networkInterfaces</c> collection).</summary>
+    Task<IReadOnlyList<MachineNetworkInterface>> GetNetworkInterfaces();
+
+    /// <summary>The Addresses of one interface (its <c>addresses</c> collection); NotFound when it is not the Machine's.</summary>
+    Task<IReadOnlyList<MachineNetworkInterfaceAddress>> GetNetworkInterfaceAddresses(string interfaceId);
+
+    /// <summary>
+    /// Attaches the Machine to the Network <paramref name="networkInterface"/> names (same tenant: another tenant's is
+    /// NotFound): the Network leases the interface its MAC and address first (Conflict naming the Network when it
+    /// cannot), then the Machine's host plugs it and the Job says how that went. Conflict while the Machine is in a
+    /// transitional state or has another operation in progress. The Machine's state does not change.
+    /// </summary>
+    Task<MachineNetworkInterfaceOperationResult> AttachNetworkInterface(MachineNetworkInterface networkInterface, string jobLocalId);
+
+    /// <summary>Detaches the interface <paramref name="interfaceId"/> (NotFound when it is not the Machine's); its lease is
+    /// given back once the host unplugged it.</summary>
+    Task<MachineNetworkInterfaceOperationResult> DetachNetworkInterface(string interfaceId, string jobLocalId);
 }
 
 /// <summary>The MachineVolume as it is after an attach or detach was accepted, and the Job that tracks it.</summary>

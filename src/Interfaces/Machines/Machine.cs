@@ -28,4 +28,7 @@ public sealed record Machine : CimiResource
 
     /// <summary>The MachineVolumeCollection of the Volumes attached to it.</summary>
     [Id(8)] public ResourceRef? Volumes { get; init; }
+
+    /// <summary>The MachineNetworkInterfaceCollection of its interfaces on Networks.</summary>
+    [Id(9)] public ResourceRef? NetworkInterfaces { get; init; }
 }

@@ -16,7 +16,7 @@ public static class MachineRegistration
         // Create, delete and actions answer 202 with a Job: Gateway/Machines/MachineApi maps them.
         Routing = CimiRouting.Custom,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "operations"],
-        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host", "disks", "volumes"],
+        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host", "disks", "volumes", "networkInterfaces"],
         Documents =
         [
             new(typeof(MachineCreate), "MachineCreate", [.. CimiTypeRegistration.CommonElements, "machineTemplate"]),
@@ -24,6 +24,10 @@ public static class MachineRegistration
             // is an extension); a MachineVolume has the common ones.
             new(typeof(MachineDisk), "Disk", ["capacity", "initialLocation"]),
             new(typeof(Volumes.MachineVolume), "MachineVolume", [.. CimiTypeRegistration.CommonElements, "initialLocation", "volume", "operations"]),
+            // DSP8009's MachineNetworkInterface has no macAddress or networkType: they are extensions here.
+            new(typeof(MachineNetworkInterface), "MachineNetworkInterface",
+                [.. CimiTypeRegistration.CommonElements, "addresses", "network", "networkPort", "state", "mtu", "operations"]),
+            new(typeof(MachineNetworkInterfaceAddress), "MachineNetworkInterfaceAddress", [.. CimiTypeRegistration.CommonElements, "address", "operations"]),
         ],
         Capabilities =
         [
@@ -41,6 +45,11 @@ public static class MachineRegistration
             new("MachineVolumeReadOnly", "true",
                 $"CimiGrains extension. A MachineVolume POSTed to a Machine's volumes collection with the property '{MachineVolumes.ReadOnlyProperty}' = 'true' " +
                 $"is attached read-only, and shows that property; its property '{MachineVolumes.StatusProperty}' says whether it is attaching, attached or detaching."),
+            new("MachineNetworkInterfaceStaticAddress", "true",
+                $"CimiGrains extension. A MachineNetworkInterface POSTed to a Machine's networkInterfaces collection with the property " +
+                $"'{MachineNetworkInterfaces.StaticAddressProperty}' = an IPv4 address of the Network's subnet gets that address (else the Network picks one); " +
+                $"its property '{MachineNetworkInterfaces.StatusProperty}' says whether it is attaching, attached or detaching. A MachineTemplate's " +
+                "networkInterfaces ask for a static address by value, as an address's 'ip'. Its macAddress and networkType (extensions) are the Network's."),
         ],
         // Capture is not an action on the Machine: it is a MachineImage POSTed with the Machine as imageLocation.
         Actions =

@@ -21,4 +21,7 @@ public sealed record MachineTemplate : CimiResource
 
     /// <summary>New Volumes to create with every Machine made from the template and attach to it (XML: repeated <c>volumeTemplate</c>).</summary>
     [Id(6)] public IReadOnlyList<MachineTemplateVolumeTemplate>? VolumeTemplates { get; init; }
+
+    /// <summary>The Networks every Machine made from the template is put on (XML: repeated <c>networkInterface</c>).</summary>
+    [Id(7)] public IReadOnlyList<MachineTemplateNetworkInterface>? NetworkInterfaces { get; init; }
 }

@@ -11,12 +11,15 @@ public static class MachineTemplateRegistration
         CollectionArray = "machineTemplates",
         EntryPointAttribute = "machineTemplates",
         Routing = CimiRouting.Plain,
-        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "volumeTemplates", "userData", "operations"],
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "volumeTemplates", "networkInterfaces", "userData", "operations"],
         Documents =
         [
             new(typeof(MachineTemplateVolume), "MachineTemplateVolume", ["initialLocation"]),
             new(typeof(MachineTemplateVolumeTemplate), "MachineTemplateVolumeTemplate",
                 [.. CimiTypeRegistration.CommonElements, "volumeConfig", "volumeImage", "initialLocation"]),
+            // DSP8009's NetworkInterface structure; an address by value carries the Address's own elements.
+            new(typeof(MachineTemplateNetworkInterface), "MachineTemplateNetworkInterface", ["addresses", "network", "networkPort", "state", "mtu"]),
+            new(typeof(MachineTemplateAddress), "MachineTemplateAddress", ["ip"]),
         ],
         Constraints =
         [

@@ -23,16 +23,23 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
     private static readonly string[] ExpectedShapes =
     [
         "CloudEntryPoint",
-        "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineTemplateCollection", "MachineTemplate",
+        "MachineCollection", "Machine", "DiskCollection", "MachineVolumeCollection", "MachineNetworkInterfaceCollection", "MachineTemplateCollection", "MachineTemplate",
         "MachineConfigurationCollection", "MachineConfiguration", "MachineImageCollection", "MachineImage",
         "CredentialCollection", "Credential", "CredentialTemplateCollection", "CredentialTemplate",
         "VolumeCollection", "Volume", "VolumeTemplateCollection", "VolumeTemplate",
         "VolumeConfigurationCollection", "VolumeConfiguration", "VolumeImageCollection", "VolumeImage", "VolumeVolumeImageCollection",
+        "NetworkCollection", "Network", "NetworkTemplateCollection", "NetworkTemplate", "NetworkConfigurationCollection", "NetworkConfiguration",
+        "NetworkPortCollection", "NetworkPort", "NetworkPortTemplateCollection", "NetworkPortTemplate",
+        "NetworkPortConfigurationCollection", "NetworkPortConfiguration", "AddressCollection", "Address", "AddressTemplateCollection", "AddressTemplate",
+        "ForwardingGroupCollection", "ForwardingGroup", "ForwardingGroupTemplateCollection", "ForwardingGroupTemplate",
         "JobCollection", "Job",
         "ResourceMetadataCollection", "ResourceMetadata-CloudEntryPoint", "ResourceMetadata-Machine",
         "ResourceMetadata-MachineTemplate", "ResourceMetadata-MachineConfiguration", "ResourceMetadata-MachineImage",
         "ResourceMetadata-Credential", "ResourceMetadata-CredentialTemplate", "ResourceMetadata-Job",
         "ResourceMetadata-Volume", "ResourceMetadata-VolumeTemplate", "ResourceMetadata-VolumeConfiguration", "ResourceMetadata-VolumeImage",
+        "ResourceMetadata-Network", "ResourceMetadata-NetworkTemplate", "ResourceMetadata-NetworkConfiguration", "ResourceMetadata-NetworkPort",
+        "ResourceMetadata-NetworkPortTemplate", "ResourceMetadata-NetworkPortConfiguration", "ResourceMetadata-Address", "ResourceMetadata-AddressTemplate",
+        "ResourceMetadata-ForwardingGroup", "ResourceMetadata-ForwardingGroupTemplate",
     ];
 
     [Fact]
@@ -53,6 +60,8 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         var volume = await client.PostAsync("volumes", Http.Volumes.VolumeDocs.Create(new JsonObject { ["href"] = volumeTemplate }));
         Assert.True(volume.Code == 202, $"POST volumes: {volume}");
         await client.WaitForJobAsync(volume.JobUri());
+        // One of each of the Network family: a Network with a port and a reserved Address, in a ForwardingGroup.
+        await Http.Networks.NetworkFamily.OneOfEachAsync(client);
 
         var shapes = new Dictionary<string, string>();
         var queue = new Queue<string>([client.Cimi + "cloudEntryPoint"]);

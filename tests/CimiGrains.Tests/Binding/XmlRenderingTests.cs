@@ -63,7 +63,9 @@ public sealed class XmlRenderingTests
 
         CimiSchema.AssertValid(xml);
         Assert.Equal(["id", "name", "description", "created", "updated", "baseURI", "resourceMetadata", "machines", "machineTemplates",
-            "machineConfigs", "machineImages", "credentials", "credentialTemplates", "volumes", "volumeTemplates", "volumeConfigs", "volumeImages", "jobs"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
+            "machineConfigs", "machineImages", "credentials", "credentialTemplates", "volumes", "volumeTemplates", "volumeConfigs", "volumeImages",
+            "networks", "networkTemplates", "networkConfigs", "networkPorts", "networkPortTemplates", "networkPortConfigs", "addresses", "addressTemplates",
+            "forwardingGroups", "forwardingGroupTemplates", "jobs"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
     }
 
     public static TheoryData<string> MetadataTypes => [.. ResourceMetadataCatalog.All.Select(r => r.Name!)];

@@ -18,8 +18,12 @@ public sealed class ScriptedAgent : IAsyncDisposable
     private AsyncDuplexStreamingCall<AgentMessage, ControllerMessage>? _call;
     private Task _receiving = Task.CompletedTask;
 
-    public ScriptedAgent(int agentPort, string hostId, string secret)
+    /// <summary>The host's underlay (VXLAN tunnel) address it registers; empty: it offers no Networks.</summary>
+    private readonly string _underlayAddress;
+
+    public ScriptedAgent(int agentPort, string hostId, string secret, string underlayAddress = "")
     {
+        _underlayAddress = underlayAddress;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{agentPort}");
         _hostId = hostId;
         _secret = secret;
@@ -27,6 +31,9 @@ public sealed class ScriptedAgent : IAsyncDisposable
 
     /// <summary>Commands in the order they arrived, over every session.</summary>
     public Channel<Command> Commands { get; } = Channel.CreateUnbounded<Command>();
+
+    /// <summary>The Networks' states the cluster sent, in order, over every session.</summary>
+    public Channel<NetworkState> NetworkStates { get; } = Channel.CreateUnbounded<NetworkState>();
 
     /// <summary>Opens a session (retrying while the gateway starts) and waits until it is registered;
     /// <paramref name="inventory"/> is what the host reports having (empty unless given).</summary>
@@ -40,7 +47,7 @@ public sealed class ScriptedAgent : IAsyncDisposable
                 var call = new AgentHub.AgentHubClient(_channel).Connect(new Metadata { { "x-cimi-agent-secret", _secret } });
                 await call.RequestStream.WriteAsync(new AgentMessage
                 {
-                    Register = new Register { HostId = _hostId, Cpu = 16, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, Drivers = { "docker" } },
+                    Register = new Register { HostId = _hostId, Cpu = 16, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, Drivers = { "docker" }, UnderlayAddress = _underlayAddress },
                 });
                 if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.Registered is null)
                     throw new InvalidOperationException("The cluster did not register the scripted agent.");
@@ -98,7 +105,10 @@ public sealed class ScriptedAgent : IAsyncDisposable
         try
         {
             await foreach (var message in call.ResponseStream.ReadAllAsync())
+            {
                 if (message.Command is { } command) await Commands.Writer.WriteAsync(command);
+                if (message.NetworkState is { } network) await NetworkStates.Writer.WriteAsync(network);
+            }
         }
         catch (RpcException)
         {

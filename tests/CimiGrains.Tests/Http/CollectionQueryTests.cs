@@ -23,9 +23,12 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
         var volumeTemplate = await CimiDocs.Created(client, "volumeTemplates", Volumes.VolumeDocs.Template(volumeConfig));
         await client.WaitForJobAsync((await client.PostAsync("volumes", Volumes.VolumeDocs.Create(new JsonObject { ["href"] = volumeTemplate }))).JobUri());
 
+        // The Network family: one of each of its ten types.
+        await Networks.NetworkFamily.OneOfEachAsync(client);
+
         var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
         var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
-        Assert.Equal(12, collections.Count);
+        Assert.Equal(22, collections.Count);
         foreach (var collection in collections)
         {
             var all = (await client.GetAsync(collection)).Json;

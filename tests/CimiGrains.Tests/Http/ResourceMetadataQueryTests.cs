@@ -12,11 +12,11 @@ public sealed class ResourceMetadataQueryTests(GatewayFixture fixture)
 
     [Theory]
     [InlineData("name='Machine'", "Machine")]
-    [InlineData("name!='Machine' and name<'Credential'", "CloudEntryPoint")]
+    [InlineData("name!='Machine' and name<'Credential'", "Address,AddressTemplate,CloudEntryPoint")]
     [InlineData("name='Job' or typeURI='http://schemas.dmtf.org/cimi/1/Credential'", "Credential,Job")]
     [InlineData("(name='Job' or name='Machine') and name>='K'", "Machine")]
     [InlineData("id='resourceMetadata/MachineImage'", "MachineImage")]
-    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
+    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Network,NetworkConfiguration,NetworkPort,NetworkPortConfiguration,NetworkPortTemplate,NetworkTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
     [InlineData("'Job'=name", "Job")]
     [InlineData("name=1", "")]
     [InlineData("name=true", "")]

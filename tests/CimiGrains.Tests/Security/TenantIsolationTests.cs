@@ -18,7 +18,7 @@ namespace CimiGrains.Tests.Security;
 public sealed partial class TenantIsolationTests(GatewayFixture fixture)
 {
     /// <summary>Each CloudEntryPoint collection link: whether tenants own its items, and whether those take Actions.</summary>
-    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>
+    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>(NetworkCollectionCases)
     {
         ["machines"] = (true, true),
         ["machineTemplates"] = (true, false),
@@ -116,7 +116,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         }
 
         // Every href a request body can carry, with A's id in it.
-        var cases = ReferenceCases(b);
+        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).ToList();
         var referenced = cases.Select(c => c.Referenced).ToHashSet();
         var unreferenced = owned.Where(c => !referenced.Contains(c)).ToList();
         Assert.True(unreferenced.Count == 0,
@@ -150,6 +150,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         public string VolumeConfig { get; init; } = "";
         public string VolumeImage { get; init; } = "";
         public string VolumeTemplate { get; init; } = "";
+        public BobsNetworks? Networks { get; init; }
     }
 
     /// <summary>One href-in-body case: <see cref="Send"/> puts an id of <see cref="Referenced"/> where a client may put one.</summary>
@@ -263,6 +264,8 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
                 new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = id })),
             new("VolumeImage.imageLocation naming a Volume by href (capture)", "volumes", (c, id) => c.PostAsync("volumeImages",
                 new JsonObject { ["name"] = "bob-vi", ["imageLocation"] = Ref(id[c.Cimi.Length..]) })),
+            // Machines on Networks: a Network href in a MachineNetworkInterface, a MachineCreate, a MachineTemplate.
+            .. MachineNetworkReferenceCases(b),
             new("PUT Machine.machineConfig", "machineConfigs", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineConfig"] = Ref(id) })),
             new("PUT Machine.machineImage", "machineImages", (c, id) => c.PutAsync(b.Machine, new JsonObject { ["name"] = "m", ["machineImage"] = Ref(id) })),
             new("PUT Job.targetResource", "machines", (c, id) => c.PutAsync(b.Job, new JsonObject { ["name"] = "j", ["targetResource"] = Ref(id) })),
@@ -326,6 +329,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
             ["volumeTemplates"] = new() { ["name"] = "stolen", ["volumeConfig"] = new JsonObject { ["href"] = volumeConfig } },
             ["volumes"] = new() { ["name"] = "stolen" },
         };
+        await MakeNetworksAsync(alice, Named, ids, updates);
         return new Alice(mark, ids, updates, password);
     }
 
@@ -345,9 +349,11 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         var volumeImage = await CimiDocs.Created(bob, "volumeImages", new JsonObject { ["imageLocation"] = PublicVolumeImage });
         var volumeTemplate = await CimiDocs.Created(bob, "volumeTemplates", Http.Volumes.VolumeDocs.Template(volumeConfig));
         documents[volumeTemplate] = (await bob.GetAsync(volumeTemplate)).Json;
+        var networks = await MakeBobsNetworksAsync(bob);
+        documents[networks.Template] = (await bob.GetAsync(networks.Template)).Json;
         return new Bob(config, image, credential, template, machine, job, documents)
         {
-            VolumeConfig = volumeConfig, VolumeImage = volumeImage, VolumeTemplate = volumeTemplate,
+            VolumeConfig = volumeConfig, VolumeImage = volumeImage, VolumeTemplate = volumeTemplate, Networks = networks,
         };
     }
 

@@ -1,0 +1,4 @@
+namespace CimiGrains.Networks;
+
+/// <summary>A NetworkConfiguration, keyed <c>{tenantId}/{localId}</c>.</summary>
+public interface INetworkConfigurationGrain : ICimiResourceGrain<NetworkConfiguration>;

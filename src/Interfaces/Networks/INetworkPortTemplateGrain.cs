@@ -1,0 +1,4 @@
+namespace CimiGrains.Networks;
+
+/// <summary>A NetworkPortTemplate, keyed <c>{tenantId}/{localId}</c>.</summary>
+public interface INetworkPortTemplateGrain : ICimiResourceGrain<NetworkPortTemplate>;

@@ -1,0 +1,16 @@
+namespace CimiGrains.Networks;
+
+/// <summary>
+/// A port of a Network (DSP0263 NetworkPort): each Machine interface on the Network has one (made with its lease),
+/// and a consumer may create one on a Network for an interface to use later. Its <see cref="State"/> follows its
+/// Network's (STARTED, STOPPED). <see cref="Resource"/>, a CimiGrains extension, is the Machine using it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cimi.NetworkPort")]
+public sealed record NetworkPort : CimiResource
+{
+    [Id(0)] public NetworkStateName? State { get; init; }
+    [Id(1)] public ResourceRef? Network { get; init; }
+    [Id(2)] public string? PortType { get; init; }
+    [Id(3)] public string? ClassOfService { get; init; }
+    [Id(4)] public ResourceRef? Resource { get; init; }
+}
