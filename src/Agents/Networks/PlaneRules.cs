@@ -35,7 +35,7 @@ public static class PlaneRules
     public static string Script(IReadOnlyList<PlaneInterfaceRecord> interfaces, IReadOnlyList<NetworkPlaneState> states, string? externalDevice, IReadOnlyList<string> underlayPeers)
     {
         // A Network with interfaces here but no state yet forwards like a started one (on its own bridge only).
-        states = [.. states, .. interfaces.Select(i => i.NetworkId).Distinct().Where(id => !states.Any(s => s.NetworkId == id))
+        states = [.. states, .. interfaces.Select(i => i.NetworkId).Distinct().Where(id => !states.Any(s => s.NetworkId == id && s.Present))
             .Select(id => new NetworkPlaneState(id, "", 0, 0, "PRIVATE", "", null, true, [], [], true, 0))];
         var script = new StringBuilder();
         foreach (var (family, table) in new[] { ("bridge", PortsTable), ("inet", FilterTable), ("ip", NatTable) })
