@@ -88,9 +88,22 @@ public sealed class NetworkPlaneTests
         await PlaneRig.RunAsync("ip", "-n", a.Namespace, "link", "add", PlaneNames.Bridge("net-orphan"), "type", "bridge");
         await File.WriteAllTextAsync(Path.Combine(a.StateDirectory, "interfaces", "0123456789.json.tmp"), "{\"interfaceId\":");
 
+        // And an interface killed half plugged: its record still incomplete, its veth made but not yet on the bridge.
+        var ifHalf = $"if-{rig.Run}-half";
+        var wHalf = await rig.WorkloadAsync();
+        await a.Plane.PlugContainerAsync(Nic(ifHalf, Network(blue, vni), "02:00:0b:00:00:03", "10.77.0.3/24"), wHalf, default);
+        var halfRecord = Path.Combine(a.StateDirectory, "interfaces", PlaneNames.Hash(ifHalf) + ".json");
+        await File.WriteAllTextAsync(halfRecord, (await File.ReadAllTextAsync(halfRecord)).Replace("\"complete\": true", "\"complete\": false", StringComparison.Ordinal));
+        await PlaneRig.RunAsync("ip", "-n", a.Namespace, "link", "set", PlaneNames.Veth(ifHalf), "nomaster");
+
         var plane = a.NewPlane();
-        await plane.ReconcileAsync(new HashSet<string> { ifA }, default);
+        await plane.ReconcileAsync(new HashSet<string> { ifA, ifHalf }, default);
         string[] expected = ["lo", PlaneNames.Bridge(blue), PlaneNames.Veth(ifA), PlaneNames.Vxlan(blue), "underlay"];
+        // The half-plugged one is made again when its driver plugs it again, and works.
+        Assert.DoesNotContain("eth0", await PlaneRig.InWorkloadAsync(wHalf, "-br", "link"));
+        await plane.PlugContainerAsync(Nic(ifHalf, Network(blue, vni), "02:00:0b:00:00:03", "10.77.0.3/24"), wHalf, default);
+        Assert.True(await PlaneRig.EventuallyPingsAsync(wHalf, "10.77.0.1"), "the interface plugged again after a crash does not reach its neighbour");
+        await plane.UnplugAsync(ifHalf, default);
         Assert.Equal(expected.Order(StringComparer.Ordinal), await a.DevicesAsync());
         Assert.True(await PlaneRig.EventuallyPingsAsync(wa, "10.77.0.2"), "the kept interface does not reach the other host after reconciliation");
         Assert.Empty(Directory.EnumerateFiles(a.StateDirectory, "*.tmp", SearchOption.AllDirectories));
