@@ -120,6 +120,14 @@ public static class PlaneRules
         s.Append("  chain forward {\n    type filter hook forward priority -5; policy accept;\n");
         s.Append("    oifname ").Append(bridges).Append(" ct state established,related accept\n");
         s.Append("    iifname ").Append(bridges).Append(" ct state established,related accept\n");
+        // Nothing a workload sends may reach the underlay's VXLAN endpoints (masqueraded, it would carry this host's
+        // address, which the other hosts accept VXLAN from: a way into any Network).
+        s.Append("    iifname ").Append(bridges).Append(" udp dport ").Append(VxlanPort).Append(" drop\n");
+        foreach (var (selector, addressFamily) in new[] { ("ip", AddressFamily.InterNetwork), ("ip6", AddressFamily.InterNetworkV6) })
+        {
+            var known = peers.Where(p => IPAddress.TryParse(p, out var a) && a.AddressFamily == addressFamily).Distinct().ToList();
+            if (known.Count > 0) s.Append("    iifname ").Append(bridges).Append(' ').Append(selector).Append(" daddr ").Append(Set(known, quote: false)).Append(" drop\n");
+        }
         // Frames bridged within one bridge come here too when br_netfilter is on (Docker turns it on for the whole
         // host, and a bridge cannot opt out): in and out are then the same bridge, and the bridge table has judged them.
         foreach (var state in states.Where(st => st.Started))

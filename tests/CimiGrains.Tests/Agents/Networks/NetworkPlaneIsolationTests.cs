@@ -69,13 +69,15 @@ public sealed class NetworkPlaneIsolationTests
         await PlaneRig.RunAsync("ip", "-n", a.Namespace, "addr", "add", "10.253.0.1/24", "dev", "external");
         await PlaneRig.RunAsync("ip", "-n", a.Namespace, "link", "set", "external", "up");
         await PlaneRig.RunAsync("ip", "-n", outside, "addr", "add", "10.253.0.2/24", "dev", "world");
+        // Another host's underlay address, out there too: no workload may send it anything (VXLAN from this host's address).
+        await PlaneRig.RunAsync("ip", "-n", outside, "addr", "add", "10.253.0.3/24", "dev", "world");
         await PlaneRig.RunAsync("ip", "-n", outside, "link", "set", "world", "up");
         var plane = a.NewPlane(externalDevice: "external");
 
         var vni = Vni();
         NetworkPlaneState Net(string name, uint n, string type, string[] routed) =>
             Network($"net-{rig.Run}-{name}", vni + n, subnet: $"10.8{n}.0.0/24", type: type, gateway: $"10.8{n}.0.1") with { RoutedSubnets = routed };
-        var pub = Net("public", 0, "PUBLIC", []);
+        var pub = Net("public", 0, "PUBLIC", []) with { RemoteEndpoints = [new NetworkPlaneEndpoint("c", "10.253.0.3", "02:00:0d:00:00:99", ["10.80.0.99/24"])] };
         var green = Net("green", 1, "PRIVATE", ["10.82.0.0/24"]);
         var yellow = Net("yellow", 2, "PRIVATE", ["10.81.0.0/24"]);
         var priv = Net("private", 3, "PRIVATE", []) with { Gateway = "10.83.0.1" };
@@ -89,6 +91,7 @@ public sealed class NetworkPlaneIsolationTests
         }
 
         Assert.True(await PlaneRig.EventuallyPingsAsync(workloads[pub.NetworkId], "10.253.0.2"), "the PUBLIC Network's workload does not reach outside (NAT)");
+        Assert.False(await PlaneRig.PingsAsync(workloads[pub.NetworkId], "10.253.0.3"), "a workload reached another host's underlay address");
         Assert.False(await PlaneRig.PingsAsync(workloads[priv.NetworkId], "10.253.0.2"), "a PRIVATE Network's workload reached outside");
         Assert.False(await PlaneRig.PingsAsync(workloads[green.NetworkId], "10.253.0.2"), "a routed PRIVATE Network's workload reached outside");
         Assert.True(await PlaneRig.EventuallyPingsAsync(workloads[green.NetworkId], "10.82.0.5"), "green does not reach yellow through their ForwardingGroup");
