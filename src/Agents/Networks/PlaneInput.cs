@@ -56,8 +56,13 @@ public static partial class PlaneInput
             ? value
             : throw new DriverException($"{what}: '{value}' is not a network device name (1–15 of A-Za-z0-9_.-).");
 
+    /// <summary>The MTU when none is given: an underlay of 1500 less VXLAN's 50 bytes of headers.</summary>
+    public const int DefaultMtu = 1450;
+
+    /// <summary>The MTU (0: <see cref="DefaultMtu"/>).</summary>
     public static int Mtu(int value, string what) =>
-        value is >= 576 and <= 9000 ? value : throw new DriverException($"{what}: MTU {value} is outside 576–9000.");
+        value == 0 ? DefaultMtu
+        : value is >= 576 and <= 9000 ? value : throw new DriverException($"{what}: MTU {value} is outside 576–9000.");
 
     public static uint Vni(uint value, string what) =>
         value is >= 1 and <= 0xFFFFFF ? value : throw new DriverException($"{what}: VNI {value} is outside 1–16777215.");
