@@ -52,6 +52,7 @@ public sealed partial class QemuDriver
     private async Task<int> LaunchAsync(string machineKey, MachineDirectory directory, MachineRecord record, bool incoming, CancellationToken ct)
     {
         File.Delete(directory.PidFile);
+        record = await PrepareTapsAsync(machineKey, directory, record, ct);
         var command = QemuCommandLine.For(qemu.Binary, _accelerator.Accelerator, directory, record, UidOf(record), _kvmGroup, incoming);
         await HostCommand.RunAsync("setpriv", command, ct, workingDirectory: directory.Path);
         var pid = QemuProcess.Find(directory) ?? throw new DriverException($"QEMU started for {machineKey} but its process cannot be found.");
