@@ -74,6 +74,19 @@ public sealed class AgentOptions
     /// dropped); <c>none</c> keeps none. Defaults to <see cref="DefaultCapabilities"/>.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = DefaultCapabilities;
 
+    /// <summary><c>CIMI_AGENT_UNDERLAY_ADDRESS</c>: this host's VXLAN endpoint, the address other hosts reach it at
+    /// for Networks' traffic; unset: the host offers no Networks (docs/NETWORKS.md).</summary>
+    public string? UnderlayAddress { get; init; }
+
+    /// <summary><c>CIMI_AGENT_UNDERLAY_DEVICE</c>: the device VXLAN traffic leaves by; unset: the routes decide.</summary>
+    public string? UnderlayDevice { get; init; }
+
+    /// <summary><c>CIMI_AGENT_EXTERNAL_DEVICE</c>: the device PUBLIC Networks are masqueraded out of; unset: the default route's.</summary>
+    public string? ExternalDevice { get; init; }
+
+    /// <summary><c>CIMI_AGENT_NETWORK_NAMESPACE</c>: a named network namespace the network plane builds in; unset: the agent's own.</summary>
+    public string? NetworkNamespace { get; init; }
+
     public const long DefaultPidsLimit = 256;
 
     /// <summary>
@@ -155,8 +168,18 @@ public sealed class AgentOptions
                 })
                 : true,
             Capabilities = Env("CIMI_AGENT_CAPABILITIES") is { } caps ? ParseCapabilities(caps) : DefaultCapabilities,
+            UnderlayAddress = Env("CIMI_AGENT_UNDERLAY_ADDRESS") is { } underlay
+                ? Parse("CIMI_AGENT_UNDERLAY_ADDRESS", underlay, v => (System.Net.IPAddress.TryParse(v, out var a) && !v.Contains('/'), a?.ToString() ?? "")) : null,
+            UnderlayDevice = Env("CIMI_AGENT_UNDERLAY_DEVICE") is { } underlayDevice ? Parse("CIMI_AGENT_UNDERLAY_DEVICE", underlayDevice, DeviceName) : null,
+            ExternalDevice = Env("CIMI_AGENT_EXTERNAL_DEVICE") is { } external ? Parse("CIMI_AGENT_EXTERNAL_DEVICE", external, DeviceName) : null,
+            NetworkNamespace = Env("CIMI_AGENT_NETWORK_NAMESPACE") is { } netns
+                ? Parse("CIMI_AGENT_NETWORK_NAMESPACE", netns, v => (v.Length <= 64 && v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && v[0] != '.', v)) : null,
         };
     }
+
+    /// <summary>A network device's name as the kernel takes it (1–15 of A-Za-z0-9_.-).</summary>
+    private static (bool, string) DeviceName(string v) =>
+        (v.Length is >= 1 and <= 15 && v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && v is not ("." or ".."), v);
 
     /// <summary>Comma-separated capability names, with or without <c>CAP_</c>; <c>none</c> for none. ALL is
     /// refused: it would make every container nearly as strong as the host's root.</summary>

@@ -14,6 +14,7 @@ try
     CimiGrains.Agents.Docker.DockerRegistration.AddDockerDriver(builder.Services);
     if (OperatingSystem.IsLinux()) CimiGrains.Agents.Qemu.QemuRegistration.AddQemuDriver(builder.Services, options);
     CimiGrains.Agents.Volumes.VolumePoolRegistration.AddVolumePool(builder.Services, options);
+    CimiGrains.Agents.Networks.NetworkPlaneRegistration.AddNetworkPlane(builder.Services, options);
 }
 catch (InvalidOperationException e)
 {
