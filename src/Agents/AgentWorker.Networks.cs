@@ -23,9 +23,22 @@ public sealed partial class AgentWorker
     /// <summary>The underlay address the registration carries; empty when the host offers no Networks.</summary>
     private string UnderlayAddress => PlaneEnabled ? networkPlane!.UnderlayAddress ?? "" : "";
 
-    /// <summary>The inventory's Networks (those with a bridge here now); none without a plane.</summary>
-    private async Task<IReadOnlyList<string>> InventoryNetworksAsync(CancellationToken ct) =>
-        PlaneEnabled ? await networkPlane!.ListNetworksAsync(ct) : [];
+    /// <summary>The inventory's Networks (those with a bridge here now); none without a plane. A plane that cannot say
+    /// must not keep the host from its session (its Machines need commands): it is logged, and the cluster then sends
+    /// the states of the Networks it places here anyway.</summary>
+    private async Task<IReadOnlyList<string>> InventoryNetworksAsync(CancellationToken ct)
+    {
+        if (!PlaneEnabled) return [];
+        try
+        {
+            return await networkPlane!.ListNetworksAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogPlaneListFailed(e.Message);
+            return [];
+        }
+    }
 
     /// <summary>
     /// The plane keeps the interfaces of the workloads this host still has (each driver's record of them) and
@@ -140,6 +153,9 @@ public sealed partial class AgentWorker
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Network {NetworkId}: the cluster sent its state, but this host's network plane is not enabled (set {Setting})")]
     private partial void LogNetworkStateWithoutPlane(string networkId, string setting);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list the Networks of this host for the inventory: {Error}")]
+    private partial void LogPlaneListFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling the network plane with {Count} live interfaces failed: {Error}")]
     private partial void LogPlaneReconcileFailed(int count, string error);
