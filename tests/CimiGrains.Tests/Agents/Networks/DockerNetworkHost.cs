@@ -28,12 +28,14 @@ public sealed class DockerNetworkHost : IAsyncDisposable
 
     public string HostId { get; }
     public string StateDirectory => _state.FullName;
-    public INetworkPlane? Plane { get; }
+    public INetworkPlane? Plane { get; private set; }
     public IMachineDriver Driver { get; private set; }
 
-    /// <summary>A fresh driver over the same host (what a restarted agent has); it becomes <see cref="Driver"/>.</summary>
-    public IMachineDriver NewAgent()
+    /// <summary>A fresh driver over the same host (what a restarted agent has, with <paramref name="plane"/> if given: a
+    /// restarted agent's plane); it becomes <see cref="Driver"/>.</summary>
+    public IMachineDriver NewAgent(INetworkPlane? plane = null)
     {
+        Plane = plane ?? Plane;
         var options = new AgentOptions { HostId = HostId, Controllers = [new Uri("http://127.0.0.1:1")], Secret = "unused", StateDirectory = StateDirectory };
         var dockerOptions = new DockerDriverOptions { HostGuard = false };
         var client = new DockerClientConfiguration(dockerOptions.Endpoint).CreateClient(new Version(1, 41));

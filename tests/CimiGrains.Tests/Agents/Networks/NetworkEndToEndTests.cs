@@ -43,10 +43,11 @@ public sealed class NetworkEndToEndTests
             await PlaneRig.RunAsync("ip", "-n", ns, "link", "set", "underlay-end", "up");
             await PlaneRig.RunAsync("ip", "-n", ns, "addr", "add", "10.253.0.1/24", "dev", "underlay");
             await PlaneRig.RunAsync("ip", "-n", ns, "link", "set", "underlay", "up");
-            var plane = new LinuxNetworkPlane(new NetworkPlaneOptions
+            LinuxNetworkPlane NewPlane() => new(new NetworkPlaneOptions
             {
                 UnderlayAddress = "10.253.0.1", UnderlayDevice = "underlay", Namespace = ns, StateDirectory = planeState.FullName,
             }, NullLogger<LinuxNetworkPlane>.Instance);
+            var plane = NewPlane();
             var network = $"{tenant}/net1";
             var vni = (uint)Random.Shared.Next(1000, 0xFFFFFF);
             await plane.ApplyAsync(new NetworkPlaneState(network, tenant, vni, 1450, "PRIVATE", "10.78.0.0/24", null,
@@ -63,6 +64,15 @@ public sealed class NetworkEndToEndTests
             // A restarted container has a new namespace: it is plugged again and reachable again.
             await docker.Driver.RestartAsync(c2, force: true, default);
             Assert.True(await PlaneRig.EventuallyPingsAsync(pid1, "10.78.0.2"), "container c2 is not reachable after its restart");
+
+            // The agent dies; the next one (a new plane over the same records, a new driver) adopts both containers: their
+            // veths stay as they are, and the traffic goes on.
+            var veths = await PlaneRig.RunAsync("ip", "-n", ns, "-o", "link", "show", "master", PlaneNames.Bridge(network));
+            Assert.Equal(3, Ifindexes(veths).Count); // the VXLAN device and the two containers' veths
+            plane = NewPlane();
+            await docker.NewAgent(plane).CheckAvailableAsync(default);
+            Assert.Equal(Ifindexes(veths), Ifindexes(await PlaneRig.RunAsync("ip", "-n", ns, "-o", "link", "show", "master", PlaneNames.Bridge(network))));
+            Assert.True(await PlaneRig.PingsAsync(pid1, "10.78.0.2"), "container c2 is not reachable after the agent's restart");
 
             var options = new AgentOptions
             {
@@ -97,4 +107,8 @@ public sealed class NetworkEndToEndTests
             vmState.Delete(recursive: true);
         }
     }
+
+    /// <summary>The interface indexes in <c>ip -o link</c> output: a device made again gets a new one.</summary>
+    private static IReadOnlyList<string> Ifindexes(string links) =>
+        links.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':', 2)[0]).Order(StringComparer.Ordinal).ToList();
 }
