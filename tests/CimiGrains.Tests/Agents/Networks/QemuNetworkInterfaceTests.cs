@@ -86,6 +86,15 @@ public sealed class QemuNetworkInterfaceTests
             await host.WaitConsoleAsync(machine, c => LastBoot(c).Contains("NET ifaces=eth0,eth1 eth0=10.30.0.5/24 eth1=10.31.0.7/24"),
                 "both NICs configured from the rewritten seed after the start");
 
+            // Suspended and restored: the same guest (no new boot) on the same devices, its NICs and addresses as they were.
+            var boots = Count(host.ConsoleOf(machine), "BOOTING");
+            await driver.SuspendAsync(machine, default);
+            var alive = Count(host.ConsoleOf(machine), " ALIVE ");
+            await driver.StartAsync(machine, default);
+            await host.WaitConsoleAsync(machine, c => Count(c, " ALIVE ") > alive, "the restored guest to be alive");
+            Assert.Equal(boots, Count(host.ConsoleOf(machine), "BOOTING"));
+            Assert.Contains(host.ProcessesOf(machine).Single().Arguments, a => a.StartsWith("tap,id=net1,", StringComparison.Ordinal));
+
             // A new agent adopts the running VM: each tap asked for again (the plane finds it and changes nothing), from the
             // record alone. (It is not asked to inspect: QEMU serves one monitor client, which the first driver still is.)
             var asked = plane.Calls.Count(c => c.StartsWith("Tap ", StringComparison.Ordinal));
@@ -131,6 +140,13 @@ public sealed class QemuNetworkInterfaceTests
         {
             state.Delete(recursive: true);
         }
+    }
+
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + 1, StringComparison.Ordinal)) count++;
+        return count;
     }
 
     private static string LastBoot(string console) =>
