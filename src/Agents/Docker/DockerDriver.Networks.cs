@@ -62,7 +62,7 @@ public sealed partial class DockerDriver
                 if (c.HostConfig.NetworkMode != "none")
                     throw new DriverException($"The container of {machineKey} was made with the engine's networking (it had no network interface at create); " +
                         "a container's networking cannot change afterwards: create the Machine with a network interface to attach more later.");
-                wanted = MachineNetworkInterfaces.Checked(nic with { Name = MachineNetworkInterfaces.NextFreeName(record.Interfaces.Select(n => n.Name)) });
+                wanted = MachineNetworkInterfaces.Checked(nic with { Name = MachineNetworkInterfaces.NameForAttach(nic, record.Interfaces.Select(n => n.Name)) });
                 var all = MachineNetworkInterfaces.CheckedAll([.. record.Interfaces, wanted]);
                 record = record with { Interfaces = all };
                 record.Write(NetworkRecordFile(machineKey));

@@ -32,6 +32,11 @@ public static partial class MachineNetworkInterfaces
         return NameFor(i);
     }
 
+    /// <summary>The name an attached interface gets: the one it brings, else (the agent's attach brings none) the lowest
+    /// free <c>ethN</c>. A name the Machine's other interfaces have is refused by <see cref="CheckedAll"/>.</summary>
+    public static string NameForAttach(NetworkPlaneInterface nic, IEnumerable<string> used) =>
+        nic.Name.Length > 0 ? nic.Name : NextFreeName(used);
+
     /// <summary>The plane's view of one interface of the wire (<paramref name="name"/>: its name in the workload;
     /// empty for an attach, whose driver names it).</summary>
     public static NetworkPlaneInterface FromProto(NetworkInterfaceSpec spec, string name) => new(

@@ -88,7 +88,7 @@ public sealed partial class QemuDriver
             var used = record.NetworkInterfaces.Select(n => n.Slot).ToHashSet();
             var slot = Enumerable.Range(0, record.NetworkSlots).Where(s => !used.Contains(s)).Cast<int?>().FirstOrDefault()
                 ?? throw new DriverException($"The VM of {machineKey} has {record.NetworkSlots} network interfaces, the most it takes.");
-            var named = nic with { Name = MachineNetworkInterfaces.NextFreeName(record.NetworkInterfaces.Select(n => n.Interface.Name)) };
+            var named = nic with { Name = MachineNetworkInterfaces.NameForAttach(nic, record.NetworkInterfaces.Select(n => n.Interface.Name)) };
             MachineNetworkInterfaces.CheckedAll([.. record.NetworkInterfaces.Select(n => n.Interface), named]);
             attached = new RecordedNetworkInterface(named, slot);
             // Recorded first: whatever a crash leaves, the next launch and the inventory follow the record.
