@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite. Starts what the tests need (a private PostgreSQL on loopback, the Docker
-# engine with the demo image when scripts/docker.sh exists, QEMU and the demo VM image), builds,
+# engine with the demo image when scripts/docker.sh exists, the network plane's tools, QEMU and the demo VM image), builds,
 # runs every test, stops what it started, and ends with a plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,6 +25,8 @@ CIMI_PG_FSYNC=off scripts/postgres.sh start "$pgdata" "$port" cimigrains >/dev/n
 export CIMI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=20"
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
+# The network plane's tools (nft, ip, bridge, ping, iperf3); without them its tests fail saying so.
+if [ -x scripts/network.sh ]; then scripts/network.sh ensure || echo "test.sh: the network plane's tools are not available; its tests will fail." >&2; fi
 
 # QEMU, and the demo VM image for the QEMU tests: built once into a cache under .data/ that later
 # runs reuse (scripts/demo-vm.sh rebuilds only when its inputs change). Tests find it through

@@ -155,7 +155,9 @@ public sealed partial class LinuxNetworkPlane
         var peers = states.Where(s => s.Present).SelectMany(s => s.RemoteEndpoints).Select(e => e.UnderlayAddress)
             .Where(a => a != UnderlayAddress).Distinct().ToList();
         var external = states.Any(s => s.Present && PlaneInput.IsPublic(s.NetworkType)) ? await ExternalDeviceAsync(ct) : null;
-        await _shell.RunAsync("nft", ["-f", "-"], ct, PlaneRules.Script(Store.Interfaces(), states, external, peers));
+        var interfaces = Store.Interfaces();
+        await _shell.RunAsync("nft", ["-f", "-"], ct, PlaneRules.Script(interfaces, states, external, peers));
+        await _docker.SyncAsync(interfaces.Count > 0 || states.Any(s => s.Present), ct);
     }
 
     /// <summary>CIMI_AGENT_EXTERNAL_DEVICE, else the device of the default route; null when there is neither.</summary>

@@ -16,12 +16,14 @@ public sealed partial class LinuxNetworkPlane : INetworkPlane
     private readonly PlaneShell _shell;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lazy<PlaneStore> _store;
+    private readonly DockerForwarding _docker;
 
     public LinuxNetworkPlane(NetworkPlaneOptions options, ILogger<LinuxNetworkPlane> logger)
     {
         _options = options;
         _logger = logger;
         _shell = new PlaneShell(options.Namespace);
+        _docker = new DockerForwarding(_shell);
         _store = new Lazy<PlaneStore>(() => new PlaneStore(options.StateDirectory));
         UnderlayAddress = options.UnderlayAddress is { Length: > 0 } u ? PlaneInput.Address(u, "CIMI_AGENT_UNDERLAY_ADDRESS") : null;
     }

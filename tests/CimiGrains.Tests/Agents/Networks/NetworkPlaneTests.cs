@@ -111,4 +111,36 @@ public sealed class NetworkPlaneTests
         await a.Plane.ReconcileAsync(new HashSet<string>(), default);
         Assert.Equal(["lo", "underlay"], await a.DevicesAsync());
     }
+
+    [Fact]
+    public async Task Dockers_forward_policy_on_the_host_does_not_drop_the_networks_traffic()
+    {
+        await using var rig = await PlaneRig.StartAsync(2);
+        var (a, b) = (rig.Hosts[0], rig.Hosts[1]);
+        // What dockerd leaves in a host's namespace: FORWARD policy DROP, its DOCKER-USER chain first (br_netfilter is on).
+        foreach (var host in rig.Hosts)
+        {
+            await PlaneRig.RunAsync("ip", "netns", "exec", host.Namespace, "iptables", "-w", "-N", "DOCKER-USER");
+            await PlaneRig.RunAsync("ip", "netns", "exec", host.Namespace, "iptables", "-w", "-A", "FORWARD", "-j", "DOCKER-USER");
+            await PlaneRig.RunAsync("ip", "netns", "exec", host.Namespace, "iptables", "-w", "-P", "FORWARD", "DROP");
+        }
+        var vni = Vni();
+        var blue = $"net-{rig.Run}-blue";
+        var (macA, macB, macC) = ("02:00:0f:00:00:01", "02:00:0f:00:00:02", "02:00:0f:00:00:03");
+        var onA = Network(blue, vni, remote: new NetworkPlaneEndpoint("b", b.UnderlayAddress, macB, ["10.77.0.2/24"]));
+        await a.Plane.ApplyAsync(onA, default);
+        await b.Plane.ApplyAsync(Network(blue, vni, remote: new NetworkPlaneEndpoint("a", a.UnderlayAddress, macA, ["10.77.0.1/24"])), default);
+        var (wa, wb, wc) = (await rig.WorkloadAsync(), await rig.WorkloadAsync(), await rig.WorkloadAsync());
+        await a.Plane.PlugContainerAsync(Nic($"if-{rig.Run}-a", onA, macA, "10.77.0.1/24"), wa, default);
+        await a.Plane.PlugContainerAsync(Nic($"if-{rig.Run}-c", onA, macC, "10.77.0.3/24"), wc, default);
+        await b.Plane.PlugContainerAsync(Nic($"if-{rig.Run}-b", Network(blue, vni), macB, "10.77.0.2/24"), wb, default);
+        Assert.True(await PlaneRig.EventuallyPingsAsync(wa, "10.77.0.3"), "two workloads on one host's bridge do not reach each other under Docker's FORWARD policy");
+        Assert.True(await PlaneRig.EventuallyPingsAsync(wa, "10.77.0.2"), "workloads on two hosts do not reach each other under Docker's FORWARD policy");
+
+        // Nothing left of the plane: its rules in DOCKER-USER go too.
+        foreach (var id in new[] { $"if-{rig.Run}-a", $"if-{rig.Run}-c" }) await a.Plane.UnplugAsync(id, default);
+        await a.Plane.ApplyAsync(onA with { Present = false, Version = 2 }, default);
+        Assert.DoesNotContain(PlaneNames.BridgePrefix, await PlaneRig.RunAsync("ip", "netns", "exec", a.Namespace, "iptables", "-w", "-S", "DOCKER-USER"));
+        Assert.Contains(PlaneNames.BridgePrefix, await PlaneRig.RunAsync("ip", "netns", "exec", b.Namespace, "iptables", "-w", "-S", "DOCKER-USER"));
+    }
 }
