@@ -30,11 +30,16 @@ public sealed partial class DockerDriver
         NetworkRecordOf(machineKey)?.Interfaces.Select(n => n.InterfaceId).ToList() ?? [];
 
     /// <summary>At create, before the container is made: the interfaces checked and recorded (the caller forgets them
-    /// if the create fails). Returns them; none: the container gets the engine's networking.</summary>
-    private IReadOnlyList<NetworkPlaneInterface> PrepareNetworkInterfaces(string machineKey, IReadOnlyList<NetworkPlaneInterface>? nics)
+    /// if the create fails). Returns them; none: the container gets the engine's networking, and a record a create cut
+    /// short by a crash left (before its container was made) is forgotten, so no start plugs what this one does not have.</summary>
+    private async Task<IReadOnlyList<NetworkPlaneInterface>> PrepareNetworkInterfacesAsync(string machineKey, IReadOnlyList<NetworkPlaneInterface>? nics, CancellationToken ct)
     {
         var wanted = MachineNetworkInterfaces.CheckedAll(nics);
-        if (wanted.Count == 0) return wanted;
+        if (wanted.Count == 0)
+        {
+            if (NetworkRecordOf(machineKey) is not null) await ForgetInterfacesAsync(machineKey, ct);
+            return wanted;
+        }
         MachineNetworkInterfaces.RequirePlane(Plane, machineKey, wanted.Count);
         // Recorded first: a crash from here on leaves a record that the next start (or the reconciliation) acts on.
         new ContainerNetworkRecord { MachineKey = machineKey, Interfaces = wanted }.Write(NetworkRecordFile(machineKey));

@@ -105,7 +105,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         }
 
         var image = await ResolveImageAsync(spec.ImageLocation, ct);
-        var nics = PrepareNetworkInterfaces(machineKey, spec.NetworkInterfaces);
+        var nics = await PrepareNetworkInterfacesAsync(machineKey, spec.NetworkInterfaces, ct);
         var volumeMounts = await PrepareVolumesAsync(machineKey, spec.Volumes, ct);
         var name = ContainerNaming.For(machineKey);
         var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
