@@ -227,3 +227,52 @@ run_scripts() {
     say "SCRIPT part=$part kind=$kind exit=$?"
   done
 }
+
+# network-config (cloud-init's version 2; the subset the CimiGrains QEMU driver writes, docs/NETWORKS.md): each
+# "ethernets" entry is matched to a NIC by match.macaddress, renamed to set-name, given its mtu, its static
+# addresses, a default route (routes[].to 0.0.0.0/0, ::/0 or default, or gateway4/gateway6) and other routes, and
+# nameservers.addresses in /etc/resolv.conf. Lists each NIC it configured in /run/cimi/net.configured.
+apply_network_config() {
+  flat=/run/cimi/network.flat
+  awk -f "$LIB/yaml-flatten.awk" "$1" >"$flat"
+  v=$(flat_get "$flat" version)
+  if [ "$v" != 2 ]; then say "ERROR network-config-version=$(printf '%s' "$v" | tr -c 'A-Za-z0-9' '_')"; return 0; fi
+  for id in $(awk -F '\t' 'index($1, "ethernets.") == 1 { split($1, p, "."); if (!(p[2] in seen)) { seen[p[2]] = 1; print p[2] } }' "$flat"); do
+    e="ethernets.$id"
+    mac=$(flat_get "$flat" "$e.match.macaddress" | tr 'A-F' 'a-f')
+    dev=""
+    for n in /sys/class/net/*; do [ -n "$mac" ] && [ "$(cat "$n/address" 2>/dev/null)" = "$mac" ] && dev=${n##*/}; done
+    # An entry without a match names its NIC directly.
+    [ -n "$mac" ] || { [ -e "/sys/class/net/$id" ] && dev=$id; }
+    if [ -z "$dev" ]; then say "ERROR network-config-no-nic id=$(printf '%s' "$id" | tr -c 'A-Za-z0-9_.:-' '_')"; continue; fi
+    name=$(flat_get "$flat" "$e.set-name")
+    if [ -n "$name" ] && [ "$name" != "$dev" ] && ip link set dev "$dev" name "$name" 2>/dev/null; then dev=$name; fi
+    mtu=$(flat_get "$flat" "$e.mtu"); [ -z "$mtu" ] || ip link set dev "$dev" mtu "$mtu" || say "ERROR network-config-mtu dev=$dev"
+    ip link set "$dev" up
+    i=0
+    while flat_has "$flat" "$e.addresses.$i"; do
+      ip addr add "$(flat_get "$flat" "$e.addresses.$i")" dev "$dev" || say "ERROR network-config-address dev=$dev"
+      i=$((i + 1))
+    done
+    gw4=$(flat_get "$flat" "$e.gateway4"); gw6=$(flat_get "$flat" "$e.gateway6")
+    i=0
+    while flat_has "$flat" "$e.routes.$i"; do
+      to=$(flat_get "$flat" "$e.routes.$i.to"); via=$(flat_get "$flat" "$e.routes.$i.via")
+      case "$to" in
+        default|0.0.0.0/0) gw4=$via ;;
+        ::/0) gw6=$via ;;
+        *:*) ip -6 route add "$to" via "$via" dev "$dev" || say "ERROR network-config-route dev=$dev" ;;
+        *) ip route add "$to" via "$via" dev "$dev" || say "ERROR network-config-route dev=$dev" ;;
+      esac
+      i=$((i + 1))
+    done
+    [ -z "$gw4" ] || ip route add default via "$gw4" dev "$dev" || say "ERROR network-config-gateway dev=$dev"
+    [ -z "$gw6" ] || ip -6 route add default via "$gw6" dev "$dev" || say "ERROR network-config-gateway dev=$dev"
+    i=0
+    while flat_has "$flat" "$e.nameservers.addresses.$i"; do
+      echo "nameserver $(flat_get "$flat" "$e.nameservers.addresses.$i")" >>/etc/resolv.conf
+      i=$((i + 1))
+    done
+    echo "$dev" >>/run/cimi/net.configured
+  done
+}

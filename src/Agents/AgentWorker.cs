@@ -21,7 +21,8 @@ namespace CimiGrains.Agents;
 /// </summary>
 public sealed partial class AgentWorker(
     AgentOptions options, HostDrivers drivers, CommandExecutor executor, ImageRemovals images, ILogger<AgentWorker> logger,
-    Volumes.VolumePool pool, Volumes.VolumeCommands volumes, Volumes.VolumeExportServer exports) : BackgroundService
+    Volumes.VolumePool pool, Volumes.VolumeCommands volumes, Volumes.VolumeExportServer exports,
+    Networks.INetworkPlane? networkPlane = null) : BackgroundService
 {
     public const string SecretHeader = "x-cimi-agent-secret";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -102,6 +103,7 @@ public sealed partial class AgentWorker(
             AgentVersion = typeof(AgentWorker).Assembly.GetName().Version?.ToString() ?? "0",
             CpuAllocationRatio = options.CpuAllocationRatio ?? 0,
             MemoryAllocationRatio = options.MemoryAllocationRatio ?? 0,
+            UnderlayAddress = UnderlayAddress,
         };
         register.Drivers.AddRange(drivers.Available.Select(d => d.Name));
         foreach (var (k, v) in options.Labels) register.Labels[k] = v;
@@ -126,10 +128,13 @@ public sealed partial class AgentWorker(
             Generation = w.Generation, State = w.State, ContainerId = w.WorkloadId ?? "",
             FenceGeneration = executor.NewestGeneration(w.MachineKey),
             AttachedVolumes = { w.Volumes ?? [] },
+            NetworkInterfaces = { w.NetworkInterfaces ?? [] },
         }));
+        message.Networks.AddRange(await InventoryNetworksAsync(ct));
         // The pool's Volumes too: the cluster removes those it no longer knows, as it does workloads.
         message.Workloads.AddRange(volumes.Inventory());
         await call.RequestStream.WriteAsync(new AgentMessage { Inventory = message }, ct);
+        await ReconcilePlaneAsync(inventory, ct);
 
         var outbox = Channel.CreateUnbounded<AgentMessage>(new UnboundedChannelOptions { SingleReader = true });
         _outbox = outbox;
@@ -137,9 +142,11 @@ public sealed partial class AgentWorker(
         {
             await foreach (var m in outbox.Reader.ReadAllAsync(ct)) await call.RequestStream.WriteAsync(m, ct);
         }, ct);
+        var networkStates = Channel.CreateUnbounded<NetworkState>(new UnboundedChannelOptions { SingleReader = true });
+        var networks = Task.Run(() => ApplyNetworkStatesAsync(networkStates.Reader, ct), ct);
         try
         {
-            var reader = ReadCommandsAsync(call.ResponseStream, outbox.Writer, ct);
+            var reader = ReadCommandsAsync(call.ResponseStream, outbox.Writer, networkStates.Writer, ct);
             // Whichever ends first ends the session: a broken write is as fatal as a broken read.
             var ended = await Task.WhenAny(reader, writer);
             await ended;
@@ -148,11 +155,15 @@ public sealed partial class AgentWorker(
         {
             _outbox = null;
             outbox.Writer.TryComplete();
+            networkStates.Writer.TryComplete();
             await sessionCts.CancelAsync();
+            // The plane's work ends with the session (a new one brings every state again); its failures never end one.
+            await networks.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    private async Task ReadCommandsAsync(IAsyncStreamReader<ControllerMessage> commands, ChannelWriter<AgentMessage> outbox, CancellationToken ct)
+    private async Task ReadCommandsAsync(IAsyncStreamReader<ControllerMessage> commands, ChannelWriter<AgentMessage> outbox,
+        ChannelWriter<NetworkState> networkStates, CancellationToken ct)
     {
         while (await commands.MoveNext(ct))
         {
@@ -174,6 +185,9 @@ public sealed partial class AgentWorker(
                     break;
                 case ControllerMessage.BodyOneofCase.VolumeExports:
                     exports.Submit([.. commands.Current.VolumeExports.Exports], ct);
+                    break;
+                case ControllerMessage.BodyOneofCase.NetworkState:
+                    networkStates.TryWrite(commands.Current.NetworkState);
                     break;
                 case ControllerMessage.BodyOneofCase.RemoveImage:
                     var location = commands.Current.RemoveImage.ImageLocation;

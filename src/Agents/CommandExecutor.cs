@@ -24,6 +24,7 @@ public sealed partial class CommandExecutor
     private readonly VolumeCommands _volumes;
     private readonly ILogger<CommandExecutor> _logger;
     private readonly IVolumePool? _pool;
+    private readonly Networks.INetworkPlane? _plane;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _newest;
     private readonly ConcurrentDictionary<string, Report> _results = new(StringComparer.Ordinal);
@@ -31,10 +32,12 @@ public sealed partial class CommandExecutor
     private int _pruned;
 
     // volumes: the Volumes' own commands. pool: this host's pool, where the files of the Volumes attached here
-    // are (none: no Volume is on this host, and only those reached over NBD can be attached).
+    // are (none: no Volume is on this host, and only those reached over NBD can be attached). networkPlane: this
+    // host's part of the Networks (none, or not enabled: a Machine with network interfaces is refused here).
     public CommandExecutor(HostDrivers drivers, GenerationStore store, ImageTransfers images, ILogger<CommandExecutor> logger,
-        VolumeCommands volumes, IVolumePool? pool = null)
+        VolumeCommands volumes, IVolumePool? pool = null, Networks.INetworkPlane? networkPlane = null)
     {
+        _plane = networkPlane;
         _volumes = volumes;
         _pool = pool;
         _drivers = drivers;
@@ -122,13 +125,16 @@ public sealed partial class CommandExecutor
             {
                 case CommandKind.Create:
                     var s = command.Spec!;
+                    // Refused before anything is fetched or made: a host without Networks cannot plug them later either.
+                    var nics = MachineNetworkInterfaces.FromProto(s.NetworkInterfaces);
+                    MachineNetworkInterfaces.RequirePlane(_plane, key, nics.Count);
                     // An image captured or registered elsewhere comes from the cluster image store first.
                     await _images.EnsureAsync(driver, s.ImageLocation, s.TenantId, ct);
                     status = await driver.CreateAsync(key, command.Generation, new WorkloadSpec(
                         s.ImageLocation, s.Cpu, s.MemoryKib, s.TenantId, Blank(s.AdminUserName), Blank(s.AdminPassword),
                         Blank(s.AdminKey), Blank(s.UserData), s.StartAfterCreate,
                         [.. s.Disks.Select(d => new WorkloadDisk(d.CapacityKib, Blank(d.Format), Blank(d.InitialLocation)))],
-                        [.. s.Volumes.Select(ToAttached)]), ct);
+                        [.. s.Volumes.Select(ToAttached)], nics), ct);
                     break;
                 case CommandKind.AttachVolume:
                     status = await driver.AttachVolumeAsync(key, ToAttached(command.Attachment ?? throw new DriverException("An attach needs the Volume (attachment).")), ct);
@@ -136,6 +142,18 @@ public sealed partial class CommandExecutor
                 case CommandKind.DetachVolume:
                     if (command.Attachment is not { VolumeId.Length: > 0 } detached) throw new DriverException("A detach needs the Volume's id (attachment.volume_id).");
                     status = await driver.DetachVolumeAsync(key, detached.VolumeId, ct);
+                    break;
+                case CommandKind.AttachNetworkInterface:
+                    if (command.NetworkInterface is not { InterfaceId.Length: > 0 } plugged)
+                        throw new DriverException("An attach needs the interface (network_interface with its interface_id).");
+                    MachineNetworkInterfaces.RequirePlane(_plane, key, 1);
+                    // Named by the driver, which knows the names the Machine's other interfaces have.
+                    status = await driver.AttachNetworkInterfaceAsync(key, MachineNetworkInterfaces.FromProto(plugged, ""), ct);
+                    break;
+                case CommandKind.DetachNetworkInterface:
+                    if (command.NetworkInterface is not { InterfaceId.Length: > 0 } unplugged)
+                        throw new DriverException("A detach needs the interface's id (network_interface.interface_id).");
+                    status = await driver.DetachNetworkInterfaceAsync(key, unplugged.InterfaceId, ct);
                     break;
                 case CommandKind.Start: status = await driver.StartAsync(key, ct); break;
                 case CommandKind.Stop: status = await driver.StopAsync(key, command.Force, ct); break;

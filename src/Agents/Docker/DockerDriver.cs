@@ -18,7 +18,8 @@ namespace CimiGrains.Agents.Docker;
 /// into the container's filesystem, which <c>docker commit</c> (a capture) would copy into the image.
 /// Images are named by exact reference only and resolved to their full id before a container is made.
 /// </summary>
-public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, DockerDriverOptions driverOptions, ILogger<DockerDriver> logger) : IMachineDriver
+public sealed partial class DockerDriver(DockerClient docker, AgentOptions options, DockerDriverOptions driverOptions, ILogger<DockerDriver> logger,
+    Networks.INetworkPlane? networkPlane = null) : IMachineDriver
 {
     public const string DriverName = "docker";
 
@@ -30,6 +31,8 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     private DockerClient Engine => docker;
     private string HostId => options.HostId;
     private string StateDirectoryOfAgent => options.StateDirectory;
+    /// <summary>The host's network plane, which plugs the Machines' interfaces (none: this host offers no Networks).</summary>
+    private Networks.INetworkPlane? Plane => networkPlane;
 
     public string Name => DriverName;
 
@@ -52,6 +55,8 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         await _networks.PruneAsync(ct);
         // Volumes as the records say (after a kill -9 or a reboot); what no container uses is unmounted.
         await ReconcileVolumesQuietlyAsync(ct);
+        // Network interfaces as the records say: each running container plugged again (the adoption).
+        await ReconcileInterfacesAsync(ct);
     }
 
     public async Task<IReadOnlyList<WorkloadStatus>> ListAsync(CancellationToken ct)
@@ -68,7 +73,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         return containers
             .Where(c => c.Labels.ContainsKey(ContainerNaming.MachineLabel))
             .Select(c => new WorkloadStatus(c.Labels[ContainerNaming.MachineLabel], GenerationOf(c.Labels), FromListState(c.State), c.ID,
-                Volumes: AttachedKeysOf(c.Labels[ContainerNaming.MachineLabel])))
+                Volumes: AttachedKeysOf(c.Labels[ContainerNaming.MachineLabel]), NetworkInterfaces: InterfaceIdsOf(c.Labels[ContainerNaming.MachineLabel])))
             .ToList();
     }
 
@@ -89,14 +94,18 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
                 // container and its files): the files are copied again (they overwrite) before it can start.
                 if (existingGeneration == generation && existing.State.Status == "created") await CopyMachineFilesAsync(existing.ID, spec, ct);
                 if (spec.Start && !existing.State.Running) return await StartAsync(machineKey, ct);
+                // Running: a create cut short after its start may not have plugged the interfaces yet.
+                await PlugInterfacesAsync(machineKey, ct);
                 return Status(machineKey, existing);
             }
             LogReplacing(machineKey, existingGeneration, generation);
             await docker.Containers.RemoveContainerAsync(existing.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct);
             await ForgetVolumesAsync(machineKey, ct);
+            await ForgetInterfacesAsync(machineKey, ct);
         }
 
         var image = await ResolveImageAsync(spec.ImageLocation, ct);
+        var nics = await PrepareNetworkInterfacesAsync(machineKey, spec.NetworkInterfaces, ct);
         var volumeMounts = await PrepareVolumesAsync(machineKey, spec.Volumes, ct);
         var name = ContainerNaming.For(machineKey);
         var cpus = Math.Min(spec.Cpu, Environment.ProcessorCount);
@@ -127,11 +136,11 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         ContainerDefaults.Apply(parameters.HostConfig, options);
         string id;
         // The tenant's lock spans the network check and the container create: the network cannot be removed
-        // (its last other container deleted) in between.
-        using var networkLock = await _networks.LockAsync(spec.TenantId, ct);
+        // (its last other container deleted) in between. A Machine on CIMI Networks has none of the engine's.
+        using var networkLock = nics.Count > 0 ? null : await _networks.LockAsync(spec.TenantId, ct);
         try
         {
-            parameters.HostConfig.NetworkMode = await _networks.EnsureAsync(spec.TenantId, ct);
+            parameters.HostConfig.NetworkMode = nics.Count > 0 ? "none" : await _networks.EnsureAsync(spec.TenantId, ct);
             id = (await docker.Containers.CreateContainerAsync(parameters, ct)).ID;
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
@@ -143,16 +152,22 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         catch (DockerImageNotFoundException e)
         {
             await ForgetVolumesAsync(machineKey, CancellationToken.None);
+            await ForgetInterfacesAsync(machineKey, CancellationToken.None);
             throw new DriverException($"The Docker image '{image}' is not on host '{options.HostId}' (no registry is used; build or load it there).", e);
         }
         catch (DockerApiException e)
         {
             await ForgetVolumesAsync(machineKey, CancellationToken.None);
+            await ForgetInterfacesAsync(machineKey, CancellationToken.None);
             throw new DriverException($"Docker refused to create the container: {Brief(e)}", e);
         }
-        networkLock.Dispose();
+        networkLock?.Dispose();
         await CopyMachineFilesAsync(id, spec, ct);
-        if (spec.Start) await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
+        if (spec.Start)
+        {
+            await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct);
+            await PlugInterfacesAsync(machineKey, ct);
+        }
         return await InspectAsync(machineKey, ct);
     }
 
@@ -162,6 +177,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         if (c.State.Paused) await docker.Containers.UnpauseContainerAsync(c.ID, ct);
         else if (!c.State.Running) await docker.Containers.StartContainerAsync(c.ID, new ContainerStartParameters(), ct);
         await RemountVolumesAsync(machineKey, ct);
+        await PlugInterfacesAsync(machineKey, ct);
         return await InspectAsync(machineKey, ct);
     }
 
@@ -197,6 +213,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             await docker.Containers.RestartContainerAsync(c.ID, new ContainerRestartParameters { WaitBeforeKillSeconds = (uint)options.StopTimeoutSeconds }, ct);
         }
         await RemountVolumesAsync(machineKey, ct);
+        await PlugInterfacesAsync(machineKey, ct);
         return await InspectAsync(machineKey, ct);
     }
 
@@ -222,6 +239,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             // Removed behind the agent's back, or by a delete that crashed before its network went.
             await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, null), ct);
             await ForgetVolumesAsync(machineKey, ct);
+            await ForgetInterfacesAsync(machineKey, ct);
             return;
         }
         try
@@ -233,6 +251,7 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             // Removed meanwhile: the goal is reached.
         }
         await ForgetVolumesAsync(machineKey, ct);
+        await ForgetInterfacesAsync(machineKey, ct);
         await _networks.ReleaseIfUnusedAsync(TenantOf(machineKey, c.Config.Labels), ct);
     }
 
@@ -265,11 +284,17 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
             {
                 await ReleaseNetworkQuietlyAsync(TenantOf(machineKey, attributes), ct);
                 await ForgetVolumesQuietlyAsync(machineKey, ct);
+                await ForgetInterfacesQuietlyAsync(machineKey, ct);
                 yield return new WorkloadStatus(machineKey, GenerationOf(attributes), ObservedState.Absent, message.Actor.ID, "The container was removed.");
                 continue;
             }
             // A start the agent did not ask for (or one it did: idempotent) gets the live-attached volumes again.
-            if (message.Action == "start") await RemountVolumesQuietlyAsync(machineKey, ct);
+            // The same for the network interfaces: a start always makes a new network namespace.
+            if (message.Action == "start")
+            {
+                await RemountVolumesQuietlyAsync(machineKey, ct);
+                await PlugInterfacesQuietlyAsync(machineKey, ct);
+            }
             var status = await InspectAsync(machineKey, ct);
             yield return status with { Detail = $"Docker event '{message.Action}'." };
         }
@@ -308,71 +333,10 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
     private async Task<ContainerInspectResponse> RequireAsync(string machineKey, CancellationToken ct) =>
         await FindAsync(machineKey, ct) ?? throw new DriverException($"Host '{options.HostId}' has no container for {machineKey}.");
 
-    /// <summary>Where the workload finds what CIMI gave the Machine.</summary>
-    public const string MachineFilesDirectory = "/run/cimi";
-
-    /// <summary>
-    /// An anonymous volume of the container's own at <see cref="MachineFilesDirectory"/>. Why a volume:
-    /// <c>docker commit</c> copies the container's filesystem but never its volumes, so a capture holds
-    /// none of these files; the volume lives exactly as long as the container (every removal here passes
-    /// <c>RemoveVolumes</c>), so it needs no record of its own and a kill -9 of the agent leaves nothing
-    /// that outlives its Machine; and unlike a tmpfs it can be filled before the first start (the
-    /// workload reads the files as it boots) and stays filled across stop and start. Unlike a bind mount
-    /// of a file under the agent's state directory it works when the engine is not on the agent's
-    /// filesystem. <c>NoCopy</c>: an image captured before this change may still hold another Machine's
-    /// files there; the volume starts empty rather than with a copy of them, and hides them.
-    /// </summary>
-    private Mount MachineFilesMount(string machineKey) => new()
-    {
-        Type = "volume",
-        Target = MachineFilesDirectory,
-        VolumeOptions = new VolumeOptions
-        {
-            NoCopy = true,
-            Labels = new Dictionary<string, string>
-            {
-                [ContainerNaming.MachineLabel] = machineKey,
-                [ContainerNaming.HostLabel] = options.HostId,
-            },
-        },
-    };
-
-    /// <summary>
-    /// Removes this host's Machine-file volumes that no container uses: left only when a container was
-    /// removed behind the agent's back without its volumes (<c>docker rm -f</c> without <c>-v</c>).
-    /// </summary>
-    private async Task PruneMachineFilesAsync(CancellationToken ct)
-    {
-        try
-        {
-            await docker.Volumes.PruneAsync(new VolumesPruneParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool> { [$"{ContainerNaming.HostLabel}={options.HostId}"] = true },
-                },
-            }, ct);
-        }
-        catch (DockerApiException e)
-        {
-            LogPruneFailed(Brief(e));
-        }
-    }
-
-    /// <summary>Writes the Machine's files (<see cref="MachineFiles"/>) into its <see cref="MachineFilesMount"/>
-    /// (the container is created, not yet started).</summary>
-    private async Task CopyMachineFilesAsync(string containerId, WorkloadSpec spec, CancellationToken ct)
-    {
-        var files = MachineFiles.Of(spec);
-        if (files.Count == 0) return;
-        using var tar = await MachineFiles.ToTarAsync(files, ct);
-        // Into the volume's root: the engine writes through the mount, not into the container's layer.
-        await docker.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = MachineFilesDirectory }, tar, ct);
-    }
-
     private WorkloadStatus Status(string machineKey, ContainerInspectResponse c) =>
         new(machineKey, GenerationOf(c.Config.Labels), FromInspect(c.State), c.ID,
-            c.State.Running ? null : $"exit code {c.State.ExitCode}{(c.State.OOMKilled ? " (out of memory)" : "")}", AttachedKeysOf(machineKey));
+            c.State.Running ? null : $"exit code {c.State.ExitCode}{(c.State.OOMKilled ? " (out of memory)" : "")}", AttachedKeysOf(machineKey),
+            InterfaceIdsOf(machineKey));
 
     private static ObservedState FromInspect(ContainerState s) =>
         s.Paused ? ObservedState.Paused
@@ -408,8 +372,6 @@ public sealed partial class DockerDriver(DockerClient docker, AgentOptions optio
         public void Report(Message value) => writer.TryWrite(value);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not prune unused Machine-file volumes: {Reason}")]
-    private partial void LogPruneFailed(string reason);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the unused network of tenant {TenantId}: {Error}")]
     private partial void LogNetworkReleaseFailed(string tenantId, string error);
 

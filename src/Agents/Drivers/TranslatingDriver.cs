@@ -63,6 +63,12 @@ public abstract class TranslatingDriver(IMachineDriver driver) : IMachineDriver
     public Task<WorkloadStatus> DetachVolumeAsync(string machineKey, string volumeKey, CancellationToken ct) =>
         Run(() => driver.DetachVolumeAsync(machineKey, volumeKey, ct));
 
+    public Task<WorkloadStatus> AttachNetworkInterfaceAsync(string machineKey, CimiGrains.Agents.Networks.NetworkPlaneInterface nic, CancellationToken ct) =>
+        Run(() => driver.AttachNetworkInterfaceAsync(machineKey, nic, ct));
+
+    public Task<WorkloadStatus> DetachNetworkInterfaceAsync(string machineKey, string interfaceId, CancellationToken ct) =>
+        Run(() => driver.DetachNetworkInterfaceAsync(machineKey, interfaceId, ct));
+
     public async IAsyncEnumerable<WorkloadStatus> WatchAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var changes = driver.WatchAsync(ct).GetAsyncEnumerator(ct);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CimiGrains.Agents.Networks;
 
 namespace CimiGrains.Agents.Qemu;
 
@@ -41,6 +42,12 @@ public sealed record MachineRecord
     /// <summary>The Volumes attached now, each on its root port: on the command line at every launch (so a
     /// restart, a restore and an adoption keep them), hot-plugged while the VM runs.</summary>
     public IReadOnlyList<RecordedVolume> Volumes { get; init; } = [];
+    /// <summary>How many PCIe root ports the VM has for network interfaces (0 in records that predate Networks), after
+    /// the Volumes' ports so those keep their addresses.</summary>
+    public int NetworkSlots { get; init; }
+    /// <summary>The network interfaces plugged now, each a tap on its Network's bridge and a virtio-net device on its
+    /// root port: on the command line at every launch, hot-plugged while the VM runs.</summary>
+    public IReadOnlyList<RecordedNetworkInterface> NetworkInterfaces { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -101,4 +108,14 @@ public sealed record RecordedVolume(string VolumeKey, string? Path, string Forma
     /// <summary>QEMU's block driver for the format: an ext4 Volume is a raw device holding a file system. Over NBD
     /// always raw: the owning host's export serves the Volume's contents (its format opened there), not its file.</summary>
     public string Driver => NbdAddress is null && string.Equals(Format, "qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+}
+
+/// <summary>A network interface of the VM: what the plane plugs (<see cref="Interface"/>), the root port it sits on
+/// (<see cref="Slot"/>, which also names its QEMU netdev and device) and the tap the plane made for it (null until the
+/// first launch or hot-plug asked the plane for it).</summary>
+public sealed record RecordedNetworkInterface(NetworkPlaneInterface Interface, int Slot, string? Tap = null)
+{
+    public string Netdev => $"net{Slot}";
+    public string Device => $"nicdev{Slot}";
+    public string Port => $"nicport{Slot}";
 }

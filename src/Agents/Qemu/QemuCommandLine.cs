@@ -4,8 +4,9 @@ namespace CimiGrains.Agents.Qemu;
 
 /// <summary>
 /// The command line of a Machine's QEMU: one daemonized process (its own session, so it outlives the
-/// agent), no default devices, no display, and no network device at all (<c>-nic none</c>: until
-/// Networks exist a VM has no NIC, so it cannot reach the host's services). It runs as the Machine's
+/// agent), no default devices, no display, and no network device but the Machine's CIMI network interfaces
+/// (<c>-nic none</c>: a VM without any has no NIC, so it cannot reach the host's services; each interface is a tap
+/// on its Network's bridge, docs/NETWORKS.md). It runs as the Machine's
 /// own unprivileged uid and gid through <c>setpriv</c>, with no supplementary groups but kvm's under KVM.
 /// </summary>
 public static class QemuCommandLine
@@ -57,6 +58,15 @@ public static class QemuCommandLine
             qemu.AddRange(["-blockdev", $"driver={volume.Driver},file={volume.FileNode},node-name={volume.FormatNode},read-only={ro}"]);
             qemu.AddRange(["-device", $"virtio-blk-pci,drive={volume.FormatNode},id={volume.Device},serial={Escape(volume.Serial)},bus={volume.Port}"]);
         }
+        // Root ports for network interfaces after the Volumes' (chassis numbers of their own), then each interface: its
+        // tap (made by the host's network plane, owned by the VM's uid) and its virtio-net device with the interface's MAC.
+        for (var slot = 0; slot < record.NetworkSlots; slot++)
+            qemu.AddRange(["-device", $"pcie-root-port,id=nicport{slot},chassis={NicChassisBase + slot},bus=pcie.0"]);
+        foreach (var nic in record.NetworkInterfaces)
+        {
+            qemu.AddRange(["-netdev", $"tap,id={nic.Netdev},ifname={Escape(nic.Tap ?? throw new InvalidOperationException($"Network interface {nic.Interface.InterfaceId} has no tap yet."))},script=no,downscript=no"]);
+            qemu.AddRange(["-device", $"virtio-net-pci,netdev={nic.Netdev},mac={nic.Interface.Mac},id={nic.Device},bus={nic.Port}"]);
+        }
         if (record.Kernel is not null)
         {
             qemu.AddRange(["-kernel", record.Kernel]);
@@ -68,6 +78,9 @@ public static class QemuCommandLine
         setpriv.AddRange(qemu);
         return setpriv;
     }
+
+    /// <summary>The first chassis number of the interfaces' root ports: past every Volume port's (1 to 8).</summary>
+    public const int NicChassisBase = 64;
 
     /// <summary>The host of an NBD address <c>host:port</c> (an IPv6 host in brackets).</summary>
     public static string NbdHost(string address) => address[..address.LastIndexOf(':')].Trim('[', ']');

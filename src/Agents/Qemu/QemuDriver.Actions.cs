@@ -52,8 +52,14 @@ public sealed partial class QemuDriver
     private async Task<int> LaunchAsync(string machineKey, MachineDirectory directory, MachineRecord record, bool incoming, CancellationToken ct)
     {
         File.Delete(directory.PidFile);
+        record = await PrepareTapsAsync(machineKey, directory, record, ct);
         var command = QemuCommandLine.For(qemu.Binary, _accelerator.Accelerator, directory, record, UidOf(record), _kvmGroup, incoming);
-        await HostCommand.RunAsync("setpriv", command, ct, workingDirectory: directory.Path);
+        // A network plane built in a namespace of its own (CIMI_AGENT_NETWORK_NAMESPACE) has its taps there, and QEMU opens
+        // its taps by name in its own network namespace: it is started in the plane's.
+        if (options.NetworkNamespace is { } netns)
+            await HostCommand.RunAsync("nsenter", [$"--net=/run/netns/{netns}", "--", "setpriv", .. command], ct, workingDirectory: directory.Path);
+        else
+            await HostCommand.RunAsync("setpriv", command, ct, workingDirectory: directory.Path);
         var pid = QemuProcess.Find(directory) ?? throw new DriverException($"QEMU started for {machineKey} but its process cannot be found.");
         await QmpAsync(machineKey, directory, pid, ct);
         LogLaunched(machineKey, pid, record.Cpu, record.MemoryKiB);

@@ -28,7 +28,11 @@ public sealed partial class QemuDriver
     {
         var status = await InspectMachineAsync(machineKey, ct);
         if (status.State == ObservedState.Absent || OwnRecord(DirectoryOf(machineKey)) is not { } record) return status;
-        return status with { Volumes = record.Volumes.Select(v => v.VolumeKey).ToList() };
+        return status with
+        {
+            Volumes = record.Volumes.Select(v => v.VolumeKey).ToList(),
+            NetworkInterfaces = record.NetworkInterfaces.Select(n => n.Interface.InterfaceId).ToList(),
+        };
     }
 
     /// <summary>The Volumes named at create, on the first root ports.</summary>

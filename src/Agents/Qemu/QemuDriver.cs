@@ -15,7 +15,8 @@ namespace CimiGrains.Agents.Qemu;
 /// after an agent restart running VMs are found and adopted, never started twice. docs/QEMU.md.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions qemu, ILogger<QemuDriver> logger) : IMachineDriver
+public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions qemu, ILogger<QemuDriver> logger,
+    Networks.INetworkPlane? networkPlane = null) : IMachineDriver
 {
     public const string DriverName = "qemu";
 
@@ -24,6 +25,9 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
     private QemuAccelerator.Choice _accelerator = new("tcg", "not probed");
     private string _version = "";
     private int? _kvmGroup;
+
+    /// <summary>The host's network plane, which makes the VMs' taps (none: this host offers no Networks).</summary>
+    private Networks.INetworkPlane? Plane => networkPlane;
 
     public string Name => DriverName;
 
@@ -50,6 +54,8 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         if (MachineDirectory.For(qemu.RuntimeDirectory, "x").Qmp.Length > 100)
             throw new DriverException($"CIMI_AGENT_QEMU_DIR={qemu.RuntimeDirectory} is too long for the VMs' QMP socket paths: use a shorter directory.");
         LogAccelerator(_accelerator.Accelerator, _accelerator.Reason, _version);
+        // Running VMs keep their taps open; each is made sure to be on its bridge again (the adoption).
+        await AdoptTapsAsync(ct);
     }
 
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -162,12 +168,13 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         var image = await _images.ResolveAsync(spec.ImageLocation, ct);
         var disks = (spec.Disks ?? []).Select((d, i) => new RecordedDisk($"disk-{i}.qcow2", d.CapacityKiB)).ToList();
         var volumes = VolumesAtCreate(spec.Volumes);
+        var nics = NetworkInterfacesAtCreate(machineKey, spec.NetworkInterfaces);
         var record = new MachineRecord
         {
             MachineKey = machineKey, Generation = generation, TenantId = spec.TenantId, HostId = options.HostId,
             Image = spec.ImageLocation, Cpu = spec.Cpu, MemoryKiB = spec.MemoryKiB, UidSlot = 0,
             BaseDisk = image.Disk, BaseDiskFormat = image.DiskFormat, Kernel = image.Kernel, Initrd = image.Initrd, Cmdline = image.Cmdline,
-            Disks = disks, VolumeSlots = VolumeSlotCount, Volumes = volumes,
+            Disks = disks, VolumeSlots = VolumeSlotCount, Volumes = volumes, NetworkSlots = NetworkSlotCount, NetworkInterfaces = nics,
         };
         await _slots.WaitAsync(ct);
         try
@@ -193,7 +200,8 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
                 await HostCommand.RunAsync("qemu-img",
                     ["create", "-q", "-f", "qcow2", Path.Combine(directory.Path, disk.File), $"{Math.Max(1, disk.CapacityKiB)}K"], ct);
             }
-            await NoCloudSeed.WriteIsoAsync(directory.Seed, machineKey, spec, ct);
+            // The seed's network-config names the interfaces as checked (their names in the guest).
+            await NoCloudSeed.WriteIsoAsync(directory.Seed, machineKey, spec with { NetworkInterfaces = nics.Select(n => n.Interface).ToList() }, ct);
             var uid = UidOf(record).ToString(CultureInfo.InvariantCulture);
             await HostCommand.RunAsync("chown", ["-R", $"{uid}:{uid}", directory.Path], ct);
             File.SetUnixFileMode(directory.Seed, UnixFileMode.UserRead);
@@ -234,6 +242,7 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         if (QemuProcess.Find(directory) is { } pid) await QemuProcess.KillAsync(pid, directory, ct);
         await ForgetMonitorAsync(directory);
         foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(directory, volume);
+        await UnplugTapsQuietlyAsync(directory.Record);
         // The record first: a directory left without one (a crash in between) is removed by the next list.
         File.Delete(directory.RecordFile);
         if (directory.Exists) Directory.Delete(directory.Path, recursive: true);

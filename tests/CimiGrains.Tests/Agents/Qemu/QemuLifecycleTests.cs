@@ -54,7 +54,7 @@ public sealed partial class QemuLifecycleTests(QemuAgentFixture fixture)
             Assert.Equal("192", After(qemu.Arguments, "-m"));
             Assert.Equal("none", After(qemu.Arguments, "-nic"));
             Assert.DoesNotContain("-netdev", qemu.Arguments);
-            // No NIC: the only devices given by -device are the PCIe root ports kept for hot-plugged Volumes.
+            // No NIC: the only devices given by -device are the PCIe root ports kept for hot-plugged Volumes and network interfaces.
             Assert.All(qemu.Arguments.Where((_, i) => i > 0 && qemu.Arguments[i - 1] == "-device"), d => Assert.StartsWith("pcie-root-port,", d));
             // Read before the userData's output makes the log rotate.
             var up = await Host.WaitConsoleAsync(key, c => c.Contains("PROBE mark="), "the guest's userData to run");

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Networks;
+
+namespace CimiGrains.Agents.Docker;
+
+/// <summary>
+/// The network interfaces of one Machine's container, kept by the agent in its state directory
+/// (<c>&lt;state&gt;/docker-networks/&lt;container name&gt;.json</c>), outside the container: the engine knows
+/// nothing of them (the container has no networking of the engine's), and every start gives the container a new
+/// network namespace, into which the driver plugs them again from this record, also after an agent restart.
+/// Written atomically (temp file and rename) before the container or the plane is touched.
+/// </summary>
+public sealed record ContainerNetworkRecord
+{
+    public required string MachineKey { get; init; }
+    public IReadOnlyList<NetworkPlaneInterface> Interfaces { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static ContainerNetworkRecord? Read(string file)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ContainerNetworkRecord>(File.ReadAllBytes(file), Json);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new DriverException($"The network record {file} is unreadable: {e.Message}", e);
+        }
+    }
+
+    public void Write(string file)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var temp = file + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, this, Json);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, file, overwrite: true);
+    }
+}
