@@ -165,6 +165,8 @@ public sealed partial class NetworkGrain(
             TellEveryHost(n);
         });
         SchedulePush(TimeSpan.Zero);
+        // Its leases' Addresses show the default gateway they now have (or no longer have).
+        await RecordPortStatesAsync();
     }
 
     /// <summary>Only name, description and properties are the consumer's to change.</summary>

@@ -30,7 +30,9 @@ public sealed class ForwardingGroupTests(GrainClusterFixture fixture)
         Assert.Equal(["networks/a", "networks/b"], group.Networks!.Select(n => n.Href));
         var joined = await Joined(a, true);
         Assert.Equal(("forwardingGroups/fg", "10.10.0.1"), (joined.ForwardingGroup!.Href, joined.Gateway));
-        Assert.Equal("10.10.0.1", (await a.Lease(Machine(tenant, "m1"), "eth0", Dynamic)).Gateway);
+        var lease = await a.Lease(Machine(tenant, "m1"), "eth0", Dynamic);
+        Assert.Equal("10.10.0.1", lease.Gateway);
+        Assert.Equal("10.10.0.1", (await fixture.Grains.GetGrain<IAddressGrain>(lease.AddressKeys[0]).Get()).DefaultGateway);
         await Joined(b, true);
 
         // A third Network joins by naming the group in its template.
@@ -102,6 +104,7 @@ public sealed class ForwardingGroupTests(GrainClusterFixture fixture)
         await Group(tenant, "fg").Create(Of("a", "b"));
         await Joined(a, true);
         await Joined(b, true);
+        var lease = await a.Lease(Machine(tenant, "m1"), "eth0", Dynamic);
 
         await b.Delete();
         Assert.Equal(["networks/a"], (await Group(tenant, "fg").Get()).Networks!.Select(n => n.Href));
@@ -109,5 +112,7 @@ public sealed class ForwardingGroupTests(GrainClusterFixture fixture)
         await Group(tenant, "fg").Delete();
         var left = await Joined(a, false);
         Assert.Null(left.Gateway);
+        await Eventually.Until(() => fixture.Grains.GetGrain<IAddressGrain>(lease.AddressKeys[0]).Get(), x => x.DefaultGateway is null,
+            "the lease's Address to lose its default gateway");
     }
 }
