@@ -60,6 +60,15 @@ fi
 
 if [ -x scripts/docker.sh ]; then scripts/docker.sh ensure; fi
 
+# The host's network plane (CIMI Networks: a bridge per Network, VXLAN between hosts, nftables rules;
+# docs/NETWORKS.md) needs nft and iproute2. One host here, so its VXLAN endpoint is loopback: nothing
+# leaves the machine. Without the tools the cloud still runs, without Networks.
+if scripts/network.sh ensure; then
+  export CIMI_AGENT_UNDERLAY_ADDRESS=${CIMI_AGENT_UNDERLAY_ADDRESS-127.0.0.1}
+else
+  echo "The network plane's tools are missing (see above): continuing without CIMI Networks." >&2
+fi
+
 # QEMU and the demo VM image (scripts/demo-vm.sh: a Debian cloud kernel and busybox, built once into
 # the agent's QEMU image store, where the location qemu:demo-vm finds it). Without them the cloud
 # still runs, with Docker Machines only, and offers no demo VM.
