@@ -33,7 +33,7 @@ public sealed class DockerVolumeTests
         // Its next start must not bring it back (the engine still has the bind from the create).
         await host.Driver.RestartAsync(first, force: true, default);
         Assert.False((await DockerVolumeHost.ShAsync(first, "cat /data/note")).Ok, "the detached volume came back with a restart");
-        Assert.Empty(await host.Pool.LoopDevicesAsync());
+        Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
 
         await host.Driver.CreateAsync(second, 1, DockerVolumeHost.Spec(second), default);
         var attached = await host.Driver.AttachVolumeAsync(second, host.Volume(volume, "/srv/volume"), default);
@@ -53,7 +53,7 @@ public sealed class DockerVolumeTests
 
         await host.Driver.DeleteAsync(second, default);
         await host.Driver.DeleteAsync(first, default);
-        Assert.Empty(await host.Pool.LoopDevicesAsync());
+        Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
         Assert.Empty(await host.MountsAsync());
     }
 
@@ -84,7 +84,7 @@ public sealed class DockerVolumeTests
         await host.Driver.DetachVolumeAsync(machine, shared, default);
         // Detaching what is not attached succeeds.
         await host.Driver.DetachVolumeAsync(machine, shared, default);
-        Assert.Empty(await host.Pool.LoopDevicesAsync());
+        Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
         Assert.Empty(await host.MountsAsync());
         await host.Driver.DeleteAsync(machine, default);
     }
@@ -113,7 +113,7 @@ public sealed class DockerVolumeTests
         var live = await Assert.ThrowsAsync<DriverException>(() => host.Driver.AttachVolumeAsync(machine, host.Volume(raw, "/data"), default));
         Assert.Contains("raw", live.Message);
         Assert.Empty((await host.Driver.InspectAsync(machine, default)).Volumes!);
-        Assert.Empty(await host.Pool.LoopDevicesAsync());
+        Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
         Assert.Empty(await host.MountsAsync());
         await host.Driver.DeleteAsync(machine, default);
     }
@@ -151,7 +151,7 @@ public sealed class DockerVolumeTests
 
         await agent.DetachVolumeAsync(kept, volume, default);
         await agent.DeleteAsync(kept, default);
-        Assert.Empty(await host.Pool.LoopDevicesAsync());
+        Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
         Assert.Empty(await host.MountsAsync());
     }
 }

@@ -52,6 +52,11 @@ public sealed class TestVolumePool : IVolumePool, IDisposable
         (await RunAsync("losetup", "-a")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.Contains(Directory, StringComparison.Ordinal)).ToList();
 
+    /// <summary>Waits (bounded) until no loop device is left over this pool. The kernel frees an autoclear loop device
+    /// after the unmount returns, lazily: on a busy machine <c>losetup -a</c> still lists it for a moment.</summary>
+    public async Task<IReadOnlyList<string>> LoopDevicesGoneAsync() =>
+        await Eventually.Until(LoopDevicesAsync, l => l.Count == 0, $"the loop devices over {Directory} to be freed", TimeSpan.FromSeconds(15));
+
     public static async Task<string> RunAsync(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
