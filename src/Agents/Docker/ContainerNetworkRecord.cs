@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Networks;
 
@@ -17,38 +15,11 @@ public sealed record ContainerNetworkRecord
     public required string MachineKey { get; init; }
     public IReadOnlyList<NetworkPlaneInterface> Interfaces { get; init; } = [];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public static ContainerNetworkRecord? Read(string file)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ContainerNetworkRecord>(File.ReadAllBytes(file), Json);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new DriverException($"The network record {file} is unreadable: {e.Message}", e);
-        }
-    }
+    public static ContainerNetworkRecord? Read(string file) => RecordFiles.Read<ContainerNetworkRecord>(file, "network record");
 
     public void Write(string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, file, overwrite: true);
+        RecordFiles.Write(file, this);
     }
 }

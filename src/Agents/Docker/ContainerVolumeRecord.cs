@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CimiGrains.Agents.Drivers;
 
 namespace CimiGrains.Agents.Docker;
@@ -23,43 +21,12 @@ public sealed record ContainerVolumeRecord
     public ContainerBind? BindOf(AttachedVolume volume) =>
         Binds.FirstOrDefault(b => b.VolumeKey == volume.VolumeKey && b.Target == volume.InitialLocation);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public static ContainerVolumeRecord? Read(string file)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ContainerVolumeRecord>(File.ReadAllBytes(file), Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new DriverException($"The volume record {file} is unreadable: {e.Message}", e);
-        }
-    }
+    public static ContainerVolumeRecord? Read(string file) => RecordFiles.Read<ContainerVolumeRecord>(file, "volume record");
 
     public void Write(string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, file, overwrite: true);
+        RecordFiles.Write(file, this);
     }
 }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using CimiGrains.Agents.Drivers;
 using CimiGrains.Agents.Networks;
 
 namespace CimiGrains.Agents.Qemu;
@@ -49,19 +49,13 @@ public sealed record MachineRecord
     /// root port: on the command line at every launch, hot-plugged while the VM runs.</summary>
     public IReadOnlyList<RecordedNetworkInterface> NetworkInterfaces { get; init; } = [];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     /// <summary>The record in <paramref name="file"/>, or null when there is none (or an unreadable one).</summary>
     public static MachineRecord? Read(string file)
     {
         try
         {
-            return JsonSerializer.Deserialize<MachineRecord>(File.ReadAllBytes(file), Json);
+            return JsonSerializer.Deserialize<MachineRecord>(File.ReadAllBytes(file), RecordFiles.Json);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
@@ -69,19 +63,8 @@ public sealed record MachineRecord
         }
     }
 
-    public void Write(string file)
-    {
-        var temp = file + ".tmp";
-        // Root's alone: the record holds the keys of the VM's NBD volumes, and other VMs' uids share the runtime directory.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, file, overwrite: true);
-    }
+    /// <summary>Root's alone: the record holds the keys of the VM's NBD volumes, and other VMs' uids share the runtime directory.</summary>
+    public void Write(string file) => RecordFiles.Write(file, this, ownerOnly: true);
 }
 
 /// <summary>One of the Machine's own disks: its file in the runtime directory and its capacity.</summary>
