@@ -11,7 +11,9 @@ public sealed record BaseUri(string Value)
     public static BaseUri For(HttpRequest request, string? configured) =>
         new(configured is { } c ? (c.EndsWith('/') ? c : c + "/") : $"{request.Scheme}://{request.Host}{request.PathBase}{PathPrefix}");
 
-    public string Absolute(string relative) => Value + relative;
+    /// <summary>The absolute href; a fragment (<c>#name</c>, a SystemTemplate's reference to one of its own
+    /// components) names something in the same document and stays as it is.</summary>
+    public string Absolute(string relative) => relative.StartsWith('#') ? relative : Value + relative;
 
     /// <summary>
     /// The relative form of an href a consumer sent, or null when it points outside this cloud. Any

@@ -161,8 +161,16 @@ public abstract class CimiResourceGrain<TResource, TState>(
             await UndoAsync(previous);
             throw;
         }
-        if (domainEvent is not null) await PublishAsync(domainEvent with { Sequence = state.State.EventSequence });
+        if (domainEvent is not null)
+        {
+            await PublishAsync(domainEvent with { Sequence = state.State.EventSequence });
+            await OnCommittedAsync(previous, domainEvent);
+        }
     }
+
+    /// <summary>After a change is committed and its event published (<paramref name="before"/>: the state before
+    /// it): where a grain tells others that depend on it (a Machine its System). Must not throw for their sake.</summary>
+    protected virtual Task OnCommittedAsync(TState before, DomainEvent domainEvent) => Task.CompletedTask;
 
     /// <summary>Removes the resource: the row first, then the state (see the remarks); the activation then goes.</summary>
     protected async Task RemoveAsync()
@@ -191,7 +199,9 @@ public abstract class CimiResourceGrain<TResource, TState>(
             throw;
         }
         DeactivateOnIdle();
-        await PublishAsync(NewEvent(previous, DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 });
+        var deleted = NewEvent(previous, DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 };
+        await PublishAsync(deleted);
+        await OnCommittedAsync(previous, deleted);
     }
 
     /// <summary>The one event a commit raises: Created, StateChanged, Updated, or none when the resource did not change.</summary>

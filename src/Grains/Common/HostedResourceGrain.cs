@@ -129,11 +129,12 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// Accepts an operation: the resource shows <paramref name="transitional"/>, the operation and its
     /// Job are durable, then it returns. A delete (or a forced stop) may take over from an operation
     /// still in flight: that operation's Job ends first, so no Job is ever left open. <paramref name="setUp"/>
-    /// changes the state in the same write (a create stores its resource there).
+    /// changes the state in the same write (a create stores its resource there). <paramref name="parentJobLocalId"/>
+    /// nests the operation's Job in that Job (a System's).
     /// </summary>
     protected async Task<(TResource Resource, Job Job)> Accept(
         HostCommandKind command, TLifecycle transitional, string jobLocalId, string action, bool force, string message,
-        IReadOnlyDictionary<string, string>? parameters = null, Action<TState>? setUp = null)
+        IReadOnlyDictionary<string, string>? parameters = null, Action<TState>? setUp = null, string? parentJobLocalId = null)
     {
         await Fresh();
         var superseded = Hosted.Pending;
@@ -159,7 +160,8 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             s.Pending = pending;
             s.Resource = WithLifecycle(s.Resource!, transitional);
         });
-        var job = await Job(jobLocalId).Begin(action, Self, [Self], message);
+        // Nested in a System's Job when the System asked for it: the System's Job then follows this one.
+        var job = await Job(jobLocalId).Begin(action, Self, [Self], message, parentJobLocalId);
         ScheduleResume();
         return (Public(Hosted.Resource!), job);
     }

@@ -1,4 +1,5 @@
 using CimiGrains.Hosts;
+using CimiGrains.Systems;
 using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Hosts;
@@ -73,15 +74,29 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
             return NoHost(hosts, request, now, $"no connected host offers the '{request.Driver}' driver.");
         var candidates = withDriver.Select(h => Free(h, request.MachineKey)).ToList();
         var fitting = candidates.Where(c => c.Fits(request)).ToList();
+        if (request.PlacementGroup is { } group && request.PlacementPolicy == SystemPlacement.Pin
+            && withDriver.Where(h => GroupCount(h.HostId, group, request.MachineKey) > 0)
+                .OrderByDescending(h => GroupCount(h.HostId, group, request.MachineKey)).FirstOrDefault() is { } pinned)
+        {
+            // Pinned: where the group's first Machine went, or nowhere.
+            fitting = fitting.Where(c => c.Host.HostId == pinned.HostId).ToList();
+            if (fitting.Count == 0)
+                return Done(null, $"the System's Machines are pinned to host '{pinned.HostId}', which has no room for {request.Cpu} CPU and " +
+                    $"{request.MemoryKiB} KiB of memory ({Free(pinned, request.MachineKey).Describe()}).");
+        }
         if (fitting.Count == 0)
         {
             var disk = request.DiskKiB > 0 ? $" and {request.DiskKiB} KiB of disk" : "";
             return NoHost(hosts, request, now, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU, " +
                 $"{request.MemoryKiB} KiB of memory{disk} free ({string.Join("; ", candidates.Select(c => c.Describe()))}).");
         }
-        // Spread: the largest free share of memory wins, then of CPU; the host id keeps it deterministic.
+        // The group's policy first (spread: fewest of the group; pack: most), then spread by load: the largest
+        // free share of memory wins, then of CPU; the host id keeps it deterministic.
+        var groupOrder = request.PlacementGroup is not { } placementGroup ? 0
+            : request.PlacementPolicy == SystemPlacement.Pack ? -1 : 1;
         var chosen = fitting
-            .OrderByDescending(c => (double)c.FreeMemoryKiB / Math.Max(1, c.MemoryKiB))
+            .OrderBy(c => groupOrder == 0 ? 0 : groupOrder * GroupCount(c.Host.HostId, request.PlacementGroup!, request.MachineKey))
+            .ThenByDescending(c => (double)c.FreeMemoryKiB / Math.Max(1, c.MemoryKiB))
             .ThenByDescending(c => c.FreeCpu / Math.Max(1, c.Cpu))
             .ThenBy(c => c.Host.HostId, StringComparer.Ordinal)
             .First().Host;
@@ -148,6 +163,17 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
                 .Select(r => r.Value.Share))
             .ToList();
         return HostCapacity.Of(host, options.Value, used);
+    }
+
+    /// <summary>How many Machines of placement group <paramref name="group"/> (a grain-key prefix) <paramref name="hostId"/>
+    /// holds or has been given here, besides <paramref name="placing"/>: from what its host grain reported, so it
+    /// holds across a restart of this grain.</summary>
+    private int GroupCount(string hostId, string group, string placing)
+    {
+        var reported = _hosts.TryGetValue(hostId, out var host) ? host.Allocated?.Keys ?? Enumerable.Empty<string>() : [];
+        return reported.Count(k => k != placing && k.StartsWith(group, StringComparison.Ordinal))
+            + _reservations.Count(r => r.Value.HostId == hostId && r.Key != placing && r.Key.StartsWith(group, StringComparison.Ordinal)
+                && host?.Allocated?.ContainsKey(r.Key) != true);
     }
 
     private static Task<Placement> Done(string? hostId, string? reason) => Task.FromResult(new Placement(hostId, reason));

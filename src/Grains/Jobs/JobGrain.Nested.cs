@@ -83,7 +83,8 @@ public sealed partial class JobGrain
     /// <summary>
     /// The parent as its nested Jobs stand: FAILED as soon as one did not succeed (unless
     /// <see cref="NestedJobFailure.Continue"/>), SUCCESS when all have finished, else RUNNING once any
-    /// has started, with the mean of their progress.
+    /// has started, with the mean of their progress. A Job its owner finishes (<see cref="NestedJobFailure.Owner"/>)
+    /// only runs on.
     /// </summary>
     private Job Followed(Job job, IReadOnlyList<(string Href, NestedJobSeen? Seen)> nested)
     {
@@ -93,7 +94,7 @@ public sealed partial class JobGrain
             var (href, seen) = unsuccessful[0];
             return Finished(job, false, $"Nested Job '{href}' {seen!.State}: {seen.StatusMessage}");
         }
-        if (nested.All(n => n.Seen is { } s && IsFinished(s.State)))
+        if (nested.All(n => n.Seen is { } s && IsFinished(s.State)) && State.State.NestedFailure != NestedJobFailure.Owner)
         {
             return Finished(job, true, unsuccessful.Count == 0
                 ? $"All {nested.Count} nested Jobs succeeded."

@@ -6,6 +6,7 @@ using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
+using CimiGrains.Systems;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +32,7 @@ public sealed partial class MachineGrain(
     /// <summary>Operation parameters of a capture: the MachineImage written to, and its location.</summary>
     private const string CaptureImage = "captureImage", CaptureImageLocation = "captureImageLocation";
 
-    public async Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId)
+    public async Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId, SystemMembership? system = null)
     {
         if (Hosted.Resource is not null) throw CimiException.Conflict($"Machine '{ResourceId}' already exists.");
         CommonValidation.Check(create);
@@ -65,8 +66,8 @@ public sealed partial class MachineGrain(
         try
         {
             return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
-                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes, s.NetworkInterfaces) =
-                    (machine, spec, initial, volumes, newVolumes, interfaces));
+                "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes, s.NetworkInterfaces, s.System) =
+                    (machine, spec, initial, volumes, newVolumes, interfaces, system), parentJobLocalId: system?.ParentJobLocalId);
         }
         catch when (Hosted.Resource is null)
         {
@@ -76,7 +77,7 @@ public sealed partial class MachineGrain(
         }
     }
 
-    public async Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId)
+    public async Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId, string? parentJobLocalId = null)
     {
         var current = Existing().State!.Value;
         if (action == MachineAction.Capture)
@@ -92,15 +93,17 @@ public sealed partial class MachineGrain(
             ? HostCommandKind.Create
             : Enum.Parse<HostCommandKind>(action.ToString());
         return await Accept(command, next, jobLocalId, CimiUris.Action(MachineTransitions.UriName(action)), force,
-            $"{action} requested.", setUp: s => { if (command == HostCommandKind.Create) s.InitialState = MachineStateName.STARTED; });
+            $"{action} requested.", setUp: s => { if (command == HostCommandKind.Create) s.InitialState = MachineStateName.STARTED; },
+            parentJobLocalId: parentJobLocalId);
     }
 
-    public async Task<MachineOperationResult> Delete(string jobLocalId)
+    public async Task<MachineOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null)
     {
         var machine = Existing();
         if (!MachineTransitions.CanDelete(machine.State!.Value))
             throw CimiException.Conflict($"The Machine is {machine.State}; 'delete' is not allowed in that state.");
-        return await Accept(HostCommandKind.Delete, MachineStateName.DELETING, jobLocalId, "delete", force: true, "Deleting the Machine.");
+        return await Accept(HostCommandKind.Delete, MachineStateName.DELETING, jobLocalId, "delete", force: true, "Deleting the Machine.",
+            parentJobLocalId: parentJobLocalId);
     }
 
     /// <summary>The generic delete (<see cref="ICimiResourceGrain{TResource}"/>): the same, with a Job of its own.</summary>
@@ -140,9 +143,10 @@ public sealed partial class MachineGrain(
     }
 
     private new async Task<MachineOperationResult> Accept(HostCommandKind command, MachineStateName transitional, string jobLocalId,
-        string action, bool force, string message, IReadOnlyDictionary<string, string>? parameters = null, Action<MachineGrainState>? setUp = null)
+        string action, bool force, string message, IReadOnlyDictionary<string, string>? parameters = null, Action<MachineGrainState>? setUp = null,
+        string? parentJobLocalId = null)
     {
-        var (machine, job) = await base.Accept(command, transitional, jobLocalId, action, force, message, parameters, setUp);
+        var (machine, job) = await base.Accept(command, transitional, jobLocalId, action, force, message, parameters, setUp, parentJobLocalId);
         return new MachineOperationResult(machine, job);
     }
 
@@ -164,7 +168,7 @@ public sealed partial class MachineGrain(
         if (apart is not null) return HostPlan.Fail(apart);
         var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
             .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, ImageLocation.Parse(spec.ImageLocation).Driver, spec.DiskKiB,
-                requiredHost));
+                requiredHost, Hosted.System?.PlacementGroup, Hosted.System?.PlacementPolicy));
         // RetryAfter: the scheduler has just (re)started, or a host that would fit is reconnecting.
         if (placement.HostId is null)
             return placement.RetryAfter is { } wait ? HostPlan.Wait(placement.Reason, wait) : HostPlan.Fail($"No host is available: {placement.Reason}");

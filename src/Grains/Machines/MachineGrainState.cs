@@ -28,6 +28,9 @@ public sealed class MachineGrainState : HostedResourceState<Machine, MachineStat
     /// changed in place.</summary>
     [Id(4)] public IReadOnlyList<MachineInterface> NetworkInterfaces { get; set; } = [];
 
+    /// <summary>The System the Machine is a member of (made by it, or added to it), told of every change of state.</summary>
+    [Id(5)] public CimiGrains.Systems.SystemMembership? System { get; set; }
+
     /// <summary>The host the Machine is placed on (a Machine has at most one). Settable only so that a
     /// state stored before the hosted-resource base (which kept <c>HostId</c> alone) reads back.</summary>
     public string? HostId

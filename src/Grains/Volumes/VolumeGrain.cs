@@ -3,6 +3,7 @@ using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Images;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
+using CimiGrains.Systems;
 using CimiGrains.Volumes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ public sealed partial class VolumeGrain(
     : HostedResourceGrain<Volume, VolumeGrainState, VolumeStateName>(state, readModel, VolumeRegistration.Type.Kind, scheduling.Value, logger),
         IVolumeGrain
 {
-    public async Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId)
+    public async Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, SystemMembership? system = null)
     {
         if (Hosted.Resource is not null) throw CimiException.Conflict($"Volume '{ResourceId}' already exists.");
         CommonValidation.Check(create);
@@ -47,10 +48,11 @@ public sealed partial class VolumeGrain(
         // A VolumeImage named by reference is listed in the Volume's images; one given only by value is no resource.
         IReadOnlyList<string> images = VolumeImageRegistration.Type.Kind.LocalIdOf(imageRef) is { } imageLocalId ? [imageLocalId] : [];
         return await AcceptOperation(HostCommandKind.Create, VolumeStateName.CREATING, jobLocalId, "add",
-            "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images));
+            "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images),
+            parentJobLocalId: system?.ParentJobLocalId);
     }
 
-    public async Task<VolumeOperationResult> Delete(string jobLocalId)
+    public async Task<VolumeOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null)
     {
         await Fresh();
         var volume = Existing();
@@ -59,7 +61,8 @@ public sealed partial class VolumeGrain(
                 "detach it from every Machine before deleting it.");
         if (VolumeTransitions.TryEnter(volume.State!.Value, HostCommandKind.Delete) is not { } deleting)
             throw CimiException.Conflict($"The Volume is {volume.State}; 'delete' is not allowed in that state.");
-        return await AcceptOperation(HostCommandKind.Delete, deleting, jobLocalId, "delete", "Deleting the Volume.", force: true);
+        return await AcceptOperation(HostCommandKind.Delete, deleting, jobLocalId, "delete", "Deleting the Volume.", force: true,
+            parentJobLocalId: parentJobLocalId);
     }
 
     /// <summary>The generic delete (<see cref="ICimiResourceGrain{TResource}"/>): the same, with a Job of its own.</summary>
@@ -106,9 +109,10 @@ public sealed partial class VolumeGrain(
     }
 
     private async Task<VolumeOperationResult> AcceptOperation(HostCommandKind command, VolumeStateName transitional, string jobLocalId,
-        string action, string message, bool force = false, IReadOnlyDictionary<string, string>? parameters = null, Action<VolumeGrainState>? setUp = null)
+        string action, string message, bool force = false, IReadOnlyDictionary<string, string>? parameters = null, Action<VolumeGrainState>? setUp = null,
+        string? parentJobLocalId = null)
     {
-        var (volume, job) = await base.Accept(command, transitional, jobLocalId, action, force, message, parameters, setUp);
+        var (volume, job) = await base.Accept(command, transitional, jobLocalId, action, force, message, parameters, setUp, parentJobLocalId);
         return new VolumeOperationResult(volume, job);
     }
 

@@ -1,7 +1,8 @@
 namespace CimiGrains.Hosts;
 
 /// <summary>What a new Machine needs from a host. <see cref="DiskKiB"/> is the sum of its disks' capacities
-/// (0 when it names none).</summary>
+/// (0 when it names none). <see cref="PlacementGroup"/> is the grain-key prefix of the Machines placed together with it
+/// (a System's), and <see cref="PlacementPolicy"/> how (<see cref="Systems.SystemPlacement"/>; null: spread).</summary>
 [GenerateSerializer, Immutable, Alias("cimi.PlacementRequest")]
 public sealed record PlacementRequest(
     [property: Id(0)] string MachineKey,
@@ -9,7 +10,9 @@ public sealed record PlacementRequest(
     [property: Id(2)] long MemoryKiB,
     [property: Id(3)] string Driver,
     [property: Id(4)] long DiskKiB = 0,
-    [property: Id(5)] string? RequiredHostId = null);
+    [property: Id(5)] string? RequiredHostId = null,
+    [property: Id(6)] string? PlacementGroup = null,
+    [property: Id(7)] string? PlacementPolicy = null);
 
 /// <summary>
 /// The chosen host, or null with the reason no host fits. <see cref="RetryAfter"/>, when set, says the

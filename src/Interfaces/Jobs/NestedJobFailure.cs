@@ -9,4 +9,8 @@ public enum NestedJobFailure
 
     /// <summary>The parent runs on until every nested Job has finished, then succeeds, naming those that failed.</summary>
     Continue,
+
+    /// <summary>Its owner finishes it (a System, which rolls back or counts the outcome first); the nested Jobs
+    /// only move it to RUNNING and its progress on.</summary>
+    Owner,
 }

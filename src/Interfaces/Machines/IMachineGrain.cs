@@ -8,19 +8,26 @@ namespace CimiGrains.Machines;
 /// every operation that waits on a host answers at once with a Job and finishes it when the host reports.
 /// The generic <see cref="ICimiResourceGrain{TResource}"/> calls serve it too: Get, GetInternal, Update
 /// (name, description and properties); Create refuses (a Machine is made from a MachineCreate), and
-/// Delete starts the same delete as <see cref="Delete(string)"/> with a Job of its own.
+/// Delete starts the same delete as <see cref="Delete(string, string?)"/> with a Job of its own.
 /// </summary>
 public interface IMachineGrain : ICimiResourceGrain<Machine>
 {
     /// <summary>Resolves the template, stores the Machine as CREATING and starts provisioning.
-    /// Fails (and stores nothing) when the template is invalid or references are dangling.</summary>
-    Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId);
+    /// Fails (and stores nothing) when the template is invalid or references are dangling. <paramref name="system"/>:
+    /// the Machine is made by a System (its Job nests in the System's, it is placed by the System's policy, and it
+    /// tells the System when its state changes).</summary>
+    Task<MachineOperationResult> Create(MachineCreate create, string jobLocalId, Systems.SystemMembership? system = null);
 
-    /// <summary>Runs an action allowed in the current state (else Conflict naming state and action).</summary>
-    Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId);
+    /// <summary>Runs an action allowed in the current state (else Conflict naming state and action); its Job nests
+    /// in <paramref name="parentJobLocalId"/> when given.</summary>
+    Task<MachineOperationResult> Act(MachineAction action, bool force, string jobLocalId, string? parentJobLocalId = null);
 
     /// <summary>Starts deleting the Machine (DELETING until its host has removed it).</summary>
-    Task<MachineOperationResult> Delete(string jobLocalId);
+    Task<MachineOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null);
+
+    /// <summary>The Machine becomes a member of System <paramref name="systemKey"/> (null: of none) and tells it of
+    /// its state from now on; answers its state. Conflict when it is already another System's.</summary>
+    Task<MachineStateName> JoinSystem(string? systemKey);
 
     /// <summary>
     /// The tail of the Machine's console (at most <paramref name="maxBytes"/> bytes, UTF-8 text) from its

@@ -12,11 +12,12 @@ namespace CimiGrains.Volumes;
 public interface IVolumeGrain : ICimiResourceGrain<Volume>, IHostedResourceGrain
 {
     /// <summary>Resolves the template, stores the Volume as CREATING and starts creating it on a host with
-    /// room in its pool. Fails (and stores nothing) when the template is invalid or a reference dangles.</summary>
-    Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId);
+    /// room in its pool. Fails (and stores nothing) when the template is invalid or a reference dangles.
+    /// <paramref name="system"/>: a System makes it, and its Job nests in the System's.</summary>
+    Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, Systems.SystemMembership? system = null);
 
     /// <summary>Starts deleting the Volume. Conflict naming the Machines while it is attached to any.</summary>
-    Task<VolumeOperationResult> Delete(string jobLocalId);
+    Task<VolumeOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null);
 
     /// <summary>
     /// The Machine <paramref name="machineKey"/> (same tenant) is about to attach the Volume as
