@@ -33,6 +33,10 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "NetworkPortConfigurationCollection", "NetworkPortConfiguration", "AddressCollection", "Address", "AddressTemplateCollection", "AddressTemplate",
         "ForwardingGroupCollection", "ForwardingGroup", "ForwardingGroupTemplateCollection", "ForwardingGroupTemplate",
         "JobCollection", "Job",
+        "SystemCollection", "System", "SystemTemplateCollection", "SystemTemplate", "SystemSystemCollection", "SystemMachineCollection",
+        "SystemCredentialCollection", "SystemCredential", "SystemVolumeCollection", "SystemNetworkCollection", "SystemNetwork",
+        "SystemNetworkPortCollection", "SystemAddressCollection", "SystemForwardingGroupCollection",
+        "ResourceMetadata-System", "ResourceMetadata-SystemTemplate",
         "ResourceMetadataCollection", "ResourceMetadata-CloudEntryPoint", "ResourceMetadata-Machine",
         "ResourceMetadata-MachineTemplate", "ResourceMetadata-MachineConfiguration", "ResourceMetadata-MachineImage",
         "ResourceMetadata-Credential", "ResourceMetadata-CredentialTemplate", "ResourceMetadata-Job",
@@ -62,6 +66,12 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         await client.WaitForJobAsync(volume.JobUri());
         // One of each of the Network family: a Network with a port and a reserved Address, in a ForwardingGroup.
         await Http.Networks.NetworkFamily.OneOfEachAsync(client);
+        // A System made from a stored template of a Network and a Credential (both made at once, no host needed).
+        var systemTemplate = await CimiDocs.Created(client, "systemTemplates", Http.Systems.SystemDocs.Template("pair",
+            Http.Systems.SystemDocs.NetworkComponent("net"), Http.Systems.SystemDocs.CredentialComponent()));
+        var system = await client.PostAsync("systems", Http.Systems.SystemDocs.Create(Http.Systems.SystemDocs.Ref(systemTemplate)));
+        Assert.True(system.Code == 202, $"POST systems: {system}");
+        Assert.Equal("SUCCESS", (await client.WaitForJobAsync(system.JobUri())).Str("state"));
 
         var shapes = new Dictionary<string, string>();
         var queue = new Queue<string>([client.Cimi + "cloudEntryPoint"]);
