@@ -184,10 +184,11 @@ public static class SystemTemplates
     }
 
     /// <summary>What a '#name' may stand for at <paramref name="attribute"/> (the path of the object holding the href).</summary>
-    private static SystemMemberKind? ExpectedKind(string attribute) => attribute[(attribute.LastIndexOf('.') + 1)..] switch
+    private static SystemMemberKind? ExpectedKind(string attribute) => attribute[(attribute.LastIndexOf('.') + 1)..].Split('[')[0] switch
     {
         "network" => SystemMemberKind.Network,
-        "volume" => SystemMemberKind.Volume,
+        // A MachineTemplate's volumes are hrefs themselves (DSP8009 MachineTemplate volume: href + initialLocation).
+        "volumes" or "volume" => SystemMemberKind.Volume,
         "credential" => SystemMemberKind.Credential,
         _ => null,
     };

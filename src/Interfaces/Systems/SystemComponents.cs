@@ -5,8 +5,9 @@ namespace CimiGrains.Systems;
 /// <list type="bullet">
 /// <item>A component's <c>type</c> is one of <see cref="Types"/>' URIs and it carries the one template of that type.</item>
 /// <item>Inside a component's template, the href <c>#name</c> (a fragment: "in this template") names the component
-/// called <c>name</c>, wherever an href of its type may stand: a Machine component's <c>volumes</c>'s volume,
-/// <c>networkInterfaces</c>' network, <c>credential</c>. When both have the same quantity, the i-th Machine gets the
+/// called <c>name</c>, wherever an href of its type may stand in a Machine component's template: an item of its
+/// <c>volumes</c> (<c>{"href": "#data", "initialLocation": "/data"}</c>), a <c>networkInterfaces</c> item's network, its
+/// <c>credential</c>. When both have the same quantity, the i-th Machine gets the
 /// i-th resource; when the named component has quantity 1, every Machine gets that one; anything else is refused.</item>
 /// <item>A name is 1 to 64 letters, digits, '-', '_' or '.', unique in its template.</item>
 /// </list>

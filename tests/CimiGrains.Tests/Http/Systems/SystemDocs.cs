@@ -36,7 +36,7 @@ public static class SystemDocs
             ["machineImage"] = new JsonObject { ["imageLocation"] = image },
         };
         if (network is not null) template["networkInterfaces"] = new JsonArray(new JsonObject { ["network"] = Ref("#" + network) });
-        if (volume is not null) template["volumes"] = new JsonArray(new JsonObject { ["volume"] = Ref("#" + volume), ["initialLocation"] = "/data" });
+        if (volume is not null) template["volumes"] = new JsonArray(new JsonObject { ["href"] = "#" + volume, ["initialLocation"] = "/data" });
         if (credential is not null) template["credential"] = Ref("#" + credential);
         return Component(name, "Machine", "machineTemplate", template, quantity);
     }
