@@ -24,8 +24,7 @@ public static class SystemTemplateRegistration
         ],
         Constraints =
         [
-            Quantity,
-            new("componentDescriptors", $"At most {SystemComponents.MaxComponents} components, each named (1 to 64 letters, digits, '-', " +
+            new("componentDescriptors", $"{Quantity.Description} At most {SystemComponents.MaxComponents} components, each named (1 to 64 letters, digits, '-', " +
                 $"'_', '.'; unique), of type …/Credential, Network, Volume, Machine or System, with the one template of its type; Systems nest " +
                 $"at most {SystemComponents.MaxDepth} deep."),
             SystemRegistration.PlacementPolicy,

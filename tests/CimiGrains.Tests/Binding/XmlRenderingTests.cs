@@ -62,7 +62,7 @@ public sealed class XmlRenderingTests
         var xml = CimiXml.RenderText(document, CimiDescriptors.For<CloudEntryPointResource>(), false);
 
         CimiSchema.AssertValid(xml);
-        Assert.Equal(["id", "name", "description", "created", "updated", "baseURI", "resourceMetadata", "machines", "machineTemplates",
+        Assert.Equal(["id", "name", "description", "created", "updated", "baseURI", "resourceMetadata", "systems", "systemTemplates", "machines", "machineTemplates",
             "machineConfigs", "machineImages", "credentials", "credentialTemplates", "volumes", "volumeTemplates", "volumeConfigs", "volumeImages",
             "networks", "networkTemplates", "networkConfigs", "networkPorts", "networkPortTemplates", "networkPortConfigs", "addresses", "addressTemplates",
             "forwardingGroups", "forwardingGroupTemplates", "jobs"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
