@@ -302,6 +302,28 @@ def measure_many():
     log(f"(c) deleting the {n_many} Machines and the Network: {time.perf_counter() - t1:.1f} s; "
         "afterwards per host: " + "; ".join(f"host {h}: {r} nft rules, {f} fdb" for h in HOSTS for r, f in [plane_counts(h)]))
 
+def plane_devices(i):
+    out = subprocess.run(["ip", "-n", f"cimi-host{i}", "-br", "link"], capture_output=True, text=True).stdout.split("\n")
+    return [l.split()[0].split("@")[0] for l in out if l.startswith(("cimin", "cimix", "cimiv", "cimit"))]
+
+def check_planes_empty(timeout=60):
+    """After every Machine and Network is deleted, each host's plane must drop its devices, rules and entries:
+    how long that took, or what is left after the timeout."""
+    t0 = time.perf_counter()
+    while True:
+        left = {h: (plane_devices(h), *plane_counts(h)) for h in HOSTS}
+        if all(not d and r == 0 and f == 0 for d, r, f in left.values()):
+            log(f"cleanup: every host's plane empty (no cimi* devices, plane nft rules or fdb entries) "
+                f"{time.perf_counter() - t0:.1f} s after the last delete")
+            return
+        if time.perf_counter() - t0 > timeout:
+            log("cleanup: LEFT after %d s: " % timeout + "; ".join(
+                f"host {h}: devices {d}, {r} plane nft rules, {f} fdb" for h, (d, r, f) in left.items()))
+            for h in HOSTS:
+                log(subprocess.run(in_host(h) + ["nft", "list", "ruleset"], capture_output=True, text=True).stdout)
+            return
+        time.sleep(0.5)
+
 def main():
     steps = sys.argv[8].split(",") if len(sys.argv) > 8 else ["pair", "three", "many"]
     try:
@@ -310,6 +332,7 @@ def main():
         if "many" in steps and n_many > 0: measure_many()
     finally:
         delete_all()
+    check_planes_empty()
 
 if __name__ == "__main__":
     main()
