@@ -131,6 +131,7 @@ public sealed partial class VolumeMounts(string stateDirectory, ILogger logger)
             if (file is not null)
             {
                 foreach (var device in await LoopDevicesOfAsync(file, ct)) await HostCommand.TryRunAsync("losetup", ["-d", device], ct);
+                await AwaitLoopDevicesFreedAsync(volumeKey, file, ct);
             }
             if (Directory.Exists(mountPoint)) Directory.Delete(mountPoint);
             // Last: until here a crash leaves the marker, and the next reconciliation finishes the job.
@@ -140,6 +141,50 @@ public sealed partial class VolumeMounts(string stateDirectory, ILogger logger)
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most <see cref="LoopFreeTimeout"/>) until no loop device is backed by <paramref name="file"/>. A
+    /// <c>losetup -d</c> on a device the kernel still holds (the file system's last reference lives in a container's
+    /// mount namespace that is being torn down) only marks it autoclear: the kernel frees it later, so the release
+    /// would otherwise be reported while the device is still there, and a delete or a new attach right after would
+    /// find it. A device that no mount namespace shows mounted any more is detached again on each round.
+    /// </summary>
+    private async Task AwaitLoopDevicesFreedAsync(string volumeKey, string file, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + LoopFreeTimeout;
+        while (true)
+        {
+            var left = await LoopDevicesOfAsync(file, ct);
+            if (left.Count == 0) return;
+            if (DateTime.UtcNow >= deadline)
+            {
+                LogLoopDevicesLinger(volumeKey, string.Join(", ", left), (int)LoopFreeTimeout.TotalSeconds);
+                return;
+            }
+            await Task.Delay(LoopFreePoll, ct);
+            foreach (var device in left)
+            {
+                if (DeviceNumberOf(device) is { } number && OtherMountOf(number, hostMountPoint: "") is null)
+                    await HostCommand.TryRunAsync("losetup", ["-d", device], ct);
+            }
+        }
+    }
+
+    private static readonly TimeSpan LoopFreeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LoopFreePoll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The loop device's <c>major:minor</c>, or null once the kernel has freed it.</summary>
+    private static string? DeviceNumberOf(string device)
+    {
+        try
+        {
+            return File.ReadAllText($"/sys/block/{Path.GetFileName(device)}/dev").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
@@ -237,6 +282,9 @@ public sealed partial class VolumeMounts(string stateDirectory, ILogger logger)
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Volume {VolumeKey}: unmounted from the host, loop device detached")]
     private partial void LogReleased(string volumeKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeKey}: loop device(s) {Devices} still backed by its file {Seconds} s after the detach (the kernel frees them once their last user goes)")]
+    private partial void LogLoopDevicesLinger(string volumeKey, string devices, int seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeKey}: could not release its unused host mount: {Error}")]
     private partial void LogReconcileFailed(string volumeKey, string error);
