@@ -17,4 +17,20 @@ public sealed class SystemTemplateGrain(
         await SystemTemplates.ExpandAsync(GrainFactory, ReadModel, TenantId, document, ResourceId);
         return document;
     }
+
+    /// <summary>Passwords are write-only here as in a CredentialTemplate: the stored template keeps them (sealed at rest).</summary>
+    protected override SystemTemplate Public(SystemTemplate resource) => base.Public(WithoutSecrets(resource));
+
+    /// <summary>The template with every password in its components (and nested templates) left out.</summary>
+    public static SystemTemplate WithoutSecrets(SystemTemplate template) => template with
+    {
+        ComponentDescriptors = template.ComponentDescriptors?.Select(c => c with
+        {
+            CredentialTemplate = c.CredentialTemplate is { } credential ? credential with { Password = null } : null,
+            MachineTemplate = c.MachineTemplate is { Credential: { } machineCredential } machine
+                ? machine with { Credential = machineCredential with { Password = null } }
+                : c.MachineTemplate,
+            SystemTemplate = c.SystemTemplate is { } nested ? WithoutSecrets(nested) : null,
+        }).ToList(),
+    };
 }

@@ -146,6 +146,9 @@ public sealed class SystemApiTests(GatewayFixture fixture)
         var outer = await CimiDocs.Created(client, "systemTemplates",
             Template("outer", Component("inner", "System", "systemTemplate", Ref(inner)), CredentialComponent()));
 
+        // A password in a component is write-only, as in a CredentialTemplate.
+        Assert.DoesNotContain("s3cret-pass", (await client.GetAsync(outer)).Body);
+        Assert.DoesNotContain("s3cret-pass", (await client.GetAsync(outer, "application/xml")).Body);
         // inner → outer → inner
         var cycle = await client.PutAsync(inner, Template("inner", Component("outer", "System", "systemTemplate", Ref(outer))));
         Assert.True(cycle.Code == 400 && cycle.Body.Contains("contains itself", StringComparison.Ordinal), cycle.ToString());
