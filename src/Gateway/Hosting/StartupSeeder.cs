@@ -51,6 +51,7 @@ public sealed partial class StartupSeeder(
         if (o.DemoVmImage is { } demoVm) await EnsureDemoVm(demoVm);
         await EnsureDemoVolumes();
         await EnsureDemoNetworks();
+        await EnsureDemoSystems(withVm: o.DemoVmImage is not null);
         LogDemoReady(DemoTenant);
     }
 
