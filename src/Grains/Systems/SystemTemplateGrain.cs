@@ -17,4 +17,9 @@ public sealed class SystemTemplateGrain(
         await SystemTemplates.ExpandAsync(GrainFactory, ReadModel, TenantId, document, ResourceId);
         return document;
     }
+
+    protected override SystemTemplate Public(SystemTemplate resource) => base.Public(resource) with
+    {
+        Operations = [.. base.Public(resource).Operations!, new Operation(SystemTemplateRegistration.Export.Uri, ResourceId)],
+    };
 }
