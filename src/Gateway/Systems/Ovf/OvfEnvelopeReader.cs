@@ -117,10 +117,11 @@ public static partial class OvfEnvelopeReader
                 else if (child.Name == VirtualSystemCollection)
                 {
                     var nested = System(child);
-                    var descriptor = child.Element(OvfNames.ComponentSection) is { } cs
-                        ? Descriptor(cs, secrets, collection)
+                    var itsOwn = child.Element(SystemSection);
+                    var descriptor = itsOwn?.Element(CimiNs + "ComponentDescriptor") is not null
+                        ? Descriptor(itsOwn, secrets, collection)
                         : new ComponentDescriptor { Name = NameOf(child), Type = CimiUris.TypeUri("System") };
-                    components.Add((IndexOf(child.Element(OvfNames.ComponentSection), order++), descriptor with { SystemTemplate = nested }));
+                    components.Add((IndexOf(itsOwn, order++), descriptor with { SystemTemplate = nested }));
                 }
             }
             if (secrets.FirstOrDefault(s => !s.Value.Used) is { Key: var unused, Value.Used: false })
@@ -230,7 +231,7 @@ public static partial class OvfEnvelopeReader
             {
                 var key = ((string?)property.Attribute(Component) ?? "", (string?)property.Attribute(OvfNames.Attribute) ?? "");
                 if (key.Item1.Length == 0 || key.Item2.Length == 0)
-                    throw Bad($"a password property ('{(string?)property.Attribute(Key)}') names no cg:component and cg:attribute.");
+                    throw Bad($"a password property ('{(string?)property.Attribute(Key)}') names no cimigrains:component and cimigrains:attribute.");
                 secrets[key] = new Secret((string?)property.Attribute(Key) ?? "", (string?)property.Attribute(Value));
             }
             return secrets;
@@ -253,7 +254,7 @@ public static partial class OvfEnvelopeReader
 
         private JsonObject CimiOf(XElement section, string typeName)
         {
-            var element = section.Elements().FirstOrDefault(e => e.Name.Namespace == CimiNamespaces.Cimi && e.Name.LocalName == typeName)
+            var element = section.Element(CimiNs + typeName)
                 ?? throw Bad($"the CimiGrains section in {Describe(section.Parent!)} holds no CIMI {typeName}.");
             var json = CimiXmlReader.Read(element, CimiDescriptors.ByTypeName(typeName)!);
             CimiRequestReader.CheckText(json);
@@ -274,7 +275,7 @@ public static partial class OvfEnvelopeReader
 
     private static int IndexOf(XElement? section, int order) =>
         section?.Attribute(ComponentIndex) is { } index
-            ? int.TryParse(index.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : throw Bad($"cg:index '{index.Value}' is not a number.")
+            ? int.TryParse(index.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : throw Bad($"cimigrains:index '{index.Value}' is not a number.")
             : 10_000 + order;
 
     private static int? ResourceTypeOf(XElement item) =>

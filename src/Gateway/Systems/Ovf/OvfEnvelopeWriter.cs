@@ -32,7 +32,7 @@ public static class OvfEnvelopeWriter
             new XAttribute("xmlns", OvfNs.NamespaceName),
             new XAttribute(XNamespace.Xmlns + "rasd", Rasd.NamespaceName),
             new XAttribute(XNamespace.Xmlns + "vssd", Vssd.NamespaceName),
-            new XAttribute(XNamespace.Xmlns + "cg", Cg.NamespaceName),
+            new XAttribute(XNamespace.Xmlns + "cimigrains", Cg.NamespaceName),
             new XAttribute(VersionAttribute, OvfNames.Version),
             new XAttribute(XNamespace.Xml + "lang", "en-US"),
             new XElement(OvfNames.References, envelope.Files));
@@ -58,10 +58,16 @@ public static class OvfEnvelopeWriter
                 Info(component is null ? "A CIMI SystemTemplate" : $"The CIMI System component '{component.Value.Descriptor.Name}'"),
                 new XElement(OvfNames.Name, template.Name ?? component?.Descriptor.Name ?? id));
             var secrets = new List<XElement>();
-            if (component is { } c) collection.Add(ComponentSection(c.Descriptor with { SystemTemplate = null }, c.ComponentIndex, null, secrets));
-            var own = template with { ComponentDescriptors = null };
-            collection.Add(new XElement(SystemSection, new XAttribute(Required, "false"), Info("The CIMI SystemTemplate's own attributes"),
-                Cimi(own, CimiDescriptors.For<SystemTemplate>(), secrets: null, componentName: null)));
+            // The collection's own section: a nested System's descriptor (its template is the collection) and the template's
+            // attributes. ComponentSections directly in a collection are always its components.
+            var own = new XElement(SystemSection, new XAttribute(Required, "false"), Info("The CIMI SystemTemplate's own attributes"));
+            if (component is { } c)
+            {
+                own.Add(new XAttribute(ComponentIndex, c.ComponentIndex));
+                own.Add(Cimi(c.Descriptor with { SystemTemplate = null }, CimiDescriptors.For<ComponentDescriptor>(), secrets, c.Descriptor.Name));
+            }
+            own.Add(Cimi(template with { ComponentDescriptors = null }, CimiDescriptors.For<SystemTemplate>(), secrets: null, componentName: null));
+            collection.Add(own);
             var content = new List<XElement>();
             var components = template.ComponentDescriptors ?? [];
             for (var i = 0; i < components.Count; i++)

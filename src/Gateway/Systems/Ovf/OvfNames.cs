@@ -22,6 +22,9 @@ public static class OvfNames
     /// </summary>
     public static readonly XNamespace Cg = "urn:cimigrains:ovf:1";
 
+    /// <summary>DSP0263's own namespace, of the CIMI documents inside CimiGrains' sections.</summary>
+    public static readonly XNamespace CimiNs = CimiNamespaces.Cimi;
+
     public static readonly XName Envelope = OvfNs + "Envelope";
     public static readonly XName References = OvfNs + "References";
     public static readonly XName File = OvfNs + "File";
