@@ -46,12 +46,8 @@ public static class SystemTemplateValues
                 MachineTemplate = c.MachineTemplate is { } m ? await MachineAsync(grains, tenantId, m) : null,
                 VolumeTemplate = c.VolumeTemplate is { } v ? await VolumeAsync(grains, tenantId, v) : null,
                 NetworkTemplate = c.NetworkTemplate is { } n ? await NetworkAsync(grains, tenantId, n) : null,
-                CredentialTemplate = c.CredentialTemplate is { } t
-                    ? Bare(await Value<ICredentialTemplateGrain, CredentialTemplate>(grains, tenantId, ResourceKind.CredentialTemplate, t, (r, o) => r with
-                    {
-                        UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key,
-                    }))
-                    : null,
+                CredentialTemplate = await ByValue<ICredentialTemplateGrain, CredentialTemplate>(grains, tenantId, ResourceKind.CredentialTemplate,
+                    c.CredentialTemplate, (r, o) => r with { UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key }),
                 SystemTemplate = c.SystemTemplate is { } s ? await ExpandAsync(grains, tenantId, s, depth + 1) : null,
             });
         }
@@ -73,19 +69,14 @@ public static class SystemTemplateValues
         }
         return Bare(t) with
         {
-            MachineConfig = t.MachineConfig is { } config
-                ? Bare(await Value<IMachineConfigurationGrain, MachineConfiguration>(grains, tenantId, ResourceKind.MachineConfiguration, config,
-                    MachineConfigurationGrain.Merge))
-                : null,
-            MachineImage = t.MachineImage is { } image
-                ? Bare(await Value<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, image, MachineImageGrain.Merge))
-                : null,
+            MachineConfig = await ByValue<IMachineConfigurationGrain, MachineConfiguration>(grains, tenantId, ResourceKind.MachineConfiguration,
+                t.MachineConfig, MachineConfigurationGrain.Merge),
+            MachineImage = await ByValue<IMachineImageGrain, MachineImage>(grains, tenantId, ResourceKind.MachineImage, t.MachineImage,
+                MachineImageGrain.Merge),
             // A '#name' credential is a component of the template; anything else is a Credential resource, taken by value.
-            Credential = t.Credential is { } credential && SystemComponents.ReferencedName(credential.Href) is null
-                ? Bare(await Value<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, credential, (r, o) => r with
-                {
-                    UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key,
-                }))
+            Credential = SystemComponents.ReferencedName(t.Credential?.Href) is null
+                ? await ByValue<ICredentialGrain, Credential>(grains, tenantId, ResourceKind.Credential, t.Credential,
+                    (r, o) => r with { UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key })
                 : t.Credential,
             VolumeTemplates = t.VolumeTemplates is null ? null : volumeTemplates,
         };
@@ -96,13 +87,10 @@ public static class SystemTemplateValues
         var t = await Value<IVolumeTemplateGrain, VolumeTemplate>(grains, tenantId, VolumeTemplateRegistration.Type.Kind, given, VolumeTemplateGrain.Merge);
         return Bare(t) with
         {
-            VolumeConfig = t.VolumeConfig is { } config
-                ? Bare(await Value<IVolumeConfigurationGrain, VolumeConfiguration>(grains, tenantId, VolumeConfigurationRegistration.Type.Kind, config,
-                    VolumeConfigurationGrain.Merge))
-                : null,
-            VolumeImage = t.VolumeImage is { } image
-                ? Bare(await Value<IVolumeImageGrain, VolumeImage>(grains, tenantId, VolumeImageRegistration.Type.Kind, image, VolumeImageGrain.Merge))
-                : null,
+            VolumeConfig = await ByValue<IVolumeConfigurationGrain, VolumeConfiguration>(grains, tenantId, VolumeConfigurationRegistration.Type.Kind,
+                t.VolumeConfig, VolumeConfigurationGrain.Merge),
+            VolumeImage = await ByValue<IVolumeImageGrain, VolumeImage>(grains, tenantId, VolumeImageRegistration.Type.Kind, t.VolumeImage,
+                VolumeImageGrain.Merge),
         };
     }
 
@@ -111,12 +99,16 @@ public static class SystemTemplateValues
         var t = await Value<INetworkTemplateGrain, NetworkTemplate>(grains, tenantId, NetworkTemplateRegistration.Type.Kind, given, NetworkTemplateGrain.Merge);
         return Bare(t) with
         {
-            NetworkConfig = t.NetworkConfig is { } config
-                ? Bare(await Value<INetworkConfigurationGrain, NetworkConfiguration>(grains, tenantId, NetworkConfigurationRegistration.Type.Kind, config,
-                    NetworkConfigurationGrain.Merge))
-                : null,
+            NetworkConfig = await ByValue<INetworkConfigurationGrain, NetworkConfiguration>(grains, tenantId, NetworkConfigurationRegistration.Type.Kind,
+                t.NetworkConfig, NetworkConfigurationGrain.Merge),
         };
     }
+
+    /// <summary>An attribute that may be a reference, a value or both, as a bare value (null stays null).</summary>
+    private static async Task<T?> ByValue<TGrain, T>(IGrainFactory grains, string tenantId, ResourceKind kind, T? given, Func<T, T, T> merge)
+        where TGrain : ICimiResourceGrain<T>
+        where T : CimiResource =>
+        given is null ? null : Bare(await Value<TGrain, T>(grains, tenantId, kind, given, merge));
 
     private static async Task<T> Value<TGrain, T>(IGrainFactory grains, string tenantId, ResourceKind kind, T given, Func<T, T, T> merge)
         where TGrain : ICimiResourceGrain<T>

@@ -300,6 +300,37 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task An_envelope_edited_in_its_standard_sections_imports_as_edited()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var template = await CimiDocs.Created(client, "systemTemplates", ByValueTemplate());
+        var envelope = XDocument.Parse((await client.GetAsync(await ExportUrlAsync(client, template), Ovf)).Body);
+        // What an OVF tool would change: web's CPUs and memory (now in MiB), its image, the Volume's capacity.
+        var web = envelope.Descendants(OvfNs + "VirtualSystem").Single(s => (string?)s.Attribute(OvfNs + "id") == "root/web");
+        var items = web.Descendants(OvfNs + "Item").ToList();
+        Item(items, 3).Element(Rasd + "VirtualQuantity")!.Value = "4";
+        Item(items, 4).Element(Rasd + "AllocationUnits")!.Value = "byte * 2^20";
+        Item(items, 4).Element(Rasd + "VirtualQuantity")!.Value = "512";
+        envelope.Descendants(OvfNs + "File").Single(f => (string?)f.Attribute(OvfNs + "id") == "root/web/image")
+            .SetAttributeValue(OvfNs + "href", "docker:cimigrains/demo:2");
+        envelope.Descendants(OvfNs + "Disk").Single(d => (string?)d.Attribute(OvfNs + "diskId") == "root/data")
+            .SetAttributeValue(OvfNs + "capacity", "3");
+        envelope.Descendants(OvfNs + "Disk").Single(d => (string?)d.Attribute(OvfNs + "diskId") == "root/data")
+            .SetAttributeValue(OvfNs + "capacityAllocationUnits", "byte * 2^30");
+
+        var response = await client.SendAsync(HttpMethod.Post, "systemTemplates", envelope.ToString(), Ovf);
+        Assert.True(response.Code == 201, response.ToString());
+        var components = response.Json["componentDescriptors"]!.AsArray();
+        var machine = components.Single(c => c.Str("name") == "web")!["machineTemplate"]!;
+        Assert.Equal(4, machine["machineConfig"]!["cpu"]!.GetValue<int>());
+        Assert.Equal(524288, machine["machineConfig"]!["memory"]!.GetValue<long>());
+        Assert.Equal("docker:cimigrains/demo:2", machine["machineImage"].Str("imageLocation"));
+        var volume = components.Single(c => c.Str("name") == "data")!["volumeTemplate"]!["volumeConfig"]!;
+        Assert.Equal(3L * 1024 * 1024, volume["capacity"]!.GetValue<long>());
+        Assert.Equal("ext4", volume.Str("format"));
+    }
+
+    [Fact]
     public async Task An_envelope_larger_than_any_request_is_refused()
     {
         using var client = await fixture.NewTenantAsync();
