@@ -289,8 +289,7 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
     public async Task A_bad_envelope_component_is_refused_by_the_template_check()
     {
         using var client = await fixture.NewTenantAsync();
-        var template = await CimiDocs.Created(client, "systemTemplates", ByValueTemplate());
-        var envelope = XDocument.Parse((await client.GetAsync(await ExportUrlAsync(client, template), Ovf)).Body);
+        var envelope = await ExportedAsync(client);
         // A Machine whose NIC names a component that is not there.
         var href = envelope.Descendants().First(e => e.Name.LocalName == "network" && (string?)e.Attribute("href") == "#net");
         href.SetAttributeValue("href", "#elsewhere");
@@ -303,8 +302,7 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
     public async Task An_envelope_edited_in_its_standard_sections_imports_as_edited()
     {
         using var client = await fixture.NewTenantAsync();
-        var template = await CimiDocs.Created(client, "systemTemplates", ByValueTemplate());
-        var envelope = XDocument.Parse((await client.GetAsync(await ExportUrlAsync(client, template), Ovf)).Body);
+        var envelope = await ExportedAsync(client);
         // What an OVF tool would change: web's CPUs and memory (now in MiB), its image, the Volume's capacity.
         var web = envelope.Descendants(OvfNs + "VirtualSystem").Single(s => (string?)s.Attribute(OvfNs + "id") == "root/web");
         var items = web.Descendants(OvfNs + "Item").ToList();
@@ -376,8 +374,7 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
     public async Task An_import_action_in_xml_is_taken_too()
     {
         using var client = await fixture.NewTenantAsync();
-        var template = await CimiDocs.Created(client, "systemTemplates", ByValueTemplate());
-        var url = client.Absolute(await ExportUrlAsync(client, template));
+        var url = client.Absolute(await ExportUrlAsync(client, await CimiDocs.Created(client, "systemTemplates", ByValueTemplate())));
         var response = await client.SendAsync(HttpMethod.Post, "systemTemplates",
             $"<Action xmlns=\"http://schemas.dmtf.org/cimi/1\"><action>http://schemas.dmtf.org/cimi/1/action/import</action><source>{url}</source></Action>",
             "application/xml");
@@ -515,6 +512,10 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
         Assert.True(response.Code == 201, $"import: {response}");
         return response.Header("Location")!;
     }
+
+    /// <summary>The envelope of a new template with every kind of component.</summary>
+    private static async Task<XDocument> ExportedAsync(CimiClient client) =>
+        XDocument.Parse(await EnvelopeTextAsync(client, await CimiDocs.Created(client, "systemTemplates", ByValueTemplate())));
 
     private static async Task<string> EnvelopeTextAsync(CimiClient client, string template)
     {
