@@ -50,7 +50,7 @@ public static class CimiRequestReader
     }
 
     /// <summary>The whole body, up to <see cref="CimiDocumentLimits.MaxBodyBytes"/> (the server's own limit normally stops it first).</summary>
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {
         if (request.ContentLength > CimiDocumentLimits.MaxBodyBytes) throw CimiDocumentLimits.TooLarge();
         using var buffer = new MemoryStream();

@@ -49,18 +49,25 @@ public static partial class CimiXml
     {
         var descriptor = CimiDescriptors.ByTypeName(typeName)
             ?? throw new CimiRequestException(StatusCodes.Status415UnsupportedMediaType, $"A {typeName} body must be application/json.");
+        return CimiXmlReader.Read(Load(body).Root!, descriptor);
+    }
+
+    /// <summary>
+    /// A buffered XML body as a tree, under the same rules as every CIMI request (no DTDs, bounded size and
+    /// depth, well-formed, UTF-8): for documents that are not CIMI's own, such as an OVF envelope.
+    /// </summary>
+    public static XDocument Load(byte[] body)
+    {
         CheckStructure(body);
-        XDocument document;
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(body, writable: false), ReaderSettings);
-            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
+            return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
         {
             throw NotWellFormed(e, "");
         }
-        return CimiXmlReader.Read(document.Root!, descriptor);
     }
 
     /// <summary>Parses XML text (tests and tools); same rules as request bodies.</summary>

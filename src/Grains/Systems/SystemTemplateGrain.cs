@@ -18,8 +18,13 @@ public sealed class SystemTemplateGrain(
         return document;
     }
 
-    /// <summary>Passwords are write-only here as in a CredentialTemplate: the stored template keeps them (sealed at rest).</summary>
-    protected override SystemTemplate Public(SystemTemplate resource) => base.Public(WithoutSecrets(resource));
+    /// <summary>Passwords are write-only here as in a CredentialTemplate: the stored template keeps them (sealed at rest).
+    /// The template offers its export (docs/SYSTEMS.md, "Export and import").</summary>
+    protected override SystemTemplate Public(SystemTemplate resource)
+    {
+        var shown = base.Public(WithoutSecrets(resource));
+        return shown with { Operations = [.. shown.Operations!, new Operation(SystemTemplateRegistration.Export.Uri, ResourceId)] };
+    }
 
     /// <summary>The template with every password in its components (and nested templates) left out.</summary>
     public static SystemTemplate WithoutSecrets(SystemTemplate template) => template with
