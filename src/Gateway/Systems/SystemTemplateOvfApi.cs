@@ -97,7 +97,9 @@ public static partial class SystemTemplateOvfApi
 
     private static async Task<System.Xml.Linq.XDocument> EnvelopeAsync(CimiRequest request, string localId)
     {
-        var stored = await request.Grain<ISystemTemplateGrain>(localId).Get();
+        // The stored template (passwords included, so the writer knows which to ask for; it never writes their values).
+        var stored = await request.Grain<ISystemTemplateGrain>(localId).GetInternal()
+            ?? throw CimiException.NotFound($"SystemTemplate '{SystemTemplateRegistration.Type.Kind.IdOf(localId)}'");
         var byValue = await SystemTemplateValues.ExpandAsync(request.Grains, request.TenantId, stored);
         return OvfEnvelopeWriter.Write(byValue, request.BaseUri);
     }

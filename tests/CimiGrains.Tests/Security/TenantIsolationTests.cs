@@ -31,6 +31,8 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         ["volumeTemplates"] = (true, false),
         ["volumeConfigs"] = (true, false),
         ["volumeImages"] = (true, false),
+        ["systems"] = (true, true),
+        ["systemTemplates"] = (true, false),
         // Describes this build; the same for every tenant, written by none (checked below).
         ["resourceMetadata"] = (false, false),
     };
@@ -116,7 +118,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         }
 
         // Every href a request body can carry, with A's id in it.
-        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).ToList();
+        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).Concat(SystemReferenceCases(b)).ToList();
         var referenced = cases.Select(c => c.Referenced).ToHashSet();
         var unreferenced = owned.Where(c => !referenced.Contains(c)).ToList();
         Assert.True(unreferenced.Count == 0,
@@ -151,6 +153,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         public string VolumeImage { get; init; } = "";
         public string VolumeTemplate { get; init; } = "";
         public BobsNetworks? Networks { get; init; }
+        public string System { get; init; } = "";
     }
 
     /// <summary>One href-in-body case: <see cref="Send"/> puts an id of <see cref="Referenced"/> where a client may put one.</summary>
@@ -330,6 +333,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
             ["volumes"] = new() { ["name"] = "stolen" },
         };
         await MakeNetworksAsync(alice, Named, ids, updates);
+        await MakeSystemsAsync(alice, Named, ids, updates);
         return new Alice(mark, ids, updates, password);
     }
 
@@ -354,6 +358,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         return new Bob(config, image, credential, template, machine, job, documents)
         {
             VolumeConfig = volumeConfig, VolumeImage = volumeImage, VolumeTemplate = volumeTemplate, Networks = networks,
+            System = await MakeBobsSystemAsync(bob),
         };
     }
 
