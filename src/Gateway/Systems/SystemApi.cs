@@ -69,7 +69,7 @@ public static class SystemApi
                 await grain.Get();
                 var item = await ReadItemAsync(request, collection);
                 var reference = collection.Member(item)
-                    ?? throw CimiRequestException.BadRequest($"A {collection.ItemType} needs its '{MemberAttribute(collection)}' (an href).");
+                    ?? throw CimiRequestException.BadRequest($"A {collection.ItemType} needs its '{collection.MemberAttribute}' (an href).");
                 var added = await grain.AddMember(collection.Kind, reference);
                 return Item(request, StatusCodes.Status201Created, added, collection.ItemType)
                     .WithHeader("Location", request.BaseUri.Absolute(added.Id!));
@@ -100,7 +100,4 @@ public static class SystemApi
             _ => Bind<SystemForwardingGroup>(),
         };
     }
-
-    private static string MemberAttribute(SystemMemberCollections.Collection c) =>
-        char.ToLowerInvariant(c.Kind.ToString()[0]) + c.Kind.ToString()[1..];
 }

@@ -82,30 +82,9 @@ public sealed class SystemPlan
 
     private ComponentDescriptor Component(PlannedMember m) => _template.ComponentDescriptors![m.ComponentIndex];
 
-    private static List<string> References(ComponentDescriptor component)
-    {
-        if (component.SystemTemplate is not null) return [];
-        var found = new List<string>();
-        void Walk(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject obj:
-                    foreach (var (key, value) in obj)
-                    {
-                        if (key == "href" && value is JsonValue v && v.TryGetValue<string>(out var href) && SystemComponents.ReferencedName(href) is { } name)
-                            found.Add(name);
-                        else Walk(value);
-                    }
-                    break;
-                case JsonArray array:
-                    foreach (var item in array) Walk(item);
-                    break;
-            }
-        }
-        Walk(SystemTemplates.TemplateJson(component));
-        return found;
-    }
+    /// <summary>The components <paramref name="component"/>'s template names ('#name'); a nested System names none of its parent's.</summary>
+    private static List<string> References(ComponentDescriptor component) => component.SystemTemplate is not null ? []
+        : [.. SystemTemplates.HrefsOf(component).Select(h => SystemComponents.ReferencedName(h.Href)).OfType<string>()];
 
     private void Resolve(JsonNode? node, PlannedMember member)
     {

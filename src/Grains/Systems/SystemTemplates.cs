@@ -158,7 +158,7 @@ public static class SystemTemplates
     ];
 
     /// <summary>Every href in the component's template, with the attribute path that holds it.</summary>
-    private static List<(string Attribute, string Href)> HrefsOf(ComponentDescriptor c)
+    public static List<(string Attribute, string Href)> HrefsOf(ComponentDescriptor c)
     {
         var attribute = TemplatesOf(c).First(t => t.Value is not null).Attribute;
         var found = new List<(string, string)>();

@@ -18,7 +18,11 @@ public static class SystemMemberCollections
 
     /// <summary>One member collection.</summary>
     public sealed record Collection(SystemMemberKind Kind, string Segment, string ItemType, string ArrayName, string MemberSegment,
-        Func<ResourceRef, CimiResource> Build, Func<CimiResource, ResourceRef?> Member);
+        Func<ResourceRef, CimiResource> Build, Func<CimiResource, ResourceRef?> Member)
+    {
+        /// <summary>The JSON name of an item's member attribute: the member kind's, camel-cased (<c>forwardingGroup</c>).</summary>
+        public string MemberAttribute => char.ToLowerInvariant(Kind.ToString()[0]) + Kind.ToString()[1..];
+    }
 
     public static readonly IReadOnlyList<Collection> All =
     [

@@ -31,7 +31,7 @@ public static class SystemRegistration
         [
             new(typeof(SystemCreate), "SystemCreate", [.. CimiTypeRegistration.CommonElements, "systemTemplate"]),
             .. SystemMemberCollections.All.Select(c => new CimiDocumentOrder(c.Build(new ResourceRef("x")).GetType(), c.ItemType,
-                [.. CimiTypeRegistration.CommonElements, MemberAttribute(c), "operations"])),
+                [.. CimiTypeRegistration.CommonElements, c.MemberAttribute, "operations"])),
         ],
         Capabilities =
         [
@@ -62,8 +62,4 @@ public static class SystemRegistration
             PlacementPolicy,
         ],
     };
-
-    /// <summary>The JSON name of an item's member attribute: the member kind's, camel-cased (<c>forwardingGroup</c>).</summary>
-    private static string MemberAttribute(SystemMemberCollections.Collection c) =>
-        char.ToLowerInvariant(c.Kind.ToString()[0]) + c.Kind.ToString()[1..];
 }
