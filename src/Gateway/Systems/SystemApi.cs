@@ -47,6 +47,13 @@ public static class SystemApi
             // Another tenant's (or no) System is a 404 whatever the body says.
             await grain.Get();
             var body = await CimiRequestReader.ReadDocumentAsync(request.Http, "Action");
+            if (body["action"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var uri) && uri.Trim() == SystemRegistration.Export.Uri)
+            {
+                // The System's current shape as an OVF envelope, built when its URL is read (Location form only).
+                SystemTemplateOvfApi.CheckExport(body);
+                request.Http.HttpContext.Response.Headers.Location = request.BaseUri.Absolute($"{type.Kind.IdOf(id)}/{SystemTemplateRegistration.EnvelopeSegment}");
+                return Results.Ok();
+            }
             var (action, force) = MachineApi.ParseAction(body);
             if (!SystemRegistration.Actions.Contains(action))
                 throw CimiRequestException.BadRequest($"'{action.ToString().ToLowerInvariant()}' is not a System action; use start, stop, restart, pause or suspend.");

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using System.Xml;
 using CimiGrains.Gateway.Resources;
 using CimiGrains.Gateway.Systems.Ovf;
-using CimiGrains.Grains.Systems;
 using CimiGrains.Systems;
 using Microsoft.Net.Http.Headers;
 
@@ -32,12 +31,7 @@ public static partial class SystemTemplateOvfApi
         });
         cimi.MapPost(collection + "/{id}", async (string id, CimiRequest request) =>
         {
-            var action = await ReadActionAsync(request, SystemTemplateRegistration.Export);
-            if (action["format"] is { } format && !(format is JsonValue v && v.TryGetValue<string>(out var f) && IsOvf(f)))
-                throw CimiRequestException.BadRequest($"'format' is {format.ToJsonString()}; this cloud exports SystemTemplates as {OvfNames.Format} only.");
-            if (action.ContainsKey("destination"))
-                throw CimiRequestException.BadRequest("'destination' is not supported: only the Location form of export is (this cloud never sends " +
-                    "data to other addresses). Leave it out and GET the URL the answer's Location gives.");
+            CheckExport(await ReadActionAsync(request, SystemTemplateRegistration.Export));
             // The template must be the caller's now; the envelope itself is built when it is read.
             var template = await request.Grain<ISystemTemplateGrain>(id).Get();
             request.Http.HttpContext.Response.Headers.Location = request.BaseUri.Absolute(EnvelopeOf(template.Id!));
@@ -46,21 +40,41 @@ public static partial class SystemTemplateOvfApi
         return cimi;
     }
 
-    /// <summary>GET of an export's URL: mapped beside the CIMI group, whose filter would refuse an Accept of the OVF media type.</summary>
+    /// <summary>GET of an export's URL, a SystemTemplate's or a System's: mapped beside the CIMI group, whose filter would
+    /// refuse an Accept of the OVF media type.</summary>
     public static IEndpointRouteBuilder MapSystemTemplateEnvelopes(this IEndpointRouteBuilder app)
     {
-        app.MapGet($"/cimi/{SystemTemplateRegistration.Type.Kind.CollectionSegment}/{{id}}/{SystemTemplateRegistration.EnvelopeSegment}",
-            async (string id, CimiRequest request) =>
-            {
-                var accept = request.Http.Headers.Accept.ToString();
-                if (accept.Length > 0 && !Accepts(accept))
-                    return Results.Extensions.Error(StatusCodes.Status406NotAcceptable,
-                        $"The Accept header '{CimiText.Printable(accept, 200)}' does not allow {OvfNames.MediaType}, the only representation of an export.");
-                var envelope = await EnvelopeAsync(request, id);
-                request.Http.HttpContext.Response.Headers.CacheControl = "no-store";
-                return Results.Bytes(Render(envelope), OvfNames.MediaType + "; charset=utf-8");
-            }).RequireAuthorization();
+        MapEnvelope(app, SystemTemplateRegistration.Type.Kind.CollectionSegment, EnvelopeAsync);
+        MapEnvelope(app, SystemRegistration.Type.Kind.CollectionSegment, async (request, id) =>
+            OvfEnvelopeWriter.Write(await request.Grain<ISystemGrain>(id).GetShape(), request.BaseUri));
         return app;
+    }
+
+    private static void MapEnvelope(IEndpointRouteBuilder app, string segment, Func<CimiRequest, string, Task<System.Xml.Linq.XDocument>> envelopeOf) =>
+        app.MapGet($"/cimi/{segment}/{{id}}/{SystemTemplateRegistration.EnvelopeSegment}", async (string id, CimiRequest request) =>
+        {
+            var accept = request.Http.Headers.Accept.ToString();
+            if (accept.Length > 0 && !Accepts(accept))
+                return Results.Extensions.Error(StatusCodes.Status406NotAcceptable,
+                    $"The Accept header '{CimiText.Printable(accept, 200)}' does not allow {OvfNames.MediaType}, the only representation of an export.");
+            var envelope = await envelopeOf(request, id);
+            request.Http.HttpContext.Response.Headers.CacheControl = "no-store";
+            return Results.Bytes(Render(envelope), OvfNames.MediaType + "; charset=utf-8");
+        }).RequireAuthorization();
+
+    /// <summary>An export Action's parameters: the OVF format (the default) and no destination.</summary>
+    public static void CheckExport(JsonObject action)
+    {
+        if (action["format"] is { } format && !(format is JsonValue v && v.TryGetValue<string>(out var f) && IsOvf(f)))
+            throw CimiRequestException.BadRequest($"'format' is {format.ToJsonString()}; this cloud exports as {OvfNames.Format} only.");
+        if (action.ContainsKey("destination"))
+            throw CimiRequestException.BadRequest("'destination' is not supported: only the Location form of export is (this cloud never sends " +
+                "data to other addresses). Leave it out and GET the URL the answer's Location gives.");
+        foreach (var key in action.Select(p => p.Key))
+        {
+            if (key is not ("action" or "properties" or "resourceURI" or "format"))
+                throw CimiRequestException.BadRequest($"'{key}' is not a parameter of the 'export' action.");
+        }
     }
 
     /// <summary>The export URL of template <paramref name="templateId"/> (relative, <c>systemTemplates/{id}/ovf</c>).</summary>
@@ -88,19 +102,19 @@ public static partial class SystemTemplateOvfApi
         var match = request.BaseUri.Relative(source) is { } relative ? ExportUrl().Match(relative) : Match.Empty;
         if (!match.Success)
             throw CimiRequestException.BadRequest($"'source' is '{CimiText.Printable(source, 200)}'; this cloud imports only its own exports " +
-                "(…/systemTemplates/{id}/ovf) and fetches nothing from other addresses. POST an envelope from elsewhere as the body, with " +
+                "(…/systemTemplates/{id}/ovf, …/systems/{id}/ovf) and fetches nothing from other addresses. POST an envelope from elsewhere as the body, with " +
                 $"Content-Type {OvfNames.MediaType}.");
         // The same path as an envelope POSTed as the body: what an export says is all an import knows.
-        var envelope = await EnvelopeAsync(request, match.Groups[1].Value);
+        var envelope = match.Groups[1].Value == SystemRegistration.Type.Kind.CollectionSegment
+            ? OvfEnvelopeWriter.Write(await request.Grain<ISystemGrain>(match.Groups[2].Value).GetShape(), request.BaseUri)
+            : await EnvelopeAsync(request, match.Groups[2].Value);
         return OvfEnvelopeReader.Read(Render(envelope), request.BaseUri);
     }
 
     private static async Task<System.Xml.Linq.XDocument> EnvelopeAsync(CimiRequest request, string localId)
     {
-        // The stored template (passwords included, so the writer knows which to ask for; it never writes their values).
-        var stored = await request.Grain<ISystemTemplateGrain>(localId).GetInternal()
-            ?? throw CimiException.NotFound($"SystemTemplate '{SystemTemplateRegistration.Type.Kind.IdOf(localId)}'");
-        var byValue = await SystemTemplateValues.ExpandAsync(request.Grains, request.TenantId, stored);
+        // By value, passwords included, so the writer knows which to ask for; it never writes their values.
+        var byValue = await request.Grain<ISystemTemplateGrain>(localId).GetByValue();
         return OvfEnvelopeWriter.Write(byValue, request.BaseUri);
     }
 
@@ -151,6 +165,6 @@ public static partial class SystemTemplateOvfApi
         MediaTypeHeaderValue.TryParseList([accept], out var ranges)
         && ranges.Any(r => (r.Quality ?? 1) > 0 && r.MediaType.Value is "*/*" or "application/*" or OvfNames.MediaType or "application/xml");
 
-    [GeneratedRegex("^systemTemplates/([A-Za-z0-9_-]{1,64})/ovf$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(systemTemplates|systems)/([A-Za-z0-9_-]{1,64})/ovf$", RegexOptions.CultureInvariant)]
     private static partial Regex ExportUrl();
 }

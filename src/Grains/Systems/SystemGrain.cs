@@ -124,7 +124,7 @@ public sealed partial class SystemGrain(
     {
         var id = ResourceId;
         ResourceRef Collection(SystemMemberKind kind) => new(SystemMemberCollections.CollectionId(id, kind));
-        var operations = new List<Operation> { new("edit", id), new("delete", id) };
+        var operations = new List<Operation> { new("edit", id), new("delete", id), new(SystemRegistration.Export.Uri, id) };
         if (Saved.Operation is null && resource.State != SystemStateName.ERROR)
         {
             foreach (var action in SystemRegistration.Actions)

@@ -18,6 +18,8 @@ public sealed class SystemTemplateGrain(
         return document;
     }
 
+    public Task<SystemTemplate> GetByValue() => SystemTemplateValues.ExpandAsync(GrainFactory, TenantId, Existing());
+
     /// <summary>Passwords are write-only here as in a CredentialTemplate: the stored template keeps them (sealed at rest).
     /// The template offers its export (docs/SYSTEMS.md, "Export and import").</summary>
     protected override SystemTemplate Public(SystemTemplate resource)

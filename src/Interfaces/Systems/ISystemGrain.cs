@@ -33,6 +33,14 @@ public interface ISystemGrain : ICimiResourceGrain<SystemResource>
     /// <summary>Takes a member out of the System without deleting it (NotFound when it is not a member).</summary>
     Task RemoveMember(SystemMemberKind kind, string memberLocalId);
 
+    /// <summary>
+    /// The System's current shape as a SystemTemplate, by value (what its export writes): each component of its template
+    /// with the quantity of its members that still stand (none: left out), and a component per member it was given
+    /// (a Machine by its configuration and image, a Volume by its capacity and format, a Network by its type and mtu, a
+    /// nested System by its own shape). Passwords come back as stored, for the OVF writer, which never writes their values.
+    /// </summary>
+    Task<SystemTemplate> GetShape();
+
     /// <summary>A member Machine or System moved to <paramref name="state"/> (null: it is gone). Best effort: the
     /// System also reads its members' states from the read model when it activates and while it runs an operation.</summary>
     [Orleans.Concurrency.OneWay]

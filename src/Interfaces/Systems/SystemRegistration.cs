@@ -14,6 +14,12 @@ public static class SystemRegistration
         "per host first), 'pack' (the most first, while they fit) or 'pin' (all on the host of the first). A Machine attaching a container " +
         "Volume goes to the Volume's host whatever the policy.") { Values = SystemPlacement.All };
 
+    /// <summary>Export of the System's current shape (its <c>GetShape</c>) as an OVF envelope, as a SystemTemplate's.</summary>
+    public static readonly CimiActionDeclaration Export = new("export",
+        "Export the System's current shape (what it made that still stands, what it was given) as an OVF envelope (DSP0243 1.1), as a " +
+        $"SystemTemplate's export: 'format' application/ovf, no 'destination'; answered 200 with the envelope's URL in Location (the System's " +
+        $"id + '/{SystemTemplateRegistration.EnvelopeSegment}'), which an import takes as its source.", OutputMessage: "none");
+
     public static CimiTypeRegistration Type { get; } = new()
     {
         Kind = new ResourceKind("System", "systems"),
@@ -52,6 +58,7 @@ public static class SystemRegistration
             .. Actions.Select(a => new CimiActionDeclaration(a.ToString().ToLowerInvariant(),
                 $"{a} every Machine and nested System of the System that can take it, in parallel, each with a Job nested in the System's" +
                 (a is MachineAction.Stop or MachineAction.Restart ? "; 'force' is passed on." : "."))),
+            Export,
         ],
         Constraints =
         [

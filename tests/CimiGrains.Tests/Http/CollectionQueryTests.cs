@@ -25,10 +25,13 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
 
         // The Network family: one of each of its ten types.
         await Networks.NetworkFamily.OneOfEachAsync(client);
+        // A SystemTemplate and a System made from it (a Credential: made at once, no host needed).
+        var systemTemplate = await CimiDocs.Created(client, "systemTemplates", Systems.SystemDocs.Template("st", Systems.SystemDocs.CredentialComponent()));
+        await client.WaitForJobAsync((await client.PostAsync("systems", Systems.SystemDocs.Create(Systems.SystemDocs.Ref(systemTemplate)))).JobUri());
 
         var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
         var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
-        Assert.Equal(22, collections.Count);
+        Assert.Equal(24, collections.Count);
         foreach (var collection in collections)
         {
             var all = (await client.GetAsync(collection)).Json;

@@ -16,7 +16,7 @@ public sealed class ResourceMetadataQueryTests(GatewayFixture fixture)
     [InlineData("name='Job' or typeURI='http://schemas.dmtf.org/cimi/1/Credential'", "Credential,Job")]
     [InlineData("(name='Job' or name='Machine') and name>='K'", "Machine")]
     [InlineData("id='resourceMetadata/MachineImage'", "MachineImage")]
-    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Network,NetworkConfiguration,NetworkPort,NetworkPortConfiguration,NetworkPortTemplate,NetworkTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
+    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Network,NetworkConfiguration,NetworkPort,NetworkPortConfiguration,NetworkPortTemplate,NetworkTemplate,System,SystemTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
     [InlineData("'Job'=name", "Job")]
     [InlineData("name=1", "")]
     [InlineData("name=true", "")]

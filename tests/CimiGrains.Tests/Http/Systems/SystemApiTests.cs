@@ -191,4 +191,33 @@ public sealed class SystemApiTests(GatewayFixture fixture)
         Assert.Equal(404, steal.Code);
         Assert.Equal(1, await CountAsync(owner, "systems"));
     }
+
+    [Fact]
+    public async Task A_Systems_export_is_its_current_shape_and_imports_as_a_SystemTemplate()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var (id, _) = await CreateAsync(client, Template("shape", NetworkComponent("net", quantity: 2)));
+        var given = await CimiDocs.Created(client, "networks", Networks.NetworkDocs.CreateByValue("10.79.0.0/24", "given"));
+        var system = (await client.GetAsync(id)).Json;
+        Assert.Equal(201, (await client.PostAsync(system["networks"].Str("href"), new JsonObject { ["network"] = Ref(given) })).Code);
+        Assert.Contains(CimiUris.Action("export"), system.Rels());
+
+        var export = await client.PostAsync(id, new JsonObject { ["action"] = CimiUris.Action("export") });
+        Assert.True(export.Code == 200, export.ToString());
+        var location = export.Header("Location")!;
+        Assert.EndsWith("/ovf", location);
+        var envelope = await client.GetAsync(location, "application/ovf+xml");
+        Assert.True(envelope.Code == 200 && envelope.Body.Contains("Envelope", StringComparison.Ordinal), envelope.ToString());
+        var badFormat = await client.PostAsync(id, new JsonObject { ["action"] = CimiUris.Action("export"), ["format"] = "application/zip" });
+        Assert.Equal(400, badFormat.Code);
+
+        var imported = await client.PostAsync("systemTemplates", new JsonObject { ["action"] = CimiUris.Action("import"), ["source"] = location });
+        Assert.True(imported.Code == 201, imported.ToString());
+        var components = imported.Json["componentDescriptors"]!.AsArray();
+        Assert.Equal(2, components.Count);
+        Assert.Equal(("net", 2), (components[0].Str("name"), components[0]!["quantity"]!.GetValue<int>()));
+        Assert.Equal("http://schemas.dmtf.org/cimi/1/Network", components[1].Str("type"));
+        using var other = await fixture.NewTenantAsync();
+        Assert.Equal(404, (await other.GetAsync(location, "application/ovf+xml")).Code);
+    }
 }
