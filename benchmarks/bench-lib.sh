@@ -11,7 +11,7 @@ bench_begin() {
 }
 
 bench_stop_all() {
-  local rc=$?
+  local rc=${1:-$?}  # rig_down passes the script's status: it has run commands since
   # Children by their own pids, politely first: the silo marks itself dead in the membership table.
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
@@ -28,4 +28,63 @@ free_port() {
   local p=$1
   while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
   echo "$p"
+}
+
+# The multi-host rig (scripts/hosts.sh: 3 hosts as network namespaces on an underlay of their own, each with
+# its own agent) against a private PostgreSQL and one Release gateway/silo whose agent API listens on the rig's
+# 10.251.0.1. Builds, then sets work, pids, host_prefix, http (the gateway's HTTP port), pg (PostgreSQL's),
+# gateway_pid and agent_pids (comma-separated, host order); on exit rig_down removes all of it.
+# Usage: rig_begin WORK_PREFIX HOST_PREFIX   (needs root: namespaces, nsenter)
+#   RIG_AGENT_CPU (default 64): the CPUs each agent offers, so that 100 demo Machines (1 CPU each) fit on three.
+rig_begin() {
+  [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (network namespaces, nsenter)" >&2; exit 1; }
+  # The rig's names and addresses are fixed: a rig someone else runs is theirs, never taken down by us.
+  [ ! -e /run/netns/cimi-underlay ] || { echo "$0: a multi-host rig is already up (scripts/hosts.sh status); not touching it" >&2; exit 1; }
+  scripts/docker.sh ensure
+  scripts/network.sh ensure
+  dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary
+  bench_begin "$1"
+  host_prefix=$2
+  export DOCKER_API_VERSION=${DOCKER_API_VERSION:-1.41}
+  trap rig_down EXIT
+
+  CIMI_RIG_DIR="$work/rig" scripts/hosts.sh up 3
+  local silo gw agent conn i
+  pg=$(free_port 58432); http=$(free_port 18380); silo=$(free_port 21311); gw=$(free_port 31200); agent=$(free_port 18381)
+  conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
+  CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
+    CIMI_AGENT_ADDRESS=10.251.0.1 CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_DEMO_VM_IMAGE= \
+    Logging__LogLevel__Default=Warning CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
+    dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
+  gateway_pid=$!
+  until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+  for i in 1 2 3; do
+    CIMI_RIG_DIR="$work/rig" CIMI_RIG_HOST_ID_PREFIX=$host_prefix CIMI_RIG_CONTROLLERS="http://10.251.0.1:$agent" \
+      CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=${RIG_AGENT_CPU:-64} Logging__LogLevel__Default=Warning scripts/hosts.sh agent "$i"
+  done
+  until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo" >/dev/null; do sleep 0.2; done
+  sleep 3  # let the three agents register before the first placement (start-up only, not measured)
+  agent_pids=$(for i in 1 2 3; do cat "$work/rig/host$i/agent.pid"; done | paste -sd,)
+}
+
+# A script's own leftovers go first when it defines rig_extra_down.
+rig_down() {
+  local rc=$? i ids
+  set +e  # every step is tried, whatever the one before it did
+  if declare -F rig_extra_down >/dev/null; then rig_extra_down || true; fi
+  # Containers first (a failed run may leave some): the agents would otherwise adopt nothing, and the engine
+  # keeps them; their veths' inner ends go with them, the outer ends with the host namespaces. Then what the
+  # Docker driver made beside them for those hosts: the tenant bridges (cimi… links) and Machine-file volumes.
+  for i in 1 2 3; do
+    ids=$(docker ps -aq --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
+    if [ -n "$ids" ]; then docker rm -f -v $ids >/dev/null 2>&1 || true; fi
+  done
+  CIMI_RIG_DIR="$work/rig" scripts/hosts.sh down >/dev/null || true
+  for i in 1 2 3; do
+    ids=$(docker network ls -q --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
+    if [ -n "$ids" ]; then docker network rm $ids >/dev/null 2>&1 || true; fi
+    ids=$(docker volume ls -q --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
+    if [ -n "$ids" ]; then docker volume rm -f $ids >/dev/null 2>&1 || true; fi
+  done
+  bench_stop_all "$rc"
 }
