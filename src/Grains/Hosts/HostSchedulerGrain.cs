@@ -72,6 +72,14 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         var withDriver = connected.Where(h => h.Drivers.Contains(request.Driver)).ToList();
         if (withDriver.Count == 0)
             return NoHost(hosts, request, now, $"no connected host offers the '{request.Driver}' driver.");
+        if (request.RequiredHostId is { } required)
+        {
+            // Pinned by its Volumes (a container uses only Volumes of its own host): there or nowhere, whatever the policy.
+            withDriver = withDriver.Where(h => h.HostId == required).ToList();
+            if (withDriver.Count == 0)
+                return NoHost(hosts, request, now, $"the Machine's Volumes are on host '{required}', which is not connected or offers no " +
+                    $"'{request.Driver}' driver.");
+        }
         var candidates = withDriver.Select(h => Free(h, request.MachineKey)).ToList();
         var fitting = candidates.Where(c => c.Fits(request)).ToList();
         if (request.PlacementGroup is { } group && request.PlacementPolicy == SystemPlacement.Pin
@@ -197,7 +205,7 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     {
         var until = _activated + options.Value.ReconnectGrace;
         var returning = hosts
-            .Where(h => h.IsReconnecting(now) && h.Drivers.Contains(request.Driver))
+            .Where(h => h.IsReconnecting(now) && h.Drivers.Contains(request.Driver) && (request.RequiredHostId ?? h.HostId) == h.HostId)
             .Where(h => Free(h, request.MachineKey).Fits(request))
             .ToList();
         if (returning.Count > 0)

@@ -64,4 +64,21 @@ public sealed class SystemPlacementTests(GrainClusterFixture fixture)
         Assert.All(placed.Take(16), p => Assert.Equal(hosts[0], p));
         Assert.Contains("pinned to host", placed[16]);
     }
+
+    [Fact]
+    public async Task A_Machine_pinned_by_its_Volumes_goes_to_their_host_whatever_the_policy_or_fails_saying_so()
+    {
+        var (driver, hosts) = await HostsAsync();
+        var group = SystemComponents.PlacementGroupOf(GrainKeys.Of(GrainClusterFixture.NewTenant(), "sys"));
+        var scheduler = fixture.Grains.GetGrain<IHostSchedulerGrain>(0);
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            var placed = await scheduler.Place(new PlacementRequest($"{group}0-{i}", 2, 1024 * 1024, driver, RequiredHostId: hosts[2],
+                PlacementGroup: group, PlacementPolicy: SystemPlacement.Spread));
+            Assert.Equal(hosts[2], placed.HostId);
+        }
+        var nowhere = await scheduler.Place(new PlacementRequest($"{group}1-0", 2, 1024 * 1024, driver, RequiredHostId: "no-such-host"));
+        Assert.Null(nowhere.HostId);
+        Assert.Contains("Volumes are on host 'no-such-host'", nowhere.Reason);
+    }
 }
