@@ -30,13 +30,7 @@ public static class SystemTemplateValues
         if (template.Href is { } href)
         {
             var stored = await Resolve<ISystemTemplateGrain, SystemTemplate>(grains, tenantId, SystemTemplateRegistration.Type.Kind, href);
-            template = stored with
-            {
-                Name = template.Name ?? stored.Name, Description = template.Description ?? stored.Description,
-                Properties = template.Properties ?? stored.Properties,
-                ComponentDescriptors = template.ComponentDescriptors ?? stored.ComponentDescriptors,
-                PlacementPolicy = template.PlacementPolicy ?? stored.PlacementPolicy,
-            };
+            template = SystemTemplates.Merge(stored, template);
         }
         var components = new List<ComponentDescriptor>();
         foreach (var c in template.ComponentDescriptors ?? [])

@@ -39,14 +39,7 @@ public static class SystemTemplates
             var stored = await References.ResolveAsync<ISystemTemplateGrain, SystemTemplate>(grains, tenantId,
                 SystemTemplateRegistration.Type.Kind, path, href);
             // Attributes given beside the href override the stored ones (DSP0263 "by reference with overrides").
-            template = stored with
-            {
-                Href = null, Id = null, Created = null, Updated = null, Operations = null,
-                Name = template.Name ?? stored.Name, Description = template.Description ?? stored.Description,
-                Properties = template.Properties ?? stored.Properties,
-                ComponentDescriptors = template.ComponentDescriptors ?? stored.ComponentDescriptors,
-                PlacementPolicy = template.PlacementPolicy ?? stored.PlacementPolicy,
-            };
+            template = Merge(stored, template) with { Href = null, Id = null, Created = null, Updated = null, Operations = null };
             chain = [.. chain, href];
         }
         CommonValidation.Check(template);
@@ -129,6 +122,15 @@ public static class SystemTemplates
         }
         return new Expanded(template with { Href = null, ComponentDescriptors = expandedComponents }, resources);
     }
+
+    /// <summary>A stored template named by reference, with the attributes given beside the href overriding its own.</summary>
+    public static SystemTemplate Merge(SystemTemplate stored, SystemTemplate overrides) => stored with
+    {
+        Name = overrides.Name ?? stored.Name, Description = overrides.Description ?? stored.Description,
+        Properties = overrides.Properties ?? stored.Properties,
+        ComponentDescriptors = overrides.ComponentDescriptors ?? stored.ComponentDescriptors,
+        PlacementPolicy = overrides.PlacementPolicy ?? stored.PlacementPolicy,
+    };
 
     /// <summary>The member kind of a component's <c>type</c>, checking that it carries the one template of that type.</summary>
     public static SystemMemberKind KindOf(ComponentDescriptor c, string at)
