@@ -33,10 +33,11 @@ public static class CimiDocuments
         Finish(JsonNode.Parse(json)!.AsObject(), descriptor, baseUri);
 
     public static JsonObject Collection(CimiType type, BaseUri baseUri, long count, IEnumerable<JsonObject> items, bool canAdd) =>
-        Collection(type.CollectionTypeUri, baseUri.Absolute(type.Kind.CollectionSegment), type.CollectionArray, count, items, canAdd);
+        Collection(type.CollectionTypeUri, baseUri.Absolute(type.Kind.CollectionSegment), type.CollectionArray, count, items, canAdd,
+            type.Registration.CollectionActions);
 
     public static JsonObject Collection(string collectionTypeUri, string collectionId, string arrayName, long count,
-        IEnumerable<JsonObject> items, bool canAdd)
+        IEnumerable<JsonObject> items, bool canAdd, IReadOnlyList<CimiActionDeclaration>? collectionActions = null)
     {
         var doc = new JsonObject
         {
@@ -48,7 +49,13 @@ public static class CimiDocuments
         foreach (var item in items) array.Add(item);
         // CIMI omits empty arrays rather than sending [].
         if (array.Count > 0) doc[arrayName] = array;
-        if (canAdd) doc["operations"] = new JsonArray(new JsonObject { ["rel"] = "add", ["href"] = collectionId });
+        if (canAdd)
+        {
+            var operations = new JsonArray(new JsonObject { ["rel"] = "add", ["href"] = collectionId });
+            foreach (var action in collectionActions ?? [])
+                operations.Add(new JsonObject { ["rel"] = CimiUris.ActionPrefix + action.Name, ["href"] = collectionId });
+            doc["operations"] = operations;
+        }
         return doc;
     }
 

@@ -42,6 +42,13 @@ public static class CimiJsonStreaming
             writer.WriteString("rel", "add");
             writer.WriteString("href", collectionId);
             writer.WriteEndObject();
+            foreach (var action in type.Registration.CollectionActions)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("rel", CimiUris.ActionPrefix + action.Name);
+                writer.WriteString("href", collectionId);
+                writer.WriteEndObject();
+            }
             writer.WriteEndArray();
         }
         writer.WriteEndObject();

@@ -45,6 +45,10 @@ public sealed record CimiTypeRegistration
 
     public IReadOnlyList<CimiActionDeclaration> Actions { get; init; } = [];
 
+    /// <summary>Actions the collection offers besides <c>add</c> (DSP0263 1.1: <c>import</c> on the SystemTemplate
+    /// collection), listed in its <c>operations</c> with the collection's id as their href.</summary>
+    public IReadOnlyList<CimiActionDeclaration> CollectionActions { get; init; } = [];
+
     public IReadOnlyList<CimiAttributeConstraint> Constraints { get; init; } = [];
 
     public string TypeName => Kind.TypeName;

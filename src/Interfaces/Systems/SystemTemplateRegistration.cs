@@ -51,6 +51,7 @@ public static class SystemTemplateRegistration
                 "VirtualSystem a Machine component, each Network it uses a PRIVATE Network component."),
         ],
         Actions = [Export, Import],
+        CollectionActions = [Import],
         Constraints =
         [
             new("componentDescriptors", $"{Quantity.Description} At most {SystemComponents.MaxComponents} components, each named (1 to 64 letters, digits, '-', " +

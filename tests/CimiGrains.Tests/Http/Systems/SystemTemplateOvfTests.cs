@@ -39,6 +39,25 @@ public sealed class SystemTemplateOvfTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task The_collection_offers_import_beside_add_in_JSON_and_in_XML()
+    {
+        using var client = await fixture.NewTenantAsync();
+        const string import = "http://schemas.dmtf.org/cimi/1/action/import";
+
+        // Plain JSON is streamed from the stored rows; $select goes through the document tree: both list it.
+        foreach (var url in new[] { "systemTemplates", "systemTemplates?$select=name" })
+        {
+            var operations = (await client.GetAsync(url)).Json["operations"]!.AsArray();
+            Assert.Equal(["add", import], operations.Select(o => o.Str("rel")));
+            Assert.All(operations, o => Assert.EndsWith("/cimi/systemTemplates", o.Str("href")));
+        }
+        var xml = XDocument.Parse((await client.GetAsync("systemTemplates", "application/xml")).Body).Root!;
+        Assert.Contains(xml.Elements(xml.Name.Namespace + "operation"), o => (string?)o.Attribute("rel") == import);
+        // Other collections offer only add.
+        Assert.Equal(["add"], (await client.GetAsync("machineTemplates")).Json["operations"]!.AsArray().Select(o => o.Str("rel")));
+    }
+
+    [Fact]
     public async Task The_envelope_is_structurally_valid_OVF()
     {
         using var client = await fixture.NewTenantAsync();
