@@ -28,6 +28,34 @@ public sealed class SystemTemplateGrain(
         return shown with { Operations = [.. shown.Operations!, new Operation(SystemTemplateRegistration.Export.Uri, ResourceId)] };
     }
 
+    /// <summary>A PUT of what a GET gave has no passwords (they are never shown): a component left without one keeps
+    /// the one it had, matched by component name (and by nesting, for nested templates). A password sent replaces it.</summary>
+    protected override SystemTemplate KeepOnUpdate(SystemTemplate current, SystemTemplate updated) => KeepSecrets(current, updated);
+
+    private static SystemTemplate KeepSecrets(SystemTemplate? current, SystemTemplate updated)
+    {
+        if (current?.ComponentDescriptors is not { } had || updated.ComponentDescriptors is not { } components) return updated;
+        var byName = had.Where(c => c.Name is not null).GroupBy(c => c.Name!).ToDictionary(g => g.Key, g => g.First());
+        return updated with
+        {
+            ComponentDescriptors = components.Select(c =>
+            {
+                if (c.Name is null || !byName.TryGetValue(c.Name, out var before) || before.Type != c.Type) return c;
+                return c with
+                {
+                    CredentialTemplate = c.CredentialTemplate is { Password: null } credential && before.CredentialTemplate?.Password is { } password
+                        ? credential with { Password = password }
+                        : c.CredentialTemplate,
+                    MachineTemplate = c.MachineTemplate is { Credential: { Password: null } machineCredential } machine
+                        && before.MachineTemplate?.Credential?.Password is { } machinePassword
+                            ? machine with { Credential = machineCredential with { Password = machinePassword } }
+                            : c.MachineTemplate,
+                    SystemTemplate = c.SystemTemplate is { } nested ? KeepSecrets(before.SystemTemplate, nested) : null,
+                };
+            }).ToList(),
+        };
+    }
+
     /// <summary>The template with every password in its components (and nested templates) left out.</summary>
     public static SystemTemplate WithoutSecrets(SystemTemplate template) => template with
     {
