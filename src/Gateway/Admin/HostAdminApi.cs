@@ -34,6 +34,8 @@ public static class HostAdminApi
         memoryAllocationRatio = new { value = h.MemoryAllocationRatio, source = h.MemoryAllocationRatioFromHost ? "host" : "deployment" },
         capacity = new { cpu = h.CpuCapacity, memoryKiB = h.MemoryCapacityKiB, diskKiB = h.DiskKiB },
         used = new { cpu = h.UsedCpu, memoryKiB = h.UsedMemoryKiB, diskKiB = h.UsedDiskKiB, machines = h.Machines },
+        // The pool's use as placement counts it: Volumes reported by the host and those placed since.
+        volumePool = new { capacityKiB = h.VolumePoolKiB, usedKiB = h.UsedVolumePoolKiB, volumes = h.Volumes },
         lastReported = h.LastReported,
     };
 }

@@ -54,7 +54,8 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
             return new HostOverview(h.HostId, current.Connected, current.Connected ? null : current.ReconnectingUntil, h.Drivers, h.Labels,
                 h.AgentVersion, h.Cpu, h.MemoryKiB, h.DiskKiB, c.CpuRatio, c.CpuRatioFromHost, c.MemoryRatio, c.MemoryRatioFromHost,
                 c.Cpu, c.MemoryKiB, c.Cpu - c.FreeCpu, c.MemoryKiB - c.FreeMemoryKiB, h.DiskKiB - c.FreeDiskKiB,
-                h.Allocated?.Count ?? 0, _reported.GetValueOrDefault(h.HostId, now));
+                h.Allocated?.Count ?? 0, _reported.GetValueOrDefault(h.HostId, now),
+                h.VolumePoolKiB, h.VolumePoolKiB - FreePoolKiB(h, placing: ""), VolumesOn(h));
         })];
         return Task.FromResult(hosts);
     }
@@ -145,6 +146,11 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         - (host.Volumes ?? new Dictionary<string, long>()).Where(v => v.Key != placing).Sum(v => v.Value)
         - _volumeReservations.Where(r => r.Value.HostId == host.HostId && r.Key != placing && host.Volumes?.ContainsKey(r.Key) != true)
             .Sum(r => r.Value.CapacityKiB);
+
+    /// <summary>The Volumes in <paramref name="host"/>'s pool: those its host grain reported and those placed there since.</summary>
+    private int VolumesOn(HostInfo host) =>
+        (host.Volumes?.Count ?? 0)
+        + _volumeReservations.Count(r => r.Value.HostId == host.HostId && host.Volumes?.ContainsKey(r.Key) != true);
 
     /// <summary>No pool has room: final unless a pool that would is reconnecting or this scheduler is new (as <see cref="NoHost"/>).</summary>
     private Task<Placement> NoVolumeHost(IReadOnlyList<HostInfo> hosts, string volumeKey, long capacityKiB, DateTimeOffset now, string reason)

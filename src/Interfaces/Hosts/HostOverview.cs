@@ -27,4 +27,7 @@ public sealed record HostOverview(
     [property: Id(16)] long UsedMemoryKiB,
     [property: Id(17)] long UsedDiskKiB,
     [property: Id(18)] int Machines,
-    [property: Id(19)] DateTimeOffset LastReported);
+    [property: Id(19)] DateTimeOffset LastReported,
+    [property: Id(20)] long VolumePoolKiB = 0,
+    [property: Id(21)] long UsedVolumePoolKiB = 0,
+    [property: Id(22)] int Volumes = 0);

@@ -21,6 +21,7 @@ public sealed class HostInformationTests
             ["CIMI_AGENT_MEMORY_KIB"] = (1024 * 1024).ToString(),
             ["CIMI_AGENT_LABELS"] = "rack=r7,zone=test",
             ["CIMI_AGENT_MEMORY_ALLOCATION_RATIO"] = "1.5",
+            ["CIMI_AGENT_VOLUME_POOL_KIB"] = (4 * 1024 * 1024).ToString(),
         });
         using var admin = cloud.Gateway.Admin();
         var engine = await DockerCli.RunAsync("version", "--format", "{{.Server.Version}}");
@@ -42,10 +43,17 @@ public sealed class HostInformationTests
         Assert.Equal(8.0, host["capacity"]!["cpu"]!.GetValue<double>());
         Assert.Equal(1536 * 1024, host["capacity"]!["memoryKiB"]!.GetValue<long>());
         Assert.Equal(0, host["used"]!["machines"]!.GetValue<int>());
+        Assert.Equal(4 * 1024 * 1024, host["volumePool"]!["capacityKiB"]!.GetValue<long>());
+        Assert.Equal(0, host["volumePool"]!["usedKiB"]!.GetValue<long>());
 
         var (client, template) = await cloud.NewTenantAsync(cpu: 1, memoryKiB: 128 * 1024);
         var (id, _) = await CreateAsync(client, template);
         var used = await HostAsync(admin, hostId, h => h["used"]!["machines"]!.GetValue<int>() == 1);
+        var volume = await client.PostAsync("volumes", JsonNode.Parse("""{"volumeTemplate":{"volumeConfig":{"capacity":1048576}}}""")!);
+        Assert.True(volume.Code == 202, $"creating a Volume: {volume}");
+        Assert.Equal("SUCCESS", (await client.WaitForJobAsync(volume.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60)))["state"]!.GetValue<string>());
+        var pool = (await HostAsync(admin, hostId, h => h["volumePool"]!["volumes"]!.GetValue<int>() == 1))["volumePool"]!;
+        Assert.Equal(1024 * 1024, pool["usedKiB"]!.GetValue<long>());
         Assert.Equal(1.0, used["used"]!["cpu"]!.GetValue<double>());
         Assert.Equal(128 * 1024, used["used"]!["memoryKiB"]!.GetValue<long>());
         Assert.Equal(1048576, used["used"]!["diskKiB"]!.GetValue<long>());
@@ -56,6 +64,9 @@ public sealed class HostInformationTests
         Assert.Equal(401, (await anonymous.GetAsync("/admin/hosts")).Code);
 
         await DeleteAsync(client, id);
+        var deleted = await client.DeleteAsync(volume.Header("Location")!);
+        Assert.True(deleted.Code == 202, $"deleting the Volume: {deleted}");
+        await HostAsync(admin, hostId, h => h["volumePool"]!["volumes"]!.GetValue<int>() == 0);
         await agent.KillAsync();
         var away = await HostAsync(admin, hostId, h => !h["connected"]!.GetValue<bool>());
         Assert.NotNull(away["reconnectingUntil"]);
