@@ -46,6 +46,7 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     public Task<IReadOnlyList<HostOverview>> GetHosts()
     {
         var now = DateTimeOffset.UtcNow;
+        ForgetStaleReservations(now);
         IReadOnlyList<HostOverview> hosts = [.. _hosts.Values.OrderBy(h => h.HostId, StringComparer.Ordinal).Select(h =>
         {
             var current = Current(h, now);
@@ -63,8 +64,7 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     public Task<Placement> Place(PlacementRequest request)
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var stale in _reservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
-            _reservations.Remove(stale);
+        ForgetStaleReservations(now);
 
         var hosts = _hosts.Values.Select(h => Current(h, now)).ToList();
         var connected = hosts.Where(h => h.Connected).ToList();
@@ -116,8 +116,7 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
     public Task<Placement> PlaceVolume(string volumeKey, long capacityKiB)
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var stale in _volumeReservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
-            _volumeReservations.Remove(stale);
+        ForgetStaleReservations(now);
         var hosts = _hosts.Values.Select(h => Current(h, now)).ToList();
         var pools = hosts.Where(h => h.Connected && h.VolumePoolKiB > 0).ToList();
         if (pools.Count == 0)
@@ -146,6 +145,16 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
         - (host.Volumes ?? new Dictionary<string, long>()).Where(v => v.Key != placing).Sum(v => v.Value)
         - _volumeReservations.Where(r => r.Value.HostId == host.HostId && r.Key != placing && host.Volumes?.ContainsKey(r.Key) != true)
             .Sum(r => r.Value.CapacityKiB);
+
+    /// <summary>A placement its host never confirmed (the create died or chose otherwise) stops holding room after
+    /// <see cref="ReservationLifetime"/>, for operators' view as for the next placement.</summary>
+    private void ForgetStaleReservations(DateTimeOffset now)
+    {
+        foreach (var stale in _reservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
+            _reservations.Remove(stale);
+        foreach (var stale in _volumeReservations.Where(r => now - r.Value.At > ReservationLifetime).Select(r => r.Key).ToList())
+            _volumeReservations.Remove(stale);
+    }
 
     /// <summary>The Volumes in <paramref name="host"/>'s pool: those its host grain reported and those placed there since.</summary>
     private int VolumesOn(HostInfo host) =>
