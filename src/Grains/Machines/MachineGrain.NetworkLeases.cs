@@ -61,6 +61,15 @@ public sealed partial class MachineGrain
         }
     }
 
+    /// <summary>Answers the Network reconciling its leases; a Machine that is not stored (gone, or its create never
+    /// stored it) holds nothing, so a lease it left behind is dropped.</summary>
+    public async Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId)
+    {
+        await Fresh();
+        return Hosted.Resource is not null
+            && Hosted.NetworkInterfaces.Any(n => n.InterfaceId == interfaceId && GrainKeys.Of(TenantId, n.NetworkLocalId) == networkKey);
+    }
+
     /// <summary>Gives the interface's lease back, then forgets the interface.</summary>
     private async Task ReleaseInterfaceAsync(string interfaceId)
     {
