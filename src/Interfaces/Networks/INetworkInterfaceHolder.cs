@@ -8,6 +8,8 @@ namespace CimiGrains.Networks;
 public interface INetworkInterfaceHolder : IGrainWithStringKey
 {
     /// <summary>Whether the Machine exists and holds interface <paramref name="interfaceId"/> on Network
-    /// <paramref name="networkKey"/> (in any status: one being attached or detached still holds its lease).</summary>
+    /// <paramref name="networkKey"/> (in any status: one being attached or detached still holds its lease). Deliberately
+    /// not interleaved: a Machine in the middle of its create (leased, not stored yet) answers only once that create has
+    /// stored it or given up, so a lease about to be stored is never taken for a lost one.</summary>
     Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId);
 }
