@@ -343,18 +343,37 @@ public sealed partial class DockerDriver
         && Directory.EnumerateFiles(VolumeRecordsDirectory, "*.json").Select(ContainerVolumeRecord.Read)
             .Any(r => r is not null && r.Attached.Any(v => v.VolumeKey == volumeKey));
 
+    /// <summary>
+    /// Releases the host mount once no record uses the Volume. Right after a container is removed its mount namespace
+    /// may still hold the file system for a moment (the release refuses: "still mounted elsewhere"), so the release is
+    /// tried again for up to <see cref="ReleaseRetryLimit"/>; left to the next agent start's reconciliation, a mount of a
+    /// deleted Machine would otherwise stay on the host for as long as the agent runs.
+    /// </summary>
     private async Task ReleaseIfUnusedQuietlyAsync(string volumeKey, CancellationToken ct)
     {
-        try
+        var deadline = DateTime.UtcNow + ReleaseRetryLimit;
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks)))
         {
-            if (!InUse(volumeKey)) await _volumeMounts.ReleaseAsync(volumeKey, ct);
-        }
-        catch (DriverException e)
-        {
-            // The reconciliation at the next agent start removes it.
-            LogReleaseFailed(volumeKey, e.Message);
+            try
+            {
+                if (!InUse(volumeKey)) await _volumeMounts.ReleaseAsync(volumeKey, ct);
+                return;
+            }
+            catch (DriverException e) when (DateTime.UtcNow < deadline)
+            {
+                LogReleaseRetried(volumeKey, e.Message);
+            }
+            catch (DriverException e)
+            {
+                // The reconciliation at the next agent start removes it.
+                LogReleaseFailed(volumeKey, e.Message);
+                return;
+            }
+            await Task.Delay(delay, ct);
         }
     }
+
+    private static readonly TimeSpan ReleaseRetryLimit = TimeSpan.FromSeconds(20);
 
     private async Task<IDisposable> LockVolumesAsync(string machineKey, CancellationToken ct)
     {
@@ -382,6 +401,9 @@ public sealed partial class DockerDriver
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{MachineKey}: could not mount its volumes again: {Error}")]
     private partial void LogRemountFailed(string machineKey, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Volume {VolumeKey}: its host mount cannot be released yet ({Error}); trying again")]
+    private partial void LogReleaseRetried(string volumeKey, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Volume {VolumeKey}: could not release its host mount: {Error}")]
     private partial void LogReleaseFailed(string volumeKey, string error);

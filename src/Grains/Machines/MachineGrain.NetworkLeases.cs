@@ -61,6 +61,15 @@ public sealed partial class MachineGrain
         }
     }
 
+    /// <summary>Answers the Network reconciling its leases; a Machine that is not stored (gone, or its create never
+    /// stored it) holds nothing, so a lease it left behind is dropped.</summary>
+    public async Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId)
+    {
+        await Fresh();
+        return Hosted.Resource is not null
+            && Hosted.NetworkInterfaces.Any(n => n.InterfaceId == interfaceId && GrainKeys.Of(TenantId, n.NetworkLocalId) == networkKey);
+    }
+
     /// <summary>Gives the interface's lease back, then forgets the interface.</summary>
     private async Task ReleaseInterfaceAsync(string interfaceId)
     {
@@ -69,7 +78,10 @@ public sealed partial class MachineGrain
         await CommitAsync(s => s.NetworkInterfaces = WithoutInterface(s.NetworkInterfaces, interfaceId));
     }
 
-    /// <summary>Gives up the leases of a Machine that was not stored (best effort: the answer is the refusal).</summary>
+    /// <summary>Gives up the leases of a Machine that was not stored (best effort: the answer is the refusal). One whose
+    /// release fails (a storage hiccup that failed the create often fails the Network's write too) is not retried here,
+    /// since nothing of this Machine is durable to retry from: the Network drops it when it reconciles its leases
+    /// (<see cref="HoldsNetworkInterface"/> answers false for a Machine that is not stored).</summary>
     private async Task ReleaseInterfacesAsync(IReadOnlyList<MachineInterface> interfaces)
     {
         foreach (var entry in interfaces)
@@ -80,7 +92,7 @@ public sealed partial class MachineGrain
             }
             catch (Exception e)
             {
-                LogLeaseReleaseRetried(logger, ResourceId, e.Message);
+                LogLeaseLeftToNetwork(logger, ResourceId, entry.NetworkLocalId, e.Message);
             }
         }
     }
@@ -162,6 +174,9 @@ public sealed partial class MachineGrain
 
     private static IReadOnlyList<MachineInterface> WithoutInterface(IReadOnlyList<MachineInterface> interfaces, string interfaceId) =>
         [.. interfaces.Where(n => n.InterfaceId != interfaceId)];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: the lease on Network {NetworkLocalId} of a create that was not stored could not be released ({Reason}); the Network drops it when it reconciles")]
+    private static partial void LogLeaseLeftToNetwork(ILogger logger, string resourceId, string networkLocalId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: a network interface lease nothing carries on could not be released yet; retrying: {Reason}")]
     private static partial void LogLeaseReleaseRetried(ILogger logger, string resourceId, string reason);

@@ -6,6 +6,7 @@ using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
+using CimiGrains.Networks;
 using CimiGrains.Systems;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed partial class MachineGrain(
     IOptions<HostSchedulingOptions> scheduling,
     ILogger<MachineGrain> logger)
     : HostedResourceGrain<Machine, MachineGrainState, MachineStateName>(state, readModel, ResourceKind.Machine, scheduling.Value, logger),
-        IMachineGrain, IHostedMachineGrain
+        IMachineGrain, IHostedMachineGrain, INetworkInterfaceHolder
 {
 
     /// <summary>Operation parameters of a capture: the MachineImage written to, and its location.</summary>

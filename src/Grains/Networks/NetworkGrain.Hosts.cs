@@ -152,4 +152,10 @@ public sealed partial class NetworkGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Network {NetworkId}: released interface {InterfaceId} of {MachineKey}")]
     private static partial void LogReleased(ILogger logger, string networkId, string machineKey, string interfaceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Network {NetworkId}: dropped {Count} leases whose Machines no longer hold them (a lost release): {Machines}")]
+    private static partial void LogLeasesReconciled(ILogger logger, string networkId, int count, string machines);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Network {NetworkId}: Machine {MachineId} could not say whether it holds its leases ({Error}); they are kept")]
+    private static partial void LogLeaseNotReconciled(ILogger logger, string networkId, string machineId, string error);
 }

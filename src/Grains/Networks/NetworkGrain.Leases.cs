@@ -63,16 +63,65 @@ public sealed partial class NetworkGrain
     {
         var key = NetworkLease.KeyOf(machineKey, interfaceId);
         if (State.State.Resource is null || !State.State.Leases.TryGetValue(key, out var lease)) return;
+        await DropAsync([lease]);
+    }
+
+    /// <summary>Gives <paramref name="leases"/> back in one write: their addresses are free again, their hosts forget them,
+    /// and their Address and NetworkPort resources go.</summary>
+    private async Task DropAsync(IReadOnlyList<NetworkLease> leases)
+    {
+        var keys = leases.Select(l => NetworkLease.KeyOf(l.MachineKey, l.InterfaceId)).ToHashSet(StringComparer.Ordinal);
         await CommitAsync(s =>
         {
             // The host it was on is told before the lease goes (TellEveryHost reads the hosts with ports now).
             TellEveryHost(s);
-            s.Leases = s.Leases.Where(l => l.Key != key).ToDictionary(l => l.Key, l => l.Value);
-            if (lease.ConsumerPort && s.Ports.ContainsKey(lease.PortLocalId)) s.Ports = new Dictionary<string, string>(s.Ports) { [lease.PortLocalId] = "" };
+            s.Leases = s.Leases.Where(l => !keys.Contains(l.Key)).ToDictionary(l => l.Key, l => l.Value);
+            var freed = leases.Where(l => l.ConsumerPort && s.Ports.ContainsKey(l.PortLocalId)).ToList();
+            if (freed.Count > 0)
+            {
+                var ports = new Dictionary<string, string>(s.Ports);
+                foreach (var l in freed) ports[l.PortLocalId] = "";
+                s.Ports = ports;
+            }
         });
-        LogReleased(logger, ResourceId, machineKey, interfaceId);
-        await ForgetLeaseResourcesAsync(lease);
+        foreach (var lease in leases)
+        {
+            LogReleased(logger, ResourceId, lease.MachineKey, lease.InterfaceId);
+            await ForgetLeaseResourcesAsync(lease);
+        }
         SchedulePush(TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Drops the leases whose Machine no longer holds the interface (it is gone, or never stored it): a release lost
+    /// with a crash or a failed best-effort call would otherwise count as a port for ever and keep the Network from its
+    /// delete. Each Machine is asked (it is the truth about its interfaces); one that cannot answer keeps its leases,
+    /// so nothing in use is dropped. Idempotent: a lease already released is not asked about again.
+    /// </summary>
+    private async Task ReconcileLeasesAsync()
+    {
+        var byMachine = State.State.Leases.Values.GroupBy(l => l.MachineKey, StringComparer.Ordinal).ToList();
+        var answers = await Task.WhenAll(byMachine.Select(async machine =>
+        {
+            var holder = GrainFactory.GetGrain<INetworkInterfaceHolder>(machine.Key);
+            var orphans = new List<NetworkLease>();
+            foreach (var lease in machine)
+            {
+                try
+                {
+                    if (!await holder.HoldsNetworkInterface(NetworkKey, lease.InterfaceId)) orphans.Add(lease);
+                }
+                catch (Exception e)
+                {
+                    LogLeaseNotReconciled(logger, ResourceId, MachineRef(machine.Key), e.Message);
+                }
+            }
+            return orphans;
+        }));
+        var lost = answers.SelectMany(a => a).Where(l => State.State.Leases.ContainsKey(NetworkLease.KeyOf(l.MachineKey, l.InterfaceId))).ToList();
+        if (lost.Count == 0) return;
+        LogLeasesReconciled(logger, ResourceId, lost.Count, string.Join(", ", lost.Select(l => MachineRef(l.MachineKey)).Distinct()));
+        await DropAsync(lost);
     }
 
     /// <summary>Another tenant's Machine cannot see this Network at all.</summary>

@@ -134,6 +134,8 @@ public sealed partial class NetworkGrain(
     public override async Task Delete()
     {
         var network = Existing();
+        // Leases whose release was lost (their Machines are gone) are not users: dropped before they are counted.
+        if (State.State.Leases.Count > 0) await ReconcileLeasesAsync();
         if (InUse() is { } users)
             throw CimiException.Conflict($"Network '{ResourceId}' has {users}; detach those interfaces and delete those ports and addresses first.");
         if (!NetworkTransitions.Allowed(network.State!.Value, NetworkTransitions.Operation.Delete))

@@ -27,6 +27,14 @@ public sealed partial class SystemGrain
     /// <summary>Targets of an action that refused it, with why (recomputed after a crash: they refuse again).</summary>
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
 
+    /// <summary>Members that refuse their delete, since when and why (a Network with ports, a Volume still attached):
+    /// usually for a tick or two, while what holds them goes; for longer than <see cref="MemberRefusalLimit"/>, the
+    /// delete ends FAILED naming them instead of asking for ever. Kept in memory: a crash starts the count again.</summary>
+    private readonly Dictionary<string, (DateTimeOffset Since, string Why)> _deleteRefused = new(StringComparer.Ordinal);
+
+    /// <summary>How long a member may refuse its delete before the System's delete (or rollback) gives up on it.</summary>
+    public static readonly TimeSpan MemberRefusalLimit = TimeSpan.FromMinutes(1);
+
     private void StartDriving()
     {
         _driver ??= this.RegisterGrainTimer(async _ =>
@@ -49,6 +57,7 @@ public sealed partial class SystemGrain
         _driver = null;
         _asked.Clear();
         _refused.Clear();
+        _deleteRefused.Clear();
     }
 
     private async Task StepAsync()
@@ -175,6 +184,14 @@ public sealed partial class SystemGrain
         if (now.Count > 0)
         {
             await Task.WhenAll(now.Where(m => rows[Id(m)].State != "DELETING").Select(m => DeleteMemberAsync(op, m)));
+            var stuck = now.Where(m => _deleteRefused.TryGetValue(Id(m), out var r) && Now - r.Since > MemberRefusalLimit).ToList();
+            if (stuck.Count > 0)
+            {
+                var named = string.Join("; ", stuck.Select(m => $"{m.Kind} '{Id(m)}' refused its delete for over {MemberRefusalLimit.TotalSeconds:0} s: {_deleteRefused[Id(m)].Why}"));
+                await DecideAsync(op, false, op.Kind == SystemOperationKind.Delete
+                    ? $"The System was not deleted: {named}."
+                    : $"{op.Failure} Not everything the System had made could be removed: {named}.");
+            }
             return;
         }
         foreach (var associated in Saved.Members.Where(m => !m.Child && IsActing(m)))
@@ -210,6 +227,14 @@ public sealed partial class SystemGrain
                     await GrainFactory.GetGrain<ISystemGrain>(key).Delete(jobLocalId, op.JobLocalId);
                     break;
             }
+            _deleteRefused.Remove(Id(m));
+        }
+        catch (CimiException e) when (e.Kind is CimiErrorKind.Conflict or CimiErrorKind.Invalid)
+        {
+            // Busy (a Volume still attached while its Machine goes, a Network with ports): the next tick asks again, within a bound.
+            if (!_deleteRefused.TryGetValue(Id(m), out var refused)) refused = (Now, e.Message);
+            _deleteRefused[Id(m)] = (refused.Since, e.Message);
+            LogMemberRetry(logger, ResourceId, Id(m), e.Message);
         }
         catch (Exception e)
         {
@@ -297,6 +322,21 @@ public sealed partial class SystemGrain
     {
         var succeeded = op.Succeeded!.Value;
         await Job(op.JobLocalId).Finish(succeeded, op.Message!);
+        if (op.Kind == SystemOperationKind.Delete && !succeeded)
+        {
+            // Not deleted: the System stays, in ERROR, with the members still standing, and may be deleted again.
+            var children = Saved.Members.Where(m => m.Child).ToList();
+            var rows = await ReadAsync(children.Select(Id));
+            await CommitAsync(s =>
+            {
+                s.Operation = null;
+                s.Members = [.. s.Members.Where(m => !m.Child || rows.ContainsKey(Id(m)))];
+                s.Resource = s.Resource! with { State = SystemStateName.ERROR, Updated = Now };
+            });
+            StopDriving();
+            await StopReminder();
+            return;
+        }
         if (op.Kind == SystemOperationKind.Delete)
         {
             StopDriving();

@@ -26,7 +26,9 @@ public interface IJobGrain : ICimiResourceGrain<Job>
     /// <summary>Lists <paramref name="nestedJob"/> as nested in this Job (called by the nested Job's Begin; a repeat is harmless).</summary>
     Task AttachNested(ResourceRef nestedJob);
 
-    /// <summary>A nested Job moved on: this Job reads its nested Jobs again and follows them.</summary>
+    /// <summary>Nested Job <paramref name="nestedJob"/> moved on to <paramref name="state"/>: this Job takes its word
+    /// (without reading any nested Job: a parent of N nested Jobs costs O(N) over its life, not O(N²)) and follows.
+    /// A notice older than what the parent has seen of that Job is ignored.</summary>
     [Orleans.Concurrency.OneWay]
-    Task OnNestedChanged();
+    Task OnNestedChanged(ResourceRef nestedJob, JobStateName state, int progress, string? statusMessage);
 }

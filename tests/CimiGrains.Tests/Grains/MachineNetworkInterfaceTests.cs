@@ -206,6 +206,34 @@ public sealed class MachineNetworkInterfaceTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_Network_refuses_its_delete_naming_a_Machine_that_holds_a_lease_and_drops_a_lease_no_Machine_holds()
+    {
+        await using var docker = await new DockerHost(fixture).ConnectAsync();
+        var host = docker.Host;
+        var tenant = GrainClusterFixture.NewTenant();
+        var network = await NetworkFixtures.CreatedAsync(fixture, tenant, "n1");
+        var (machine, _) = await RunningAsync(host, tenant, "m1", await TemplateAsync(tenant, [TemplateOn("n1")]));
+        // A lease whose release was lost: its Machine was never stored (a create cut short between its lease and its write).
+        var lost = await network.Lease(GrainKeys.Of(tenant, "m-lost"), "eth0", new NetworkInterfaceRequest(null, null));
+
+        var refused = await Assert.ThrowsAsync<CimiException>(() => network.Delete());
+        Assert.Equal(CimiErrorKind.Conflict, refused.Kind);
+        Assert.Contains("machines/m1", refused.Message);
+        Assert.DoesNotContain("machines/m-lost", refused.Message);
+        Assert.DoesNotContain(GrainKeys.Split(lost.NetworkPortKey).LocalId, await network.GetPortIds());
+        Assert.Null(await fixture.Grains.GetGrain<IAddressGrain>(lost.AddressKeys[0]).GetInternal());
+        // The lost lease's address is free again; the Machine's is still its.
+        Assert.Equal(lost.Addresses[0], await NextFreeAsync(network, tenant));
+        Assert.Single(await machine.GetNetworkInterfaces());
+
+        await machine.Delete("delete");
+        await machine.OnHostReport(host.Answer(await host.NextAsync(), succeeded: true));
+        Assert.Equal(JobStateName.SUCCESS, (await FinishedAsync(tenant, "delete")).State);
+        await network.Delete();
+        Assert.Null(await network.GetInternal());
+    }
+
+    [Fact]
     public async Task A_create_its_host_refused_keeps_its_leases_for_the_next_start_and_its_delete_releases_them()
     {
         await using var docker = await new DockerHost(fixture).ConnectAsync();

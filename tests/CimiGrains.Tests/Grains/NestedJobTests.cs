@@ -50,6 +50,35 @@ public sealed class NestedJobTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_parent_follows_its_nested_Jobs_by_their_notices_without_reading_them_on_each()
+    {
+        var tenant = GrainClusterFixture.NewTenant();
+        NestedJobReads.Watch(tenant);
+        try
+        {
+            const int count = 30;
+            var parent = Job(tenant, "p");
+            await parent.Begin("add", Target, null, "Creating the System.");
+            var nested = Enumerable.Range(0, count).Select(i => Job(tenant, $"n{i}")).ToList();
+            foreach (var (job, i) in nested.Select((j, i) => (j, i)))
+                await job.Begin("add", new ResourceRef($"machines/m{i}"), null, "Creating a Machine.", parentLocalId: "p");
+
+            await Task.WhenAll(nested.Select(j => j.Progress(50, "half way")));
+            await Task.WhenAll(nested.Select(j => j.Finish(true, "done")));
+
+            var done = await Eventually.Until(() => parent.Get(), j => j.State == JobStateName.SUCCESS, "the parent to succeed");
+            Assert.Equal($"All {count} nested Jobs succeeded.", done.StatusMessage);
+            // At most one read of each (the follow reminder, should it tick meanwhile); reading them all again on each of
+            // their 2 × count notices would be some 2 × count² reads.
+            Assert.True(NestedJobReads.Count(tenant) <= count, $"{NestedJobReads.Count(tenant)} reads of nested Jobs for {count} nested Jobs");
+        }
+        finally
+        {
+            NestedJobReads.Stop(tenant);
+        }
+    }
+
+    [Fact]
     public async Task A_failed_nested_Job_fails_its_parent_at_once_with_its_message()
     {
         var (parent, a, _) = await FamilyAsync(GrainClusterFixture.NewTenant());

@@ -49,6 +49,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             {
                 JobFinishFaults.Check(context);
                 NestedJobNoticeFaults.Check(context);
+                NestedJobReads.Check(context);
                 return HostNetworkViews.Intercept(context) ? Task.CompletedTask : context.Invoke();
             });
         });

@@ -18,7 +18,7 @@ public sealed class SystemAcrossHostsTests
     // Skipped for now: the delete sometimes never ends, because the System's Network refuses its delete while a port of an
     // already deleted Machine is still counted (a lease release lost under load); issue 14's note says so. The create,
     // spread, cross-host traffic and actions parts passed in the runs that reached them.
-    [Fact(Skip = "The System's delete can wait forever on its Network's port of a deleted Machine (lost lease release); see issue 14's note.")]
+    [Fact]
     public async Task A_System_spreads_over_two_hosts_works_together_stops_starts_and_leaves_nothing_when_deleted()
     {
         var run = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
