@@ -37,6 +37,9 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// </summary>
     protected override void OnStateWriteFailed() => _stale = true;
 
+    /// <summary>Whether a failed write left this activation unsure of its durable state (until <see cref="Fresh"/>).</summary>
+    protected bool IsStale => _stale;
+
     /// <summary>Reads the durable state again when a failed write left this activation unsure of it.</summary>
     protected async Task Fresh()
     {

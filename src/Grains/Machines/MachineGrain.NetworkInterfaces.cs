@@ -155,8 +155,10 @@ public sealed partial class MachineGrain
             foreach (var (w, i) in wanted.Select((w, i) => (w, i)))
             {
                 var entry = new MachineInterface(Guid.NewGuid().ToString("N"), w.NetworkLocalId, w.PortLocalId, w.StaticAddress, Leasing, null, Now);
-                // Recorded before the Network is asked, so a refusal releases it too (Release of an unknown lease succeeds).
+                // Recorded before the Network is asked, so a refusal releases it too (Release of an unknown lease succeeds),
+                // and so a Network reconciling meanwhile hears that this Machine holds it (Create forgets it once stored).
                 leased.Add(entry);
+                _leasingForCreate.Add(entry.InterfaceId);
                 var lease = await LeaseAsync(entry, $"'machineTemplate.networkInterfaces[{i}]'", w.Mtu);
                 leased[^1] = entry with { Status = Attached, Lease = lease };
             }

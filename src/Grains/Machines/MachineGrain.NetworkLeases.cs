@@ -61,14 +61,19 @@ public sealed partial class MachineGrain
         }
     }
 
-    /// <summary>Answers the Network reconciling its leases; a Machine that is not stored (gone, or its create never
-    /// stored it) holds nothing, so a lease it left behind is dropped.</summary>
-    public async Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId)
-    {
-        await Fresh();
-        return Hosted.Resource is not null
-            && Hosted.NetworkInterfaces.Any(n => n.InterfaceId == interfaceId && GrainKeys.Of(TenantId, n.NetworkLocalId) == networkKey);
-    }
+    /// <summary>Interfaces a create in progress has leased (or is leasing) and not stored yet: held, though only in
+    /// memory. A crash forgets them, and then their leases are rightly the Network's to drop.</summary>
+    private readonly HashSet<string> _leasingForCreate = new(StringComparer.Ordinal);
+
+    /// <summary>Answers the Network reconciling its leases (interleaved, so it reads only what this activation holds):
+    /// a Machine that is not stored (gone, or its create never stored it) holds nothing, so a lease it left behind is
+    /// dropped. An activation unsure of its durable state (a failed write) says it holds the lease: the Network keeps
+    /// it and asks again at its next reconciliation.</summary>
+    public Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId) => Task.FromResult(
+        _leasingForCreate.Contains(interfaceId)
+        || IsStale
+        || Hosted.Resource is not null
+            && Hosted.NetworkInterfaces.Any(n => n.InterfaceId == interfaceId && GrainKeys.Of(TenantId, n.NetworkLocalId) == networkKey));
 
     /// <summary>Gives the interface's lease back, then forgets the interface.</summary>
     private async Task ReleaseInterfaceAsync(string interfaceId)

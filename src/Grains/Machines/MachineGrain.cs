@@ -61,6 +61,7 @@ public sealed partial class MachineGrain(
         }
         catch
         {
+            _leasingForCreate.Clear();
             await ReleaseAllAsync(volumes);
             throw;
         }
@@ -75,6 +76,11 @@ public sealed partial class MachineGrain(
             await ReleaseAllAsync(volumes);
             await ReleaseInterfacesAsync(interfaces);
             throw;
+        }
+        finally
+        {
+            // Stored (the state says so from now on) or released (or left to the Network): no longer held in memory.
+            _leasingForCreate.Clear();
         }
     }
 

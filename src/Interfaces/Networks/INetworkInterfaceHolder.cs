@@ -8,8 +8,10 @@ namespace CimiGrains.Networks;
 public interface INetworkInterfaceHolder : IGrainWithStringKey
 {
     /// <summary>Whether the Machine exists and holds interface <paramref name="interfaceId"/> on Network
-    /// <paramref name="networkKey"/> (in any status: one being attached or detached still holds its lease). Deliberately
-    /// not interleaved: a Machine in the middle of its create (leased, not stored yet) answers only once that create has
-    /// stored it or given up, so a lease about to be stored is never taken for a lost one.</summary>
+    /// <paramref name="networkKey"/> (in any status: one being attached or detached still holds its lease; so does one a
+    /// create in progress has leased and not stored yet, so a lease about to be stored is never taken for a lost one).
+    /// Interleaved: the Machine may be waiting on this very Network (a detach or a delete releasing its lease while the
+    /// Network reconciles), and a question that waited for that turn would deadlock both until the call timed out.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<bool> HoldsNetworkInterface(string networkKey, string interfaceId);
 }
