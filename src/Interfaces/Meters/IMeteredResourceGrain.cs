@@ -7,7 +7,8 @@ namespace CimiGrains.Meters;
 /// </summary>
 public interface IMeteredResourceGrain : IGrainWithStringKey
 {
-    Task Add(string meterId);
+    /// <summary>Adds a Meter of the resource, with its aspect's name (<see cref="MeterAspect.Name"/>).</summary>
+    Task Add(string meterId, string aspect);
 
     Task Remove(string meterId);
 
