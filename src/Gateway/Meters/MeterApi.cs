@@ -30,6 +30,8 @@ public static class MeterApi
         cimi.MapPost(meters + "/{id}", async (string id, CimiRequest request) =>
         {
             var grain = request.Grain<IMeterGrain>(id);
+            // Another tenant's Meter (or none) is a 404 whatever the body says.
+            await grain.Get();
             var meter = ParseAction(await CimiRequestReader.ReadDocumentAsync(request.Http, "Action")) switch
             {
                 "start" => await grain.Start(),
@@ -72,7 +74,8 @@ public static class MeterApi
         var interval = IntervalOf(query, meter, options.Value.SamplingPeriodSeconds);
         var now = clock.GetUtcNow();
         var end = meter.StopTime is { } stop && stop < now ? stop : now.AddSeconds(1);
-        var from = query.From is { } f && f > meter.Created!.Value ? f : meter.Created!.Value;
+        // Meters of one target and aspect share its series: a range may reach back before this Meter was made.
+        var from = query.From ?? meter.Created!.Value;
         var to = query.To is { } t && t < end ? t : end;
         var take = Math.Max(0, query.Last - query.First + 1);
         var page = from < to && take > 0
