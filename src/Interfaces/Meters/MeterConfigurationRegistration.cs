@@ -22,9 +22,11 @@ public static class MeterConfigurationRegistration
         CollectionArray = "meterConfigurations",
         EntryPointAttribute = "meterConfigs",
         Routing = CimiRouting.Plain,
+        // DSP8009 types associatedTo as an expRef (an href), while DSP0263 gives it as resource type names:
+        // CimiGrains keeps the names and writes them as an extension element, so the XML stays valid.
         ElementOrder =
         [
-            .. CimiTypeRegistration.CommonElements, "associatedTo", "aspect", "units", "sampleInterval", "timeScope", "intervalDuration",
+            .. CimiTypeRegistration.CommonElements, "aspect", "units", "sampleInterval", "timeScope", "intervalDuration",
             "isContinuous", "operations",
         ],
         Constraints =
