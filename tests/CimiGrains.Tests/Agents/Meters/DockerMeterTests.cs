@@ -46,9 +46,9 @@ public sealed class DockerMeterTests(DockerAgentFixture fixture)
         Assert.True(idleCpu < 10, $"the idle Machine's CPU averaged {idleCpu} % while the busy one's was {busyCpu} %");
         Assert.False((await client.GetAsync(idleMeters[MeterDocs.Cpu])).Json["alarmRaised"]!.GetValue<bool>());
 
-        // Memory: 24 MB held by a shell variable shows in the memory Meter.
+        // Memory: dd's 24 MiB buffer, filled and held while dd waits on a pipe no one reads, shows in the memory Meter.
         var before = await LatestAsync(client, busyMeters[MeterDocs.Memory]);
-        await DockerCli.RunAsync("exec", "-d", ContainerNaming.For(busyKey), "sh", "-c", "x=$(head -c 24000000 /dev/zero | tr '\\0' a); sleep 600");
+        await DockerCli.RunAsync("exec", "-d", ContainerNaming.For(busyKey), "sh", "-c", "dd if=/dev/zero bs=24M count=1 | sleep 600");
         await Eventually.Until(() => LatestAsync(client, busyMeters[MeterDocs.Memory]), m => m > before + 16_000_000,
             $"the busy Machine's memory Meter to rise 16 MB above {before} bytes", TimeSpan.FromSeconds(60));
 
