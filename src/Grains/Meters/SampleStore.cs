@@ -49,12 +49,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
             GROUP BY 1 ORDER BY 1 OFFSET $7 LIMIT $8
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
-        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         var intervals = new List<SampleInterval>();
@@ -78,13 +73,20 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             SELECT count(DISTINCT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00'))
             FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
             """);
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Parameters $1 to $6 of both series queries: the series, the range's start, the interval, the range's end.</summary>
+    private static void AddSeries(NpgsqlCommand command, string tenantId, string resourceId, string aspect, DateTimeOffset from,
+        TimeSpan interval, DateTimeOffset to)
+    {
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
         command.Parameters.Add(new NpgsqlParameter { Value = aspect });
         command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Deletes a resource's samples (its last Meter is gone with it); the partitions' retention would in time.</summary>
