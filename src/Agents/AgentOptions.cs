@@ -56,6 +56,10 @@ public sealed class AgentOptions
     /// <summary><c>CIMI_AGENT_STOP_TIMEOUT</c>: seconds between SIGTERM and SIGKILL on a graceful stop.</summary>
     public int StopTimeoutSeconds { get; init; } = 10;
 
+    /// <summary>Seconds between two readings of every running Machine's counters (docs/METERS.md); 0 turns
+    /// sampling off. CIMI_AGENT_SAMPLING_PERIOD.</summary>
+    public int SamplingPeriodSeconds { get; init; } = 1;
+
     /// <summary><c>CIMI_AGENT_TENANT_OUTBOUND</c>: whether containers on a tenant's network may open
     /// connections beyond this host (<see cref="TenantOutbound.Nat"/>) or not at all
     /// (<see cref="TenantOutbound.None"/>, an internal network). Either way containers of
@@ -148,6 +152,9 @@ public sealed class AgentOptions
             StopTimeoutSeconds = Env("CIMI_AGENT_STOP_TIMEOUT") is { } t
                 ? Parse("CIMI_AGENT_STOP_TIMEOUT", t, v => (int.TryParse(v, out var n) && n >= 0, n))
                 : 10,
+            SamplingPeriodSeconds = Env("CIMI_AGENT_SAMPLING_PERIOD") is { } period
+                ? Parse("CIMI_AGENT_SAMPLING_PERIOD", period, v => (int.TryParse(v, out var n) && n is >= 0 and <= 3600, n))
+                : 1,
             TenantOutbound = Env("CIMI_AGENT_TENANT_OUTBOUND") is { } outbound
                 ? Parse("CIMI_AGENT_TENANT_OUTBOUND", outbound, v => v.ToLowerInvariant() switch
                 {

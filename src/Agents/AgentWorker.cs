@@ -144,6 +144,7 @@ public sealed partial class AgentWorker(
         }, ct);
         var networkStates = Channel.CreateUnbounded<NetworkState>(new UnboundedChannelOptions { SingleReader = true });
         var networks = Task.Run(() => ApplyNetworkStatesAsync(networkStates.Reader, ct), ct);
+        var sampling = Task.Run(() => SampleAsync(ct), ct);
         try
         {
             var reader = ReadCommandsAsync(call.ResponseStream, outbox.Writer, networkStates.Writer, ct);
@@ -159,6 +160,7 @@ public sealed partial class AgentWorker(
             await sessionCts.CancelAsync();
             // The plane's work ends with the session (a new one brings every state again); its failures never end one.
             await networks.ContinueWith(_ => { }, TaskScheduler.Default);
+            await sampling.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 

@@ -102,4 +102,8 @@ public interface IMachineDriver
     /// <summary>Unplugs the interface <paramref name="interfaceId"/> and forgets it; one that is not plugged succeeds.</summary>
     Task<WorkloadStatus> DetachNetworkInterfaceAsync(string machineKey, string interfaceId, CancellationToken ct) =>
         throw new DriverException($"The {Name} driver cannot detach network interfaces.");
+
+    /// <summary>What the host accounts to each of this driver's running workloads now (docs/METERS.md); a
+    /// driver that cannot measure returns none, and its Machines' Meters get no samples.</summary>
+    Task<IReadOnlyList<WorkloadCounters>> ReadCountersAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<WorkloadCounters>>([]);
 }

@@ -48,6 +48,8 @@ public abstract class TranslatingDriver(IMachineDriver driver) : IMachineDriver
 
     public Task<bool> HasImageAsync(string imageLocation, CancellationToken ct) => Run(() => driver.HasImageAsync(imageLocation, ct));
 
+    public Task<IReadOnlyList<WorkloadCounters>> ReadCountersAsync(CancellationToken ct) => Run(() => driver.ReadCountersAsync(ct));
+
     public Task ExportImageAsync(string imageLocation, Stream destination, CancellationToken ct) =>
         Run(() => driver.ExportImageAsync(imageLocation, destination, ct));
 

@@ -13,7 +13,8 @@ namespace CimiGrains.Gateway.Agents;
 /// inventory with the Machine grains, and then relays: commands out, reports to the Machine grains.
 /// </summary>
 public sealed partial class AgentHubService(
-    IGrainFactory grains, AgentApiOptions options, DatabaseOutage database, ILogger<AgentHubService> logger) : AgentHub.AgentHubBase
+    IGrainFactory grains, AgentApiOptions options, DatabaseOutage database, Grains.Meters.MeterSampleIngest samples, ILogger<AgentHubService> logger)
+    : AgentHub.AgentHubBase
 {
     public const string SecretHeader = "x-cimi-agent-secret";
 
@@ -84,6 +85,10 @@ public sealed partial class AgentHubService(
                         var report = AgentMessages.FromWire(registration.HostId, message.Report);
                         var hosted = HostedGrains.Of(grains, report.Resource, report.ResourceKey);
                         await Persistently(() => hosted.OnHostReport(report), registration.HostId, ct);
+                        break;
+                    case AgentMessage.BodyOneofCase.Samples:
+                        // Queued for the next COPY (Grains/Meters/MeterSampleIngest): the session never waits for the database.
+                        samples.Enqueue(AgentMessages.FromWire(message.Samples));
                         break;
                     default:
                         LogUnexpected(registration.HostId, message.BodyCase.ToString());

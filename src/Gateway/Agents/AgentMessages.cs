@@ -205,4 +205,28 @@ public static class AgentMessages
         }
         return new ControllerMessage { VolumeExports = wire };
     }
+
+    /// <summary>
+    /// A host's samples as rows of the samples table: a Machine key <c>{tenantId}/{localId}</c> becomes the
+    /// tenant and the Machine's id, and only aspects CimiGrains defines are kept (an agent of another build
+    /// may measure more). Keys that are not a tenant's Machine key are dropped.
+    /// </summary>
+    public static IReadOnlyList<Grains.Meters.StoredSample> FromWire(SampleBatch batch)
+    {
+        var rows = new List<Grains.Meters.StoredSample>(batch.Samples.Count * 6);
+        foreach (var sample in batch.Samples)
+        {
+            var slash = sample.MachineKey.IndexOf('/');
+            if (slash <= 0 || slash == sample.MachineKey.Length - 1) continue;
+            var tenantId = sample.MachineKey[..slash];
+            var resourceId = CimiGrains.Common.ResourceKind.Machine.IdOf(sample.MachineKey[(slash + 1)..]);
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(sample.UnixMs);
+            foreach (var (aspect, value) in sample.Values)
+            {
+                if (CimiGrains.Meters.MeterAspect.ForName(aspect) is not null && double.IsFinite(value))
+                    rows.Add(new(tenantId, resourceId, aspect, at, value));
+            }
+        }
+        return rows;
+    }
 }

@@ -51,6 +51,16 @@ public sealed class CimiGatewayOptions
     /// </summary>
     public IReadOnlyList<string> PublicImages { get; init; } = [];
 
+    /// <summary>Hours Meter samples are kept (<c>CIMI_METER_RETENTION_HOURS</c>, docs/METERS.md); at least the partition width.</summary>
+    public int MeterRetentionHours { get; init; } = 7 * 24;
+
+    /// <summary>Hours one partition of the samples table covers (<c>CIMI_METER_PARTITION_HOURS</c>: 1, 2, 3, 4, 6, 8, 12 or 24).</summary>
+    public int MeterPartitionHours { get; init; } = 24;
+
+    /// <summary>The agents' sampling period in seconds (<c>CIMI_METER_SAMPLING_PERIOD</c>, as the agents'
+    /// <c>CIMI_AGENT_SAMPLING_PERIOD</c>): the shortest sampleInterval a Meter may ask for.</summary>
+    public int MeterSamplingPeriodSeconds { get; init; } = 1;
+
     /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
     public long JobRetentionMinutes { get; init; } = 24 * 60;
 
@@ -180,6 +190,18 @@ public sealed class CimiGatewayOptions
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))
                 : defaults.JobRetentionMinutes,
+            MeterRetentionHours = Env("CIMI_METER_RETENTION_HOURS") is { } meterRetention
+                ? (int.TryParse(meterRetention, out var hours) && hours >= 1 ? hours
+                    : throw new InvalidOperationException($"CIMI_METER_RETENTION_HOURS='{meterRetention}' is not a number of hours (at least 1)."))
+                : defaults.MeterRetentionHours,
+            MeterPartitionHours = Env("CIMI_METER_PARTITION_HOURS") is { } partition
+                ? (int.TryParse(partition, out var width) && width is >= 1 and <= 24 && 24 % width == 0 ? width
+                    : throw new InvalidOperationException($"CIMI_METER_PARTITION_HOURS='{partition}' must be 1, 2, 3, 4, 6, 8, 12 or 24."))
+                : defaults.MeterPartitionHours,
+            MeterSamplingPeriodSeconds = Env("CIMI_METER_SAMPLING_PERIOD") is { } period
+                ? (int.TryParse(period, out var periodSeconds) && periodSeconds is >= 1 and <= 3600 ? periodSeconds
+                    : throw new InvalidOperationException($"CIMI_METER_SAMPLING_PERIOD='{period}' is not a number of seconds from 1 to 3600."))
+                : defaults.MeterSamplingPeriodSeconds,
             HttpAddress = Env("CIMI_HTTP_ADDRESS") ?? defaults.HttpAddress,
             HttpsCertificatePath = Env("CIMI_HTTPS_CERT"),
             HttpsKeyPath = Env("CIMI_HTTPS_KEY"),

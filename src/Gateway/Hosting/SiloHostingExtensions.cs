@@ -50,6 +50,9 @@ public static class SiloHostingExtensions
                 CpuAllocationRatio = options.CpuAllocationRatio,
                 MemoryAllocationRatio = options.MemoryAllocationRatio,
                 PublicImages = options.AllPublicImages,
+                MeterSampleRetention = TimeSpan.FromHours(Math.Max(options.MeterRetentionHours, options.MeterPartitionHours)),
+                MeterSamplePartitionWidth = TimeSpan.FromHours(options.MeterPartitionHours),
+                MeterSamplingPeriodSeconds = options.MeterSamplingPeriodSeconds,
             });
             // Bounded waits on a dead silo. A call in flight to a silo that died is failed (SiloUnavailable,
             // a 503 with Retry-After) only when membership declares the silo dead: with the defaults that is

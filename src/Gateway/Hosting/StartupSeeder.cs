@@ -52,6 +52,7 @@ public sealed partial class StartupSeeder(
         await EnsureDemoVolumes();
         await EnsureDemoNetworks();
         await EnsureDemoSystems(withVm: o.DemoVmImage is not null);
+        await EnsureDemoMeters();
         LogDemoReady(DemoTenant);
     }
 

@@ -2,6 +2,7 @@ using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
+using CimiGrains.Grains.Meters;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Grains.Security;
 using CimiGrains.Grains.Tenants;
@@ -62,6 +63,13 @@ public static class CimiGrainsExtensions
             new Microsoft.Extensions.Options.ConfigureOptions<PublicImageOptions>(o => o.Store = sp.GetRequiredService<Images.ImageStoreDatabase>()));
 
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PendingMachineRecovery>();
+        // Meters (docs/METERS.md): the samples table, its ingest and retention, a resource's Meters deleted with it.
+        services.AddMeters(o =>
+        {
+            o.Retention = options.MeterSampleRetention;
+            o.PartitionWidth = options.MeterSamplePartitionWidth;
+            o.SamplingPeriodSeconds = options.MeterSamplingPeriodSeconds;
+        });
         // The resource bases' clock and domain-event sinks (a host or test may register its own first).
         services.AddCimiResourceServices();
         return silo;

@@ -33,6 +33,15 @@ public sealed class CimiGrainsOptions
     /// <summary>How long a finished Job is kept before it is purged; null keeps Jobs until deleted.</summary>
     public TimeSpan? JobRetention { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long Meter samples are kept (docs/METERS.md); whole partitions are dropped after it.</summary>
+    public TimeSpan MeterSampleRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>The time one partition of the samples table covers (whole hours dividing a day).</summary>
+    public TimeSpan MeterSamplePartitionWidth { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>The agents' sampling period in seconds: the shortest sampleInterval a Meter may ask for.</summary>
+    public int MeterSamplingPeriodSeconds { get; init; } = 1;
+
     /// <summary>How long creates and unconfirmed operations wait for hosts that are reconnecting; zero fails them at once.</summary>
     public TimeSpan HostReconnectGrace { get; init; } = TimeSpan.FromSeconds(30);
 

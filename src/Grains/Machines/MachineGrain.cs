@@ -44,6 +44,7 @@ public sealed partial class MachineGrain(
         // The new Volumes are checked (and their ids chosen) before anything is stored or reserved.
         var newVolumes = await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, volumeTemplates, driver,
             (templateVolumes ?? []).Select(v => v.InitialLocation));
+        var meterTemplates = await MeterTemplatesOfAsync(template);
         var now = Now;
         var machine = new Machine
         {
@@ -67,9 +68,11 @@ public sealed partial class MachineGrain(
         }
         try
         {
-            return await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
+            var accepted = await Accept(HostCommandKind.Create, MachineStateName.CREATING, jobLocalId, "add", force: false,
                 "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes, s.NetworkInterfaces, s.System) =
                     (machine, spec, initial, volumes, newVolumes, interfaces, system), parentJobLocalId: system?.ParentJobLocalId);
+            await CimiGrains.Grains.Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, ResourceKind.Machine.TypeName, meterTemplates);
+            return accepted;
         }
         catch when (Hosted.Resource is null)
         {
@@ -303,6 +306,7 @@ public sealed partial class MachineGrain(
             Disks = new ResourceRef(MachineVolumes.DisksOf(ResourceId)),
             Volumes = new ResourceRef(MachineVolumes.VolumesOf(ResourceId)),
             NetworkInterfaces = new ResourceRef(MachineNetworkInterfaces.Of(ResourceId)),
+            Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(ResourceId)),
         };
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using CimiGrains.Credentials;
 using CimiGrains.Grains.Common;
 using CimiGrains.Grains.Images;
@@ -28,6 +29,9 @@ public sealed class MachineTemplateGrain(
         // New Volumes are checked as far as the Machine's driver does not matter (that is checked at each MachineCreate).
         await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, document.VolumeTemplates, driver: null,
             (document.Volumes ?? []).Select(v => v.InitialLocation));
+        // Its MeterTemplates must resolve and offer aspects a Machine has.
+        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, ResourceKind.Machine.TypeName, document.MeterTemplates,
+            ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Meters.MeterSampleOptions>>().Value.SamplingPeriodSeconds);
         return document;
     }
 

@@ -31,4 +31,7 @@ public sealed record Machine : CimiResource
 
     /// <summary>The MachineNetworkInterfaceCollection of its interfaces on Networks.</summary>
     [Id(9)] public ResourceRef? NetworkInterfaces { get; init; }
+
+    /// <summary>The MeterCollection of the Meters that measure it (<c>machines/{id}/meters</c>).</summary>
+    [Id(10)] public ResourceRef? Meters { get; init; }
 }

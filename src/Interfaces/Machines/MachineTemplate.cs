@@ -24,4 +24,8 @@ public sealed record MachineTemplate : CimiResource
 
     /// <summary>The Networks every Machine made from the template is put on (XML: repeated <c>networkInterface</c>).</summary>
     [Id(7)] public IReadOnlyList<MachineTemplateNetworkInterface>? NetworkInterfaces { get; init; }
+
+    /// <summary>The Meters every Machine made from the template gets (each template by reference or by value;
+    /// DSP8009 repeats the element under its plural name, <c>meterTemplates</c>).</summary>
+    [Id(8), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
 }

@@ -33,6 +33,8 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "NetworkPortConfigurationCollection", "NetworkPortConfiguration", "AddressCollection", "Address", "AddressTemplateCollection", "AddressTemplate",
         "ForwardingGroupCollection", "ForwardingGroup", "ForwardingGroupTemplateCollection", "ForwardingGroupTemplate",
         "JobCollection", "Job",
+        "MeterCollection", "Meter", "MeterTemplateCollection", "MeterTemplate", "MeterConfigurationCollection", "MeterConfiguration", "SampleCollection",
+        "ResourceMetadata-Meter", "ResourceMetadata-MeterTemplate", "ResourceMetadata-MeterConfiguration",
         "SystemCollection", "System", "SystemTemplateCollection", "SystemTemplate", "SystemSystemCollection", "SystemMachineCollection",
         "SystemCredentialCollection", "SystemCredential", "SystemVolumeCollection", "SystemNetworkCollection", "SystemNetwork",
         "SystemNetworkPortCollection", "SystemAddressCollection", "SystemForwardingGroupCollection",
@@ -55,7 +57,11 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
             new JsonObject { ["name"] = "ops", ["description"] = "login for operators", ["userName"] = "ops", ["password"] = "s3cret-pass" });
         await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
         // A Machine (with its configuration, image and template) whose create Job fails for lack of a host.
-        await CimiDocs.MachineWithoutHostAsync(client);
+        var machine = await CimiDocs.MachineWithoutHostAsync(client);
+        // A Meter on it (with its configuration and template); the Machine has no host, so its samples collection is empty.
+        var meterConfig = await CimiDocs.Created(client, "meterConfigs", Http.Meters.MeterDocs.Configuration(alarmThreshold: "80", clear: "50"));
+        var meterTemplate = await CimiDocs.Created(client, "meterTemplates", Http.Meters.MeterDocs.Template(Http.Meters.MeterDocs.Ref(meterConfig), machine));
+        await CimiDocs.Created(client, "meters", Http.Meters.MeterDocs.Create(Http.Meters.MeterDocs.Ref(meterTemplate)));
         // A Volume (with its configuration, template and a public image) whose create Job fails for lack of a volume pool.
         await Http.Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, "volume:golden/blank");
         await CimiDocs.Created(client, "volumeImages", new JsonObject { ["name"] = "blank", ["imageLocation"] = "volume:golden/blank", ["bootable"] = false });

@@ -23,6 +23,7 @@ public sealed class CloudEntryPointTests(GatewayFixture fixture)
                      ("machines", "machines"), ("machineTemplates", "machineTemplates"), ("machineConfigs", "machineConfigs"),
                      ("machineImages", "machineImages"), ("credentials", "credentials"),
                      ("credentialTemplates", "credentialTemplates"), ("jobs", "jobs"),
+                     ("meters", "meters"), ("meterTemplates", "meterTemplates"), ("meterConfigs", "meterConfigs"),
                  })
         {
             var href = cep[attribute].Str("href");
@@ -79,7 +80,7 @@ public sealed class CloudEntryPointTests(GatewayFixture fixture)
         Assert.Equal(1, configs["count"]!.GetValue<int>());
         Assert.Equal(config, configs["machineConfigurations"]![0]!.Str("id"));
         Assert.Null(configs["operations"]);
-        Assert.Equal(24, expanded["resourceMetadata"]!["resourceMetadatas"]!.AsArray().Count);
+        Assert.Equal(27, expanded["resourceMetadata"]!["resourceMetadatas"]!.AsArray().Count);
         Assert.Equal(["href"], expanded["machines"]!.AsObject().Select(p => p.Key));
 
         var all = await client.GetAsync("cloudEntryPoint?$expand=*", "application/xml");

@@ -14,7 +14,11 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
         using var client = await fixture.NewTenantAsync();
         await CimiDocs.Created(client, "credentials", CimiDocs.CredentialCreate());
         await CimiDocs.Created(client, "credentialTemplates", new JsonObject { ["name"] = "ct", ["userName"] = "u", ["password"] = "s3cret-pass" });
-        await CimiDocs.MachineWithoutHostAsync(client);
+        var machine = await CimiDocs.MachineWithoutHostAsync(client);
+        // The Meter family: a configuration, a template and a Meter on the Machine.
+        var meterConfig = await CimiDocs.Created(client, "meterConfigs", Meters.MeterDocs.Configuration());
+        var meterTemplate = await CimiDocs.Created(client, "meterTemplates", Meters.MeterDocs.Template(Meters.MeterDocs.Ref(meterConfig), machine));
+        await CimiDocs.Created(client, "meters", Meters.MeterDocs.Create(Meters.MeterDocs.Ref(meterTemplate)));
         await CimiDocs.Created(client, "machineConfigs", CimiDocs.Configuration(cpu: 2));
         // The Volume family: a public image, a configuration, a template and a Volume whose create fails for lack of a pool.
         await Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, "volume:collection-query/blank");
@@ -31,7 +35,7 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
 
         var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
         var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
-        Assert.Equal(24, collections.Count);
+        Assert.Equal(27, collections.Count);
         foreach (var collection in collections)
         {
             var all = (await client.GetAsync(collection)).Json;

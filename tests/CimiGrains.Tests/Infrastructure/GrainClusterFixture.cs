@@ -38,6 +38,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             // The tests' clock and event recorder, registered before the grains' wiring so that it keeps them.
             silo.Services.AddKeyedSingleton<TimeProvider>(HostedResourceServices.ClockKey, TestClock.Instance);
             silo.Services.AddSingleton<IDomainEventSink, RecordedDomainEvents>();
+            silo.Services.AddSingleton<CimiGrains.Grains.Events.IEventJournal, RecordedJournalEvents>();
             silo.AddCimiGrains(new CimiGrainsOptions
             {
                 SecretKeys = TestSecretKeys,

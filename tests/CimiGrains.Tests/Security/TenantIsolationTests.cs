@@ -18,7 +18,7 @@ namespace CimiGrains.Tests.Security;
 public sealed partial class TenantIsolationTests(GatewayFixture fixture)
 {
     /// <summary>Each CloudEntryPoint collection link: whether tenants own its items, and whether those take Actions.</summary>
-    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>(NetworkCollectionCases)
+    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>(NetworkCollectionCases.Concat(MeterCollectionCases))
     {
         ["machines"] = (true, true),
         ["machineTemplates"] = (true, false),
@@ -118,7 +118,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         }
 
         // Every href a request body can carry, with A's id in it.
-        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).Concat(SystemReferenceCases(b)).ToList();
+        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).Concat(SystemReferenceCases(b)).Concat(MeterReferenceCases(b)).ToList();
         var referenced = cases.Select(c => c.Referenced).ToHashSet();
         var unreferenced = owned.Where(c => !referenced.Contains(c)).ToList();
         Assert.True(unreferenced.Count == 0,
@@ -334,6 +334,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         };
         await MakeNetworksAsync(alice, Named, ids, updates);
         await MakeSystemsAsync(alice, Named, ids, updates);
+        await MakeMetersAsync(alice, Named, ids, updates);
         return new Alice(mark, ids, updates, password);
     }
 

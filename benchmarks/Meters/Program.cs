@@ -1,0 +1,168 @@
+// Meter benchmarks (docs/BENCHMARKS.md, "Meters"), against a running gateway:
+//   ingest HTTP AGENT_URL SECRET POSTGRES GATEWAY_PID HOSTS MACHINES_PER_HOST SECONDS
+//     SIMULATED hosts: each a real gRPC agent session (Register, empty Inventory) that sends one SampleBatch
+//     a second for its simulated Machines (6 aspects each). Reports the gateway process's CPU (from
+//     /proc/PID/stat) and PostgreSQL's write volume (WAL bytes, rows, table size) over the window.
+//   query HTTP USER PASSWORD POSTGRES CLIENTS REQUESTS
+//     One Meter on a Machine, one hour of its samples (3600, written straight into the table), read
+//     aggregated per minute by CLIENTS concurrent clients; reports p50/p99/max latency.
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using CimiGrains.Agents.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+
+return args[0] switch
+{
+    "ingest" => await Ingest(args[1], args[2], args[3], int.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7])),
+    "query" => await Query(args[1], args[2], args[3], args[4], int.Parse(args[5]), int.Parse(args[6])),
+    _ => 2,
+};
+
+static async Task<int> Ingest(string agentUrl, string secret, string postgres, int gatewayPid, int hosts, int perHost, int seconds)
+{
+    using var cts = new CancellationTokenSource();
+    var sessions = Enumerable.Range(0, hosts).Select(h => Task.Run(() => SimulatedHost(agentUrl, secret, $"sim-{h}", perHost, cts.Token))).ToList();
+    await Task.Delay(TimeSpan.FromSeconds(5)); // every session registered and sending (not measured)
+    var (walBefore, rowsBefore) = await WalAndRows(postgres);
+    var cpuBefore = CpuTicks(gatewayPid);
+    var clock = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(seconds));
+    var cpu = (CpuTicks(gatewayPid) - cpuBefore) / 100.0 / clock.Elapsed.TotalSeconds * 100;
+    await Task.Delay(TimeSpan.FromSeconds(2)); // the last batches written
+    var (walAfter, rowsAfter) = await WalAndRows(postgres);
+    cts.Cancel();
+    await Task.WhenAll(sessions.Select(s => s.ContinueWith(_ => { })));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var rows = rowsAfter - rowsBefore;
+    Console.WriteLine($"SIMULATED hosts={hosts} machines={hosts * perHost} window={seconds}s");
+    Console.WriteLine($"gateway(silo) CPU: {cpu:F1} % of one core");
+    Console.WriteLine($"rows written: {rows} ({rows / elapsed:F0}/s; expected {hosts * perHost * 6}/s)");
+    Console.WriteLine($"PostgreSQL WAL: {(walAfter - walBefore) / elapsed / 1024:F0} KiB/s ({(double)(walAfter - walBefore) / Math.Max(1, rows):F0} bytes/row)");
+    Console.WriteLine($"samples table: {await Scalar(postgres, "SELECT pg_total_relation_size('cimi_meter_sample') + coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'cimi_meter_sample'::regclass), 0)") / 1024 / 1024} MiB");
+    return 0;
+}
+
+static async Task SimulatedHost(string agentUrl, string secret, string hostId, int machines, CancellationToken ct)
+{
+    using var channel = GrpcChannel.ForAddress(agentUrl);
+    var client = new AgentHub.AgentHubClient(channel);
+    using var call = client.Connect(new Metadata { { "x-cimi-agent-secret", secret } }, cancellationToken: ct);
+    var register = new Register { HostId = hostId, Cpu = 64, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, AgentVersion = "bench" };
+    register.Drivers.Add("docker");
+    await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
+    await call.ResponseStream.MoveNext(ct);
+    await call.RequestStream.WriteAsync(new AgentMessage { Inventory = new Inventory() }, ct);
+    var drain = Task.Run(async () => { while (await call.ResponseStream.MoveNext(ct)) { } }, ct);
+    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+    var random = new Random(hostId.GetHashCode());
+    try
+    {
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var batch = new SampleBatch { PeriodSeconds = 1 };
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            for (var m = 0; m < machines; m++)
+            {
+                var sample = new MachineSample { MachineKey = $"bench/{hostId}-m{m}", UnixMs = now };
+                foreach (var aspect in new[] { "cpu.utilization", "memory.used", "disk.read", "disk.write", "network.received", "network.transmitted" })
+                    sample.Values[aspect] = random.NextDouble() * 100;
+                batch.Samples.Add(sample);
+            }
+            await call.RequestStream.WriteAsync(new AgentMessage { Samples = batch }, ct);
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+    catch (RpcException)
+    {
+    }
+}
+
+static long CpuTicks(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return long.Parse(fields[11]) + long.Parse(fields[12]);
+}
+
+static async Task<(long Wal, long Rows)> WalAndRows(string postgres)
+{
+    var wal = await Scalar(postgres, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
+    var rows = await Scalar(postgres, "SELECT count(*) FROM cimi_meter_sample");
+    return (wal, rows);
+}
+
+static async Task<long> Scalar(string postgres, string sql)
+{
+    await using var connection = new NpgsqlConnection(postgres);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, connection);
+    return Convert.ToInt64(await command.ExecuteScalarAsync());
+}
+
+static async Task<int> Query(string http, string user, string password, string postgres, int clients, int requests)
+{
+    using var client = new HttpClient { BaseAddress = new Uri(http.TrimEnd('/') + "/cimi/") };
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    async Task<JsonObject> Post(string path, JsonObject body)
+    {
+        var response = await client.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode >= 300) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+    var machine = await Post("machines", new JsonObject { ["name"] = "metered", ["machineTemplate"] = new JsonObject { ["href"] = "machineTemplates/demo" } });
+    var machineId = machine["id"]!.GetValue<string>();
+    var meter = await Post("meters", new JsonObject
+    {
+        ["meterTemplate"] = new JsonObject
+        {
+            ["targetResource"] = new JsonObject { ["href"] = machineId },
+            ["meterConfig"] = new JsonObject { ["aspect"] = "urn:cimigrains:meter:aspect:cpu.utilization", ["sampleInterval"] = 1 },
+        },
+    });
+    var meterId = meter["id"]!.GetValue<string>();
+    var resource = "machines/" + machineId[(machineId.LastIndexOf('/') + 1)..];
+    var end = DateTimeOffset.UtcNow.AddMinutes(-5);
+    var start = end.AddHours(-1);
+    await using (var connection = new NpgsqlConnection(postgres))
+    {
+        await connection.OpenAsync();
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO cimi_meter_sample (tenant_id, resource_id, aspect, at, value)
+            SELECT $1, $2, 'cpu.utilization', $3 + make_interval(secs => i), random() * 100 FROM generate_series(0, 3599) AS i
+            """, connection);
+        insert.Parameters.Add(new NpgsqlParameter { Value = user });
+        insert.Parameters.Add(new NpgsqlParameter { Value = resource });
+        insert.Parameters.Add(new NpgsqlParameter { Value = start.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await insert.ExecuteNonQueryAsync();
+    }
+    var filter = Uri.EscapeDataString($"timestamp>='{start:O}' and timestamp<'{end:O}'");
+    var url = $"{meterId}/samples?$aggregate=PT1M&$filter={filter}";
+    var check = JsonNode.Parse(await client.GetStringAsync(url))!;
+    Console.WriteLine($"one hour of one meter per minute: {check["count"]} intervals of {check["samples"]![0]!["sample"]!["count"]} samples");
+    for (var i = 0; i < 20; i++) await client.GetStringAsync(url); // warm-up, not measured
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+    {
+        for (var i = 0; i < requests / clients; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await client.GetAsync(url);
+            await response.Content.ReadAsByteArrayAsync();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET samples: {(int)response.StatusCode}");
+            latencies.Add(watch.Elapsed.TotalMilliseconds);
+        }
+    })));
+    var sorted = latencies.Order().ToArray();
+    double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+    Console.WriteLine($"clients={clients} requests={sorted.Length} throughput={sorted.Length / clock.Elapsed.TotalSeconds:F0}/s p50={P(0.5):F1} ms p99={P(0.99):F1} ms max={sorted[^1]:F1} ms");
+    return 0;
+}

@@ -1,0 +1,44 @@
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Meters;
+using CimiGrains.Agents.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace CimiGrains.Agents;
+
+public sealed partial class AgentWorker
+{
+    /// <summary>
+    /// Reads every running Machine's counters each sampling period and sends them as one SampleBatch on
+    /// the session's outbox, for as long as the session lasts. Every Machine is sampled, whether a Meter
+    /// asks for it or not: the readings are cheap (one engine call or three /proc reads per Machine) and
+    /// the agent then needs to know nothing about Meters.
+    /// </summary>
+    private async Task SampleAsync(CancellationToken ct)
+    {
+        if (options.SamplingPeriodSeconds <= 0) return;
+        var period = TimeSpan.FromSeconds(options.SamplingPeriodSeconds);
+        var sampler = new HostSampler();
+        using var timer = new PeriodicTimer(period);
+        do
+        {
+            var readings = new List<WorkloadCounters>();
+            foreach (var driver in drivers.Available)
+            {
+                try
+                {
+                    readings.AddRange(await driver.ReadCountersAsync(ct));
+                }
+                catch (DriverException e)
+                {
+                    LogSamplingFailed(driver.Name, e.Message);
+                }
+            }
+            var batch = sampler.Next(readings, options.SamplingPeriodSeconds);
+            if (batch.Samples.Count > 0) _outbox?.Writer.TryWrite(new AgentMessage { Samples = batch });
+        }
+        while (await timer.WaitForNextTickAsync(ct));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Driver} driver could not read its Machines' counters: {Reason}")]
+    private partial void LogSamplingFailed(string driver, string reason);
+}

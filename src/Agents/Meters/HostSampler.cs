@@ -1,0 +1,45 @@
+using CimiGrains.Agents.Drivers;
+using CimiGrains.Agents.Protocol;
+
+namespace CimiGrains.Agents.Meters;
+
+/// <summary>
+/// Turns the drivers' cumulative counters into one SampleBatch per sampling period: CPU utilisation in
+/// percent of one host CPU and I/O in bytes per second, each over the time between this reading of a
+/// Machine and its previous one; memory as read. A Machine's first reading (or one after a counter went
+/// backwards, as after a restart of its workload) gives no rates, only memory. The aspect names are
+/// MeterAspect's (src/Interfaces/Meters).
+/// </summary>
+public sealed class HostSampler
+{
+    private readonly Dictionary<string, WorkloadCounters> _previous = new(StringComparer.Ordinal);
+
+    public SampleBatch Next(IReadOnlyList<WorkloadCounters> readings, int periodSeconds)
+    {
+        var batch = new SampleBatch { PeriodSeconds = periodSeconds };
+        foreach (var now in readings)
+        {
+            var sample = new MachineSample { MachineKey = now.MachineKey, UnixMs = now.At.ToUnixTimeMilliseconds() };
+            if (now.MemoryBytes is { } memory) sample.Values["memory.used"] = memory;
+            if (_previous.TryGetValue(now.MachineKey, out var before) && now.At > before.At)
+            {
+                var seconds = (now.At - before.At).TotalSeconds;
+                Rate(sample, "cpu.utilization", before.CpuNanoseconds, now.CpuNanoseconds, seconds, 100.0 / 1e9);
+                Rate(sample, "disk.read", before.DiskReadBytes, now.DiskReadBytes, seconds, 1);
+                Rate(sample, "disk.write", before.DiskWriteBytes, now.DiskWriteBytes, seconds, 1);
+                Rate(sample, "network.received", before.NetworkReceivedBytes, now.NetworkReceivedBytes, seconds, 1);
+                Rate(sample, "network.transmitted", before.NetworkTransmittedBytes, now.NetworkTransmittedBytes, seconds, 1);
+            }
+            _previous[now.MachineKey] = now;
+            if (sample.Values.Count > 0) batch.Samples.Add(sample);
+        }
+        // Machines no longer running are forgotten, so a restarted one starts afresh.
+        foreach (var gone in _previous.Keys.Except(readings.Select(r => r.MachineKey)).ToList()) _previous.Remove(gone);
+        return batch;
+    }
+
+    private static void Rate(MachineSample sample, string aspect, long? before, long? now, double seconds, double scale)
+    {
+        if (before is { } b && now is { } n && n >= b) sample.Values[aspect] = (n - b) / seconds * scale;
+    }
+}

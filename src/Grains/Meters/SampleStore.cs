@@ -1,0 +1,148 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CimiGrains.Grains.Meters;
+
+/// <summary>
+/// The samples table (schema 010, docs/METERS.md): batches written with one binary COPY each, series read
+/// as intervals aggregated in PostgreSQL (so a reader never holds more than one page), and the time
+/// partitions created ahead and dropped after the retention.
+/// </summary>
+public sealed class SampleStore(NpgsqlDataSource dataSource)
+{
+    private const string Table = "cimi_meter_sample";
+    private const string PartitionPrefix = Table + "_p";
+    private const string PartitionFormat = "yyyyMMddHH";
+
+    /// <summary>Appends <paramref name="samples"/> in one COPY (one round trip, no per-row statement).</summary>
+    public async Task WriteAsync(IReadOnlyCollection<StoredSample> samples, CancellationToken ct)
+    {
+        if (samples.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var writer = await connection.BeginBinaryImportAsync(
+            $"COPY {Table} (tenant_id, resource_id, aspect, at, value) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var s in samples)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(s.TenantId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(s.ResourceId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(s.Aspect, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(s.At.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+            await writer.WriteAsync(s.Value, NpgsqlDbType.Double, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// The intervals of <paramref name="interval"/> (aligned to the Unix epoch) in [<paramref name="from"/>,
+    /// <paramref name="to"/>) that hold samples, oldest first, from the <paramref name="skip"/>th, at most
+    /// <paramref name="take"/>. The grouping runs in PostgreSQL over the series index.
+    /// </summary>
+    public async Task<SamplePage> QueryAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
+        TimeSpan interval, int skip, int take, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
+                   min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
+            FROM {Table}
+            WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
+            GROUP BY 1 ORDER BY 1 OFFSET $7 LIMIT $8
+            """);
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
+        var intervals = new List<SampleInterval>();
+        long total = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            intervals.Add(new SampleInterval(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetDouble(1), reader.GetDouble(2),
+                reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
+            total = reader.GetInt64(6);
+        }
+        if (intervals.Count == 0 && skip > 0) total = await CountAsync(tenantId, resourceId, aspect, from, to, interval, ct);
+        return new SamplePage(intervals, total);
+    }
+
+    /// <summary>The number of intervals holding samples, for a page past the end (which returned no total).</summary>
+    private async Task<long> CountAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
+        TimeSpan interval, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT count(DISTINCT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00'))
+            FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
+            """);
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Parameters $1 to $6 of both series queries: the series, the range's start, the interval, the range's end.</summary>
+    private static void AddSeries(NpgsqlCommand command, string tenantId, string resourceId, string aspect, DateTimeOffset from,
+        TimeSpan interval, DateTimeOffset to)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+    }
+
+    /// <summary>Deletes a resource's samples (its last Meter is gone with it); the partitions' retention would in time.</summary>
+    public async Task DeleteSeriesAsync(string tenantId, string resourceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"DELETE FROM {Table} WHERE tenant_id = $1 AND resource_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Creates the partitions from the one holding <paramref name="now"/> to <paramref name="ahead"/> later,
+    /// and drops those that ended more than <paramref name="retention"/> before <paramref name="now"/>.
+    /// Safe to run on every silo at once: CREATE … IF NOT EXISTS and DROP … IF EXISTS.
+    /// </summary>
+    public async Task MaintainPartitionsAsync(DateTimeOffset now, TimeSpan width, TimeSpan ahead, TimeSpan retention, CancellationToken ct)
+    {
+        var hours = (int)width.TotalHours;
+        var utc = now.UtcDateTime;
+        var start = new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour / hours * hours, 0, 0, DateTimeKind.Utc);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        for (var from = start; from < utc + ahead; from += width)
+        {
+            try
+            {
+                await using var create = new NpgsqlCommand($"""
+                    CREATE TABLE IF NOT EXISTS {PartitionPrefix}{from.ToString(PartitionFormat, CultureInfo.InvariantCulture)}
+                    PARTITION OF {Table} FOR VALUES FROM ('{from:O}') TO ('{from + width:O}')
+                    """, connection);
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidObjectDefinition or PostgresErrorCodes.UniqueViolation
+                                                 or PostgresErrorCodes.DuplicateTable)
+            {
+                // 42P17: a partition of another width (the setting changed) already covers part of this range,
+                // and its rows stay there; 23505/42P07: another silo created it at the same moment.
+            }
+        }
+        await using var list = new NpgsqlCommand($"""
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = '{Table}'::regclass
+            """, connection);
+        var names = new List<string>();
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) names.Add(reader.GetString(0));
+        }
+        foreach (var name in names)
+        {
+            if (!name.StartsWith(PartitionPrefix, StringComparison.Ordinal)
+                || !DateTime.TryParseExact(name[PartitionPrefix.Length..], PartitionFormat, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var from)
+                || from + width > utc - retention) continue;
+            await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {name}", connection);
+            await drop.ExecuteNonQueryAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace CimiGrains.Meters;
+
+/// <summary>
+/// One measurable property a host samples: its aspect URI (a Meter's <c>aspect</c>), the short name the
+/// agents and the samples table use, its units, and the resource types that offer it. DSP0263 1.x names no
+/// aspect URIs, so CimiGrains defines its own under <see cref="UriPrefix"/> (docs/METERS.md).
+/// </summary>
+public sealed record MeterAspect(string Name, string Units, string Description, IReadOnlyList<string> ResourceTypes)
+{
+    public const string UriPrefix = "urn:cimigrains:meter:aspect:";
+
+    public string Uri => UriPrefix + Name;
+
+    /// <summary>CPU time used per wall-clock time, in percent of one host CPU (a Machine with 2 busy CPUs shows 200).</summary>
+    public static readonly MeterAspect CpuUtilization = new("cpu.utilization", "percent",
+        "CPU time the Machine used per second of wall-clock time, in percent of one host CPU.", ["Machine"]);
+
+    /// <summary>Memory in use as the host accounts it (the container's cgroup, the VM process's resident set).</summary>
+    public static readonly MeterAspect MemoryUsed = new("memory.used", "byte",
+        "Memory in use as the host accounts it: the container's cgroup usage, the QEMU process's resident set.", ["Machine"]);
+
+    public static readonly MeterAspect DiskRead = new("disk.read", "byte/s", "Bytes read from the Machine's block devices per second.", ["Machine"]);
+
+    public static readonly MeterAspect DiskWrite = new("disk.write", "byte/s", "Bytes written to the Machine's block devices per second.", ["Machine"]);
+
+    public static readonly MeterAspect NetworkReceived = new("network.received", "byte/s",
+        "Bytes the Machine's network interfaces received per second.", ["Machine"]);
+
+    public static readonly MeterAspect NetworkTransmitted = new("network.transmitted", "byte/s",
+        "Bytes the Machine's network interfaces transmitted per second.", ["Machine"]);
+
+    public static IReadOnlyList<MeterAspect> All { get; } = [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted];
+
+    /// <summary>The aspect a URI names, or null.</summary>
+    public static MeterAspect? ForUri(string? uri) => All.FirstOrDefault(a => string.Equals(a.Uri, uri, StringComparison.Ordinal));
+
+    public static MeterAspect? ForName(string? name) => All.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The aspects a resource type offers.</summary>
+    public static IEnumerable<MeterAspect> OfferedBy(string typeName) => All.Where(a => a.ResourceTypes.Contains(typeName));
+}

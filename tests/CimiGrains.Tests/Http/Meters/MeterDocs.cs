@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace CimiGrains.Tests.Http.Meters;
+
+/// <summary>Request bodies of the Meter family.</summary>
+public static class MeterDocs
+{
+    public const string Cpu = "urn:cimigrains:meter:aspect:cpu.utilization";
+    public const string Memory = "urn:cimigrains:meter:aspect:memory.used";
+
+    public static JsonObject Ref(string href) => new() { ["href"] = href };
+
+    public static JsonObject Configuration(string aspect = Cpu, int sampleInterval = 1, string? alarmThreshold = null, string? clear = null)
+    {
+        var config = new JsonObject
+        {
+            ["name"] = "c", ["associatedTo"] = new JsonArray("Machine"), ["aspect"] = aspect, ["sampleInterval"] = sampleInterval,
+            ["timeScope"] = "Point", ["intervalDuration"] = "PT1M", ["isContinuous"] = true,
+        };
+        if (alarmThreshold is not null) config["alarmThreshold"] = alarmThreshold;
+        if (clear is not null) config["alarmClearThreshold"] = clear;
+        return config;
+    }
+
+    public static JsonObject Template(JsonObject meterConfig, string? target = null)
+    {
+        var template = new JsonObject { ["name"] = "t", ["meterConfig"] = meterConfig };
+        if (target is not null) template["targetResource"] = Ref(target);
+        return template;
+    }
+
+    public static JsonObject Create(JsonObject meterTemplate, string name = "m") => new() { ["name"] = name, ["meterTemplate"] = meterTemplate };
+
+    /// <summary>A Meter of <paramref name="aspect"/> on <paramref name="target"/>, by value; returns its id.</summary>
+    public static Task<string> MeterAsync(CimiClient client, string target, string aspect = Cpu, string? alarmThreshold = null, string? clear = null) =>
+        CimiDocs.Created(client, "meters", Create(Template(Configuration(aspect, alarmThreshold: alarmThreshold, clear: clear), target)));
+}
