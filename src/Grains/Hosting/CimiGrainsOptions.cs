@@ -33,6 +33,9 @@ public sealed class CimiGrainsOptions
     /// <summary>How long a finished Job is kept before it is purged; null keeps Jobs until deleted.</summary>
     public TimeSpan? JobRetention { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long an event is kept in the journal (EventLogs, the live stream); null keeps events forever.</summary>
+    public TimeSpan? EventRetention { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>How long creates and unconfirmed operations wait for hosts that are reconnecting; zero fails them at once.</summary>
     public TimeSpan HostReconnectGrace { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -52,6 +55,7 @@ public sealed class CimiGrainsOptions
             return $"{nameof(ReadModelDataSource)} or {nameof(ReadModelConnectionString)} must be set: the read model and tenants live in PostgreSQL.";
         if (ReadModelPoolSize <= 0) return $"{nameof(ReadModelPoolSize)} must be positive, not {ReadModelPoolSize}.";
         if (JobRetention < TimeSpan.Zero) return $"{nameof(JobRetention)} must not be negative (null keeps Jobs), not {JobRetention}.";
+        if (EventRetention <= TimeSpan.Zero) return $"{nameof(EventRetention)} must be positive (null keeps events), not {EventRetention}.";
         if (!AllocationRatio.IsValid(CpuAllocationRatio)) return $"{nameof(CpuAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {CpuAllocationRatio}.";
         if (!AllocationRatio.IsValid(MemoryAllocationRatio)) return $"{nameof(MemoryAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {MemoryAllocationRatio}.";
         if (HostReconnectGrace < TimeSpan.Zero) return $"{nameof(HostReconnectGrace)} must not be negative, not {HostReconnectGrace}.";
