@@ -17,7 +17,7 @@ public sealed class EventLogReader(NpgsqlDataSource dataSource, IEventStream str
 {
     /// <summary>The rows of one log, shaped as FilterSql expects of a resource row ($1 tenant, $2 resource, $3 mark).</summary>
     private const string Log = """
-        (SELECT id, doc || jsonb_build_object('id', 'events/' || id) AS doc, time AS created, NULL::text AS name,
+        (SELECT id, doc || jsonb_build_object('id', 'events/' || id) AS doc, time AS created, doc->>'name' AS name,
                 NULL::text AS doc_state, NULL::numeric AS doc_cpu, NULL::numeric AS doc_memory
          FROM cimi_event WHERE tenant_id = $1 AND ($2::text IS NULL OR resource_id = $2) AND id <= $3) e
         """;

@@ -51,6 +51,13 @@ public static class EventRows
         string? Field(string name) => e.Content.TryGetValue(name, out var v) ? v : null;
         return new Event
         {
+            Name = e.Type switch
+            {
+                CimiEventType.State => $"{e.ResourceType} {Field("state")}",
+                CimiEventType.Model => $"{e.ResourceType} {Field("change")}",
+                CimiEventType.Access => $"refused {Field("operation")}",
+                _ => $"alarm {Field("code")}",
+            },
             Created = e.Time,
             Updated = e.Time,
             Timestamp = e.Time,

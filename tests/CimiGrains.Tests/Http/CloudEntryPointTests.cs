@@ -79,7 +79,7 @@ public sealed class CloudEntryPointTests(GatewayFixture fixture)
         Assert.Equal(1, configs["count"]!.GetValue<int>());
         Assert.Equal(config, configs["machineConfigurations"]![0]!.Str("id"));
         Assert.Null(configs["operations"]);
-        Assert.Equal(24, expanded["resourceMetadata"]!["resourceMetadatas"]!.AsArray().Count);
+        Assert.Equal(26, expanded["resourceMetadata"]!["resourceMetadatas"]!.AsArray().Count);
         Assert.Equal(["href"], expanded["machines"]!.AsObject().Select(p => p.Key));
 
         var all = await client.GetAsync("cloudEntryPoint?$expand=*", "application/xml");
