@@ -79,6 +79,18 @@ public sealed partial class EventLogApiTests(GatewayFixture fixture)
     [Fact]
     public async Task Reading_the_log_then_resuming_the_stream_with_Last_Event_ID_loses_nothing_and_repeats_nothing()
     {
+        try
+        {
+            await ResumingAsync();
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e}\n--- gateway log\n{fixture.Gateway.Log}");
+        }
+    }
+
+    private async Task ResumingAsync()
+    {
         using var client = await fixture.NewTenantAsync();
         await using (var stream = await EventStreamClient.OpenAsync(client, TenantLog, Tenants.Password))
         {
