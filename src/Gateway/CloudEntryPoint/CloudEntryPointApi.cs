@@ -56,7 +56,8 @@ public static class CloudEntryPointApi
             {
                 collection = ResourceMetadataApi.Collection(new CollectionQuery(1, CollectionQuery.MaxPage, null, []), request);
             }
-            else if (CimiTypes.ForSegment(segment) is { } type)
+            // EventLogs and Events are rows of the journal, not of the read model: they stay references here.
+            else if (CimiTypes.ForSegment(segment) is { } type && type.Registration.Grain != typeof(CimiGrains.Events.IEventLogReader))
             {
                 var page = await readModel.QueryAsync(request.TenantId, type.Kind, ResourceQuery.Page(1, CollectionQuery.MaxPage), ct);
                 collection = StoredCollectionResult.Document(type, baseUri, page, canAdd: false);

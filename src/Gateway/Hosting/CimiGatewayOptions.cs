@@ -64,6 +64,9 @@ public sealed class CimiGatewayOptions
     /// <summary>Minutes a finished Job is kept (<c>CIMI_JOB_RETENTION_MINUTES</c>); -1 keeps Jobs until deleted.</summary>
     public long JobRetentionMinutes { get; init; } = 24 * 60;
 
+    /// <summary>Days an event is kept in the EventLogs (<c>CIMI_EVENT_RETENTION_DAYS</c>); -1 keeps events forever.</summary>
+    public long EventRetentionDays { get; init; } = 30;
+
     /// <summary>
     /// Seconds a newly started scheduler lets creates wait for hosts whose agents are still connecting
     /// (<c>CIMI_HOST_RECONNECT_GRACE_SECONDS</c>); 0 fails them at once.
@@ -202,6 +205,10 @@ public sealed class CimiGatewayOptions
                 ? (int.TryParse(period, out var periodSeconds) && periodSeconds is >= 1 and <= 3600 ? periodSeconds
                     : throw new InvalidOperationException($"CIMI_METER_SAMPLING_PERIOD='{period}' is not a number of seconds from 1 to 3600."))
                 : defaults.MeterSamplingPeriodSeconds,
+            EventRetentionDays = Env("CIMI_EVENT_RETENTION_DAYS") is { } er
+                ? (long.TryParse(er, out var days) && (days >= 1 || days == -1) && days <= 36_500 ? days
+                    : throw new InvalidOperationException($"CIMI_EVENT_RETENTION_DAYS='{er}' is not a number of days from 1 to 36500 (or -1 to keep events)."))
+                : defaults.EventRetentionDays,
             HttpAddress = Env("CIMI_HTTP_ADDRESS") ?? defaults.HttpAddress,
             HttpsCertificatePath = Env("CIMI_HTTPS_CERT"),
             HttpsKeyPath = Env("CIMI_HTTPS_KEY"),
@@ -273,7 +280,7 @@ public sealed class CimiGatewayOptions
             $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
             $"CIMI_CPU_ALLOCATION_RATIO={CpuAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-            $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",
+            $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_EVENT_RETENTION_DAYS={EventRetentionDays}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",
             $"CIMI_LOGIN_FAILURES_PER_USER_SOURCE={LoginFailuresPerUserAndSource}", $"CIMI_LOGIN_FAILURES_PER_SOURCE={LoginFailuresPerSource}",
             $"CIMI_LOGIN_FAILURES_PER_USER={LoginFailuresPerUser}", $"CIMI_LOGIN_THROTTLE_WINDOW_SECONDS={LoginThrottleWindowSeconds}",
             $"CIMI_TRUSTED_PROXIES={(TrustedProxies.Count == 0 ? "(none)" : string.Join(',', TrustedProxies))}");

@@ -46,6 +46,7 @@ public static class SiloHostingExtensions
                 ReadModelConnectionString = options.Postgres,
                 ReadModelPoolSize = options.ReadModelPoolSize,
                 JobRetention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes),
+                EventRetention = options.EventRetentionDays < 0 ? null : TimeSpan.FromDays(options.EventRetentionDays),
                 HostReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds),
                 CpuAllocationRatio = options.CpuAllocationRatio,
                 MemoryAllocationRatio = options.MemoryAllocationRatio,

@@ -71,6 +71,7 @@ public static partial class CimiErrors
             else LogUnhandled(logger, context.TraceIdentifier, context.Request.Method, context.Request.Path, error);
         }
         await Write(context, status, message);
+        if (status == StatusCodes.Status404NotFound) CimiGrains.Gateway.Events.AccessRefusals.RecordCrossTenant(context);
     }
 
     public static (int Status, string Message) Classify(Exception? error) => error switch

@@ -1,5 +1,6 @@
 using CimiGrains.Gateway.CloudEntryPoint;
 using CimiGrains.Gateway.Hosting;
+using CimiGrains.Events;
 using CimiGrains.Jobs;
 
 namespace CimiGrains.Gateway.ResourceMetadata;
@@ -22,7 +23,22 @@ public static class ResourceMetadataCatalog
     /// </summary>
     public static IReadOnlyList<ResourceMetadataRecord> Configured(CimiGatewayOptions options) =>
     [
-        .. All.Select(r => r.Name != "Job" ? r : r with
+        .. All.Select(r => r.Name switch
+        {
+            "Job" => WithJobRetention(r, options),
+            "EventLog" => r with
+            {
+                Capabilities = [.. r.Capabilities!.Select(c => c.Name != EventLogRegistration.RetentionCapability ? c : c with
+                {
+                    Value = options.EventRetentionDays < 0 ? "forever" : $"P{options.EventRetentionDays}D",
+                    Description = "How long events are kept after their timestamp (CIMI_EVENT_RETENTION_DAYS); then they are removed.",
+                })],
+            },
+            _ => r,
+        }),
+    ];
+
+    private static ResourceMetadataRecord WithJobRetention(ResourceMetadataRecord r, CimiGatewayOptions options) => r with
         {
             Capabilities = [.. r.Capabilities!.Select(c => c.Name != JobRetention ? c : c with
             {
@@ -31,8 +47,7 @@ public static class ResourceMetadataCatalog
                     ? "Minutes a finished Job is kept: -1, Jobs are kept until a consumer deletes them."
                     : "Minutes a finished Job is kept at least; then it is purged.",
             })],
-        }),
-    ];
+        };
 
     public static ResourceMetadataRecord? Find(IReadOnlyList<ResourceMetadataRecord> catalog, string typeName) =>
         catalog.FirstOrDefault(r => string.Equals(r.Name, typeName, StringComparison.Ordinal));

@@ -86,7 +86,11 @@ public sealed class BasicAuthenticationHandler(
             return AuthenticateResult.Fail(e.Message);
         }
         // A failure was counted when the check began.
-        if (verified is null) return AuthenticateResult.Fail("Unknown user or wrong password.");
+        if (verified is null)
+        {
+            CimiGrains.Gateway.Events.AccessRefusals.RecordRefusedLogin(Context, userName);
+            return AuthenticateResult.Fail("Unknown user or wrong password.");
+        }
         throttle.Succeeded(userName, source);
         if (Verified.Count >= MaxCachedLogins) Trim(now);
         Verified[cacheKey] = (verified, now + CacheFor);

@@ -112,8 +112,10 @@ public abstract class CimiResourceGrain<TResource, TState>(
     /// default); <paramref name="before"/> is the state as it was before the change.</summary>
     protected virtual (string? Principal, string? CorrelationId) EventOrigin(TState before) => (CimiRequestContext.Principal, CimiRequestContext.RequestId);
 
-    /// <summary>Writes the current resource's public document to the read model.</summary>
-    protected Task Project() => readModel.UpsertAsync(TenantId, kind, Public(state.State.Resource!), StateOf(state.State.Resource!));
+    /// <summary>Writes the current resource's public document to the read model, with the event of its last
+    /// commit (recorded once however often it is written: this is how an event survives a crash between the
+    /// state write and the row).</summary>
+    protected Task Project() => readModel.UpsertAsync(TenantId, kind, Public(state.State.Resource!), StateOf(state.State.Resource!), state.State.LastEvent);
 
     /// <summary>What a failed state write leaves: by default the activation goes (storage may hold the write).</summary>
     protected virtual void OnStateWriteFailed() => DeactivateOnIdle();
@@ -141,7 +143,12 @@ public abstract class CimiResourceGrain<TResource, TState>(
             throw;
         }
         var domainEvent = EventFor(previous, next);
-        if (domainEvent is not null) state.State.EventSequence = previous.EventSequence + 1;
+        if (domainEvent is not null)
+        {
+            domainEvent = domainEvent with { Sequence = previous.EventSequence + 1 };
+            state.State.EventSequence = domainEvent.Sequence;
+            state.State.LastEvent = domainEvent;
+        }
         try
         {
             await state.WriteStateAsync();
@@ -163,7 +170,7 @@ public abstract class CimiResourceGrain<TResource, TState>(
         }
         if (domainEvent is not null)
         {
-            await PublishAsync(domainEvent with { Sequence = state.State.EventSequence });
+            await PublishAsync(domainEvent);
             await OnCommittedAsync(previous, domainEvent);
         }
     }
@@ -177,9 +184,12 @@ public abstract class CimiResourceGrain<TResource, TState>(
     {
         var existing = state.State.Resource!;
         var previous = (TState)state.State.Copy();
+        var deleted = NewEvent(previous, DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 };
         try
         {
-            await readModel.DeleteAsync(TenantId, kind, ResourceId);
+            // The Deleted event is recorded with the row's removal (one transaction); a state that then
+            // fails to clear is projected again on the next activation, with its own last event.
+            await readModel.DeleteAsync(TenantId, kind, ResourceId, deleted, existing.Name);
         }
         catch
         {
@@ -199,7 +209,6 @@ public abstract class CimiResourceGrain<TResource, TState>(
             throw;
         }
         DeactivateOnIdle();
-        var deleted = NewEvent(previous, DomainEventKind.Deleted, StateOf(existing), null) with { Sequence = previous.EventSequence + 1 };
         await PublishAsync(deleted);
         await OnCommittedAsync(previous, deleted);
     }

@@ -35,5 +35,8 @@ public abstract class HostedResourceState<TResource, TLifecycle> : IResourceStat
     /// for the host's return and its inventory; after it, the operation fails.</summary>
     [Id(7)] public DateTimeOffset? HostAwayUntil { get; set; }
 
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(8)] public DomainEvent? LastEvent { get; set; }
+
     public IResourceState<TResource> Copy() => (IResourceState<TResource>)MemberwiseClone();
 }

@@ -10,6 +10,10 @@ public interface IResourceState<TResource> where TResource : CimiResource
 
     long EventSequence { get; set; }
 
+    /// <summary>The event of the last commit (its <see cref="DomainEvent.Sequence"/> is <see cref="EventSequence"/>): the
+    /// projection writes it with the read-model row, idempotently, so a crash between the state write and the row loses no event.</summary>
+    DomainEvent? LastEvent { get; set; }
+
     /// <summary>A copy to go back to when a write fails. Shallow is enough: everything held is immutable.</summary>
     IResourceState<TResource> Copy();
 }

@@ -8,5 +8,8 @@ public sealed class ResourceState<TResource> : IResourceState<TResource> where T
 
     [Id(1)] public long EventSequence { get; set; }
 
-    public IResourceState<TResource> Copy() => new ResourceState<TResource> { Resource = Resource, EventSequence = EventSequence };
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(2)] public DomainEvent? LastEvent { get; set; }
+
+    public IResourceState<TResource> Copy() => new ResourceState<TResource> { Resource = Resource, EventSequence = EventSequence, LastEvent = LastEvent };
 }

@@ -1,4 +1,6 @@
+using CimiGrains.Events;
 using CimiGrains.Grains.Common;
+using CimiGrains.Grains.Events;
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Jobs;
 using CimiGrains.Grains.Machines;
@@ -50,6 +52,18 @@ public static class CimiGrainsExtensions
         services.TryAddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantDirectory>());
 
         services.Configure<JobRetentionOptions>(o => o.Retention = options.JobRetention);
+
+        // The event journal (docs/EVENTS.md): rows written with the read model, one tail per process for
+        // the live stream and the reads' high-water mark, and the retention loop.
+        services.Configure<EventOptions>(o => o.Retention = options.EventRetention);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IEventJournal, PostgresEventJournal>();
+        services.TryAddSingleton<EventTail>();
+        services.TryAddSingleton<IEventStream>(sp => sp.GetRequiredService<EventTail>());
+        services.AddHostedService(sp => sp.GetRequiredService<EventTail>());
+        services.AddHostedService<EventRetention>();
+        services.TryAddSingleton<IEventLogReader, EventLogReader>();
+        services.TryAddSingleton<IAccessEvents, AccessEvents>();
         services.Configure<HostSchedulingOptions>(o =>
         {
             o.ReconnectGrace = options.HostReconnectGrace;

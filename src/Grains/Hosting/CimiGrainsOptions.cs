@@ -42,6 +42,9 @@ public sealed class CimiGrainsOptions
     /// <summary>The agents' sampling period in seconds: the shortest sampleInterval a Meter may ask for.</summary>
     public int MeterSamplingPeriodSeconds { get; init; } = 1;
 
+    /// <summary>How long an event is kept in the journal (EventLogs, the live stream); null keeps events forever.</summary>
+    public TimeSpan? EventRetention { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>How long creates and unconfirmed operations wait for hosts that are reconnecting; zero fails them at once.</summary>
     public TimeSpan HostReconnectGrace { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -61,6 +64,7 @@ public sealed class CimiGrainsOptions
             return $"{nameof(ReadModelDataSource)} or {nameof(ReadModelConnectionString)} must be set: the read model and tenants live in PostgreSQL.";
         if (ReadModelPoolSize <= 0) return $"{nameof(ReadModelPoolSize)} must be positive, not {ReadModelPoolSize}.";
         if (JobRetention < TimeSpan.Zero) return $"{nameof(JobRetention)} must not be negative (null keeps Jobs), not {JobRetention}.";
+        if (EventRetention <= TimeSpan.Zero) return $"{nameof(EventRetention)} must be positive (null keeps events), not {EventRetention}.";
         if (!AllocationRatio.IsValid(CpuAllocationRatio)) return $"{nameof(CpuAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {CpuAllocationRatio}.";
         if (!AllocationRatio.IsValid(MemoryAllocationRatio)) return $"{nameof(MemoryAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {MemoryAllocationRatio}.";
         if (HostReconnectGrace < TimeSpan.Zero) return $"{nameof(HostReconnectGrace)} must not be negative, not {HostReconnectGrace}.";

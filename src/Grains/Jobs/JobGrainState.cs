@@ -18,9 +18,12 @@ public sealed class JobGrainState : IResourceState<Job>
     /// JobRetention (or not yet stored) still counts as it was last seen.</summary>
     [Id(3)] public IReadOnlyDictionary<string, NestedJobSeen>? NestedSeen { get; set; }
 
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(4)] public DomainEvent? LastEvent { get; set; }
+
     public IResourceState<Job> Copy() => new JobGrainState
     {
-        Resource = Resource, EventSequence = EventSequence, NestedFailure = NestedFailure, NestedSeen = NestedSeen,
+        Resource = Resource, EventSequence = EventSequence, NestedFailure = NestedFailure, NestedSeen = NestedSeen, LastEvent = LastEvent,
     };
 }
 

@@ -17,8 +17,11 @@ public sealed class ForwardingGroupState : IResourceState<ForwardingGroup>
 
     [Id(3)] public long Version { get; set; }
 
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(4)] public DomainEvent? LastEvent { get; set; }
+
     public IResourceState<ForwardingGroup> Copy() => new ForwardingGroupState
     {
-        Resource = Resource, EventSequence = EventSequence, Members = Members, Version = Version,
+        Resource = Resource, EventSequence = EventSequence, Members = Members, Version = Version, LastEvent = LastEvent,
     };
 }

@@ -47,11 +47,14 @@ public sealed class NetworkGrainState : IResourceState<Network>
     /// <summary>The version of the last word taken from the ForwardingGroup (<see cref="IForwardingGroupGrain"/>).</summary>
     [Id(12)] public long ForwardingGroupVersion { get; set; }
 
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(13)] public DomainEvent? LastEvent { get; set; }
+
     public IResourceState<Network> Copy() => new NetworkGrainState
     {
         Resource = Resource, EventSequence = EventSequence, Subnet = Subnet, Vni = Vni, ForwardingGroupKey = ForwardingGroupKey,
         Leases = Leases, Version = Version, HostsTold = HostsTold, HostsToTell = HostsToTell, RoutedSubnets = RoutedSubnets,
-        Reservations = Reservations, Ports = Ports, ForwardingGroupVersion = ForwardingGroupVersion,
+        Reservations = Reservations, Ports = Ports, ForwardingGroupVersion = ForwardingGroupVersion, LastEvent = LastEvent,
     };
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using CimiGrains.Grains.Events;
 using CimiGrains.ReadModel;
 
 namespace CimiGrains.Grains.ReadModel;
@@ -31,11 +32,16 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource) : IResourceRe
     public const int MembershipWindow = 1_000;
 
 
-    public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state)
+    /// <summary>
+    /// Writes the resource's row and, when given, its <paramref name="domainEvent"/> as an Event row (see
+    /// <see cref="EventRows"/>), in one round trip and one transaction: the event is recorded exactly when
+    /// the row is, and writing both again (the re-projection on activation) records it once.
+    /// </summary>
+    public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state, DomainEvent? domainEvent = null)
     {
         ArgumentNullException.ThrowIfNull(resource.Id);
         var json = JsonSerializer.Serialize(resource, resource.GetType(), CimiJson.Options);
-        await using var cmd = dataSource.CreateCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO cimi_resource (tenant_id, kind, id, name, state, created, updated, doc)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (tenant_id, kind, id) DO UPDATE
@@ -49,17 +55,27 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource) : IResourceRe
         cmd.Parameters.Add(new() { Value = (resource.Created ?? DateTimeOffset.UtcNow).ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = (resource.Updated ?? resource.Created ?? DateTimeOffset.UtcNow).ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        await cmd.ExecuteNonQueryAsync();
+        await ExecuteWithEventAsync(cmd, domainEvent, resource.Name);
     }
 
-    public async Task DeleteAsync(string tenantId, ResourceKind kind, string id)
+    /// <summary>Removes the resource's row and records its <paramref name="deleted"/> event, in one transaction.</summary>
+    public async Task DeleteAsync(string tenantId, ResourceKind kind, string id, DomainEvent? deleted = null, string? name = null)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "DELETE FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND id = $3");
+        var cmd = new NpgsqlBatchCommand("DELETE FROM cimi_resource WHERE tenant_id = $1 AND kind = $2 AND id = $3");
         cmd.Parameters.Add(new() { Value = tenantId });
         cmd.Parameters.Add(new() { Value = kind.TypeName });
         cmd.Parameters.Add(new() { Value = id });
-        await cmd.ExecuteNonQueryAsync();
+        await ExecuteWithEventAsync(cmd, deleted, name);
+    }
+
+    /// <summary>A batch without an explicit transaction runs as one implicit transaction (one Sync): all or nothing.</summary>
+    private async Task ExecuteWithEventAsync(NpgsqlBatchCommand row, DomainEvent? domainEvent, string? name)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { row } };
+        if (domainEvent is not null)
+            batch.BatchCommands.Add(EventRows.Insert(EventRows.FromDomainEvent(domainEvent, name), domainEvent.Sequence));
+        await batch.ExecuteNonQueryAsync();
     }
 
     /// <summary>

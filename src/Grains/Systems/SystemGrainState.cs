@@ -24,9 +24,13 @@ public sealed class SystemGrainState : IResourceState<SystemResource>
     /// <summary>The System this one is a component of, if any.</summary>
     [Id(5)] public SystemMembership? Membership { get; set; }
 
+    /// <summary>The event of the last commit, kept so that the projection on activation records it if its row was lost (EventLogs).</summary>
+    [Id(6)] public DomainEvent? LastEvent { get; set; }
+
     public IResourceState<SystemResource> Copy() => new SystemGrainState
     {
         Resource = Resource, EventSequence = EventSequence, Template = Template, Members = Members, Operation = Operation, Membership = Membership,
+        LastEvent = LastEvent,
     };
 }
 

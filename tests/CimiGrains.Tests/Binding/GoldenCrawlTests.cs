@@ -46,7 +46,12 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "ResourceMetadata-Network", "ResourceMetadata-NetworkTemplate", "ResourceMetadata-NetworkConfiguration", "ResourceMetadata-NetworkPort",
         "ResourceMetadata-NetworkPortTemplate", "ResourceMetadata-NetworkPortConfiguration", "ResourceMetadata-Address", "ResourceMetadata-AddressTemplate",
         "ResourceMetadata-ForwardingGroup", "ResourceMetadata-ForwardingGroupTemplate",
+        "EventLogCollection", "EventLog", "EventCollection", "Event", "ResourceMetadata-EventLog", "ResourceMetadata-Event",
     ];
+
+    /// <summary>Shapes whose content is what happened during the setup (events of concurrent work, counts by
+    /// severity): checked against the schema here, their golden files come from EventLogApiTests' fixed scenario.</summary>
+    private static readonly HashSet<string> EventShapes = ["EventLogCollection", "EventLog", "EventCollection", "Event"];
 
     [Fact]
     public async Task Every_document_reachable_from_the_entry_point_matches_its_golden_file_in_JSON_and_XML()
@@ -96,7 +101,7 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
             var shape = Shape(document);
             Assert.Equal(XmlShape(xml.Body), shape);
             // One reviewed file per shape: the first document of a shape in crawl order (which is fixed) stands for it.
-            if (shapes.TryAdd(shape, url))
+            if (shapes.TryAdd(shape, url) && !EventShapes.Contains(shape))
             {
                 GoldenFiles.VerifyJson(shape, Anonymized(document, tenant));
                 GoldenFiles.VerifyXml(shape, XDocument.Parse(xml.Body).ToString().Replace(tenant, "{tenant}", StringComparison.Ordinal));
