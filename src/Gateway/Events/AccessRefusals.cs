@@ -20,9 +20,11 @@ public static partial class AccessRefusals
     /// <summary>After a 404 of a route with an <c>{id}</c>: the id of the route's collection, looked up in every tenant.</summary>
     public static void RecordCrossTenant(HttpContext context)
     {
-        if (context.User.Identity?.IsAuthenticated != true || context.GetRouteValue("id") is not string localId) return;
+        if (context.User.Identity?.IsAuthenticated != true) return;
+        // From the path, not the route values: the exception handler that writes most 404s runs after the
+        // routing middleware has cleared them.
         var segments = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments is not ["cimi", var segment, ..] || CimiTypes.ForSegment(segment) is not { } type) return;
+        if (segments is not ["cimi", var segment, var localId, ..] || CimiTypes.ForSegment(segment) is not { } type) return;
         var tenant = context.User.TenantId();
         var principal = context.User.Identity?.Name;
         var operation = $"{context.Request.Method} {segment}/{localId}";

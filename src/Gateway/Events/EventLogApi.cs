@@ -35,26 +35,33 @@ public static class EventLogApi
             return await EventsAsync(request, reader, resourceId, EventLogIds.EventsOf($"{EventLogIds.Segment}/{id}"), ct);
         });
         cimi.MapPost(logs, () => CimiErrors.Write405(
-            "EventLogs are implicit: every resource has one, and the tenant has one for all its resources (eventLogs/tenant); none is created."));
-        cimi.MapMethods($"{logs}/{{id}}", [HttpMethods.Put, HttpMethods.Delete], () => CimiErrors.Write405(
-            "An EventLog is kept by the provider: it cannot be edited or deleted; its events expire by the deployment's retention."));
+            "EventLogs are created by the provider: every resource has one, and the tenant has one for all its resources (eventLogs/tenant)."));
+        // A log the caller does not have is a 404 first (as for any id), so a write learns nothing of other tenants' logs.
+        cimi.MapMethods($"{logs}/{{id}}", [HttpMethods.Put, HttpMethods.Delete], async (string id, CimiRequest request, IEventLogReader reader, CancellationToken ct) =>
+        {
+            await ResolveAsync(request, reader, id, ct);
+            return CimiErrors.Write405("An EventLog is kept by the provider: it cannot be edited or deleted; its events expire by the deployment's retention.");
+        });
 
         var events = $"/{EventLogIds.EventSegment}";
         cimi.MapGet(events, (CimiRequest request, IEventLogReader reader, CancellationToken ct) =>
             EventsAsync(request, reader, null, EventLogIds.EventSegment, ct));
         cimi.MapGet($"{events}/{{id}}", async (string id, CimiRequest request, IEventLogReader reader, CancellationToken ct) =>
+            new CimiResult(StatusCodes.Status200OK, CimiDocuments.FromStored(await EventAsync(request, reader, id, ct), EventType, request.BaseUri),
+                EventType.TypeName));
+        cimi.MapPost(events, () => CimiErrors.Write405("Events are created by the provider as things happen, never by a consumer."));
+        cimi.MapMethods($"{events}/{{id}}", [HttpMethods.Put, HttpMethods.Delete], async (string id, CimiRequest request, IEventLogReader reader, CancellationToken ct) =>
         {
-            var found = long.TryParse(id, System.Globalization.NumberStyles.None, null, out var n) && n > 0
-                ? await reader.GetAsync(request.TenantId, n, ct)
-                : null;
-            if (found is null) throw new CimiException(CimiErrorKind.NotFound, $"Event '{EventLogIds.EventSegment}/{id}'");
-            return new CimiResult(StatusCodes.Status200OK, CimiDocuments.FromStored(found, EventType, request.BaseUri), EventType.TypeName);
+            await EventAsync(request, reader, id, ct);
+            return CimiErrors.Write405("Events are immutable: an Event cannot be edited or deleted; it expires by the deployment's retention.");
         });
-        cimi.MapPost(events, () => CimiErrors.Write405("Events are recorded by the provider as things happen; none is created by a consumer."));
-        cimi.MapMethods($"{events}/{{id}}", [HttpMethods.Put, HttpMethods.Delete], () => CimiErrors.Write405(
-            "Events are immutable: an Event cannot be edited or deleted; it expires by the deployment's retention."));
         return cimi;
     }
+
+    /// <summary>The caller's Event <paramref name="id"/> (its stored document), or 404.</summary>
+    private static async Task<byte[]> EventAsync(CimiRequest request, IEventLogReader reader, string id, CancellationToken ct) =>
+        (long.TryParse(id, System.Globalization.NumberStyles.None, null, out var n) && n > 0 ? await reader.GetAsync(request.TenantId, n, ct) : null)
+            ?? throw CimiException.NotFound($"Event '{EventLogIds.EventSegment}/{id}'");
 
     /// <summary>The resource a log id names (null: the tenant's log), or 404 when the tenant has no such log.</summary>
     public static async Task<string?> ResolveAsync(CimiRequest request, IEventLogReader reader, string localId, CancellationToken ct)
@@ -62,7 +69,7 @@ public static class EventLogApi
         if (EventLogIds.TryParse(localId, out var resourceId)
             && (resourceId is null || await reader.LogExistsAsync(request.TenantId, resourceId, ct)))
             return resourceId;
-        throw new CimiException(CimiErrorKind.NotFound, $"EventLog '{EventLogIds.Segment}/{localId}'");
+        throw CimiException.NotFound($"EventLog '{EventLogIds.Segment}/{localId}'");
     }
 
     private static async Task<EventLog> LogAsync(CimiRequest request, IEventLogReader reader, string? resourceId, CancellationToken ct)

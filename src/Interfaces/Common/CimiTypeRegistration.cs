@@ -53,7 +53,11 @@ public sealed record CimiTypeRegistration
 
     public string TypeName => Kind.TypeName;
 
-    public bool ConsumerCreatable => Routing != CimiRouting.ProviderCreated;
+    /// <summary>Only the provider makes these, although the family maps its routes itself (<see cref="CimiRouting.Custom"/>):
+    /// Events and the implicit EventLogs.</summary>
+    public bool CreatedByProvider { get; init; }
+
+    public bool ConsumerCreatable => Routing != CimiRouting.ProviderCreated && !CreatedByProvider;
 
     /// <summary>Every attribute a consumer may not write: the common ones and <see cref="ProviderAttributes"/>.</summary>
     public IReadOnlySet<string> ReadOnlyAttributes() => new HashSet<string>(CommonReadOnly.Concat(ProviderAttributes), StringComparer.Ordinal);

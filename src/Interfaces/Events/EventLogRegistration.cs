@@ -21,6 +21,7 @@ public static class EventLogRegistration
         CollectionArray = "eventLogs",
         EntryPointAttribute = "eventLogs",
         Routing = CimiRouting.Custom,
+        CreatedByProvider = true,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "targetResource", "events", "persistence", "summary", "operations"],
         ProviderAttributes = ["targetResource", "events", "persistence", "summary"],
         Capabilities =

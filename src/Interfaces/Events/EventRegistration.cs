@@ -14,6 +14,7 @@ public static class EventRegistration
         CollectionArray = "events",
         EntryPointAttribute = "events",
         Routing = CimiRouting.Custom,
+        CreatedByProvider = true,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "timestamp", "type", "content", "outcome", "severity", "contact", "operations"],
         ProviderAttributes = ["timestamp", "type", "content", "outcome", "severity", "contact"],
         Constraints =

@@ -90,7 +90,11 @@ public sealed class TypeRegistrationTests(GatewayFixture fixture)
         }
         // A PUT with an empty document: a route reads the body (400), the fallback would say 404/405.
         var put = await client.SendAsync(HttpMethod.Put, missing, "", "application/json");
-        Assert.True(put.Code == 400, $"PUT {missing} should reach a route that reads the body: {put}");
+        if (registration.CreatedByProvider)
+            // Never edited (an existing one is a 405): the route still answers for the id first.
+            Assert.True(put.Code == 404 && put.Body.Contains("was not found", StringComparison.Ordinal), $"PUT {missing} should be the route's 404: {put}");
+        else
+            Assert.True(put.Code == 400, $"PUT {missing} should reach a route that reads the body: {put}");
 
         var post = await client.SendAsync(HttpMethod.Post, segment, "", "application/json");
         if (registration.ConsumerCreatable)

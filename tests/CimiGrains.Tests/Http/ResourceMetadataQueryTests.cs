@@ -16,7 +16,7 @@ public sealed class ResourceMetadataQueryTests(GatewayFixture fixture)
     [InlineData("name='Job' or typeURI='http://schemas.dmtf.org/cimi/1/Credential'", "Credential,Job")]
     [InlineData("(name='Job' or name='Machine') and name>='K'", "Machine")]
     [InlineData("id='resourceMetadata/MachineImage'", "MachineImage")]
-    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Network,NetworkConfiguration,NetworkPort,NetworkPortConfiguration,NetworkPortTemplate,NetworkTemplate,System,SystemTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
+    [InlineData("name>'Machine'", "MachineConfiguration,MachineImage,MachineTemplate,Meter,MeterConfiguration,MeterTemplate,Network,NetworkConfiguration,NetworkPort,NetworkPortConfiguration,NetworkPortTemplate,NetworkTemplate,System,SystemTemplate,Volume,VolumeConfiguration,VolumeImage,VolumeTemplate")]
     [InlineData("'Job'=name", "Job")]
     [InlineData("name=1", "")]
     [InlineData("name=true", "")]
@@ -45,8 +45,8 @@ public sealed class ResourceMetadataQueryTests(GatewayFixture fixture)
         Assert.Equal(all.Order(StringComparer.Ordinal).Skip(1).Take(2), Names(page));
 
         var filteredPage = (await client.GetAsync("resourceMetadata?$filter=name>'M' and name<'N'&$orderby=name:desc&$first=2&$last=2")).Json;
-        Assert.Equal(4, filteredPage["count"]!.GetValue<int>());
-        Assert.Equal(["MachineImage"], Names(filteredPage));
+        Assert.Equal(7, filteredPage["count"]!.GetValue<int>());
+        Assert.Equal(["MeterConfiguration"], Names(filteredPage));
     }
 
     [Fact]

@@ -37,6 +37,12 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         ["resourceMetadata"] = (false, false),
     };
 
+    /// <summary>Collections whose ids this test's generic verbs do not fit, with their isolation tested beside their family:
+    /// EventLogs and Events are made by the provider, never written (every write is a 405 whoever owns the id), every
+    /// tenant's own log is <c>eventLogs/tenant</c>, and Event ids are numbers (Http/Events/EventLogApiTests:
+    /// Another_tenants_EventLogs_and_Events_are_404, A_refused_cross_tenant_GET_answers_as_a_missing_id…).</summary>
+    private static readonly IReadOnlySet<string> CoveredElsewhere = new HashSet<string> { "eventLogs", "events" };
+
     [Fact]
     public async Task A_tenant_gets_for_another_tenants_ids_exactly_what_it_gets_for_ids_that_do_not_exist()
     {
@@ -51,7 +57,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         var links = (await alice.GetAsync("cloudEntryPoint")).Json
             .Where(p => p.Value is JsonObject o && o.ContainsKey("href"))
             .ToDictionary(p => p.Key, p => p.Value!["href"]!.GetValue<string>());
-        var uncovered = links.Keys.Where(k => !CollectionCases.ContainsKey(k)).ToList();
+        var uncovered = links.Keys.Where(k => !CollectionCases.ContainsKey(k) && !CoveredElsewhere.Contains(k)).ToList();
         Assert.True(uncovered.Count == 0,
             $"CloudEntryPoint links {string.Join(", ", uncovered)} have no tenant-isolation case: add them to {nameof(CollectionCases)} and give them reference cases.");
         var owned = CollectionCases.Where(c => c.Value.Owned && links.ContainsKey(c.Key)).Select(c => c.Key).ToList();

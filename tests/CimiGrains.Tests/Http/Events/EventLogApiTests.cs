@@ -187,6 +187,7 @@ public sealed partial class EventLogApiTests(GatewayFixture fixture)
         Assert.Equal(200, (await alice.GetAsync(LogOf(config))).Code);
         Assert.Equal(404, (await bob.GetAsync(LogOf(config))).Code);
         Assert.Equal(404, (await bob.GetAsync($"{LogOf(config)}/events")).Code);
+        Assert.Equal(404, (await bob.GetAsync($"{LogOf(config)}/stream", "text/event-stream")).Code);
         Assert.Equal(404, (await bob.GetAsync($"events/{Number(alice, e)}")).Code);
         var bobs = (await bob.GetAsync("events")).Json;
         Assert.DoesNotContain(Items(bobs), x => x.Str("id").EndsWith($"/events/{Number(alice, e)}", StringComparison.Ordinal));
