@@ -44,15 +44,7 @@ public sealed class EventLogReader(NpgsqlDataSource dataSource, IEventStream str
         page.Parameters.Add(new() { Value = (long)(query.First - 1) });
         page.Parameters.Add(new() { Value = (long)Math.Max(0, query.Last - query.First + 1) });
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { count, page } };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(ct);
-        var docs = new List<byte[]>();
-        while (await reader.ReadAsync(ct)) docs.Add(reader.GetFieldValue<byte[]>(0));
-        return new ResourcePage(total, docs);
+        return await ResourceReadModel.CountAndPageAsync(dataSource, count, page, ct);
     }
 
     public async Task<byte[]?> GetAsync(string tenantId, long id, CancellationToken ct)

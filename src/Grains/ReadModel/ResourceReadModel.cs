@@ -144,6 +144,13 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource) : IResourceRe
         page.Parameters.Add(new() { Value = (long)(query.First - 1) });
         page.Parameters.Add(new() { Value = (long)Math.Max(0, query.Last - query.First + 1) });
 
+        return await CountAndPageAsync(dataSource, count, page, ct);
+    }
+
+    /// <summary>Runs a count and a page of documents in one round trip: the collection's total and its page.</summary>
+    internal static async Task<ResourcePage> CountAndPageAsync(NpgsqlDataSource dataSource, NpgsqlBatchCommand count, NpgsqlBatchCommand page,
+        CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { count, page } };
         await using var reader = await batch.ExecuteReaderAsync(ct);
