@@ -1,5 +1,4 @@
 using CimiGrains.Grains.Common;
-using CimiGrains.Grains.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -17,8 +16,6 @@ public static class MeterServices
         services.TryAddSingleton<MeterSampleIngest>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<MeterSampleIngest>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDomainEventSink, MeterTargetDeletion>());
-        // The EventLog family registers the durable journal; without it alarms are logged.
-        services.TryAddSingleton<IEventJournal, LoggingEventJournal>();
         return services;
     }
 }
