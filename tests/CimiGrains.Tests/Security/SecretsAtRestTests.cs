@@ -199,9 +199,9 @@ public sealed class SecretsAtRestTests
             using (var tenant = rotated.Client(client.User, Tenants.Password))
             {
                 var read = await tenant.GetAsync("/admin/secrets");
-                Assert.True(read.Code is 403 or 404, $"a tenant user read the secrets report: {read}");
+                Assert.True(read.Code == 403, $"a tenant user read the secrets report: {read}");
                 var reseal = await tenant.PostAsync("/admin/secrets/reseal", new JsonObject());
-                Assert.True(reseal.Code is 403 or 404, $"a tenant user started a re-seal: {reseal}");
+                Assert.True(reseal.Code == 403, $"a tenant user started a re-seal: {reseal}");
             }
             using var admin = rotated.Admin();
             var before = await admin.GetAsync("/admin/secrets");
