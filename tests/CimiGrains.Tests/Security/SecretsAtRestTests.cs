@@ -39,23 +39,12 @@ public sealed class SecretsAtRestTests
         {
             ["name"] = "c", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = secrets[1] },
         }));
-        var config = await Created(client.PostAsync("machineConfigs", new JsonObject
-        {
-            ["name"] = "cfg", ["cpu"] = 1, ["memory"] = 65536, ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
-        }));
-        var image = await Created(client.PostAsync("machineImages", new JsonObject { ["name"] = "img", ["imageLocation"] = "docker:cimigrains/demo:latest" }));
-        JsonObject Template(string password) => new()
-        {
-            ["machineConfig"] = new JsonObject { ["href"] = config },
-            ["machineImage"] = new JsonObject { ["href"] = image },
-            ["credential"] = new JsonObject { ["userName"] = "root", ["password"] = password },
-            ["userData"] = userDataBase64,
-        };
-        var template = Template(secrets[2]);
+        var templateOf = await MachineTemplatesAsync(client, userDataBase64);
+        var template = templateOf(secrets[2]);
         template["name"] = "mt";
         await Created(client.PostAsync("machineTemplates", template));
         // No host runs here, so the create fails, but the Machine and its resolved spec are stored first.
-        var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = Template(secrets[3]) });
+        var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = templateOf(secrets[3]) });
         Assert.True(machine.Code == 202, $"creating a Machine: {machine}");
         await client.WaitForJobAsync(machine.Header("CIMI-Job-URI")!);
         // An update that sends no password keeps the stored one: read, unsealed and sealed again.
@@ -156,23 +145,12 @@ public sealed class SecretsAtRestTests
             {
                 ["name"] = "legacy", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = "reseal-pw-2" },
             }))));
-            var config = await Created(client.PostAsync("machineConfigs", new JsonObject
-            {
-                ["name"] = "cfg", ["cpu"] = 1, ["memory"] = 65536, ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
-            }));
-            var image = await Created(client.PostAsync("machineImages", new JsonObject { ["name"] = "img", ["imageLocation"] = "docker:cimigrains/demo:latest" }));
-            JsonObject Template(string password) => new()
-            {
-                ["machineConfig"] = new JsonObject { ["href"] = config },
-                ["machineImage"] = new JsonObject { ["href"] = image },
-                ["credential"] = new JsonObject { ["userName"] = "root", ["password"] = password },
-                ["userData"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("#!/bin/sh\necho reseal\n")),
-            };
-            var template = Template("reseal-pw-3");
+            var templateOf = await MachineTemplatesAsync(client, Convert.ToBase64String(Encoding.UTF8.GetBytes("#!/bin/sh\necho reseal\n")));
+            var template = templateOf("reseal-pw-3");
             template["name"] = "mt";
             resources.Add(Path(await Created(client.PostAsync("machineTemplates", template))));
             // No host runs here, so the create fails, but the Machine keeps its resolved spec (admin password, user-data).
-            var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = Template("reseal-pw-4") });
+            var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = templateOf("reseal-pw-4") });
             Assert.True(machine.Code == 202, $"creating a Machine: {machine}");
             await client.WaitForJobAsync(machine.Header("CIMI-Job-URI")!);
             resources.Add(Path(machine.Header("Location")!));
@@ -368,6 +346,23 @@ public sealed class SecretsAtRestTests
         var options = new SystemTextJsonGrainStorageSerializerOptions();
         SecretsAtRest.Apply(options.JsonSerializerOptions, new SecretProtector(keys));
         return new SystemTextJsonGrainStorageSerializer(Options.Create(options));
+    }
+
+    /// <summary>A MachineConfiguration and a MachineImage, and a MachineTemplate body over them with the given password and user-data.</summary>
+    private static async Task<Func<string, JsonObject>> MachineTemplatesAsync(CimiClient client, string userDataBase64)
+    {
+        var config = await Created(client.PostAsync("machineConfigs", new JsonObject
+        {
+            ["name"] = "cfg", ["cpu"] = 1, ["memory"] = 65536, ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
+        }));
+        var image = await Created(client.PostAsync("machineImages", new JsonObject { ["name"] = "img", ["imageLocation"] = "docker:cimigrains/demo:latest" }));
+        return password => new JsonObject
+        {
+            ["machineConfig"] = new JsonObject { ["href"] = config },
+            ["machineImage"] = new JsonObject { ["href"] = image },
+            ["credential"] = new JsonObject { ["userName"] = "root", ["password"] = password },
+            ["userData"] = userDataBase64,
+        };
     }
 
     private static async Task<string> Created(Task<CimiResponse> request)
