@@ -130,6 +130,7 @@ app.MapEventStreamApi();
 app.MapSystemTemplateEnvelopes();
 app.MapAdminApi();
 app.MapHostAdminApi();
+app.MapSecretAdminApi();
 app.MapAgentApi();
 app.MapImageStore();
 app.MapFallback(CimiFallback.Answer);

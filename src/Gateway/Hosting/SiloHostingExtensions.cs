@@ -13,15 +13,20 @@ public static class SiloHostingExtensions
 {
     public const string StorageName = "cimi";
 
+    /// <summary>The Orleans service id: grain storage rows carry it.</summary>
+    public const string ServiceId = "cimigrains";
+
     public static IHostApplicationBuilder AddCimiSilo(this IHostApplicationBuilder builder, CimiGatewayOptions options,
         SecretKeyRing secretKeys)
     {
+        // The operator's view of the secrets in grain storage and their bulk re-seal (/admin/secrets).
+        builder.Services.AddSingleton(new StoredSecrets(options.Postgres, ServiceId, secretKeys));
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;
-                o.ServiceId = "cimigrains";
+                o.ServiceId = ServiceId;
             });
             silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort,
                 listenOnAnyHostAddress: options.AdvertisedAddress != "127.0.0.1");

@@ -34,7 +34,7 @@ namespace CimiGrains.Grains.Common;
 public abstract class CimiResourceGrain<TResource, TState>(
     IPersistentState<TState> state,
     ResourceReadModel readModel,
-    ResourceKind kind) : Grain, ICimiResourceGrain<TResource>
+    ResourceKind kind) : Grain, ICimiResourceGrain<TResource>, ISecretHolderGrain
     where TResource : CimiResource
     where TState : class, IResourceState<TResource>
 {
@@ -119,6 +119,22 @@ public abstract class CimiResourceGrain<TResource, TState>(
 
     /// <summary>What a failed state write leaves: by default the activation goes (storage may hold the write).</summary>
     protected virtual void OnStateWriteFailed() => DeactivateOnIdle();
+
+    /// <summary>The state written again as it is: the storage serializer seals its secrets under the current key.</summary>
+    public async Task<bool> Reseal()
+    {
+        if (!state.RecordExists) return false;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            OnStateWriteFailed();
+            throw;
+        }
+        return true;
+    }
 
     /// <summary>Makes <paramref name="next"/> the resource, durably and in the read model, or leaves everything as it was.</summary>
     protected Task CommitAsync(TResource next) => CommitAsync(s => s.Resource = next);

@@ -13,7 +13,7 @@ namespace CimiGrains.Grains.Hosts;
 public sealed partial class HostGrain(
     [PersistentState("host", "cimi")] IPersistentState<HostGrainState> state,
     IOptions<HostSchedulingOptions> scheduling,
-    ILogger<HostGrain> logger) : Grain, IHostGrain
+    ILogger<HostGrain> logger) : Grain, IHostGrain, ISecretHolderGrain
 {
     /// <summary>How often the session is pinged and the scheduler refreshed (it keeps soft state only).</summary>
     public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(5);
@@ -286,6 +286,14 @@ public sealed partial class HostGrain(
             _ = GrainFactory.GetGrain<IHostedMachineGrain>(machineKey).OnHostLost(HostId, session, reason);
         foreach (var volumeKey in state.State.Volumes.Keys)
             _ = GrainFactory.GetGrain<CimiGrains.Volumes.IVolumeGrain>(volumeKey).OnHostLost(HostId, session, reason);
+    }
+
+    /// <summary>The state written again as it is (its export PSKs sealed under the current key).</summary>
+    public async Task<bool> Reseal()
+    {
+        if (!state.RecordExists) return false;
+        await Write();
+        return true;
     }
 
     private async Task Write()

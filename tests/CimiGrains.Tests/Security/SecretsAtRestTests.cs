@@ -39,23 +39,12 @@ public sealed class SecretsAtRestTests
         {
             ["name"] = "c", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = secrets[1] },
         }));
-        var config = await Created(client.PostAsync("machineConfigs", new JsonObject
-        {
-            ["name"] = "cfg", ["cpu"] = 1, ["memory"] = 65536, ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
-        }));
-        var image = await Created(client.PostAsync("machineImages", new JsonObject { ["name"] = "img", ["imageLocation"] = "docker:cimigrains/demo:latest" }));
-        JsonObject Template(string password) => new()
-        {
-            ["machineConfig"] = new JsonObject { ["href"] = config },
-            ["machineImage"] = new JsonObject { ["href"] = image },
-            ["credential"] = new JsonObject { ["userName"] = "root", ["password"] = password },
-            ["userData"] = userDataBase64,
-        };
-        var template = Template(secrets[2]);
+        var templateOf = await MachineTemplatesAsync(client, userDataBase64);
+        var template = templateOf(secrets[2]);
         template["name"] = "mt";
         await Created(client.PostAsync("machineTemplates", template));
         // No host runs here, so the create fails, but the Machine and its resolved spec are stored first.
-        var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = Template(secrets[3]) });
+        var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = templateOf(secrets[3]) });
         Assert.True(machine.Code == 202, $"creating a Machine: {machine}");
         await client.WaitForJobAsync(machine.Header("CIMI-Job-URI")!);
         // An update that sends no password keeps the stored one: read, unsealed and sealed again.
@@ -130,6 +119,109 @@ public sealed class SecretsAtRestTests
         var row = Assert.Single(rows, r => r.Payload.Contains("rewritten"));
         Assert.Contains($"{SecretProtector.Prefix}{newId}:", row.Payload);
         Assert.DoesNotContain($"{SecretProtector.Prefix}{oldId}:", row.Payload);
+    }
+
+    [Fact]
+    public async Task A_bulk_reseal_moves_every_secret_off_the_old_key_so_it_can_be_removed()
+    {
+        var postgres = await TestDatabase.CreateAsync("reseal");
+        var oldKey = Convert.ToBase64String(OldKey);
+        var newKey = Convert.ToBase64String(NewKey);
+        var oldId = SecretKeyRing.IdOf(OldKey);
+        var newId = SecretKeyRing.IdOf(NewKey);
+        var legacyPassword = $"legacy-pw-{Guid.NewGuid():N}";
+        CimiClient client;
+        var resources = new List<string>();
+        await using (var first = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string> { ["CIMI_SECRET_KEY"] = oldKey }))
+        {
+            client = await Tenants.CreateAsync(first);
+            string Path(string url) => new Uri(url).AbsolutePath;
+            resources.Add(Path(await Created(client.PostAsync("credentialTemplates", new JsonObject { ["name"] = "ct", ["userName"] = "root", ["password"] = "reseal-pw-0" }))));
+            resources.Add(Path(await Created(client.PostAsync("credentials", new JsonObject
+            {
+                ["name"] = "c", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = "reseal-pw-1" },
+            }))));
+            resources.Add(Path(await Created(client.PostAsync("credentials", new JsonObject
+            {
+                ["name"] = "legacy", ["credentialTemplate"] = new JsonObject { ["userName"] = "root", ["password"] = "reseal-pw-2" },
+            }))));
+            var templateOf = await MachineTemplatesAsync(client, Convert.ToBase64String(Encoding.UTF8.GetBytes("#!/bin/sh\necho reseal\n")));
+            var template = templateOf("reseal-pw-3");
+            template["name"] = "mt";
+            resources.Add(Path(await Created(client.PostAsync("machineTemplates", template))));
+            // No host runs here, so the create fails, but the Machine keeps its resolved spec (admin password, user-data).
+            var machine = await client.PostAsync("machines", new JsonObject { ["name"] = "m", ["machineTemplate"] = templateOf("reseal-pw-4") });
+            Assert.True(machine.Code == 202, $"creating a Machine: {machine}");
+            await client.WaitForJobAsync(machine.Header("CIMI-Job-URI")!);
+            resources.Add(Path(machine.Header("Location")!));
+            await first.StopAsync();
+        }
+        // A row from before sealing existed: the "legacy" Credential's password in plaintext (no grain is active).
+        await using (var connection = new NpgsqlConnection(postgres))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand(
+                "UPDATE orleansstorage SET payloadbinary = convert_to(regexp_replace(convert_from(payloadbinary, 'UTF8'), " +
+                "'\"Password\":\"cimi-sealed:v1:[^\"]*\"', '\"Password\":\"' || @pw || '\"'), 'UTF8') " +
+                "WHERE graintypestring = 'credential' AND position(convert_to('\"legacy\"', 'UTF8') in payloadbinary) > 0", connection);
+            cmd.Parameters.AddWithValue("pw", legacyPassword);
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+        Assert.Contains(await StorageRowsAsync(postgres), r => r.Payload.Contains(legacyPassword));
+
+        await using (var rotated = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string>
+        {
+            ["CIMI_SECRET_KEY"] = newKey, ["CIMI_SECRET_PREVIOUS_KEYS"] = oldKey,
+        }))
+        {
+            using (var tenant = rotated.Client(client.User, Tenants.Password))
+            {
+                var read = await tenant.GetAsync("/admin/secrets");
+                Assert.True(read.Code == 403, $"a tenant user read the secrets report: {read}");
+                var reseal = await tenant.PostAsync("/admin/secrets/reseal", new JsonObject());
+                Assert.True(reseal.Code == 403, $"a tenant user started a re-seal: {reseal}");
+            }
+            using var admin = rotated.Admin();
+            var before = await admin.GetAsync("/admin/secrets");
+            Assert.True(before.Code == 200, before.ToString());
+            Assert.Equal(newId, before.Json["currentKeyId"]!.GetValue<string>());
+            // Template, two Credentials (one now plaintext), MachineTemplate (password, user-data), Machine (password, user-data).
+            Assert.True(before.Json["sealedByKeyId"]![oldId]?.GetValue<int>() >= 5, before.ToString());
+            Assert.True(before.Json["plaintext"]!.GetValue<int>() >= 1, before.ToString());
+
+            var resealed = await admin.PostAsync("/admin/secrets/reseal", new JsonObject());
+            Assert.True(resealed.Code == 200, resealed.ToString());
+            Assert.Empty(resealed.Json["failed"]!.AsArray());
+            Assert.True(resealed.Json["rewritten"]!.GetValue<int>() >= 5, resealed.ToString());
+            Assert.False(resealed.Json["truncated"]!.GetValue<bool>(), resealed.ToString());
+
+            var after = await admin.GetAsync("/admin/secrets");
+            Assert.True(after.Code == 200, after.ToString());
+            Assert.Null(after.Json["sealedByKeyId"]![oldId]);
+            Assert.Equal(0, after.Json["underOldKeys"]!.GetValue<int>());
+            Assert.Equal(0, after.Json["plaintext"]!.GetValue<int>());
+            Assert.True(after.Json["sealedByKeyId"]![newId]!.GetValue<int>() >= 7, after.ToString());
+            // Idempotent: a second run finds nothing to do.
+            var again = await admin.PostAsync("/admin/secrets/reseal", new JsonObject());
+            Assert.Equal(0, again.Json["rewritten"]!.GetValue<int>());
+            await rotated.StopAsync();
+        }
+        var rows = await StorageRowsAsync(postgres);
+        foreach (var (type, payload) in rows)
+        {
+            Assert.DoesNotContain($"{SecretProtector.Prefix}{oldId}:", payload);
+            Assert.DoesNotContain(legacyPassword, payload);
+        }
+
+        // The old key is gone: every resource still opens (a sealed value it cannot open fails the read).
+        await using var retired = await GatewayProcess.StartAsync(postgres, new Dictionary<string, string> { ["CIMI_SECRET_KEY"] = newKey });
+        using var c = retired.Client(client.User, Tenants.Password);
+        foreach (var resource in resources)
+        {
+            var read = await c.GetAsync(resource);
+            Assert.True(read.Code == 200, $"reading {resource} without the old key: {read}");
+        }
+        await retired.StopAsync();
     }
 
     [Fact]
@@ -254,6 +346,23 @@ public sealed class SecretsAtRestTests
         var options = new SystemTextJsonGrainStorageSerializerOptions();
         SecretsAtRest.Apply(options.JsonSerializerOptions, new SecretProtector(keys));
         return new SystemTextJsonGrainStorageSerializer(Options.Create(options));
+    }
+
+    /// <summary>A MachineConfiguration and a MachineImage, and a MachineTemplate body over them with the given password and user-data.</summary>
+    private static async Task<Func<string, JsonObject>> MachineTemplatesAsync(CimiClient client, string userDataBase64)
+    {
+        var config = await Created(client.PostAsync("machineConfigs", new JsonObject
+        {
+            ["name"] = "cfg", ["cpu"] = 1, ["memory"] = 65536, ["disks"] = new JsonArray(new JsonObject { ["capacity"] = 1048576 }),
+        }));
+        var image = await Created(client.PostAsync("machineImages", new JsonObject { ["name"] = "img", ["imageLocation"] = "docker:cimigrains/demo:latest" }));
+        return password => new JsonObject
+        {
+            ["machineConfig"] = new JsonObject { ["href"] = config },
+            ["machineImage"] = new JsonObject { ["href"] = image },
+            ["credential"] = new JsonObject { ["userName"] = "root", ["password"] = password },
+            ["userData"] = userDataBase64,
+        };
     }
 
     private static async Task<string> Created(Task<CimiResponse> request)
