@@ -73,6 +73,10 @@ public sealed class CimiGatewayOptions
     /// </summary>
     public int HostReconnectGraceSeconds { get; init; } = 30;
 
+    /// <summary>Seconds a System member may refuse its delete before the System's delete fails naming it
+    /// (<c>CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS</c>).</summary>
+    public int SystemMemberRefusalSeconds { get; init; } = 60;
+
     /// <summary>Virtual CPUs per host CPU (<c>CIMI_CPU_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
     public double CpuAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultCpuAllocationRatio;
 
@@ -189,6 +193,10 @@ public sealed class CimiGatewayOptions
                 ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_CPU_ALLOCATION_RATIO", cpuRatio) : defaults.CpuAllocationRatio,
             MemoryAllocationRatio = Env("CIMI_MEMORY_ALLOCATION_RATIO") is { } memoryRatio
                 ? CimiGrains.Hosts.AllocationRatio.Parse("CIMI_MEMORY_ALLOCATION_RATIO", memoryRatio) : defaults.MemoryAllocationRatio,
+            SystemMemberRefusalSeconds = Env("CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS") is { } refusal
+                ? (int.TryParse(refusal, out var refusalSeconds) && refusalSeconds is >= 1 and <= 86_400 ? refusalSeconds
+                    : throw new InvalidOperationException($"CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS='{refusal}' is not a number of seconds from 1 to 86400."))
+                : defaults.SystemMemberRefusalSeconds,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))
@@ -278,6 +286,7 @@ public sealed class CimiGatewayOptions
             $"CIMI_ADMIN_PASSWORD={Secret(AdminPassword)}", $"CIMI_DEMO_PASSWORD={Secret(DemoPassword)}", $"CIMI_DEMO_IMAGE={DemoImage}",
             $"CIMI_DEMO_VM_IMAGE={DemoVmImage ?? "(none)"}",
             $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
+            $"CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS={SystemMemberRefusalSeconds}",
             $"CIMI_CPU_ALLOCATION_RATIO={CpuAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_EVENT_RETENTION_DAYS={EventRetentionDays}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",

@@ -53,6 +53,7 @@ public static class SiloHostingExtensions
                 JobRetention = options.JobRetentionMinutes < 0 ? null : TimeSpan.FromMinutes(options.JobRetentionMinutes),
                 EventRetention = options.EventRetentionDays < 0 ? null : TimeSpan.FromDays(options.EventRetentionDays),
                 HostReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds),
+                SystemMemberRefusalLimit = TimeSpan.FromSeconds(options.SystemMemberRefusalSeconds),
                 CpuAllocationRatio = options.CpuAllocationRatio,
                 MemoryAllocationRatio = options.MemoryAllocationRatio,
                 PublicImages = options.AllPublicImages,

@@ -71,6 +71,7 @@ public static class CimiGrainsExtensions
             o.MemoryAllocationRatio = options.MemoryAllocationRatio;
         });
         services.Configure<PublicImageOptions>(o => o.Locations = options.PublicImages);
+        services.Configure<Systems.SystemOptions>(o => o.MemberRefusalLimit = options.SystemMemberRefusalLimit);
         // The cluster image store (docs/IMAGES.md): its registered images are public images as well.
         services.TryAddSingleton<Images.ImageStoreDatabase>();
         services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<PublicImageOptions>>(sp =>

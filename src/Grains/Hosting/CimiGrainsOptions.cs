@@ -54,6 +54,9 @@ public sealed class CimiGrainsOptions
     /// <summary>Memory placement may promise per KiB of host memory (a host's agent may override it).</summary>
     public double MemoryAllocationRatio { get; init; } = HostSchedulingOptions.DefaultMemoryAllocationRatio;
 
+    /// <summary>How long a System member may refuse its delete before the System's delete gives up on it.</summary>
+    public TimeSpan SystemMemberRefusalLimit { get; init; } = new Systems.SystemOptions().MemberRefusalLimit;
+
     /// <summary>The provider's public image locations every tenant may name in a MachineImage.</summary>
     public IReadOnlyList<string> PublicImages { get; init; } = new PublicImageOptions().Locations;
 
@@ -68,6 +71,7 @@ public sealed class CimiGrainsOptions
         if (!AllocationRatio.IsValid(CpuAllocationRatio)) return $"{nameof(CpuAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {CpuAllocationRatio}.";
         if (!AllocationRatio.IsValid(MemoryAllocationRatio)) return $"{nameof(MemoryAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {MemoryAllocationRatio}.";
         if (HostReconnectGrace < TimeSpan.Zero) return $"{nameof(HostReconnectGrace)} must not be negative, not {HostReconnectGrace}.";
+        if (SystemMemberRefusalLimit <= TimeSpan.Zero) return $"{nameof(SystemMemberRefusalLimit)} must be positive, not {SystemMemberRefusalLimit}.";
         if (PublicImages.Any(string.IsNullOrWhiteSpace)) return $"{nameof(PublicImages)} holds an empty location.";
         return null;
     }

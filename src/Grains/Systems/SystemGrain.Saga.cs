@@ -28,12 +28,11 @@ public sealed partial class SystemGrain
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Members that refuse their delete, since when and why (a Network with ports, a Volume still attached):
-    /// usually for a tick or two, while what holds them goes; for longer than <see cref="MemberRefusalLimit"/>, the
-    /// delete ends FAILED naming them instead of asking for ever. Kept in memory: a crash starts the count again.</summary>
+    /// usually for a tick or two, while what holds them goes; for longer than <see cref="SystemOptions.MemberRefusalLimit"/>,
+    /// the delete ends FAILED naming them instead of asking for ever. Kept in memory: a crash starts the count again.</summary>
     private readonly Dictionary<string, (DateTimeOffset Since, string Why)> _deleteRefused = new(StringComparer.Ordinal);
 
-    /// <summary>How long a member may refuse its delete before the System's delete (or rollback) gives up on it.</summary>
-    public static readonly TimeSpan MemberRefusalLimit = TimeSpan.FromMinutes(1);
+    private TimeSpan MemberRefusalLimit => options.Value.MemberRefusalLimit;
 
     private void StartDriving()
     {

@@ -5,6 +5,7 @@ using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using CimiGrains.Systems;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Systems;
 
@@ -20,6 +21,7 @@ namespace CimiGrains.Grains.Systems;
 public sealed partial class SystemGrain(
     [PersistentState("system", "cimi")] IPersistentState<SystemGrainState> state,
     ResourceReadModel readModel,
+    IOptions<SystemOptions> options,
     ILogger<SystemGrain> logger)
     : CimiResourceGrain<SystemResource, SystemGrainState>(state, readModel, SystemRegistration.Type.Kind), ISystemGrain, IRemindable
 {
