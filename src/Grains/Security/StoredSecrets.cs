@@ -8,12 +8,11 @@ namespace CimiGrains.Grains.Security;
 /// <summary>
 /// The secrets in grain storage, for key rotation: how many sealed values each key id holds and how many
 /// secrets are still in plaintext (<see cref="ReportAsync"/>), and the bulk re-seal that moves every row
-/// off old keys (<see cref="ResealAsync"/>). The table is read in keyset pages, never whole; a row is
+/// off old keys (<see cref="ResealAsync"/>). The table is streamed by one query, never held whole; a row is
 /// rewritten only by its own grain (<see cref="ISecretHolderGrain"/>), so no activation's ETag goes stale.
 /// </summary>
 public sealed class StoredSecrets(string connectionString, string serviceId, SecretKeyRing keys)
 {
-    public const int PageSize = 200;
     public const int Parallelism = 4;
 
     /// <summary>What one pass found.</summary>
@@ -116,45 +115,25 @@ public sealed class StoredSecrets(string connectionString, string serviceId, Sec
 
     private sealed record Row(string StateName, string? GrainKey, Dictionary<string, int> SealedByKeyId, int Plaintext);
 
-    /// <summary>Every stored row of this service, a page at a time in the order of its unique key.</summary>
+    /// <summary>
+    /// Every stored row of this service, streamed by one query: Npgsql hands rows over as they arrive, so the table
+    /// is never held in memory, and it is read once (keyset pages ordered by the grain key would each sort the whole
+    /// table, since the key's nullable last column keeps PostgreSQL off the unique index).
+    /// </summary>
     private async IAsyncEnumerable<Row> RowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        (string Type, int Hash, long N0, long N1, string Ext)? after = null;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        while (true)
+        await using var cmd = new NpgsqlCommand(
+            "SELECT graintypestring, grainidextensionstring, payloadbinary FROM orleansstorage " +
+            "WHERE serviceid = @service AND payloadbinary IS NOT NULL", connection);
+        cmd.Parameters.AddWithValue("service", serviceId);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            var page = new List<(string Type, int Hash, long N0, long N1, string Ext, byte[]? Payload)>();
-            await using (var cmd = new NpgsqlCommand(
-                "SELECT graintypestring, grainidhash, grainidn0, grainidn1, COALESCE(grainidextensionstring, ''), payloadbinary " +
-                "FROM orleansstorage WHERE serviceid = @service " +
-                (after is null ? "" : "AND (graintypestring, grainidhash, grainidn0, grainidn1, COALESCE(grainidextensionstring, '')) > (@type, @hash, @n0, @n1, @ext) ") +
-                "ORDER BY graintypestring, grainidhash, grainidn0, grainidn1, COALESCE(grainidextensionstring, '') LIMIT @limit", connection))
-            {
-                cmd.Parameters.AddWithValue("service", serviceId);
-                cmd.Parameters.AddWithValue("limit", PageSize);
-                if (after is { } a)
-                {
-                    cmd.Parameters.AddWithValue("type", a.Type);
-                    cmd.Parameters.AddWithValue("hash", a.Hash);
-                    cmd.Parameters.AddWithValue("n0", a.N0);
-                    cmd.Parameters.AddWithValue("n1", a.N1);
-                    cmd.Parameters.AddWithValue("ext", a.Ext);
-                }
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                    page.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4),
-                        reader.IsDBNull(5) ? null : (byte[])reader[5]));
-            }
-            foreach (var r in page)
-            {
-                if (r.Payload is null) continue;
-                var row = new Row(r.Type, r.Ext.Length > 0 ? r.Ext : null, new Dictionary<string, int>(StringComparer.Ordinal), 0);
-                yield return Count(row, r.Payload);
-            }
-            if (page.Count < PageSize) yield break;
-            var last = page[^1];
-            after = (last.Type, last.Hash, last.N0, last.N1, last.Ext);
+            var key = reader.IsDBNull(1) ? null : reader.GetString(1);
+            var row = new Row(reader.GetString(0), string.IsNullOrEmpty(key) ? null : key, new Dictionary<string, int>(StringComparer.Ordinal), 0);
+            yield return Count(row, (byte[])reader[2]);
         }
     }
 
