@@ -81,6 +81,8 @@ builder.AddDatabaseOutageHandling();
 builder.Services.AddSingleton(Options.Create(options));
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<LoginThrottle>();
+// The limits of the cluster's login throttle shards (LoginThrottleGrain), the same as this gateway's own.
+builder.Services.AddSingleton(LoginThrottle.LimitsOf(options));
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<CimiRequest>();
 builder.Services.AddHostedService<StartupSeeder>();

@@ -39,7 +39,7 @@ public sealed class BasicAuthenticationHandler(
     private const int MaxCachedLogins = 10_000;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(5);
     private static readonly byte[] CacheKeySecret = RandomNumberGenerator.GetBytes(32);
-    private static readonly ConcurrentDictionary<string, (VerifiedUser User, DateTimeOffset Until)> Verified = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, CachedLogin> Verified = new(StringComparer.Ordinal);
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Set on the request when a login is refused for a reason other than bad credentials.</summary>
@@ -55,21 +55,26 @@ public sealed class BasicAuthenticationHandler(
         if (!TryParse(header.AsSpan(6).Trim(), out var userName, out var password))
         {
             // Names no possible user: no lookup, no hashing, and no user-shaped key in the throttle.
-            if (throttle.Begin(null, source, verified: false) is { } wait) return Refuse(wait);
+            if (await throttle.BeginAsync(null, source, verified: false) is { } wait) return Refuse(wait);
             return AuthenticateResult.Fail("The Basic credentials do not name a valid user.");
         }
 
         var cacheKey = CacheKey(userName, password);
         var now = TimeProvider.GetUtcNow();
-        var cached = Verified.TryGetValue(cacheKey, out var entry) && entry.Until > now ? entry.User : null;
-        if (throttle.Begin(userName, source, verified: cached is not null) is { } refusedFor) return Refuse(refusedFor);
-        if (cached is not null)
+        var login = Verified.TryGetValue(cacheKey, out var entry) && entry.Until > now ? entry : null;
+        var knownSource = login?.Sources.Contains(source) == true;
+        if (await throttle.BeginAsync(userName, source, verified: login is not null, knownSource) is { } refusedFor) return Refuse(refusedFor);
+        if (login is not null)
         {
             // One primary-key read of a small row instead of PBKDF2: the login is still what was verified.
             var current = await tenants.FindUserAsync(userName, Context.RequestAborted);
-            if (current is not null && current.CredentialStamp == cached.CredentialStamp) return Success(current.User);
+            if (current is not null && current.CredentialStamp == login.User.CredentialStamp)
+            {
+                if (!knownSource) login.Sources.Add(source);
+                return Success(current.User);
+            }
             Verified.TryRemove(cacheKey, out _);
-            if (throttle.Begin(userName, source, verified: false) is { } wait) return Refuse(wait);
+            if (await throttle.BeginAsync(userName, source, verified: false) is { } wait) return Refuse(wait);
         }
 
         VerifiedUser? verified;
@@ -81,7 +86,7 @@ public sealed class BasicAuthenticationHandler(
         }
         catch (PasswordHashingBusyException e)
         {
-            throttle.NotChecked(userName, source);
+            await throttle.NotCheckedAsync(userName, source);
             Context.Items[RefusalItem] = new Refusal(StatusCodes.Status503ServiceUnavailable, TimeSpan.FromSeconds(1), e.Message);
             return AuthenticateResult.Fail(e.Message);
         }
@@ -91,10 +96,37 @@ public sealed class BasicAuthenticationHandler(
             CimiGrains.Gateway.Events.AccessRefusals.RecordRefusedLogin(Context, userName);
             return AuthenticateResult.Fail("Unknown user or wrong password.");
         }
-        throttle.Succeeded(userName, source);
+        await throttle.SucceededAsync(userName, source);
         if (Verified.Count >= MaxCachedLogins) Trim(now);
-        Verified[cacheKey] = (verified, now + CacheFor);
+        Verified[cacheKey] = new CachedLogin(verified, now + CacheFor, new KnownSources(source));
         return Success(verified.User);
+    }
+
+    /// <summary>A verified login, until when it is trusted without PBKDF2, and the sources that have used it here.</summary>
+    private sealed record CachedLogin(VerifiedUser User, DateTimeOffset Until, KnownSources Sources);
+
+    /// <summary>
+    /// The sources a cached login was used from on this gateway. A source not in it asks the cluster's
+    /// throttle once before the cached answer counts (see <see cref="LoginThrottle"/>); a few sources per login
+    /// is what real use looks like, so past <see cref="Max"/> new ones simply ask every time.
+    /// </summary>
+    private sealed class KnownSources(string first)
+    {
+        private const int Max = 16;
+        private readonly HashSet<string> _sources = new(StringComparer.Ordinal) { first };
+
+        public bool Contains(string source)
+        {
+            lock (_sources) return _sources.Contains(source);
+        }
+
+        public void Add(string source)
+        {
+            lock (_sources)
+            {
+                if (_sources.Count < Max) _sources.Add(source);
+            }
+        }
     }
 
     /// <summary>user:password from Base64 of strict UTF-8, with a user name the directory could hold.</summary>

@@ -1,43 +1,60 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using CimiGrains.Gateway.Hosting;
+using CimiGrains.Grains.Tenants;
+using CimiGrains.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Gateway.Security;
 
 /// <summary>
-/// Login throttling in the way OWASP's Authentication Cheat Sheet recommends over hard account lockout:
-/// failures are counted per (user, source address), per source address and per user, each in a leaky
-/// bucket that holds <c>limit</c> failures and drains over the window, so after N quick failures the
-/// next attempt waits window/N (Retry-After) and a persistent guesser gets N guesses per window.
+/// The login throttle of the cluster, as one gateway applies it: OWASP-style leaky buckets per (user, source),
+/// per source and per user (the rules are <see cref="LoginLedger"/>'s), counted cluster-wide in the
+/// <see cref="ILoginThrottleGrain"/> shards so that N gateways do not give an attacker N times the limits.
 /// </summary>
 /// <remarks>
-/// Why this does not lock the real user out:
 /// <list type="bullet">
-/// <item>The per-user limit never refuses a source that has not failed for that user: a user under a
-/// distributed attack still logs in from their own machine (the "known device" rule of real services).</item>
-/// <item>The per-source limit (password spraying, floods) refuses only logins that would need a password
-/// check; credentials already verified on this gateway (cached, stamp still current) still pass, so the
-/// people behind a noisy NAT keep working.</item>
-/// <item>Only the (user, source) pair refuses everything, including a correct password: that is the one
-/// place where allowing it would give a throttled guesser an oracle. Refused attempts count there too.</item>
+/// <item>This gateway also keeps its own ledger of what it saw. It is a lower bound of the cluster's counts,
+/// so whatever it refuses is refused without asking, and a refusal from the cluster is held in it for the
+/// time the cluster gave: a flood against one gateway costs the cluster one call per refusal window, not
+/// one per request.</item>
+/// <item>A login that needs a password check asks the cluster first; the check costs a large fraction of a
+/// second of CPU, so the grain call is noise beside it.</item>
+/// <item>A cached verified login asks the cluster only when this source has not used those credentials on
+/// this gateway yet (<c>knownSource</c> in <see cref="BeginAsync"/>): that is the one case where
+/// the cached answer could hand a guesser throttled on another gateway the oracle the pair limit exists to
+/// deny. Logins of working sessions cost nothing extra.</item>
+/// <item>When the cluster cannot answer in <see cref="ClusterWait"/> (a shard's silo just died, say) the
+/// local view decides: logins keep working, and the limits hold per gateway until the shard is back.</item>
 /// </list>
-/// Memory stays bounded under a flood of distinct names or addresses: each table holds at most
-/// <see cref="MaxEntriesPerTable"/> buckets, and a full table first drops drained buckets, then the
-/// emptiest half, so the buckets that matter (the fullest) survive an attempt to flush them.
 /// IPv6 sources are counted per /64, since one host commonly owns a whole /64.
 /// </remarks>
-public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProvider time)
+public sealed class LoginThrottle
 {
+    /// <summary>Per table of this gateway's own ledger.</summary>
     public const int MaxEntriesPerTable = 50_000;
 
-    private readonly Table _pairs = new(options.Value.LoginFailuresPerUserAndSource, options.Value.LoginThrottleWindowSeconds, time);
-    private readonly Table _sources = new(options.Value.LoginFailuresPerSource, options.Value.LoginThrottleWindowSeconds, time);
-    private readonly Table _users = new(options.Value.LoginFailuresPerUser, options.Value.LoginThrottleWindowSeconds, time);
+    /// <summary>How long a login waits for the cluster's answer before the local view decides.</summary>
+    public static readonly TimeSpan ClusterWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>Buckets held across the three tables (at most three times <see cref="MaxEntriesPerTable"/>).</summary>
-    public int TrackedKeys => _pairs.Count + _sources.Count + _users.Count;
+    private readonly LoginLedger _local;
+    private readonly IGrainFactory? _cluster;
+    private readonly ILogger<LoginThrottle>? _logger;
+    private long _lastWarning;
+
+    /// <summary>A throttle for this gateway; without <paramref name="cluster"/> it counts only what it sees.</summary>
+    public LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProvider time, IGrainFactory? cluster = null, ILogger<LoginThrottle>? logger = null)
+    {
+        _local = new LoginLedger(LimitsOf(options.Value), time, MaxEntriesPerTable);
+        _cluster = cluster;
+        _logger = logger;
+    }
+
+    public static LoginLimits LimitsOf(CimiGatewayOptions options) => new(
+        options.LoginFailuresPerUserAndSource, options.LoginFailuresPerSource, options.LoginFailuresPerUser, options.LoginThrottleWindowSeconds);
+
+    /// <summary>Buckets held by this gateway's own ledger.</summary>
+    public int TrackedKeys => _local.TrackedKeys;
 
     /// <summary>The key a source address is counted under.</summary>
     public static string SourceOf(IPAddress? address)
@@ -52,154 +69,82 @@ public sealed class LoginThrottle(IOptions<CimiGatewayOptions> options, TimeProv
 
     /// <summary>
     /// Null when this login may go on, else how long the caller must wait. <paramref name="verified"/> says
-    /// the credentials are a current cached success (no password check needed); a null
-    /// <paramref name="user"/> is a login that names no possible user (only the source is counted).
+    /// the credentials are a current cached success; <paramref name="knownSource"/> that this source has
+    /// used them here before; a null <paramref name="user"/> is a login that names no possible user.
     /// </summary>
-    /// <remarks>
-    /// A login allowed to a password check is counted as a failure now, before the check, and refunded by
-    /// <see cref="Succeeded"/>: counting after the check would let an attacker's parallel connections all
-    /// pass the limit while their checks wait for the hashing gate.
-    /// </remarks>
-    public TimeSpan? Begin(string? user, string source, bool verified)
+    public async ValueTask<TimeSpan?> BeginAsync(string? user, string source, bool verified, bool knownSource = false)
     {
-        if (user is null)
+        if (_local.Begin(user, source, verified) is { } local) return local.RetryAfter;
+        if (_cluster is null || (verified && knownSource)) return null;
+        LoginRefusal? refusal;
+        try
         {
-            if (_sources.WaitFor(source) is { } sourceWait) return sourceWait;
-            _sources.Add(source);
+            refusal = await AskAsync(user, source, verified).WaitAsync(ClusterWait);
+        }
+        catch (Exception e)
+        {
+            Warn(e);
             return null;
         }
-        var pair = PairKey(user, source);
-        var wait = _pairs.WaitFor(pair);
-        if (wait is null && !verified)
-        {
-            wait = _sources.WaitFor(source);
-            if (wait is null && _users.WaitFor(user) is { } userWait && _pairs.HasFailures(pair))
-                wait = Min(userWait, _pairs.UntilEmpty(pair));
-        }
-        if (wait is not null)
-        {
-            // A refused attempt is still an attempt: without this, a source throttled for spraying could
-            // keep probing cached credentials for free.
-            _pairs.Add(pair);
-            return wait;
-        }
-        if (!verified)
-        {
-            _pairs.Add(pair);
-            _sources.Add(source);
-            _users.Add(user);
-        }
-        return null;
+        if (refusal is null) return null;
+        _local.RefusedElsewhere(user, source, verified, refusal);
+        return refusal.RetryAfter;
     }
 
     /// <summary>
-    /// The password was right: the failure counted by <see cref="Begin"/> is refunded and this source's
+    /// The password was right: the failure counted by <see cref="BeginAsync"/> is refunded and this source's
     /// record for the user ends (as OWASP's counters reset on success).
     /// </summary>
-    public void Succeeded(string user, string source)
+    public Task SucceededAsync(string user, string source)
     {
-        _pairs.Remove(PairKey(user, source));
-        _sources.Refund(source);
-        _users.Refund(user);
+        _local.Succeeded(user, source);
+        return TellAsync(user, source, (shard, u, s) => shard.SucceededUser(u, s));
     }
 
     /// <summary>The check did not happen (the hashing gate was full): nothing is held against anyone.</summary>
-    public void NotChecked(string user, string source)
+    public Task NotCheckedAsync(string user, string source)
     {
-        _pairs.Refund(PairKey(user, source));
-        _sources.Refund(source);
-        _users.Refund(user);
+        _local.NotChecked(user, source);
+        return TellAsync(user, source, (shard, u, s) => shard.NotCheckedUser(u, s));
     }
 
-    private static string PairKey(string user, string source) => user + "\n" + source;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>Leaky buckets by key: level rises by one per failure and drains at limit/window per second.</summary>
-    private sealed class Table(int limit, int windowSeconds, TimeProvider time)
+    /// <summary>The cluster's half of <see cref="LoginLedger.Begin"/>, over the user's and the source's shards.</summary>
+    private async Task<LoginRefusal?> AskAsync(string? user, string source, bool verified)
     {
-        private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
-        private readonly double _drainPerSecond = (double)limit / windowSeconds;
-        private readonly Lock _sweep = new();
+        var bySource = _cluster!.GetGrain<ILoginThrottleGrain>(LoginThrottleShards.OfSource(source));
+        if (user is null) return await bySource.BeginSource(source);
+        var byUser = _cluster.GetGrain<ILoginThrottleGrain>(LoginThrottleShards.OfUser(user));
+        if (await byUser.BeginUser(user, source, verified) is { } refused) return refused;
+        if (verified) return null;
+        if (await bySource.BeginSource(source) is not { } sourceRefused) return null;
+        await byUser.RefusedBySource(user);
+        return sourceRefused;
+    }
 
-        /// <summary>Null while fewer than <c>limit</c> failures are in the bucket, else the time until one has drained.</summary>
-        public TimeSpan? WaitFor(string key)
+    private async Task TellAsync(string user, string source, Func<ILoginThrottleGrain, string, string, Task> userSide)
+    {
+        if (_cluster is null) return;
+        try
         {
-            if (!_buckets.TryGetValue(key, out var bucket)) return null;
-            var level = bucket.Level(Now, _drainPerSecond);
-            var excess = level - (limit - 1);
-            return excess > 0 ? TimeSpan.FromSeconds(excess / _drainPerSecond) : null;
+            await Task.WhenAll(
+                userSide(_cluster.GetGrain<ILoginThrottleGrain>(LoginThrottleShards.OfUser(user)), user, source),
+                _cluster.GetGrain<ILoginThrottleGrain>(LoginThrottleShards.OfSource(source)).RefundSource(source))
+                .WaitAsync(ClusterWait);
         }
-
-        public int Count => _buckets.Count;
-
-        public bool HasFailures(string key) => _buckets.TryGetValue(key, out var b) && b.Level(Now, _drainPerSecond) > 0;
-
-        public TimeSpan UntilEmpty(string key) =>
-            _buckets.TryGetValue(key, out var b) ? TimeSpan.FromSeconds(b.Level(Now, _drainPerSecond) / _drainPerSecond) : TimeSpan.Zero;
-
-        /// <summary>One more failure; the level stops at twice the limit, so a lockout never outlasts about one window.</summary>
-        public void Add(string key)
+        catch (Exception e)
         {
-            if (!_buckets.TryGetValue(key, out var bucket))
-            {
-                if (_buckets.Count >= MaxEntriesPerTable) Sweep();
-                bucket = _buckets.GetOrAdd(key, _ => new Bucket());
-            }
-            bucket.Add(Now, _drainPerSecond, 2.0 * limit);
-        }
-
-        public void Remove(string key) => _buckets.TryRemove(key, out _);
-
-        public void Refund(string key)
-        {
-            if (_buckets.TryGetValue(key, out var bucket)) bucket.Refund(Now, _drainPerSecond);
-        }
-
-        private double Now => time.GetTimestamp() / (double)time.TimestampFrequency;
-
-        private void Sweep()
-        {
-            lock (_sweep)
-            {
-                if (_buckets.Count < MaxEntriesPerTable) return;
-                var now = Now;
-                var levels = _buckets.Select(b => (b.Key, Level: b.Value.Level(now, _drainPerSecond))).ToList();
-                foreach (var (key, level) in levels.Where(l => l.Level <= 0)) _buckets.TryRemove(key, out _);
-                if (_buckets.Count < MaxEntriesPerTable * 9 / 10) return;
-                foreach (var (key, _) in levels.Where(l => l.Level > 0).OrderBy(l => l.Level).Take(levels.Count / 2))
-                    _buckets.TryRemove(key, out _);
-            }
+            // The cluster keeps a failure it should have refunded: it drains with the window.
+            Warn(e);
         }
     }
 
-    private sealed class Bucket
+    /// <summary>At most one warning a minute: an unreachable shard must not turn every login into a log line.</summary>
+    private void Warn(Exception e)
     {
-        private readonly Lock _lock = new();
-        private double _level;
-        private double _at;
-
-        public double Level(double now, double drainPerSecond)
-        {
-            lock (_lock) return Math.Max(0, _level - (now - _at) * drainPerSecond);
-        }
-
-        public void Refund(double now, double drainPerSecond)
-        {
-            lock (_lock)
-            {
-                _level = Math.Max(0, _level - (now - _at) * drainPerSecond - 1);
-                _at = now;
-            }
-        }
-
-        public void Add(double now, double drainPerSecond, double cap)
-        {
-            lock (_lock)
-            {
-                _level = Math.Min(cap, Math.Max(0, _level - (now - _at) * drainPerSecond) + 1);
-                _at = now;
-            }
-        }
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastWarning);
+        if (last != 0 && now - last < 60_000) return;
+        if (Interlocked.CompareExchange(ref _lastWarning, now, last) != last) return;
+        _logger?.LogWarning("The cluster's login throttle did not answer ({Error}); this gateway's own counts decide meanwhile.", e.Message);
     }
 }

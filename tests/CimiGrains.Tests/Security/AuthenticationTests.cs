@@ -129,6 +129,68 @@ public sealed class AuthenticationTests(AuthenticationFixture fixture)
     }
 
     [Fact]
+    public async Task Guesses_spread_over_two_gateways_add_up_to_one_limit_and_the_user_still_logs_in_from_elsewhere()
+    {
+        using var user = await Tenants.CreateAsync(fixture.First, "clu");
+        using var guesserOnFirst = Source("127.0.0.81", fixture.First);
+        using var guesserOnSecond = Source("127.0.0.81", fixture.Second);
+        using var ownerOnSecond = Source("127.0.0.82", fixture.Second);
+        using var ownerOnFirst = Source("127.0.0.82", fixture.First);
+        // The second gateway has verified (and caches) the real password, from the owner's machine.
+        Assert.Equal(200, (await ownerOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+
+        // Alternating gateways, each sees fewer failures than the limit; the cluster sees them all.
+        for (var i = 0; i < AuthenticationFixture.FailuresPerUserAndSource; i++)
+        {
+            var guesser = i % 2 == 0 ? guesserOnFirst : guesserOnSecond;
+            Assert.Equal(401, (await guesser.GetAsync("/cimi/cloudEntryPoint", user.User, "guess-" + i)).Code);
+        }
+        var throttled = await guesserOnFirst.GetAsync("/cimi/cloudEntryPoint", user.User, "guess-x");
+        Assert.True(throttled.Code == 429, throttled.ToString());
+        Assert.Equal(429, (await guesserOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, "guess-y")).Code);
+        Assert.Equal(429, (await guesserOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+        // The owner is not locked out, on either gateway, cached or not.
+        Assert.Equal(200, (await ownerOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+        Assert.Equal(200, (await ownerOnFirst.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+    }
+
+    [Fact]
+    public async Task A_guesser_throttled_on_one_gateway_gets_no_oracle_from_the_cached_password_on_another()
+    {
+        using var user = await Tenants.CreateAsync(fixture.First, "orc");
+        using var ownerOnSecond = Source("127.0.0.86", fixture.Second);
+        using var guesserOnFirst = Source("127.0.0.85", fixture.First);
+        using var guesserOnSecond = Source("127.0.0.85", fixture.Second);
+        // The second gateway caches the right password, verified from the owner's machine.
+        Assert.Equal(200, (await ownerOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+        for (var i = 0; i < AuthenticationFixture.FailuresPerUserAndSource; i++)
+            Assert.Equal(401, (await guesserOnFirst.GetAsync("/cimi/cloudEntryPoint", user.User, "guess-" + i)).Code);
+        // The second gateway has never seen this guesser fail, and the cached answer would say yes: the
+        // cluster's count for the pair says no.
+        var oracle = await guesserOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password);
+        Assert.True(oracle.Code == 429, oracle.ToString());
+        Assert.Equal(200, (await ownerOnSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+    }
+
+    [Fact]
+    public async Task A_spray_spread_over_two_gateways_throttles_its_source_on_both()
+    {
+        using var user = await Tenants.CreateAsync(fixture.First, "csp");
+        using var onFirst = Source("127.0.0.83", fixture.First);
+        using var onSecond = Source("127.0.0.83", fixture.Second);
+        for (var i = 0; i < AuthenticationFixture.FailuresPerSource; i++)
+        {
+            var sprayer = i % 2 == 0 ? onFirst : onSecond;
+            Assert.Equal(401, (await sprayer.GetAsync("/cimi/cloudEntryPoint", $"nobody-{i}-{Guid.NewGuid():N}"[..20], "some-password")).Code);
+        }
+        Assert.Equal(429, (await onFirst.GetAsync("/cimi/cloudEntryPoint", "nobody-more", "some-password")).Code);
+        var sprayed = await onSecond.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password);
+        Assert.True(sprayed.Code == 429, sprayed.ToString());
+        using var elsewhere = Source("127.0.0.84", fixture.Second);
+        Assert.Equal(200, (await elsewhere.GetAsync("/cimi/cloudEntryPoint", user.User, Tenants.Password)).Code);
+    }
+
+    [Fact]
     public async Task An_unknown_user_is_answered_like_a_wrong_password_in_text_and_in_time()
     {
         // Three real users, two wrong passwords each: under every throttle limit of the fixture.
