@@ -57,6 +57,7 @@ public sealed partial class EventTail(NpgsqlDataSource dataSource, IOptions<Even
         NpgsqlConnection? listener = null;
         try
         {
+            var inOutage = false;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
@@ -73,6 +74,11 @@ public sealed partial class EventTail(NpgsqlDataSource dataSource, IOptions<Even
                         await listen.ExecuteNonQueryAsync(stoppingToken);
                     }
                     var behind = await AdvanceAsync(stoppingToken);
+                    if (inOutage)
+                    {
+                        inOutage = false;
+                        LogTailResumed(logger);
+                    }
                     // A full batch: read on at once. A gap still open: look again soon. Else sleep until woken.
                     if (behind == Backlog.More) continue;
                     if (behind == Backlog.Gap) await Task.Delay(TimeSpan.FromMilliseconds(50), stoppingToken);
@@ -80,7 +86,11 @@ public sealed partial class EventTail(NpgsqlDataSource dataSource, IOptions<Even
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogTailFailed(logger, e.Message);
+                    // A database outage is logged once (the gateway's DatabaseOutage says when it ends for
+                    // requests); the tail retries every second meanwhile, and catches up from its mark after.
+                    var outage = CimiGrains.Grains.Persistence.DatabaseFailures.IsUnavailable(e);
+                    if (!outage || !inOutage) LogTailFailed(logger, e.Message);
+                    inOutage |= outage;
                     if (listener is not null) await listener.DisposeAsync();
                     listener = null;
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
@@ -251,4 +261,7 @@ public sealed partial class EventTail(NpgsqlDataSource dataSource, IOptions<Even
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The event tail failed and restarts: {Reason}")]
     private static partial void LogTailFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The event tail reaches the database again and catches up")]
+    private static partial void LogTailResumed(ILogger logger);
 }

@@ -13,6 +13,8 @@ namespace CimiGrains.Grains.Meters;
 /// Meters' alarms. No grain call per sample, and no grain in the write path: a Meter is a view over the
 /// table. The queue is bounded: when PostgreSQL falls behind, the oldest readings are dropped rather
 /// than the silo's memory growing (a sample lost is a gap in a series; nothing else depends on it).
+/// While PostgreSQL cannot be reached at all, the batch in hand is retried every second, so a short
+/// outage costs no samples.
 /// It also keeps the table's time partitions (created ahead, dropped after the retention).
 /// </summary>
 public sealed partial class MeterSampleIngest(
@@ -20,6 +22,9 @@ public sealed partial class MeterSampleIngest(
     : BackgroundService
 {
     private static readonly TimeSpan MaintenancePeriod = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often a batch is tried again while the database is unreachable.</summary>
+    private static readonly TimeSpan OutageRetryPeriod = TimeSpan.FromSeconds(1);
 
     private readonly Channel<IReadOnlyList<StoredSample>> _queue = Channel.CreateBounded<IReadOnlyList<StoredSample>>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -74,15 +79,28 @@ public sealed partial class MeterSampleIngest(
 
     private async Task WriteAndObserveAsync(List<StoredSample> batch, CancellationToken ct)
     {
-        try
+        for (var waited = false; ; waited = true)
         {
-            await store.WriteAsync(batch, ct);
-            Interlocked.Add(ref _written, batch.Count);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogWriteFailed(batch.Count, e.Message);
-            return;
+            try
+            {
+                await store.WriteAsync(batch, ct);
+                Interlocked.Add(ref _written, batch.Count);
+                if (waited) LogWriteResumed(batch.Count);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && Persistence.DatabaseFailures.IsUnavailable(e))
+            {
+                // The database is away: this batch waits for it (a COPY that broke committed nothing, so
+                // writing it again is safe) while the queue behind it stays bounded, and the outage is one
+                // log line, not one per attempt.
+                if (!waited) LogWriteWaiting(batch.Count, e.Message);
+                await Task.Delay(OutageRetryPeriod, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogWriteFailed(batch.Count, e.Message);
+                return;
+            }
         }
         foreach (var resource in batch.GroupBy(s => (s.TenantId, s.ResourceId)))
         {
@@ -102,6 +120,12 @@ public sealed partial class MeterSampleIngest(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Meter samples: {Count} samples were not written: {Reason}")]
     private partial void LogWriteFailed(int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Meter samples: {Count} samples wait for the database, which cannot be reached: {Reason}")]
+    private partial void LogWriteWaiting(int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Meter samples: the database is back; the {Count} waiting samples are written")]
+    private partial void LogWriteResumed(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Meter samples: the partitions could not be maintained: {Reason}")]
     private partial void LogMaintenanceFailed(string reason);
