@@ -8,7 +8,7 @@ namespace CimiGrains.Agents;
 public sealed partial class AgentWorker
 {
     /// <summary>
-    /// Reads every running Machine's counters each sampling period and sends them as one SampleBatch on
+    /// Reads every running Machine's counters, and every Volume of the pool, each sampling period and sends them as one SampleBatch on
     /// the session's outbox, for as long as the session lasts. Every Machine is sampled, whether a Meter
     /// asks for it or not: the readings are cheap (one engine call or three /proc reads per Machine) and
     /// the agent then needs to know nothing about Meters.
@@ -30,15 +30,24 @@ public sealed partial class AgentWorker
                 }
                 catch (DriverException e)
                 {
-                    LogSamplingFailed(driver.Name, e.Message);
+                    LogSamplingFailed($"{driver.Name} driver", e.Message);
                 }
             }
             var batch = sampler.Next(readings, options.SamplingPeriodSeconds);
-            if (batch.Samples.Count > 0) _outbox?.Writer.TryWrite(new AgentMessage { Samples = batch });
+            try
+            {
+                var volumes = pool.List().Select(r => (r.Key, Path: pool.PathOf(r.Key))).Where(v => v.Path is not null).Select(v => (v.Key, v.Path!));
+                sampler.AddVolumes(batch, Volumes.VolumeCounters.Read(volumes, TimeProvider.System));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogSamplingFailed("volume pool", e.Message);
+            }
+            if (batch.Samples.Count > 0 || batch.Volumes.Count > 0) _outbox?.Writer.TryWrite(new AgentMessage { Samples = batch });
         }
         while (await timer.WaitForNextTickAsync(ct));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Driver} driver could not read its Machines' counters: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Driver} could not read its counters: {Reason}")]
     private partial void LogSamplingFailed(string driver, string reason);
 }

@@ -13,6 +13,7 @@ namespace CimiGrains.Agents.Meters;
 public sealed class HostSampler
 {
     private readonly Dictionary<string, WorkloadCounters> _previous = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Volumes.VolumeCounters> _previousVolumes = new(StringComparer.Ordinal);
 
     public SampleBatch Next(IReadOnlyList<WorkloadCounters> readings, int periodSeconds)
     {
@@ -38,8 +39,34 @@ public sealed class HostSampler
         return batch;
     }
 
-    private static void Rate(MachineSample sample, string aspect, long? before, long? now, double seconds, double scale)
+    /// <summary>
+    /// The pool's Volumes into <paramref name="batch"/>: the bytes each file occupies as read, and the I/O of
+    /// the loop devices behind it as rates over the time since its previous reading (a loop device set up
+    /// again starts its counters at zero: a counter that went backwards gives no rate).
+    /// </summary>
+    public void AddVolumes(SampleBatch batch, IReadOnlyList<Volumes.VolumeCounters> readings)
     {
-        if (before is { } b && now is { } n && n >= b) sample.Values[aspect] = (n - b) / seconds * scale;
+        foreach (var now in readings)
+        {
+            var sample = new VolumeSample { VolumeKey = now.VolumeKey, UnixMs = now.At.ToUnixTimeMilliseconds() };
+            sample.Values["volume.used"] = now.AllocatedBytes;
+            if (_previousVolumes.TryGetValue(now.VolumeKey, out var before) && now.At > before.At)
+            {
+                var seconds = (now.At - before.At).TotalSeconds;
+                Rate(sample.Values, "disk.read", before.ReadBytes, now.ReadBytes, seconds, 1);
+                Rate(sample.Values, "disk.write", before.WriteBytes, now.WriteBytes, seconds, 1);
+            }
+            _previousVolumes[now.VolumeKey] = now;
+            batch.Volumes.Add(sample);
+        }
+        foreach (var gone in _previousVolumes.Keys.Except(readings.Select(r => r.VolumeKey)).ToList()) _previousVolumes.Remove(gone);
+    }
+
+    private static void Rate(MachineSample sample, string aspect, long? before, long? now, double seconds, double scale) =>
+        Rate(sample.Values, aspect, before, now, seconds, scale);
+
+    private static void Rate(IDictionary<string, double> values, string aspect, long? before, long? now, double seconds, double scale)
+    {
+        if (before is { } b && now is { } n && n >= b) values[aspect] = (n - b) / seconds * scale;
     }
 }

@@ -207,9 +207,9 @@ public static class AgentMessages
     }
 
     /// <summary>
-    /// A host's samples as rows of the samples table: a Machine key <c>{tenantId}/{localId}</c> becomes the
-    /// tenant and the Machine's id, and only aspects CimiGrains defines are kept (an agent of another build
-    /// may measure more). Keys that are not a tenant's Machine key are dropped.
+    /// A host's samples as rows of the samples table: a Machine or Volume key <c>{tenantId}/{localId}</c>
+    /// becomes the tenant and the resource's id, and only aspects CimiGrains defines for that type are kept
+    /// (an agent of another build may measure more). Keys that are not a tenant's key are dropped.
     /// </summary>
     public static IReadOnlyList<Grains.Meters.StoredSample> FromWire(SampleBatch batch)
     {
@@ -224,6 +224,19 @@ public static class AgentMessages
             foreach (var (aspect, value) in sample.Values)
             {
                 if (CimiGrains.Meters.MeterAspect.ForName(aspect) is not null && double.IsFinite(value))
+                    rows.Add(new(tenantId, resourceId, aspect, at, value));
+            }
+        }
+        foreach (var sample in batch.Volumes)
+        {
+            var slash = sample.VolumeKey.IndexOf('/');
+            if (slash <= 0 || slash == sample.VolumeKey.Length - 1) continue;
+            var tenantId = sample.VolumeKey[..slash];
+            var resourceId = CimiGrains.Volumes.VolumeRegistration.Type.Kind.IdOf(sample.VolumeKey[(slash + 1)..]);
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(sample.UnixMs);
+            foreach (var (aspect, value) in sample.Values)
+            {
+                if (CimiGrains.Meters.MeterAspect.ForName(aspect) is { } known && known.ResourceTypes.Contains("Volume") && double.IsFinite(value))
                     rows.Add(new(tenantId, resourceId, aspect, at, value));
             }
         }

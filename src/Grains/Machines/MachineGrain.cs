@@ -307,6 +307,7 @@ public sealed partial class MachineGrain(
             Volumes = new ResourceRef(MachineVolumes.VolumesOf(ResourceId)),
             NetworkInterfaces = new ResourceRef(MachineNetworkInterfaces.Of(ResourceId)),
             Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(ResourceId)),
+            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)),
         };
     }
 

@@ -190,7 +190,8 @@ public sealed partial class NetworkGrain(
         if (NetworkTransitions.Allowed(current, NetworkTransitions.Operation.Start)) operations.Add(new(CimiUris.Action("start"), ResourceId));
         if (NetworkTransitions.Allowed(current, NetworkTransitions.Operation.Stop)) operations.Add(new(CimiUris.Action("stop"), ResourceId));
         // Subnet, VNI and forwardingGroup are kept in the stored Network too (a ForwardingGroup reads them from it).
-        return network with { Gateway = GatewayAddress, NetworkPorts = new ResourceRef(NetworkPortsOf(ResourceId)), Operations = operations };
+        return network with { Gateway = GatewayAddress, NetworkPorts = new ResourceRef(NetworkPortsOf(ResourceId)), Operations = operations,
+            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)) };
     }
 
     /// <summary>What keeps the Network from being deleted, named (null: nothing): its ports, and the Addresses reserved on it.</summary>

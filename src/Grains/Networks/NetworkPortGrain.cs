@@ -95,5 +95,6 @@ public sealed class NetworkPortGrain(
     protected override NetworkPort Public(NetworkPort port) => port with
     {
         Operations = port.Resource is null ? [new("edit", ResourceId), new("delete", ResourceId)] : [new("edit", ResourceId)],
+        EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)),
     };
 }

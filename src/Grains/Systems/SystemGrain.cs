@@ -141,6 +141,7 @@ public sealed partial class SystemGrain(
             Networks = Collection(SystemMemberKind.Network), NetworkPorts = Collection(SystemMemberKind.NetworkPort),
             Addresses = Collection(SystemMemberKind.Address), ForwardingGroups = Collection(SystemMemberKind.ForwardingGroup),
             Operations = operations,
+            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(id)),
         };
     }
 

@@ -33,7 +33,7 @@ public sealed partial class VolumeGrain(
         var template = create.VolumeTemplate
             ?? throw CimiException.Invalid("VolumeCreate needs a 'volumeTemplate' (by reference, by value, or both).");
         // Everything is resolved and checked before anything is stored: a bad request leaves nothing behind.
-        var (spec, type, configRef, imageRef) = await ResolveAsync(template);
+        var (spec, type, configRef, imageRef, meterTemplates) = await ResolveAsync(template);
         if (await GrainFactory.GetGrain<IHostSchedulerGrain>(0).LargestVolumePool() is { } largest && spec.CapacityKiB > largest.PoolKiB)
             throw CimiException.Invalid($"'capacity' {spec.CapacityKiB} KB is larger than any host's volume pool " +
                 $"(the largest is host '{largest.HostId}' with {largest.PoolKiB} KiB).");
@@ -47,9 +47,12 @@ public sealed partial class VolumeGrain(
         LogResolved(logger, ResourceId, configRef ?? "by value", imageRef ?? "blank");
         // A VolumeImage named by reference is listed in the Volume's images; one given only by value is no resource.
         IReadOnlyList<string> images = VolumeImageRegistration.Type.Kind.LocalIdOf(imageRef) is { } imageLocalId ? [imageLocalId] : [];
-        return await AcceptOperation(HostCommandKind.Create, VolumeStateName.CREATING, jobLocalId, "add",
+        var accepted = await AcceptOperation(HostCommandKind.Create, VolumeStateName.CREATING, jobLocalId, "add",
             "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images),
             parentJobLocalId: system?.ParentJobLocalId);
+        // As for a Machine: the Meters its template names are made once the Volume exists (checked above).
+        await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, VolumeRegistration.Type.TypeName, meterTemplates);
+        return accepted;
     }
 
     public async Task<VolumeOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null)
@@ -177,10 +180,13 @@ public sealed partial class VolumeGrain(
         IReadOnlyList<ResourceRef>? attachedTo = Hosted.Attachments.Count == 0
             ? null
             : [.. Hosted.Attachments.Keys.Order(StringComparer.Ordinal).Select(k => new ResourceRef(VolumeSharing.MachineRef(k)))];
-        return WithHostStatus(volume) with { Operations = operations, AttachedTo = attachedTo, Images = new ResourceRef(VolumeRegistration.ImagesOf(ResourceId)) };
+        return WithHostStatus(volume) with { Operations = operations, AttachedTo = attachedTo, Images = new ResourceRef(VolumeRegistration.ImagesOf(ResourceId)),
+            Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(ResourceId)),
+            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)) };
     }
 
-    private async Task<(VolumeSpec Spec, string Type, string? Config, string? Image)> ResolveAsync(VolumeTemplate given)
+    private async Task<(VolumeSpec Spec, string Type, string? Config, string? Image, IReadOnlyList<CimiGrains.Meters.MeterTemplate> Meters)> ResolveAsync(
+        VolumeTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IVolumeTemplateGrain, VolumeTemplate>(
             GrainFactory, TenantId, VolumeTemplateRegistration.Type.Kind, "volumeTemplate", given, VolumeTemplateGrain.Merge);
@@ -203,7 +209,9 @@ public sealed partial class VolumeGrain(
         }
         var format = config.Format ?? VolumeFormats.Default;
         var spec = new VolumeSpec(config.Capacity!.Value, format, TenantId, image?.ImageLocation, image?.Bootable ?? false);
-        return (spec, config.Type ?? VolumeFormats.DefaultType(format), template.VolumeConfig?.Href, template.VolumeImage?.Href);
+        var meters = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, template.MeterTemplates,
+            VolumeTemplateGrain.SamplingPeriod(ServiceProvider));
+        return (spec, config.Type ?? VolumeFormats.DefaultType(format), template.VolumeConfig?.Href, template.VolumeImage?.Href, meters);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Volume {VolumeId}: configuration {Config}, initial content {Image}")]

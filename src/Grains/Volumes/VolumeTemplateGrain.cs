@@ -16,6 +16,8 @@ public sealed class VolumeTemplateGrain(
         // A stored template keeps its references as references (later changes to the configuration show
         // through), but every one of them must resolve now, and a configuration by value must be whole.
         await CheckAsync(GrainFactory, store, TenantId, document);
+        // Its MeterTemplates must resolve and offer aspects a Volume has.
+        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, document.MeterTemplates, SamplingPeriod(ServiceProvider));
         return document;
     }
 
@@ -44,5 +46,11 @@ public sealed class VolumeTemplateGrain(
     {
         VolumeConfig = overrides.VolumeConfig ?? referenced.VolumeConfig,
         VolumeImage = overrides.VolumeImage ?? referenced.VolumeImage,
+        MeterTemplates = overrides.MeterTemplates ?? referenced.MeterTemplates,
     };
+
+    /// <summary>The deployment's sampling period: the shortest sampleInterval a MeterTemplate may ask for.</summary>
+    public static int SamplingPeriod(IServiceProvider services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<Meters.MeterSampleOptions>>(services).Value.SamplingPeriodSeconds;
 }

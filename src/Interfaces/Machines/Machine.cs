@@ -34,4 +34,7 @@ public sealed record Machine : CimiResource
 
     /// <summary>The MeterCollection of the Meters that measure it (<c>machines/{id}/meters</c>).</summary>
     [Id(10)] public ResourceRef? Meters { get; init; }
+
+    /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
+    [Id(11)] public ResourceRef? EventLog { get; init; }
 }

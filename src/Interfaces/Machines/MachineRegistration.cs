@@ -15,8 +15,8 @@ public static class MachineRegistration
         EntryPointAttribute = "machines",
         // Create, delete and actions answer 202 with a Job: Gateway/Machines/MachineApi maps them.
         Routing = CimiRouting.Custom,
-        ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "meters", "operations"],
-        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host", "disks", "volumes", "networkInterfaces", "meters"],
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "cpu", "memory", "disks", "cpuArch", "volumes", "networkInterfaces", "meters", "eventLog", "operations"],
+        ProviderAttributes = ["state", "cpu", "memory", "cpuArch", "machineImage", "machineConfig", "host", "disks", "volumes", "networkInterfaces", "meters", "eventLog"],
         Documents =
         [
             new(typeof(MachineCreate), "MachineCreate", [.. CimiTypeRegistration.CommonElements, "machineTemplate"]),

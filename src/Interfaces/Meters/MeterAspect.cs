@@ -19,9 +19,18 @@ public sealed record MeterAspect(string Name, string Units, string Description, 
     public static readonly MeterAspect MemoryUsed = new("memory.used", "byte",
         "Memory in use as the host accounts it: the container's cgroup usage, the QEMU process's resident set.", ["Machine"]);
 
-    public static readonly MeterAspect DiskRead = new("disk.read", "byte/s", "Bytes read from the Machine's block devices per second.", ["Machine"]);
+    public static readonly MeterAspect DiskRead = new("disk.read", "byte/s",
+        "Bytes read per second: from a Machine's block devices; from a Volume's file by the loop devices of the containers that mount it.",
+        ["Machine", "Volume"]);
 
-    public static readonly MeterAspect DiskWrite = new("disk.write", "byte/s", "Bytes written to the Machine's block devices per second.", ["Machine"]);
+    public static readonly MeterAspect DiskWrite = new("disk.write", "byte/s",
+        "Bytes written per second: to a Machine's block devices; to a Volume's file by the loop devices of the containers that mount it.",
+        ["Machine", "Volume"]);
+
+    /// <summary>What a Volume occupies in its host's pool: the allocated blocks of its sparse file.</summary>
+    public static readonly MeterAspect VolumeUsed = new("volume.used", "byte",
+        "Bytes the Volume occupies in its host's pool (the allocated blocks of its sparse file): it grows with what the workload " +
+        "writes, file system metadata included, and shrinks only when freed blocks are discarded.", ["Volume"]);
 
     public static readonly MeterAspect NetworkReceived = new("network.received", "byte/s",
         "Bytes the Machine's network interfaces received per second.", ["Machine"]);
@@ -29,7 +38,7 @@ public sealed record MeterAspect(string Name, string Units, string Description, 
     public static readonly MeterAspect NetworkTransmitted = new("network.transmitted", "byte/s",
         "Bytes the Machine's network interfaces transmitted per second.", ["Machine"]);
 
-    public static IReadOnlyList<MeterAspect> All { get; } = [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted];
+    public static IReadOnlyList<MeterAspect> All { get; } = [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted, VolumeUsed];
 
     /// <summary>The aspect a URI names, or null.</summary>
     public static MeterAspect? ForUri(string? uri) => All.FirstOrDefault(a => string.Equals(a.Uri, uri, StringComparison.Ordinal));

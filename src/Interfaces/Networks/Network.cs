@@ -19,4 +19,7 @@ public sealed record Network : CimiResource
     [Id(6)] public string? Subnet { get; init; }
     [Id(7)] public string? Gateway { get; init; }
     [Id(8)] public long? Vni { get; init; }
+
+    /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
+    [Id(9)] public ResourceRef? EventLog { get; init; }
 }

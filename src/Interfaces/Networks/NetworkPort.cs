@@ -13,4 +13,7 @@ public sealed record NetworkPort : CimiResource
     [Id(2)] public string? PortType { get; init; }
     [Id(3)] public string? ClassOfService { get; init; }
     [Id(4)] public ResourceRef? Resource { get; init; }
+
+    /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
+    [Id(5)] public ResourceRef? EventLog { get; init; }
 }

@@ -20,4 +20,10 @@ public sealed record Volume : CimiResource
 
     /// <summary>The VolumeVolumeImageCollection: the VolumeImages captured from the Volume and the one it was made from.</summary>
     [Id(7)] public ResourceRef? Images { get; init; }
+
+    /// <summary>The MeterCollection of the Meters that measure it (<c>volumes/{id}/meters</c>).</summary>
+    [Id(9)] public ResourceRef? Meters { get; init; }
+
+    /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
+    [Id(8)] public ResourceRef? EventLog { get; init; }
 }

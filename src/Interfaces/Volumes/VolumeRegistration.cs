@@ -19,7 +19,7 @@ public static class VolumeRegistration
         // Create and delete answer 202 with a Job: Gateway/Volumes/VolumeApi maps them.
         Routing = CimiRouting.Custom,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "type", "capacity", "bootable", "images", "meters", "eventLog", "operations"],
-        ProviderAttributes = ["state", "type", "capacity", "bootable", "images", "format", "host", "attachedTo"],
+        ProviderAttributes = ["state", "type", "capacity", "bootable", "images", "format", "host", "attachedTo", "meters", "eventLog"],
         Documents =
         [
             new(typeof(VolumeCreate), "VolumeCreate", [.. CimiTypeRegistration.CommonElements, "volumeTemplate"]),

@@ -7,4 +7,7 @@ public sealed record VolumeTemplate : CimiResource
 {
     [Id(0)] public VolumeConfiguration? VolumeConfig { get; init; }
     [Id(1)] public VolumeImage? VolumeImage { get; init; }
+
+    /// <summary>Meters to create with each Volume made from the template (their own targetResource is ignored: it is the Volume).</summary>
+    [Id(2), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
 }

@@ -47,9 +47,9 @@ public sealed class DockerMeterTests(DockerAgentFixture fixture)
         Assert.False((await client.GetAsync(idleMeters[MeterDocs.Cpu])).Json["alarmRaised"]!.GetValue<bool>());
 
         // Memory: dd's 24 MiB buffer, filled and held while dd waits on a pipe no one reads, shows in the memory Meter.
-        var before = await LatestAsync(client, busyMeters[MeterDocs.Memory]);
+        var before = await MeterDocs.LatestAsync(client, busyMeters[MeterDocs.Memory]);
         await DockerCli.RunAsync("exec", "-d", ContainerNaming.For(busyKey), "sh", "-c", "dd if=/dev/zero bs=24M count=1 | sleep 600");
-        await Eventually.Until(() => LatestAsync(client, busyMeters[MeterDocs.Memory]), m => m > before + 16_000_000,
+        await Eventually.Until(() => MeterDocs.LatestAsync(client, busyMeters[MeterDocs.Memory]), m => m > before + 16_000_000,
             $"the busy Machine's memory Meter to rise 16 MB above {before} bytes", TimeSpan.FromSeconds(60));
 
         // Ending the loop clears the alarm.
@@ -82,14 +82,5 @@ public sealed class DockerMeterTests(DockerAgentFixture fixture)
     {
         var filter = Uri.EscapeDataString($"timestamp>='{since.ToString("O", CultureInfo.InvariantCulture)}'");
         return (await client.GetAsync($"{meter}/samples?$filter={filter}&$first=1&$last=1")).Json["count"]!.GetValue<int>();
-    }
-
-    private static async Task<double> LatestAsync(CimiClient client, string meter)
-    {
-        var all = (await client.GetAsync($"{meter}/samples")).Json;
-        var count = all["count"]!.GetValue<int>();
-        if (count == 0) return double.NaN;
-        var last = (await client.GetAsync($"{meter}/samples?$first={count}&$last={count}")).Json["samples"]?.AsArray() ?? [];
-        return last.Count == 0 ? double.NaN : double.Parse(last[0]!["sample"]!["value"]!.GetValue<string>(), CultureInfo.InvariantCulture);
     }
 }

@@ -34,4 +34,14 @@ public static class MeterDocs
     /// <summary>A Meter of <paramref name="aspect"/> on <paramref name="target"/>, by value; returns its id.</summary>
     public static Task<string> MeterAsync(CimiClient client, string target, string aspect = Cpu, string? alarmThreshold = null, string? clear = null) =>
         CimiDocs.Created(client, "meters", Create(Template(Configuration(aspect, alarmThreshold: alarmThreshold, clear: clear), target)));
+
+    /// <summary>The value of the Meter's latest sample, or NaN while it has none.</summary>
+    public static async Task<double> LatestAsync(CimiClient client, string meter)
+    {
+        var all = (await client.GetAsync($"{meter}/samples")).Json;
+        var count = all["count"]!.GetValue<int>();
+        if (count == 0) return double.NaN;
+        var last = (await client.GetAsync($"{meter}/samples?$first={count}&$last={count}")).Json["samples"]?.AsArray() ?? [];
+        return last.Count == 0 ? double.NaN : double.Parse(last[0]!["sample"]!["value"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
