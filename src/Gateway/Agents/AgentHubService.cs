@@ -51,6 +51,7 @@ public sealed partial class AgentHubService(
             LogSessionStarted(registration.HostId, session.SessionId, context.Peer);
             session.Send(new ControllerMessage { Registered = new Registered { SessionId = session.SessionId, Silo = Environment.MachineName } });
             writer = Drain(session, responseStream, ct);
+            var placedHere = new SamplePlacement(host);
             renewal = KeepRenewed(host, registration, session, observer, replaced);
             while (await requestStream.MoveNext(replaced.Token))
             {
@@ -88,7 +89,7 @@ public sealed partial class AgentHubService(
                         break;
                     case AgentMessage.BodyOneofCase.Samples:
                         // Queued for the next COPY (Grains/Meters/MeterSampleIngest): the session never waits for the database.
-                        samples.Enqueue(AgentMessages.FromWire(message.Samples));
+                        if (await placedHere.KeepAsync(message.Samples, ct) is { } kept) samples.Enqueue(AgentMessages.FromWire(kept));
                         break;
                     default:
                         LogUnexpected(registration.HostId, message.BodyCase.ToString());

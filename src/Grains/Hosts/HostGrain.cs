@@ -116,6 +116,9 @@ public sealed partial class HostGrain(
         return [.. state.State.Machines.Keys];
     }
 
+    public Task<PlacedResources> GetPlaced() =>
+        Task.FromResult(new PlacedResources([.. state.State.Machines.Keys], [.. state.State.Volumes.Keys]));
+
     public async Task<bool> Renew(HostRegistration registration, string sessionId, IAgentObserver agent)
     {
         if (sessionId == _sessionId) return true;

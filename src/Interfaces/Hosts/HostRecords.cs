@@ -215,3 +215,7 @@ public sealed record HostImageStatus(
     [property: Id(2)] HostImageState State,
     [property: Id(3)] IReadOnlyList<string> UsedBy,
     [property: Id(4)] string? Message);
+
+/// <summary>The Machines and Volumes a host holds (their <c>{tenantId}/{localId}</c> keys).</summary>
+[GenerateSerializer, Immutable, Alias("cimi.PlacedResources")]
+public sealed record PlacedResources([property: Id(0)] IReadOnlyList<string> Machines, [property: Id(1)] IReadOnlyList<string> Volumes);

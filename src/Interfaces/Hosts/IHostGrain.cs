@@ -32,6 +32,10 @@ public interface IHostGrain : IGrainWithStringKey
 
     Task<HostInfo> GetInfo();
 
+    /// <summary>The keys of the Machines and of the Volumes placed on this host: the resources whose
+    /// samples this host's agent may report.</summary>
+    Task<PlacedResources> GetPlaced();
+
     /// <summary>Removes an image from this host once no container uses it (a deleted MachineImage's
     /// capture). Recorded durably and repeated at every session until the agent reports it gone;
     /// returns without waiting for the agent, connected or not.</summary>

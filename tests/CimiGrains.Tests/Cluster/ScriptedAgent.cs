@@ -63,6 +63,9 @@ public sealed class ScriptedAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends any message on the current session, as an agent of another build (or a compromised one) could.</summary>
+    public Task SendAsync(AgentMessage message) => _call!.RequestStream.WriteAsync(message);
+
     /// <summary>Answers a command: done, with the workload in <paramref name="state"/>.</summary>
     public Task SucceedAsync(Command command, ObservedState state) =>
         _call!.RequestStream.WriteAsync(new AgentMessage
