@@ -79,7 +79,9 @@ public static class MeterApi
         var to = query.To is { } t && t < end ? t : end;
         var take = Math.Max(0, query.Last - query.First + 1);
         var page = from < to && take > 0
-            ? await store.QueryAsync(request.TenantId, meter.TargetResource!.Href, aspect.Name, from, to, interval, query.First - 1, take, ct)
+            ? await store.QueryAsync(request.TenantId, meter.TargetResource!.Href, aspect.Name, from, to, interval, query.First - 1, take, ct,
+                // The periods the Meter was stopped: its target's series went on, the Meter's did not.
+                [.. (meter.StoppedPeriods ?? []).Select(p => (p.From, p.To ?? to))])
             : new SamplePage([], 0);
         var aggregated = query.Aggregate is not null;
         var samples = page.Intervals.Select(i => CimiDocuments.FromRecord(new MeterSample { Sample = Reading(i, aggregated) },

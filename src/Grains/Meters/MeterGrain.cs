@@ -95,7 +95,22 @@ public sealed partial class MeterGrain(
             Samples = null, MinValue = current?.MinValue, MaxValue = current?.MaxValue,
             State = current?.State ?? MeterRegistration.Started,
             AlarmRaised = current?.AlarmRaised ?? false,
+            StoppedPeriods = current?.StoppedPeriods,
         };
+    }
+
+    /// <summary>The most stopped periods a Meter remembers; older ones go first (their samples are likely past retention).</summary>
+    private const int MaxStoppedPeriods = 100;
+
+    /// <summary><paramref name="meter"/> moving to <paramref name="next"/> at <paramref name="at"/>: a stop opens a period, a start closes it.</summary>
+    private static Meter WithState(Meter meter, string next, DateTimeOffset at)
+    {
+        var periods = meter.StoppedPeriods ?? [];
+        if (next == MeterRegistration.Stopped && meter.State != MeterRegistration.Stopped)
+            periods = [.. periods.TakeLast(MaxStoppedPeriods - 1), new MeterStoppedPeriod(at, null)];
+        else if (next == MeterRegistration.Started && periods.Count > 0 && periods[^1].To is null)
+            periods = [.. periods.SkipLast(1), periods[^1] with { To = at }];
+        return meter with { State = next, Updated = at, StoppedPeriods = periods.Count == 0 ? null : periods };
     }
 
     protected override string? StateOf(Meter resource) => resource.State;
@@ -117,7 +132,7 @@ public sealed partial class MeterGrain(
     private async Task<Meter> SetState(string next)
     {
         var current = Existing();
-        if (current.State != next) await CommitAsync(current with { State = next, Updated = Now });
+        if (current.State != next) await CommitAsync(WithState(current, next, Now));
         return Public(State.State.Resource!);
     }
 
@@ -126,7 +141,7 @@ public sealed partial class MeterGrain(
         if (State.State.Resource is not { } meter || meter.State != MeterRegistration.Started) return;
         if (meter.StopTime is { } stop && at >= stop)
         {
-            await CommitAsync(meter with { State = MeterRegistration.Stopped, Updated = Now });
+            await CommitAsync(WithState(meter, MeterRegistration.Stopped, stop) with { Updated = Now });
             return;
         }
         var min = MeterChecks.Number(meter.MinValue, "minValue");

@@ -40,16 +40,16 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     /// <paramref name="take"/>. The grouping runs in PostgreSQL over the series index.
     /// </summary>
     public async Task<SamplePage> QueryAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
-        TimeSpan interval, int skip, int take, CancellationToken ct)
+        TimeSpan interval, int skip, int take, CancellationToken ct, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded = null)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
                    min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
             FROM {Table}
-            WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
-            GROUP BY 1 ORDER BY 1 OFFSET $7 LIMIT $8
+            WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
+            GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
             """);
-        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to, excluded);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         var intervals = new List<SampleInterval>();
@@ -61,25 +61,33 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
                 reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
             total = reader.GetInt64(6);
         }
-        if (intervals.Count == 0 && skip > 0) total = await CountAsync(tenantId, resourceId, aspect, from, to, interval, ct);
+        if (intervals.Count == 0 && skip > 0) total = await CountAsync(tenantId, resourceId, aspect, from, to, interval, excluded, ct);
         return new SamplePage(intervals, total);
     }
 
+    /// <summary>
+    /// Leaves out the readings inside the periods in $7 and $8 (starts and ends, pairwise): the times a Meter
+    /// was stopped. A handful of periods at most, so the check per row is a scan of two short arrays.
+    /// </summary>
+    private const string NotExcluded =
+        "AND NOT EXISTS (SELECT 1 FROM unnest($7::timestamptz[], $8::timestamptz[]) AS p(f, t) WHERE at >= p.f AND at < p.t)";
+
     /// <summary>The number of intervals holding samples, for a page past the end (which returned no total).</summary>
     private async Task<long> CountAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
-        TimeSpan interval, CancellationToken ct)
+        TimeSpan interval, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT count(DISTINCT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00'))
-            FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6
+            FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
             """);
-        AddSeries(command, tenantId, resourceId, aspect, from, interval, to);
+        AddSeries(command, tenantId, resourceId, aspect, from, interval, to, excluded);
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Parameters $1 to $6 of both series queries: the series, the range's start, the interval, the range's end.</summary>
+    /// <summary>Parameters $1 to $8 of both series queries: the series, the range's start, the interval, the range's end,
+    /// and the periods left out.</summary>
     private static void AddSeries(NpgsqlCommand command, string tenantId, string resourceId, string aspect, DateTimeOffset from,
-        TimeSpan interval, DateTimeOffset to)
+        TimeSpan interval, DateTimeOffset to, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
@@ -87,6 +95,14 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = (excluded ?? []).Select(p => p.From.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = (excluded ?? []).Select(p => p.To.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        });
     }
 
     /// <summary>Deletes a resource's samples (its last Meter is gone with it); the partitions' retention would in time.</summary>

@@ -45,4 +45,15 @@ public sealed record Meter : CimiResource
 
     /// <summary>Extension (provider-set): whether the alarm is raised now.</summary>
     [Id(15)] public bool? AlarmRaised { get; init; }
+
+    /// <summary>
+    /// When the Meter was stopped (the last one open while it is): its samples collection leaves these
+    /// periods out, since the series is the target's and went on. Kept in the grain only, not in the document.
+    /// </summary>
+    [Id(16), System.Text.Json.Serialization.JsonIgnore, System.Xml.Serialization.XmlIgnore]
+    public IReadOnlyList<MeterStoppedPeriod>? StoppedPeriods { get; init; }
 }
+
+/// <summary>A period a Meter was stopped: from <see cref="From"/> until <see cref="To"/> (null: still stopped).</summary>
+[GenerateSerializer, Immutable, Alias("cimi.MeterStoppedPeriod")]
+public sealed record MeterStoppedPeriod([property: Id(0)] DateTimeOffset From, [property: Id(1)] DateTimeOffset? To);

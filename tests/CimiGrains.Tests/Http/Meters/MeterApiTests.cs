@@ -165,6 +165,45 @@ public sealed class MeterApiTests(GatewayFixture fixture)
         await Eventually.Until(() => client.GetAsync(meter), r => r.Code == 404, $"the Meter {meter} to go with its Machine");
     }
 
+    [Fact]
+    public async Task A_stopped_Meters_samples_leave_out_the_time_it_was_stopped()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var machine = await CimiDocs.MachineWithoutHostAsync(client);
+        var meter = await MeterAsync(client, machine);
+        var stopSent = DateTimeOffset.UtcNow;
+        Assert.Equal(200, (await client.PostAsync(meter, new JsonObject { ["action"] = "http://schemas.dmtf.org/cimi/1/action/stop" })).Code);
+        var stopAnswered = DateTimeOffset.UtcNow;
+        await Task.Delay(3000);
+        var startSent = DateTimeOffset.UtcNow;
+        Assert.Equal(200, (await client.PostAsync(meter, new JsonObject { ["action"] = "http://schemas.dmtf.org/cimi/1/action/start" })).Code);
+        var startAnswered = DateTimeOffset.UtcNow;
+        // The hosts measured on all along: one reading a second from before the stop to after the start.
+        var first = new DateTimeOffset(stopSent.UtcTicks - stopSent.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(-5);
+        var count = (int)(startAnswered - first).TotalSeconds + 3;
+        await InsertSamplesAsync(client.User[..^"-user".Length], machine[client.Cimi.Length..], "cpu.utilization", first, count);
+        // A samples collection ends at the present: wait until the last reading is in the past.
+        await Task.Delay(first.AddSeconds(count + 1) - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero);
+
+        var range = "$filter=" + Uri.EscapeDataString(
+            $"timestamp>='{first.ToString("O", CultureInfo.InvariantCulture)}' and timestamp<'{first.AddSeconds(count).ToString("O", CultureInfo.InvariantCulture)}'");
+        var listed = (await client.GetAsync($"{meter}/samples?{range}&$first=1&$last={count}")).Json;
+        var times = listed["samples"]!.AsArray().Select(x => DateTimeOffset.Parse(x!["sample"].Str("timestamp"), CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(times.Count, listed["count"]!.GetValue<int>());
+        // Nothing from the time it surely was stopped, everything from the time it surely ran.
+        Assert.DoesNotContain(times, t => t >= stopAnswered && t < startSent);
+        for (var i = 0; i < count; i++)
+        {
+            var t = first.AddSeconds(i);
+            if (t < stopSent.AddSeconds(-1) || t >= startAnswered.AddSeconds(1)) Assert.Contains(t, times);
+        }
+        Assert.True(times.Count <= count - 2, $"{times.Count} of {count} readings listed, though the Meter was stopped for 3 s");
+        // Aggregated alike: the sum leaves out the readings of the stopped period.
+        var whole = (await client.GetAsync($"{meter}/samples?{range}&$aggregate=PT1H")).Json["samples"]!.AsArray()
+            .Sum(x => x!["sample"]!["count"]!.GetValue<int>());
+        Assert.Equal(times.Count, whole);
+    }
+
     private async Task InsertSamplesAsync(string tenant, string resource, string aspect, DateTimeOffset start, int count)
     {
         await using var connection = new NpgsqlConnection(fixture.Postgres);
