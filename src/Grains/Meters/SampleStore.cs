@@ -72,6 +72,52 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     private const string NotExcluded =
         "AND NOT EXISTS (SELECT 1 FROM unnest($7::timestamptz[], $8::timestamptz[]) AS p(f, t) WHERE at >= p.f AND at < p.t)";
 
+    /// <summary>
+    /// The series of a group (a System): the readings of <paramref name="resourceIds"/> summed per sampling
+    /// period (<paramref name="period"/>, aligned to the epoch like every interval), then grouped into intervals
+    /// of <paramref name="interval"/> as <see cref="QueryAsync"/> does for one resource. The sum per period
+    /// is what the group uses in that period (CPU, memory, bytes per second); a member's reading that jitters
+    /// into the next period moves with it, which the interval averages smooth out.
+    /// </summary>
+    public async Task<SamplePage> QuerySumAsync(string tenantId, IReadOnlyList<string> resourceIds, string aspect, DateTimeOffset from,
+        DateTimeOffset to, TimeSpan interval, TimeSpan period, int skip, int take, CancellationToken ct,
+        IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded = null)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH grouped AS (
+                SELECT date_bin($11, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS at, sum(value) AS value
+                FROM {Table}
+                WHERE tenant_id = $1 AND resource_id = ANY($2) AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
+                GROUP BY 1)
+            SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
+                   min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
+            FROM grouped GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resourceIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        AddExcluded(command, excluded);
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
+        command.Parameters.Add(new NpgsqlParameter { Value = period, NpgsqlDbType = NpgsqlDbType.Interval });
+        var intervals = new List<SampleInterval>();
+        long total = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            intervals.Add(new SampleInterval(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetDouble(1), reader.GetDouble(2),
+                reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
+            total = reader.GetInt64(6);
+        }
+        // A page past the end has no row to carry the total: the first page's answer is as good as a count.
+        if (intervals.Count == 0 && skip > 0)
+            total = (await QuerySumAsync(tenantId, resourceIds, aspect, from, to, interval, period, 0, 1, ct, excluded)).Total;
+        return new SamplePage(intervals, total);
+    }
+
     /// <summary>The number of intervals holding samples, for a page past the end (which returned no total).</summary>
     private async Task<long> CountAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
         TimeSpan interval, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded, CancellationToken ct)
@@ -95,6 +141,12 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        AddExcluded(command, excluded);
+    }
+
+    /// <summary>Parameters $7 and $8: the starts and the ends of the periods left out.</summary>
+    private static void AddExcluded(NpgsqlCommand command, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded)
+    {
         command.Parameters.Add(new NpgsqlParameter
         {
             Value = (excluded ?? []).Select(p => p.From.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,

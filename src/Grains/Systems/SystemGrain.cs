@@ -141,6 +141,7 @@ public sealed partial class SystemGrain(
             Networks = Collection(SystemMemberKind.Network), NetworkPorts = Collection(SystemMemberKind.NetworkPort),
             Addresses = Collection(SystemMemberKind.Address), ForwardingGroups = Collection(SystemMemberKind.ForwardingGroup),
             Operations = operations,
+            Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(id)),
             EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(id)),
         };
     }

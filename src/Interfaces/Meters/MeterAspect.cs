@@ -13,19 +13,20 @@ public sealed record MeterAspect(string Name, string Units, string Description, 
 
     /// <summary>CPU time used per wall-clock time, in percent of one host CPU (a Machine with 2 busy CPUs shows 200).</summary>
     public static readonly MeterAspect CpuUtilization = new("cpu.utilization", "percent",
-        "CPU time the Machine used per second of wall-clock time, in percent of one host CPU.", ["Machine"]);
+        "CPU time the Machine used per second of wall-clock time, in percent of one host CPU; for a System, the sum over its Machines.", ["Machine", "System"]);
 
     /// <summary>Memory in use as the host accounts it (the container's cgroup, the VM process's resident set).</summary>
     public static readonly MeterAspect MemoryUsed = new("memory.used", "byte",
-        "Memory in use as the host accounts it: the container's cgroup usage, the QEMU process's resident set.", ["Machine"]);
+        "Memory in use as the host accounts it: the container's cgroup usage, the QEMU process's resident set; for a System, the sum over its Machines.",
+        ["Machine", "System"]);
 
     public static readonly MeterAspect DiskRead = new("disk.read", "byte/s",
-        "Bytes read per second: from a Machine's block devices; from a Volume's file by the loop devices of the containers that mount it.",
-        ["Machine", "Volume"]);
+        "Bytes read per second: from a Machine's block devices; from a Volume's file by the loop devices of the containers that mount it; " +
+        "for a System, the sum over its Machines.", ["Machine", "Volume", "System"]);
 
     public static readonly MeterAspect DiskWrite = new("disk.write", "byte/s",
-        "Bytes written per second: to a Machine's block devices; to a Volume's file by the loop devices of the containers that mount it.",
-        ["Machine", "Volume"]);
+        "Bytes written per second: to a Machine's block devices; to a Volume's file by the loop devices of the containers that mount it; " +
+        "for a System, the sum over its Machines.", ["Machine", "Volume", "System"]);
 
     /// <summary>What a Volume occupies in its host's pool: the allocated blocks of its sparse file.</summary>
     public static readonly MeterAspect VolumeUsed = new("volume.used", "byte",
@@ -33,10 +34,10 @@ public sealed record MeterAspect(string Name, string Units, string Description, 
         "writes, file system metadata included, and shrinks only when freed blocks are discarded.", ["Volume"]);
 
     public static readonly MeterAspect NetworkReceived = new("network.received", "byte/s",
-        "Bytes the Machine's network interfaces received per second.", ["Machine"]);
+        "Bytes the Machine's network interfaces received per second; for a System, the sum over its Machines.", ["Machine", "System"]);
 
     public static readonly MeterAspect NetworkTransmitted = new("network.transmitted", "byte/s",
-        "Bytes the Machine's network interfaces transmitted per second.", ["Machine"]);
+        "Bytes the Machine's network interfaces transmitted per second; for a System, the sum over its Machines.", ["Machine", "System"]);
 
     public static IReadOnlyList<MeterAspect> All { get; } = [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted, VolumeUsed];
 

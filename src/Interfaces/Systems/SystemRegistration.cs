@@ -32,7 +32,7 @@ public static class SystemRegistration
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "systems", "machines", "credentials", "volumes", "networks",
             "networkPorts", "addresses", "forwardingGroups", "meters", "eventLog", "operations"],
         ProviderAttributes = ["state", "systems", "machines", "credentials", "volumes", "networks", "networkPorts", "addresses",
-            "forwardingGroups", "systemTemplate", "placementPolicy", "eventLog"],
+            "forwardingGroups", "systemTemplate", "placementPolicy", "meters", "eventLog"],
         Documents =
         [
             new(typeof(SystemCreate), "SystemCreate", [.. CimiTypeRegistration.CommonElements, "systemTemplate"]),

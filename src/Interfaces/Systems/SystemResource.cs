@@ -25,6 +25,9 @@ public sealed record SystemResource : CimiResource
     /// <summary>How its Machines are spread over hosts (<see cref="SystemPlacement"/>).</summary>
     [Id(10)] public string? PlacementPolicy { get; init; }
 
+    /// <summary>The MeterCollection of the Meters that measure it (<c>systems/{id}/meters</c>: its Machines' sums).</summary>
+    [Id(12)] public ResourceRef? Meters { get; init; }
+
     /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
     [Id(11)] public ResourceRef? EventLog { get; init; }
 }
