@@ -52,15 +52,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
         AddSeries(command, tenantId, resourceId, aspect, from, interval, to, excluded);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
-        var intervals = new List<SampleInterval>();
-        long total = 0;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            intervals.Add(new SampleInterval(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetDouble(1), reader.GetDouble(2),
-                reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
-            total = reader.GetInt64(6);
-        }
+        var (intervals, total) = await ReadIntervalsAsync(command, ct);
         if (intervals.Count == 0 && skip > 0) total = await CountAsync(tenantId, resourceId, aspect, from, to, interval, excluded, ct);
         return new SamplePage(intervals, total);
     }
@@ -103,6 +95,16 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         command.Parameters.Add(new NpgsqlParameter { Value = period, NpgsqlDbType = NpgsqlDbType.Interval });
+        var (intervals, total) = await ReadIntervalsAsync(command, ct);
+        // A page past the end has no row to carry the total: the first page's answer is as good as a count.
+        if (intervals.Count == 0 && skip > 0)
+            total = (await QuerySumAsync(tenantId, resourceIds, aspect, from, to, interval, period, 0, 1, ct, excluded)).Total;
+        return new SamplePage(intervals, total);
+    }
+
+    /// <summary>The rows of both interval queries: start, min, max, average, sum, count, and the total of intervals.</summary>
+    private static async Task<(List<SampleInterval> Intervals, long Total)> ReadIntervalsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         var intervals = new List<SampleInterval>();
         long total = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -112,10 +114,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
                 reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
             total = reader.GetInt64(6);
         }
-        // A page past the end has no row to carry the total: the first page's answer is as good as a count.
-        if (intervals.Count == 0 && skip > 0)
-            total = (await QuerySumAsync(tenantId, resourceIds, aspect, from, to, interval, period, 0, 1, ct, excluded)).Total;
-        return new SamplePage(intervals, total);
+        return (intervals, total);
     }
 
     /// <summary>The number of intervals holding samples, for a page past the end (which returned no total).</summary>
