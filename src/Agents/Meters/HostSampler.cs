@@ -25,11 +25,11 @@ public sealed class HostSampler
             if (_previous.TryGetValue(now.MachineKey, out var before) && now.At > before.At)
             {
                 var seconds = (now.At - before.At).TotalSeconds;
-                Rate(sample, "cpu.utilization", before.CpuNanoseconds, now.CpuNanoseconds, seconds, 100.0 / 1e9);
-                Rate(sample, "disk.read", before.DiskReadBytes, now.DiskReadBytes, seconds, 1);
-                Rate(sample, "disk.write", before.DiskWriteBytes, now.DiskWriteBytes, seconds, 1);
-                Rate(sample, "network.received", before.NetworkReceivedBytes, now.NetworkReceivedBytes, seconds, 1);
-                Rate(sample, "network.transmitted", before.NetworkTransmittedBytes, now.NetworkTransmittedBytes, seconds, 1);
+                Rate(sample.Values, "cpu.utilization", before.CpuNanoseconds, now.CpuNanoseconds, seconds, 100.0 / 1e9);
+                Rate(sample.Values, "disk.read", before.DiskReadBytes, now.DiskReadBytes, seconds, 1);
+                Rate(sample.Values, "disk.write", before.DiskWriteBytes, now.DiskWriteBytes, seconds, 1);
+                Rate(sample.Values, "network.received", before.NetworkReceivedBytes, now.NetworkReceivedBytes, seconds, 1);
+                Rate(sample.Values, "network.transmitted", before.NetworkTransmittedBytes, now.NetworkTransmittedBytes, seconds, 1);
             }
             _previous[now.MachineKey] = now;
             if (sample.Values.Count > 0) batch.Samples.Add(sample);
@@ -61,9 +61,6 @@ public sealed class HostSampler
         }
         foreach (var gone in _previousVolumes.Keys.Except(readings.Select(r => r.VolumeKey)).ToList()) _previousVolumes.Remove(gone);
     }
-
-    private static void Rate(MachineSample sample, string aspect, long? before, long? now, double seconds, double scale) =>
-        Rate(sample.Values, aspect, before, now, seconds, scale);
 
     private static void Rate(IDictionary<string, double> values, string aspect, long? before, long? now, double seconds, double scale)
     {

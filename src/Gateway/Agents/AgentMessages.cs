@@ -213,33 +213,25 @@ public static class AgentMessages
     /// </summary>
     public static IReadOnlyList<Grains.Meters.StoredSample> FromWire(SampleBatch batch)
     {
-        var rows = new List<Grains.Meters.StoredSample>(batch.Samples.Count * 6);
-        foreach (var sample in batch.Samples)
-        {
-            var slash = sample.MachineKey.IndexOf('/');
-            if (slash <= 0 || slash == sample.MachineKey.Length - 1) continue;
-            var tenantId = sample.MachineKey[..slash];
-            var resourceId = CimiGrains.Common.ResourceKind.Machine.IdOf(sample.MachineKey[(slash + 1)..]);
-            var at = DateTimeOffset.FromUnixTimeMilliseconds(sample.UnixMs);
-            foreach (var (aspect, value) in sample.Values)
-            {
-                if (CimiGrains.Meters.MeterAspect.ForName(aspect) is not null && double.IsFinite(value))
-                    rows.Add(new(tenantId, resourceId, aspect, at, value));
-            }
-        }
-        foreach (var sample in batch.Volumes)
-        {
-            var slash = sample.VolumeKey.IndexOf('/');
-            if (slash <= 0 || slash == sample.VolumeKey.Length - 1) continue;
-            var tenantId = sample.VolumeKey[..slash];
-            var resourceId = CimiGrains.Volumes.VolumeRegistration.Type.Kind.IdOf(sample.VolumeKey[(slash + 1)..]);
-            var at = DateTimeOffset.FromUnixTimeMilliseconds(sample.UnixMs);
-            foreach (var (aspect, value) in sample.Values)
-            {
-                if (CimiGrains.Meters.MeterAspect.ForName(aspect) is { } known && known.ResourceTypes.Contains("Volume") && double.IsFinite(value))
-                    rows.Add(new(tenantId, resourceId, aspect, at, value));
-            }
-        }
+        var rows = new List<Grains.Meters.StoredSample>(batch.Samples.Count * 6 + batch.Volumes.Count * 3);
+        foreach (var sample in batch.Samples) AddRows(rows, CimiGrains.Common.ResourceKind.Machine, sample.MachineKey, sample.UnixMs, sample.Values);
+        foreach (var sample in batch.Volumes) AddRows(rows, CimiGrains.Volumes.VolumeRegistration.Type.Kind, sample.VolumeKey, sample.UnixMs, sample.Values);
         return rows;
+    }
+
+    /// <summary>One resource's reading as rows: its key split into tenant and id, the aspects its type offers kept.</summary>
+    private static void AddRows(List<Grains.Meters.StoredSample> rows, CimiGrains.Common.ResourceKind kind, string key, long unixMs,
+        IDictionary<string, double> values)
+    {
+        var slash = key.IndexOf('/');
+        if (slash <= 0 || slash == key.Length - 1) return;
+        var tenantId = key[..slash];
+        var resourceId = kind.IdOf(key[(slash + 1)..]);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
+        foreach (var (aspect, value) in values)
+        {
+            if (CimiGrains.Meters.MeterAspect.ForName(aspect) is { } known && known.ResourceTypes.Contains(kind.TypeName) && double.IsFinite(value))
+                rows.Add(new(tenantId, resourceId, aspect, at, value));
+        }
     }
 }

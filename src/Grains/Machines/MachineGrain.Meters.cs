@@ -1,8 +1,6 @@
 using CimiGrains.Grains.Meters;
 using CimiGrains.Machines;
 using CimiGrains.Meters;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Grains.Machines;
 
@@ -22,7 +20,7 @@ public sealed partial class MachineGrain
             if (localId is not null)
                 templates = (await GrainFactory.GetGrain<IMachineTemplateGrain>(GrainKeys.Of(TenantId, localId)).GetInternal())?.MeterTemplates;
         }
-        var samplingPeriod = ServiceProvider.GetRequiredService<IOptions<MeterSampleOptions>>().Value.SamplingPeriodSeconds;
-        return await TemplateMeters.ResolveAsync(GrainFactory, TenantId, ResourceKind.Machine.TypeName, templates, samplingPeriod);
+        return await TemplateMeters.ResolveAsync(GrainFactory, TenantId, ResourceKind.Machine.TypeName, templates,
+            TemplateMeters.SamplingPeriod(ServiceProvider));
     }
 }

@@ -31,7 +31,7 @@ public sealed class MachineTemplateGrain(
             (document.Volumes ?? []).Select(v => v.InitialLocation));
         // Its MeterTemplates must resolve and offer aspects a Machine has.
         await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, ResourceKind.Machine.TypeName, document.MeterTemplates,
-            ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Meters.MeterSampleOptions>>().Value.SamplingPeriodSeconds);
+            Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         return document;
     }
 

@@ -49,7 +49,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
             GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
             """);
-        AddSeries(command, tenantId, resourceId, aspect, from, interval, to, excluded);
+        AddSeries(command, tenantId, new NpgsqlParameter { Value = resourceId }, aspect, from, interval, to, excluded);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         var (intervals, total) = await ReadIntervalsAsync(command, ct);
@@ -85,13 +85,8 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
                    min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
             FROM grouped GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = resourceIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
-        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        AddExcluded(command, excluded);
+        AddSeries(command, tenantId, new NpgsqlParameter { Value = resourceIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            aspect, from, interval, to, excluded);
         command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         command.Parameters.Add(new NpgsqlParameter { Value = period, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -125,17 +120,17 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             SELECT count(DISTINCT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00'))
             FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
             """);
-        AddSeries(command, tenantId, resourceId, aspect, from, interval, to, excluded);
+        AddSeries(command, tenantId, new NpgsqlParameter { Value = resourceId }, aspect, from, interval, to, excluded);
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Parameters $1 to $8 of both series queries: the series, the range's start, the interval, the range's end,
-    /// and the periods left out.</summary>
-    private static void AddSeries(NpgsqlCommand command, string tenantId, string resourceId, string aspect, DateTimeOffset from,
+    /// <summary>Parameters $1 to $8 of the series queries: the series (<paramref name="resource"/>: one id, or the
+    /// array of a group's), the range's start, the interval, the range's end, and the periods left out.</summary>
+    private static void AddSeries(NpgsqlCommand command, string tenantId, NpgsqlParameter resource, string aspect, DateTimeOffset from,
         TimeSpan interval, DateTimeOffset to, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
+        command.Parameters.Add(resource);
         command.Parameters.Add(new NpgsqlParameter { Value = aspect });
         command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });

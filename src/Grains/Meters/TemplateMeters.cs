@@ -10,6 +10,11 @@ namespace CimiGrains.Grains.Meters;
 /// </summary>
 public static class TemplateMeters
 {
+    /// <summary>The deployment's sampling period: the shortest sampleInterval a MeterTemplate may ask for.</summary>
+    public static int SamplingPeriod(IServiceProvider services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<MeterSampleOptions>>(services).Value.SamplingPeriodSeconds;
+
     /// <summary>Each template resolved (references and their overrides, its configuration too) and checked
     /// for a resource of <paramref name="typeName"/>; a 400 names the one that fails.</summary>
     public static async Task<IReadOnlyList<MeterTemplate>> ResolveAsync(IGrainFactory grains, string tenantId, string typeName,

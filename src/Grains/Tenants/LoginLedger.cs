@@ -52,8 +52,7 @@ public sealed class LoginLedger(LoginLimits limits, TimeProvider time, int maxEn
         if (BeginUser(user, source, verified) is { } refused) return refused;
         if (verified) return null;
         if (BeginSource(source) is not { } bySource) return null;
-        // The pair keeps the refused attempt; the user's count does not (the per-user limit counts checks).
-        _users.Refund(user);
+        RefusedBySource(user);
         return bySource;
     }
 
@@ -87,7 +86,8 @@ public sealed class LoginLedger(LoginLimits limits, TimeProvider time, int maxEn
         return null;
     }
 
-    /// <summary>The source side refused a login the user side had let through: the user's count is given back.</summary>
+    /// <summary>The source side refused a login the user side had let through: the user's count is given back
+    /// (the per-user limit counts checks), while the pair keeps the refused attempt.</summary>
     public void RefusedBySource(string user) => _users.Refund(user);
 
     /// <summary>

@@ -210,7 +210,7 @@ public sealed partial class VolumeGrain(
         var format = config.Format ?? VolumeFormats.Default;
         var spec = new VolumeSpec(config.Capacity!.Value, format, TenantId, image?.ImageLocation, image?.Bootable ?? false);
         var meters = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, template.MeterTemplates,
-            VolumeTemplateGrain.SamplingPeriod(ServiceProvider));
+            Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         return (spec, config.Type ?? VolumeFormats.DefaultType(format), template.VolumeConfig?.Href, template.VolumeImage?.Href, meters);
     }
 

@@ -17,7 +17,8 @@ public sealed class VolumeTemplateGrain(
         // through), but every one of them must resolve now, and a configuration by value must be whole.
         await CheckAsync(GrainFactory, store, TenantId, document);
         // Its MeterTemplates must resolve and offer aspects a Volume has.
-        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, document.MeterTemplates, SamplingPeriod(ServiceProvider));
+        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, document.MeterTemplates,
+            Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         return document;
     }
 
@@ -48,9 +49,4 @@ public sealed class VolumeTemplateGrain(
         VolumeImage = overrides.VolumeImage ?? referenced.VolumeImage,
         MeterTemplates = overrides.MeterTemplates ?? referenced.MeterTemplates,
     };
-
-    /// <summary>The deployment's sampling period: the shortest sampleInterval a MeterTemplate may ask for.</summary>
-    public static int SamplingPeriod(IServiceProvider services) =>
-        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<Microsoft.Extensions.Options.IOptions<Meters.MeterSampleOptions>>(services).Value.SamplingPeriodSeconds;
 }

@@ -71,10 +71,7 @@ public sealed class DockerMeterTests(DockerAgentFixture fixture)
 
     private static async Task<double> AverageSinceAsync(CimiClient client, string meter, DateTimeOffset since)
     {
-        var filter = Uri.EscapeDataString($"timestamp>='{since.ToString("O", CultureInfo.InvariantCulture)}'");
-        var response = await client.GetAsync($"{meter}/samples?$filter={filter}&$aggregate=PT1H");
-        Assert.True(response.Code == 200, response.ToString());
-        var samples = response.Json["samples"]?.AsArray() ?? [];
+        var samples = await MeterDocs.HourlySinceAsync(client, meter, since);
         return samples.Count == 0 ? double.NaN : samples.Average(s => double.Parse(s!["sample"]!["average"]!.GetValue<string>(), CultureInfo.InvariantCulture));
     }
 

@@ -72,10 +72,7 @@ public sealed class DockerSystemMeterTests(DockerAgentFixture fixture)
 
     private static async Task<double> AverageSinceAsync(CimiClient client, string meter, DateTimeOffset since, DateTimeOffset? until = null)
     {
-        var range = $"timestamp>='{since.ToString("O", CultureInfo.InvariantCulture)}'";
-        if (until is { } u) range += $" and timestamp<'{u.ToString("O", CultureInfo.InvariantCulture)}'";
-        var filter = Uri.EscapeDataString(range);
-        var samples = (await client.GetAsync($"{meter}/samples?$filter={filter}&$aggregate=PT1H")).Json["samples"]?.AsArray() ?? [];
+        var samples = await MeterDocs.HourlySinceAsync(client, meter, since, until);
         return samples.Count == 0 ? double.NaN : double.Parse(samples[0]!["sample"]!["average"]!.GetValue<string>(), CultureInfo.InvariantCulture);
     }
 }

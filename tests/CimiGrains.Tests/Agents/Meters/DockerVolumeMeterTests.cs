@@ -111,10 +111,7 @@ public sealed class DockerVolumeMeterTests(DockerAgentFixture fixture)
     /// <summary>The byte/s samples since <paramref name="since"/>, summed: bytes, at one sample a second.</summary>
     private static async Task<double> SumSinceAsync(CimiClient client, string meter, DateTimeOffset since)
     {
-        var filter = Uri.EscapeDataString($"timestamp>='{since.ToString("O", CultureInfo.InvariantCulture)}'");
-        var response = await client.GetAsync($"{meter}/samples?$filter={filter}&$aggregate=PT1H");
-        Assert.True(response.Code == 200, response.ToString());
-        var samples = response.Json["samples"]?.AsArray() ?? [];
+        var samples = await MeterDocs.HourlySinceAsync(client, meter, since);
         return samples.Sum(s => double.Parse(s!["sample"]!["sum"]!.GetValue<string>(), CultureInfo.InvariantCulture));
     }
 }

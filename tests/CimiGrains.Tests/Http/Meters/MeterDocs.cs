@@ -44,4 +44,16 @@ public static class MeterDocs
         var last = (await client.GetAsync($"{meter}/samples?$first={count}&$last={count}")).Json["samples"]?.AsArray() ?? [];
         return last.Count == 0 ? double.NaN : double.Parse(last[0]!["sample"]!["value"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The Meter's samples from <paramref name="since"/> (until <paramref name="until"/>, else now)
+    /// aggregated per hour: one or two summaries (min, max, average, sum, count) for a test's window.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonArray> HourlySinceAsync(CimiClient client, string meter, DateTimeOffset since,
+        DateTimeOffset? until = null)
+    {
+        var range = $"timestamp>='{since.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}'";
+        if (until is { } u) range += $" and timestamp<'{u.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}'";
+        var response = await client.GetAsync($"{meter}/samples?$filter={Uri.EscapeDataString(range)}&$aggregate=PT1H");
+        Assert.True(response.Code == 200, response.ToString());
+        return response.Json["samples"]?.AsArray() ?? [];
+    }
 }
