@@ -8,7 +8,7 @@ namespace CimiGrains.Agents;
 public sealed partial class AgentWorker
 {
     /// <summary>
-    /// Reads every running Machine's counters, and every Volume of the pool, each sampling period and sends them as one SampleBatch on
+    /// Reads every running Machine's counters, every Volume of the pool and every NetworkPort plugged here, each sampling period and sends them as one SampleBatch on
     /// the session's outbox, for as long as the session lasts. Every Machine is sampled, whether a Meter
     /// asks for it or not: the readings are cheap (one engine call or three /proc reads per Machine) and
     /// the agent then needs to know nothing about Meters.
@@ -43,7 +43,18 @@ public sealed partial class AgentWorker
             {
                 LogSamplingFailed("volume pool", e.Message);
             }
-            if (batch.Samples.Count > 0 || batch.Volumes.Count > 0) _outbox?.Writer.TryWrite(new AgentMessage { Samples = batch });
+            if (networkPlane is { Enabled: true } plane)
+            {
+                try
+                {
+                    sampler.AddPorts(batch, await plane.ReadPortCountersAsync(ct));
+                }
+                catch (Exception e) when (e is DriverException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+                {
+                    LogSamplingFailed("network plane", e.Message);
+                }
+            }
+            if (batch.Samples.Count > 0 || batch.Volumes.Count > 0 || batch.Ports.Count > 0) _outbox?.Writer.TryWrite(new AgentMessage { Samples = batch });
         }
         while (await timer.WaitForNextTickAsync(ct));
     }

@@ -41,7 +41,8 @@ public static partial class MachineNetworkInterfaces
     /// empty for an attach, whose driver names it).</summary>
     public static NetworkPlaneInterface FromProto(NetworkInterfaceSpec spec, string name) => new(
         spec.InterfaceId, spec.NetworkId, spec.Vni, spec.Mac.ToLowerInvariant(), [.. spec.Addresses],
-        spec.Gateway.Length > 0 ? spec.Gateway : null, [.. spec.Dns], spec.Mtu, spec.NetworkType, name);
+        spec.Gateway.Length > 0 ? spec.Gateway : null, [.. spec.Dns], spec.Mtu, spec.NetworkType, name,
+        spec.NetworkPortKey.Length > 0 ? spec.NetworkPortKey : null);
 
     /// <summary>The interfaces of a create, named in order.</summary>
     public static IReadOnlyList<NetworkPlaneInterface> FromProto(IEnumerable<NetworkInterfaceSpec> specs) =>

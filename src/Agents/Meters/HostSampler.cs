@@ -14,6 +14,7 @@ public sealed class HostSampler
 {
     private readonly Dictionary<string, WorkloadCounters> _previous = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Volumes.VolumeCounters> _previousVolumes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset At, Networks.LinkCounters Counters)> _previousPorts = new(StringComparer.Ordinal);
 
     public SampleBatch Next(IReadOnlyList<WorkloadCounters> readings, int periodSeconds)
     {
@@ -60,6 +61,31 @@ public sealed class HostSampler
             batch.Volumes.Add(sample);
         }
         foreach (var gone in _previousVolumes.Keys.Except(readings.Select(r => r.VolumeKey)).ToList()) _previousVolumes.Remove(gone);
+    }
+
+    /// <summary>
+    /// The NetworkPorts plugged here into <paramref name="batch"/>: bytes and packets per second each way, from the
+    /// workload's side, over the time since the port's previous reading. A port's first reading, or one after its
+    /// device was made again (counters back at zero), gives no sample.
+    /// </summary>
+    public void AddPorts(SampleBatch batch, IReadOnlyList<Networks.PortCounters> readings)
+    {
+        foreach (var (key, at, now) in readings)
+        {
+            if (_previousPorts.TryGetValue(key, out var before) && at > before.At)
+            {
+                var seconds = (at - before.At).TotalSeconds;
+                var sample = new PortSample { PortKey = key, UnixMs = at.ToUnixTimeMilliseconds() };
+                var was = before.Counters;
+                Rate(sample.Values, "network.received", was.WorkloadReceivedBytes, now.WorkloadReceivedBytes, seconds, 1);
+                Rate(sample.Values, "network.transmitted", was.WorkloadTransmittedBytes, now.WorkloadTransmittedBytes, seconds, 1);
+                Rate(sample.Values, "network.packets.received", was.WorkloadReceivedPackets, now.WorkloadReceivedPackets, seconds, 1);
+                Rate(sample.Values, "network.packets.transmitted", was.WorkloadTransmittedPackets, now.WorkloadTransmittedPackets, seconds, 1);
+                if (sample.Values.Count > 0) batch.Ports.Add(sample);
+            }
+            _previousPorts[key] = (at, now);
+        }
+        foreach (var gone in _previousPorts.Keys.Except(readings.Select(r => r.NetworkPortKey)).ToList()) _previousPorts.Remove(gone);
     }
 
     private static void Rate(IDictionary<string, double> values, string aspect, long? before, long? now, double seconds, double scale)

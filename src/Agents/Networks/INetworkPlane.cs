@@ -36,6 +36,11 @@ public interface INetworkPlane
     /// <paramref name="uid"/> so the VM's QEMU process can open it, and returns its name.</summary>
     Task<string> CreateTapAsync(NetworkPlaneInterface nic, int uid, CancellationToken ct);
 
+    /// <summary>The counters of the host device (veth or tap) of every interface plugged here that a NetworkPort
+    /// carries, from the workload's side: the ports' samples. Read from the plane's records without the plane's lock,
+    /// so sampling never waits on a plug; a device gone meanwhile is left out.</summary>
+    Task<IReadOnlyList<PortCounters>> ReadPortCountersAsync(CancellationToken ct);
+
     /// <summary>Removes the interface's veth or tap and its rules; unknown interfaces succeed.</summary>
     Task UnplugAsync(string interfaceId, CancellationToken ct);
 
@@ -57,7 +62,8 @@ public sealed record NetworkPlaneInterface(
     IReadOnlyList<string> Dns,
     int Mtu,
     string NetworkType,
-    string Name);
+    string Name,
+    string? NetworkPortKey = null);
 
 /// <summary>What one Network should be on this host (the proto's NetworkState).</summary>
 public sealed record NetworkPlaneState(
@@ -73,6 +79,9 @@ public sealed record NetworkPlaneState(
     IReadOnlyList<string> RoutedSubnets,
     bool Present,
     long Version);
+
+/// <summary>The counters of a NetworkPort (<c>{tenantId}/{localId}</c>) plugged on this host, read at <paramref name="At"/>.</summary>
+public sealed record PortCounters(string NetworkPortKey, DateTimeOffset At, LinkCounters Counters);
 
 /// <summary>A port of the Network on another host: that host's underlay address and the port's MAC and addresses.</summary>
 public sealed record NetworkPlaneEndpoint(string HostId, string UnderlayAddress, string Mac, IReadOnlyList<string> Addresses);

@@ -31,6 +31,22 @@ public sealed record LinkCounters(long WorkloadReceivedBytes, long WorkloadTrans
         }
     }
 
+    /// <summary>Every device's counters as <c>ip -j -s link show</c> gives them where <paramref name="shell"/> runs
+    /// (its named namespace), by device name.</summary>
+    public static async Task<IReadOnlyDictionary<string, LinkCounters>> ReadAllAsync(PlaneShell shell, CancellationToken ct)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await shell.RunAsync("ip", ["-j", "-s", "link", "show"], ct));
+        var all = new Dictionary<string, LinkCounters>(StringComparer.Ordinal);
+        foreach (var link in json.RootElement.EnumerateArray())
+        {
+            if (!link.TryGetProperty("ifname", out var name) || !link.TryGetProperty("stats64", out var stats)) continue;
+            if (!stats.TryGetProperty("rx", out var rx) || !stats.TryGetProperty("tx", out var tx)) continue;
+            all[name.GetString()!] = new LinkCounters(tx.GetProperty("bytes").GetInt64(), rx.GetProperty("bytes").GetInt64(),
+                tx.GetProperty("packets").GetInt64(), rx.GetProperty("packets").GetInt64());
+        }
+        return all;
+    }
+
     public LinkCounters Plus(LinkCounters other) => new(
         WorkloadReceivedBytes + other.WorkloadReceivedBytes, WorkloadTransmittedBytes + other.WorkloadTransmittedBytes,
         WorkloadReceivedPackets + other.WorkloadReceivedPackets, WorkloadTransmittedPackets + other.WorkloadTransmittedPackets);

@@ -18,6 +18,7 @@ public sealed partial class LinuxNetworkPlane
             if (Store.Interface(nic.InterfaceId) is { Complete: true } plugged && Same(plugged, record) && links.Contains(record.Port))
             {
                 // The same interface in the same namespace: only make sure the bridge side is as it should be.
+                KeepPort(plugged, record);
                 await EnsureNetworkForAsync(record, ct);
                 await AttachPortAsync(record, ct);
                 await WriteRulesAsync(ct);
@@ -58,6 +59,7 @@ public sealed partial class LinuxNetworkPlane
             var links = (await LinksAsync(ct)).Select(l => l.Name).ToHashSet();
             if (Store.Interface(nic.InterfaceId) is { Complete: true } made && Same(made, record) && links.Contains(record.Port))
             {
+                KeepPort(made, record);
                 await EnsureNetworkForAsync(record, ct);
                 await AttachPortAsync(record, ct);
                 await WriteRulesAsync(ct);
@@ -105,12 +107,40 @@ public sealed partial class LinuxNetworkPlane
         var what = $"Interface {nic.InterfaceId}";
         return new PlaneInterfaceRecord(nic.InterfaceId, nic.NetworkId, PlaneInput.Vni(nic.Vni, what), PlaneInput.Mtu(nic.Mtu, what), kind, port,
             PlaneInput.Mac(nic.Mac, what), nic.Addresses.Select(a => PlaneInput.InterfaceAddress(a, what)).ToList(),
-            kind == PlaneInterfaceRecord.Veth ? PlaneInput.Device(nic.Name, what + " name") : nic.Name, null, null, Complete: false);
+            kind == PlaneInterfaceRecord.Veth ? PlaneInput.Device(nic.Name, what + " name") : nic.Name, null, null, Complete: false,
+            nic.NetworkPortKey);
     }
 
-    /// <summary>Whether a plugged interface is the one asked for (records compare their address lists by reference).</summary>
+    /// <summary>Whether a plugged interface is the one asked for (records compare their address lists by reference).
+    /// The NetworkPort it counts for is not part of what is plugged: a record that lacks it (written before it was
+    /// kept) gets it by <see cref="KeepPort"/>, without remaking the device.</summary>
     private static bool Same(PlaneInterfaceRecord plugged, PlaneInterfaceRecord wanted) =>
-        plugged with { Addresses = [], Complete = false } == wanted with { Addresses = [], Complete = false } && plugged.Addresses.SequenceEqual(wanted.Addresses);
+        plugged with { Addresses = [], Complete = false, NetworkPortKey = null } == wanted with { Addresses = [], Complete = false, NetworkPortKey = null }
+        && plugged.Addresses.SequenceEqual(wanted.Addresses);
+
+    /// <summary>Records the NetworkPort of an interface already plugged, when the record names another (or none).</summary>
+    private void KeepPort(PlaneInterfaceRecord plugged, PlaneInterfaceRecord wanted)
+    {
+        if (wanted.NetworkPortKey is not null && plugged.NetworkPortKey != wanted.NetworkPortKey) Store.Save(plugged with { NetworkPortKey = wanted.NetworkPortKey });
+    }
+
+    public async Task<IReadOnlyList<PortCounters>> ReadPortCountersAsync(CancellationToken ct)
+    {
+        if (!Enabled) return [];
+        var ports = Store.Interfaces().Where(r => r is { Complete: true, NetworkPortKey: not null }).ToList();
+        if (ports.Count == 0) return [];
+        var at = DateTimeOffset.UtcNow;
+        // In the agent's own namespace the kernel's sysfs counters cost no process; a plane built in a named namespace
+        // (a rig's or a test's host) reads them all with one `ip -s link` inside it.
+        var inNamespace = _shell.Namespace is null ? null : await LinkCounters.ReadAllAsync(_shell, ct);
+        var result = new List<PortCounters>(ports.Count);
+        foreach (var record in ports)
+        {
+            var counters = inNamespace is null ? LinkCounters.Read(record.Port) : inNamespace.GetValueOrDefault(record.Port);
+            if (counters is not null) result.Add(new PortCounters(record.NetworkPortKey!, at, counters));
+        }
+        return result;
+    }
 
     /// <summary>The network namespace of process <paramref name="pid"/> (<c>net:[inode]</c>): what tells a restarted container from the same one.</summary>
     private string NamespaceOf(int pid)

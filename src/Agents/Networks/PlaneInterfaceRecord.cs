@@ -7,6 +7,8 @@ namespace CimiGrains.Agents.Networks;
 /// after a crash. Written (atomically) before its device is made, with <see cref="Complete"/> false, so no
 /// device of the plane ever exists without a record, and rewritten complete once the device is plugged: an
 /// incomplete record means "make it again", a device without a record is a leftover to remove.
+/// <see cref="NetworkPortKey"/> names the NetworkPort whose samples the device's counters are (null in records
+/// written before it was kept: such a port has no samples until it is plugged again).
 /// </summary>
 public sealed record PlaneInterfaceRecord(
     [property: JsonPropertyName("interfaceId")] string InterfaceId,
@@ -20,7 +22,8 @@ public sealed record PlaneInterfaceRecord(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("netns")] string? WorkloadNamespace,
     [property: JsonPropertyName("uid")] int? Uid,
-    [property: JsonPropertyName("complete")] bool Complete)
+    [property: JsonPropertyName("complete")] bool Complete,
+    [property: JsonPropertyName("networkPort")] string? NetworkPortKey = null)
 {
     public const string Veth = "veth";
     public const string Tap = "tap";

@@ -69,6 +69,7 @@ public static class AgentMessages
         Dns = { n.Dns },
         Mtu = n.Mtu,
         NetworkType = n.NetworkType,
+        NetworkPortKey = n.NetworkPortKey ?? "",
     };
 
     /// <summary>A Network's view for one host, as the agent's NetworkState (ids are the Networks' grain keys,
@@ -213,9 +214,10 @@ public static class AgentMessages
     /// </summary>
     public static IReadOnlyList<Grains.Meters.StoredSample> FromWire(SampleBatch batch)
     {
-        var rows = new List<Grains.Meters.StoredSample>(batch.Samples.Count * 6 + batch.Volumes.Count * 3);
+        var rows = new List<Grains.Meters.StoredSample>(batch.Samples.Count * 6 + batch.Volumes.Count * 3 + batch.Ports.Count * 4);
         foreach (var sample in batch.Samples) AddRows(rows, CimiGrains.Common.ResourceKind.Machine, sample.MachineKey, sample.UnixMs, sample.Values);
         foreach (var sample in batch.Volumes) AddRows(rows, CimiGrains.Volumes.VolumeRegistration.Type.Kind, sample.VolumeKey, sample.UnixMs, sample.Values);
+        foreach (var sample in batch.Ports) AddRows(rows, CimiGrains.Networks.NetworkPortRegistration.Type.Kind, sample.PortKey, sample.UnixMs, sample.Values);
         return rows;
     }
 

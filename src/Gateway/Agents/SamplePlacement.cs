@@ -7,7 +7,9 @@ namespace CimiGrains.Gateway.Agents;
 /// What one agent session may report samples for: the Machines and Volumes its host grain holds. An agent
 /// is trusted with its own host's workloads, not with the cluster's, so a sample keyed to a resource placed
 /// elsewhere (a confused or compromised agent, or one that has not caught up with a move) is dropped
-/// rather than written into another resource's series.
+/// rather than written into another resource's series. A NetworkPort's sample is kept when its tenant has a
+/// Machine on this host (the ports an agent plugs are its Machines' interfaces): the host grain does not list
+/// the ports, so an agent could feed a port of a tenant it hosts but not one of any other tenant.
 /// </summary>
 /// <remarks>
 /// The host grain's lists are cached for <see cref="Fresh"/>, and asked again at most once per
@@ -21,19 +23,22 @@ public sealed class SamplePlacement(IHostGrain host)
 
     private HashSet<string> _machines = new(StringComparer.Ordinal);
     private HashSet<string> _volumes = new(StringComparer.Ordinal);
+    private HashSet<string> _tenants = new(StringComparer.Ordinal);
     private long _askedAt = long.MinValue;
 
     /// <summary>The part of <paramref name="batch"/> about resources placed on this host; null when none is.</summary>
     public async Task<SampleBatch?> KeepAsync(SampleBatch batch, CancellationToken ct)
     {
         var age = _askedAt == long.MinValue ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(Environment.TickCount64 - _askedAt);
-        var unknown = batch.Samples.Any(s => !_machines.Contains(s.MachineKey)) || batch.Volumes.Any(v => !_volumes.Contains(v.VolumeKey));
+        var unknown = batch.Samples.Any(s => !_machines.Contains(s.MachineKey)) || batch.Volumes.Any(v => !_volumes.Contains(v.VolumeKey))
+            || batch.Ports.Any(p => !_tenants.Contains(TenantOf(p.PortKey)));
         if (age > Fresh || (unknown && age > Retry))
         {
             try
             {
                 var placed = await host.GetPlaced().WaitAsync(ct);
                 (_machines, _volumes) = (new(placed.Machines, StringComparer.Ordinal), new(placed.Volumes, StringComparer.Ordinal));
+                _tenants = new(placed.Machines.Select(TenantOf), StringComparer.Ordinal);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -45,6 +50,10 @@ public sealed class SamplePlacement(IHostGrain host)
         var kept = new SampleBatch { PeriodSeconds = batch.PeriodSeconds };
         kept.Samples.AddRange(batch.Samples.Where(s => _machines.Contains(s.MachineKey)));
         kept.Volumes.AddRange(batch.Volumes.Where(v => _volumes.Contains(v.VolumeKey)));
-        return kept.Samples.Count + kept.Volumes.Count > 0 ? kept : null;
+        kept.Ports.AddRange(batch.Ports.Where(p => _tenants.Contains(TenantOf(p.PortKey))));
+        return kept.Samples.Count + kept.Volumes.Count + kept.Ports.Count > 0 ? kept : null;
     }
+
+    /// <summary>The tenant part of a <c>{tenantId}/{localId}</c> key ("" for a key without one, which no tenant has).</summary>
+    private static string TenantOf(string key) => key.IndexOf('/') is > 0 and var slash ? key[..slash] : "";
 }

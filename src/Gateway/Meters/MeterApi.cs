@@ -4,7 +4,6 @@ using CimiGrains.Gateway.Resources;
 using CimiGrains.Grains.Meters;
 using CimiGrains.Meters;
 using CimiGrains.ReadModel;
-using CimiGrains.Systems;
 using Microsoft.Extensions.Options;
 
 namespace CimiGrains.Gateway.Meters;
@@ -82,12 +81,12 @@ public static class MeterApi
         // The periods the Meter was stopped: its target's series went on, the Meter's did not.
         IReadOnlyList<(DateTimeOffset, DateTimeOffset)> stopped = [.. (meter.StoppedPeriods ?? []).Select(p => (p.From, p.To ?? to))];
         var target = meter.TargetResource!.Href;
-        var page = from >= to || take <= 0
-            ? new SamplePage([], 0)
-            : SystemRegistration.Type.Kind.LocalIdOf(target) is { } system
-                ? await store.QuerySumAsync(request.TenantId, await SystemMachinesAsync(request, system), aspect.Name, from, to, interval,
-                    TimeSpan.FromSeconds(options.Value.SamplingPeriodSeconds), query.First - 1, take, ct, stopped)
-                : await store.QueryAsync(request.TenantId, target, aspect.Name, from, to, interval, query.First - 1, take, ct, stopped);
+        SamplePage page;
+        if (from >= to || take <= 0) page = new SamplePage([], 0);
+        else if (await AggregateTargets.MembersAsync(request.Grains, request.TenantId, target) is { } members)
+            page = await store.QuerySumAsync(request.TenantId, members, aspect.Name, from, to, interval,
+                TimeSpan.FromSeconds(options.Value.SamplingPeriodSeconds), query.First - 1, take, ct, stopped);
+        else page = await store.QueryAsync(request.TenantId, target, aspect.Name, from, to, interval, query.First - 1, take, ct, stopped);
         var aggregated = query.Aggregate is not null;
         var samples = page.Intervals.Select(i => CimiDocuments.FromRecord(new MeterSample { Sample = Reading(i, aggregated) },
             CimiDescriptors.ByTypeName("Sample")!, request.BaseUri));
@@ -95,32 +94,6 @@ public static class MeterApi
         var document = CimiDocuments.Collection(CimiUris.TypeUri("SampleCollection"), request.BaseUri.Absolute(collectionId), "samples",
             page.Total, samples, canAdd: false);
         return new CimiResult(StatusCodes.Status200OK, document, "Sample", isCollection: true);
-    }
-
-    /// <summary>
-    /// The Machines whose series make a System's: its own and those of the Systems it holds, to the depth a
-    /// SystemTemplate may nest (each System once). Read from the System grains, which know their members.
-    /// </summary>
-    private static async Task<IReadOnlyList<string>> SystemMachinesAsync(CimiRequest request, string systemLocalId)
-    {
-        var machines = new HashSet<string>(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal) { systemLocalId };
-        var level = new List<string> { systemLocalId };
-        for (var depth = 0; depth < 8 && level.Count > 0; depth++)
-        {
-            var next = new List<string>();
-            foreach (var localId in level)
-            {
-                var system = request.Grain<ISystemGrain>(localId);
-                foreach (var member in await system.GetMembers(SystemMemberKind.Machine))
-                    if (member is SystemMachine { Machine.Href: { } machine }) machines.Add(machine);
-                foreach (var member in await system.GetMembers(SystemMemberKind.System))
-                    if (member is SystemSystem { System.Href: { } nested } && SystemRegistration.Type.Kind.LocalIdOf(nested) is { } id && seen.Add(id))
-                        next.Add(id);
-            }
-            level = next;
-        }
-        return [.. machines];
     }
 
     /// <summary>$aggregate's interval (its Meter's intervalDuration for <c>true</c>); without it the Meter's sampleInterval.</summary>

@@ -139,7 +139,8 @@ public sealed partial class MachineGrain
         pending.Parameter(InterfaceParameter) is { } id && FindInterface(id) is { Lease: not null } entry ? InterfaceSpecOf(entry) : null;
 
     private static NetworkInterfaceSpec InterfaceSpecOf(MachineInterface n) =>
-        new(n.InterfaceId, n.Lease!.NetworkKey, n.Lease.Vni, n.Lease.Mac, n.Lease.Addresses, n.Lease.Gateway, n.Lease.Dns, n.Lease.Mtu, n.Lease.NetworkType);
+        new(n.InterfaceId, n.Lease!.NetworkKey, n.Lease.Vni, n.Lease.Mac, n.Lease.Addresses, n.Lease.Gateway, n.Lease.Dns, n.Lease.Mtu, n.Lease.NetworkType,
+            n.Lease.NetworkPortKey is { Length: > 0 } port ? port : null);
 
     private MachineNetworkInterface ToMachineNetworkInterface(MachineInterface n)
     {

@@ -20,6 +20,7 @@ public sealed partial class MeterGrain(
     ResourceReadModel readModel,
     IOptions<MeterSampleOptions> options,
     IEventJournal journal,
+    SampleStore samples,
     ILogger<MeterGrain> logger)
     : CimiResourceGrain<Meter>(state, readModel, MeterRegistration.Type.Kind), IMeterGrain
 {

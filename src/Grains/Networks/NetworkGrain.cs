@@ -52,6 +52,8 @@ public sealed partial class NetworkGrain(
             ?? throw CimiException.Invalid("The network template has no 'networkConfig'.");
         NetworkConfigurationGrain.Check(config);
         var initial = template.InitialState == nameof(NetworkStateName.STOPPED) ? NetworkStateName.STOPPED : NetworkStateName.STARTED;
+        var meterTemplates = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, NetworkRegistration.Type.TypeName,
+            template.MeterTemplates, Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
 
         var subnets = GrainFactory.GetGrain<ITenantSubnetsGrain>(TenantId);
         var vnis = GrainFactory.GetGrain<INetworkVniAllocatorGrain>(0);
@@ -108,6 +110,8 @@ public sealed partial class NetworkGrain(
             throw;
         }
         LogCreated(logger, ResourceId, subnet, vni, initial.ToString());
+        // As for a Machine: the Meters its template names are made once the Network exists (checked above).
+        await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, NetworkRegistration.Type.TypeName, meterTemplates);
         return Public(State.State.Resource!);
     }
 
@@ -191,7 +195,8 @@ public sealed partial class NetworkGrain(
         if (NetworkTransitions.Allowed(current, NetworkTransitions.Operation.Stop)) operations.Add(new(CimiUris.Action("stop"), ResourceId));
         // Subnet, VNI and forwardingGroup are kept in the stored Network too (a ForwardingGroup reads them from it).
         return network with { Gateway = GatewayAddress, NetworkPorts = new ResourceRef(NetworkPortsOf(ResourceId)), Operations = operations,
-            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)) };
+            EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)),
+            Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(ResourceId)) };
     }
 
     /// <summary>What keeps the Network from being deleted, named (null: nothing): its ports, and the Addresses reserved on it.</summary>

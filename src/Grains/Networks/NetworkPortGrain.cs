@@ -96,5 +96,6 @@ public sealed class NetworkPortGrain(
     {
         Operations = port.Resource is null ? [new("edit", ResourceId), new("delete", ResourceId)] : [new("edit", ResourceId)],
         EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)),
+        Meters = new ResourceRef(CimiGrains.Meters.MeterRegistration.MetersOf(ResourceId)),
     };
 }

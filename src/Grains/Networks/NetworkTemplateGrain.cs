@@ -13,6 +13,9 @@ public sealed class NetworkTemplateGrain(
     {
         // A stored template keeps its references as references, but each must resolve to the tenant's now.
         await CheckAsync(GrainFactory, TenantId, document);
+        // Its MeterTemplates must resolve and offer aspects a Network has.
+        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, NetworkRegistration.Type.TypeName, document.MeterTemplates,
+            Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         return document;
     }
 
@@ -39,5 +42,6 @@ public sealed class NetworkTemplateGrain(
         NetworkConfig = overrides.NetworkConfig ?? referenced.NetworkConfig,
         ForwardingGroup = overrides.ForwardingGroup ?? referenced.ForwardingGroup,
         InitialState = overrides.InitialState ?? referenced.InitialState,
+        MeterTemplates = overrides.MeterTemplates ?? referenced.MeterTemplates,
     };
 }

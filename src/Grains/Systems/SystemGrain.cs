@@ -59,6 +59,8 @@ public sealed partial class SystemGrain(
         // The whole template is checked before anything is stored: a fault is the consumer's 400, and nothing is made.
         var expanded = await SystemTemplates.ExpandAsync(GrainFactory, ReadModel, TenantId, given);
         var plan = new SystemPlan(expanded.Template, LocalId);
+        var meterTemplates = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, SystemRegistration.Type.TypeName,
+            expanded.Template.MeterTemplates, Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         var now = Now;
         var system = new SystemResource
         {
@@ -67,7 +69,7 @@ public sealed partial class SystemGrain(
             SystemTemplate = given.Href is { } href ? new ResourceRef(href) : null,
             PlacementPolicy = expanded.Template.PlacementPolicy ?? SystemPlacement.Spread,
         };
-        return await Accept(new SystemOperation(SystemOperationKind.Create, jobLocalId, now), SystemStateName.CREATING, "add",
+        var accepted = await Accept(new SystemOperation(SystemOperationKind.Create, jobLocalId, now), SystemStateName.CREATING, "add",
             $"Creating the System: {plan.Members.Count} resources in {plan.Waves} waves.", membership?.ParentJobLocalId, s =>
             {
                 s.Resource = system;
@@ -75,6 +77,9 @@ public sealed partial class SystemGrain(
                 s.Membership = membership;
                 s.Members = [.. plan.Members.Select(m => new SystemMemberRecord(m.Kind, m.LocalId, m.Component, Child: true))];
             });
+        // As for a Machine: the Meters its template names are made once the System exists (checked above).
+        await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, SystemRegistration.Type.TypeName, meterTemplates);
+        return accepted;
     }
 
     public async Task<SystemOperationResult> Act(MachineAction action, bool force, string jobLocalId, string? parentJobLocalId = null)

@@ -14,7 +14,10 @@ public sealed class SystemTemplateGrain(
     protected override async Task<SystemTemplate> ValidateAsync(SystemTemplate document)
     {
         // The template's own id is in the chain, so a template that names itself (after an update) is a cycle too.
-        await SystemTemplates.ExpandAsync(GrainFactory, ReadModel, TenantId, document, ResourceId);
+        var expanded = await SystemTemplates.ExpandAsync(GrainFactory, ReadModel, TenantId, document, ResourceId);
+        // Its MeterTemplates must resolve and offer aspects a System has (a nested template's are checked when it is stored).
+        await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, SystemRegistration.Type.TypeName, expanded.Template.MeterTemplates,
+            Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
         return document;
     }
 

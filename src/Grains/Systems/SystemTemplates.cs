@@ -130,6 +130,7 @@ public static class SystemTemplates
         Properties = overrides.Properties ?? stored.Properties,
         ComponentDescriptors = overrides.ComponentDescriptors ?? stored.ComponentDescriptors,
         PlacementPolicy = overrides.PlacementPolicy ?? stored.PlacementPolicy,
+        MeterTemplates = overrides.MeterTemplates ?? stored.MeterTemplates,
     };
 
     /// <summary>The member kind of a component's <c>type</c>, checking that it carries the one template of that type.</summary>

@@ -4,7 +4,8 @@ namespace CimiGrains.Hosts;
 /// One interface of a Machine on a CIMI Network (a MachineNetworkInterface) as its host plugs it: a veth into
 /// a container's network namespace or a tap for a VM, on the Network's bridge there. <see cref="Addresses"/>
 /// are CIDR (<c>10.20.0.5/24</c>); <see cref="Gateway"/> is the default route (null: none). The interface may
-/// send only from <see cref="Mac"/> and its addresses (anti-spoofing on its bridge port).
+/// send only from <see cref="Mac"/> and its addresses (anti-spoofing on its bridge port). <see cref="NetworkPortKey"/>
+/// is the NetworkPort that carries it (<c>{tenantId}/{localId}</c>), whose Meters the host device's counters feed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cimi.NetworkInterfaceSpec")]
 public sealed record NetworkInterfaceSpec(
@@ -16,7 +17,8 @@ public sealed record NetworkInterfaceSpec(
     [property: Id(5)] string? Gateway,
     [property: Id(6)] IReadOnlyList<string> Dns,
     [property: Id(7)] int Mtu,
-    [property: Id(8)] string NetworkType);
+    [property: Id(8)] string NetworkType,
+    [property: Id(9)] string? NetworkPortKey = null);
 
 /// <summary>
 /// What one Network should be on one host (the proto's NetworkState): its bridge and VXLAN device

@@ -34,12 +34,21 @@ public sealed record MeterAspect(string Name, string Units, string Description, 
         "writes, file system metadata included, and shrinks only when freed blocks are discarded.", ["Volume"]);
 
     public static readonly MeterAspect NetworkReceived = new("network.received", "byte/s",
-        "Bytes the Machine's network interfaces received per second; for a System, the sum over its Machines.", ["Machine", "System"]);
+        "Bytes received per second: by the Machine's network interfaces; by the workload behind a NetworkPort (what its host device sent); " +
+        "for a System, the sum over its Machines; for a Network, over its NetworkPorts.", ["Machine", "System", "NetworkPort", "Network"]);
 
     public static readonly MeterAspect NetworkTransmitted = new("network.transmitted", "byte/s",
-        "Bytes the Machine's network interfaces transmitted per second; for a System, the sum over its Machines.", ["Machine", "System"]);
+        "Bytes transmitted per second: by the Machine's network interfaces; by the workload behind a NetworkPort (what its host device " +
+        "received); for a System, the sum over its Machines; for a Network, over its NetworkPorts.", ["Machine", "System", "NetworkPort", "Network"]);
 
-    public static IReadOnlyList<MeterAspect> All { get; } = [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted, VolumeUsed];
+    public static readonly MeterAspect PacketsReceived = new("network.packets.received", "packet/s",
+        "Packets the workload behind a NetworkPort received per second; for a Network, the sum over its NetworkPorts.", ["NetworkPort", "Network"]);
+
+    public static readonly MeterAspect PacketsTransmitted = new("network.packets.transmitted", "packet/s",
+        "Packets the workload behind a NetworkPort transmitted per second; for a Network, the sum over its NetworkPorts.", ["NetworkPort", "Network"]);
+
+    public static IReadOnlyList<MeterAspect> All { get; } =
+        [CpuUtilization, MemoryUsed, DiskRead, DiskWrite, NetworkReceived, NetworkTransmitted, PacketsReceived, PacketsTransmitted, VolumeUsed];
 
     /// <summary>The aspect a URI names, or null.</summary>
     public static MeterAspect? ForUri(string? uri) => All.FirstOrDefault(a => string.Equals(a.Uri, uri, StringComparison.Ordinal));

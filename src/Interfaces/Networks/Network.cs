@@ -22,4 +22,7 @@ public sealed record Network : CimiResource
 
     /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
     [Id(9)] public ResourceRef? EventLog { get; init; }
+
+    /// <summary>Its MeterCollection (<c>networks/{id}/meters</c>): a Network's series are its NetworkPorts' sums.</summary>
+    [Id(10)] public ResourceRef? Meters { get; init; }
 }

@@ -16,4 +16,7 @@ public sealed record NetworkPort : CimiResource
 
     /// <summary>Its EventLog (<c>eventLogs/{segment}.{localId}</c>, docs/EVENTS.md): the events of this resource.</summary>
     [Id(5)] public ResourceRef? EventLog { get; init; }
+
+    /// <summary>Its MeterCollection (<c>networkPorts/{id}/meters</c>): the port's bytes and packets, as its host measures them.</summary>
+    [Id(6)] public ResourceRef? Meters { get; init; }
 }

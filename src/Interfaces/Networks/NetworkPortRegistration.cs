@@ -17,7 +17,7 @@ public static class NetworkPortRegistration
         EntryPointAttribute = "networkPorts",
         Routing = CimiRouting.CustomCreate,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "network", "portType", "classOfService", "meters", "eventLog", "operations"],
-        ProviderAttributes = ["state", "network", "portType", "classOfService", "resource", "eventLog"],
+        ProviderAttributes = ["state", "network", "portType", "classOfService", "resource", "meters", "eventLog"],
         Documents =
         [
             new(typeof(NetworkPortCreate), "NetworkPortCreate", [.. CimiTypeRegistration.CommonElements, "networkPortTemplate"]),

@@ -25,7 +25,7 @@ public static class NetworkRegistration
         Routing = CimiRouting.Custom,
         ElementOrder = [.. CimiTypeRegistration.CommonElements, "state", "networkType", "mtu", "classOfService", "networkPorts",
             "forwardingGroup", "meters", "eventLog", "operations"],
-        ProviderAttributes = ["state", "networkType", "mtu", "classOfService", "networkPorts", "forwardingGroup", "subnet", "gateway", "vni", "eventLog"],
+        ProviderAttributes = ["state", "networkType", "mtu", "classOfService", "networkPorts", "forwardingGroup", "subnet", "gateway", "vni", "meters", "eventLog"],
         Documents =
         [
             new(typeof(NetworkCreate), "NetworkCreate", [.. CimiTypeRegistration.CommonElements, "networkTemplate"]),

@@ -9,4 +9,8 @@ public sealed record NetworkTemplate : CimiResource
     [Id(0)] public NetworkConfiguration? NetworkConfig { get; init; }
     [Id(1)] public ResourceRef? ForwardingGroup { get; init; }
     [Id(2)] public string? InitialState { get; init; }
+
+    /// <summary>The Meters every Network made from the template gets (by reference or by value; DSP8009 repeats the
+    /// element under its plural name, <c>meterTemplates</c>). A Network's series are its NetworkPorts' sums.</summary>
+    [Id(3), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
 }

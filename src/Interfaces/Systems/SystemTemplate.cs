@@ -12,4 +12,8 @@ public sealed record SystemTemplate : CimiResource
     [Id(0)] public IReadOnlyList<ComponentDescriptor>? ComponentDescriptors { get; init; }
 
     [Id(1)] public string? PlacementPolicy { get; init; }
+
+    /// <summary>The Meters every System made from the template gets (by reference or by value; DSP8009 repeats the
+    /// element under its plural name, <c>meterTemplates</c>). A System's series are its Machines' sums.</summary>
+    [Id(2), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
 }

@@ -43,6 +43,11 @@ public sealed class RecordingNetworkPlane(bool enabled = true, string? underlay 
     /// <summary>The taps this plane has made and not removed, by interface id.</summary>
     public IReadOnlyDictionary<string, string> Taps => _taps;
 
+    /// <summary>What <see cref="ReadPortCountersAsync"/> answers (the agent's sampling reads it).</summary>
+    public List<PortCounters> PortCounters { get; } = [];
+
+    public Task<IReadOnlyList<PortCounters>> ReadPortCountersAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<PortCounters>>([.. PortCounters]);
+
     public Task<IReadOnlyList<string>> ListNetworksAsync(CancellationToken ct)
     {
         _calls.Enqueue("List");

@@ -204,19 +204,6 @@ public sealed class MeterApiTests(GatewayFixture fixture)
         Assert.Equal(times.Count, whole);
     }
 
-    private async Task InsertSamplesAsync(string tenant, string resource, string aspect, DateTimeOffset start, int count)
-    {
-        await using var connection = new NpgsqlConnection(fixture.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO cimi_meter_sample (tenant_id, resource_id, aspect, at, value)
-            SELECT $1, $2, $3, $4 + make_interval(secs => i), i FROM generate_series(0, $5 - 1) AS i
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = resource });
-        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
-        command.Parameters.Add(new NpgsqlParameter { Value = start.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = count });
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task InsertSamplesAsync(string tenant, string resource, string aspect, DateTimeOffset start, int count) =>
+        MeterDocs.InsertSamplesAsync(fixture.Postgres, tenant, resource, aspect, start, count);
 }

@@ -10,11 +10,12 @@ public static class MeterDocs
 
     public static JsonObject Ref(string href) => new() { ["href"] = href };
 
-    public static JsonObject Configuration(string aspect = Cpu, int sampleInterval = 1, string? alarmThreshold = null, string? clear = null)
+    public static JsonObject Configuration(string aspect = Cpu, int sampleInterval = 1, string? alarmThreshold = null, string? clear = null,
+        string associatedTo = "Machine")
     {
         var config = new JsonObject
         {
-            ["name"] = "c", ["associatedTo"] = new JsonArray("Machine"), ["aspect"] = aspect, ["sampleInterval"] = sampleInterval,
+            ["name"] = "c", ["associatedTo"] = new JsonArray(associatedTo), ["aspect"] = aspect, ["sampleInterval"] = sampleInterval,
             ["timeScope"] = "Point", ["intervalDuration"] = "PT1M", ["isContinuous"] = true,
         };
         if (alarmThreshold is not null) config["alarmThreshold"] = alarmThreshold;
@@ -55,5 +56,25 @@ public static class MeterDocs
         var response = await client.GetAsync($"{meter}/samples?$filter={Uri.EscapeDataString(range)}&$aggregate=PT1H");
         Assert.True(response.Code == 200, response.ToString());
         return response.Json["samples"]?.AsArray() ?? [];
+    }
+
+    /// <summary>Writes <paramref name="count"/> readings of <paramref name="resource"/> (its relative id) straight into the samples
+    /// table, one a second from <paramref name="start"/>: the values 0, 1, 2, … or <paramref name="value"/> each.</summary>
+    public static async Task InsertSamplesAsync(string postgres, string tenant, string resource, string aspect, DateTimeOffset start, int count,
+        double? value = null)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("""
+            INSERT INTO cimi_meter_sample (tenant_id, resource_id, aspect, at, value)
+            SELECT $1, $2, $3, $4 + make_interval(secs => i), coalesce($6, i) FROM generate_series(0, $5 - 1) AS i
+            """, connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = resource });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = aspect });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = start.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = count });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
+        await command.ExecuteNonQueryAsync();
     }
 }
