@@ -15,6 +15,14 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     private const string PartitionPrefix = Table + "_p";
     private const string PartitionFormat = "yyyyMMddHH";
 
+    /// <summary>
+    /// A partition is vacuumed after this many inserted rows, whatever its size (PostgreSQL's default waits for 20 %
+    /// more rows, hours on a day's partition). Vacuum marks the pages all-visible, which is what lets a series read be
+    /// an index-only scan of the covering index (schema 013): without it each reading of a recent hour costs a heap
+    /// page, since the hosts' batches interleave every series. On insert-only pages vacuum skips what it marked before.
+    /// </summary>
+    private const int VacuumEveryRows = 100_000;
+
     /// <summary>Appends <paramref name="samples"/> in one COPY (one round trip, no per-row statement).</summary>
     public async Task WriteAsync(IReadOnlyCollection<StoredSample> samples, CancellationToken ct)
     {
@@ -46,7 +54,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
                    min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
             FROM {Table}
-            WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
+            WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {Excluding(excluded)}
             GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
             """);
         AddSeries(command, tenantId, new NpgsqlParameter { Value = resourceId }, aspect, from, interval, to, excluded);
@@ -64,6 +72,10 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     private const string NotExcluded =
         "AND NOT EXISTS (SELECT 1 FROM unnest($7::timestamptz[], $8::timestamptz[]) AS p(f, t) WHERE at >= p.f AND at < p.t)";
 
+    /// <summary>The exclusion, only when there are periods to leave out: a Meter that was never stopped (most) spares
+    /// every row of its range the subquery (about a tenth of a one-hour read). $7 and $8 are sent either way.</summary>
+    private static string Excluding(IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded) => excluded is { Count: > 0 } ? NotExcluded : "";
+
     /// <summary>
     /// The series of a group (a System): the readings of <paramref name="resourceIds"/> summed per sampling
     /// period (<paramref name="period"/>, aligned to the epoch like every interval), then grouped into intervals
@@ -79,7 +91,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             WITH grouped AS (
                 SELECT date_bin($11, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS at, sum(value) AS value
                 FROM {Table}
-                WHERE tenant_id = $1 AND resource_id = ANY($2) AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
+                WHERE tenant_id = $1 AND resource_id = ANY($2) AND aspect = $3 AND at >= $4 AND at < $6 {Excluding(excluded)}
                 GROUP BY 1)
             SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
                    min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
@@ -118,7 +130,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT count(DISTINCT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00'))
-            FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {NotExcluded}
+            FROM {Table} WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND at >= $4 AND at < $6 {Excluding(excluded)}
             """);
         AddSeries(command, tenantId, new NpgsqlParameter { Value = resourceId }, aspect, from, interval, to, excluded);
         return (long)(await command.ExecuteScalarAsync(ct))!;
@@ -178,6 +190,7 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
                 await using var create = new NpgsqlCommand($"""
                     CREATE TABLE IF NOT EXISTS {PartitionPrefix}{from.ToString(PartitionFormat, CultureInfo.InvariantCulture)}
                     PARTITION OF {Table} FOR VALUES FROM ('{from:O}') TO ('{from + width:O}')
+                    WITH (autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = {VacuumEveryRows})
                     """, connection);
                 await create.ExecuteNonQueryAsync(ct);
             }
