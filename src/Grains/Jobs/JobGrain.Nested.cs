@@ -17,6 +17,8 @@ public sealed partial class JobGrain
     /// <summary>The reminder's period (Orleans' minimum): the longest a parent lags after a lost notice.</summary>
     private static readonly TimeSpan FollowPeriod = TimeSpan.FromMinutes(1);
 
+    private bool _followReminderRegistered;
+
     private bool FollowsNestedJobs => State.State.Resource is { NestedJobs.Count: > 0 } job && !IsFinished(job);
 
     public async Task AttachNested(ResourceRef nestedJob)
@@ -26,8 +28,12 @@ public sealed partial class JobGrain
         if (IsFinished(job)) throw CimiException.Conflict($"Job '{ResourceId}' is {job.State}; a finished Job takes no nested Jobs.");
         if (ResourceKind.Job.LocalIdOf(nestedJob.Href) is null || nestedJob.Href == ResourceId)
             throw CimiException.Invalid($"'{nestedJob.Href}' is not another Job.");
-        // Durable before the nested Job is listed: the reminder is what brings a parent back to follow.
-        await this.RegisterOrUpdateReminder(FollowReminder, FollowPeriod, FollowPeriod);
+        // Durable before the nested Job is listed: the reminder is what brings a parent back to follow. Registered once
+        // per activation (a System's Job takes one nested Job per member: 100 reminder writes for 100 Machines otherwise);
+        // an activation that lists nested Jobs already had it registered by the one that listed the first.
+        if (!_followReminderRegistered && (job.NestedJobs is not { Count: > 0 } || await this.GetReminder(FollowReminder) is null))
+            await this.RegisterOrUpdateReminder(FollowReminder, FollowPeriod, FollowPeriod);
+        _followReminderRegistered = true;
         // A List, not a collection expression's hidden type: storage serializers that write type names must read it back.
         await CommitAsync(job with { NestedJobs = (job.NestedJobs ?? []).Append(nestedJob).ToList() });
     }
@@ -142,6 +148,7 @@ public sealed partial class JobGrain
 
     private async Task StopFollowing()
     {
+        _followReminderRegistered = false;
         if (await this.GetReminder(FollowReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
 
