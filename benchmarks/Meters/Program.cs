@@ -4,8 +4,9 @@
 //     a second for its simulated Machines (6 aspects each). Reports the gateway process's CPU (from
 //     /proc/PID/stat) and PostgreSQL's write volume (WAL bytes, rows, table size) over the window.
 //   query HTTP USER PASSWORD POSTGRES CLIENTS REQUESTS
-//     One Meter on a Machine, one hour of its samples (3600, written straight into the table), read
-//     aggregated per minute by CLIENTS concurrent clients; reports p50/p99/max latency.
+//     One Meter on a Machine, one hour of its samples (3600, written straight into the table, interleaved with
+//     BENCH_METER_SERIES - 1 other series as the ingest writes them), read aggregated per minute by CLIENTS
+//     concurrent clients once autovacuum has passed; reports p50/p99/max latency.
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -131,18 +132,34 @@ static async Task<int> Query(string http, string user, string password, string p
     var resource = "machines/" + machineId[(machineId.LastIndexOf('/') + 1)..];
     var end = DateTimeOffset.UtcNow.AddMinutes(-5);
     var start = end.AddHours(-1);
+    // The hour as the ingest writes it: every second one reading of each of BENCH_METER_SERIES series (200 by default,
+    // the 200-Machine ingest's), so the measured series' rows are interleaved with the others' on the heap pages.
+    var series = int.TryParse(Environment.GetEnvironmentVariable("BENCH_METER_SERIES"), out var n) && n > 0 ? n : 200;
+    var written = DateTimeOffset.UtcNow;
     await using (var connection = new NpgsqlConnection(postgres))
     {
         await connection.OpenAsync();
         await using var insert = new NpgsqlCommand("""
             INSERT INTO cimi_meter_sample (tenant_id, resource_id, aspect, at, value)
-            SELECT $1, $2, 'cpu.utilization', $3 + make_interval(secs => i), random() * 100 FROM generate_series(0, 3599) AS i
-            """, connection);
+            SELECT $1, CASE WHEN k = 0 THEN $2 ELSE 'machines/bench-' || k END, 'cpu.utilization', $3 + make_interval(secs => i), random() * 100
+            FROM generate_series(0, 3599) AS i, generate_series(0, $4 - 1) AS k ORDER BY i, k
+            """, connection) { CommandTimeout = 600 };
         insert.Parameters.Add(new NpgsqlParameter { Value = user });
         insert.Parameters.Add(new NpgsqlParameter { Value = resource });
         insert.Parameters.Add(new NpgsqlParameter { Value = start.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(new NpgsqlParameter { Value = series });
         await insert.ExecuteNonQueryAsync();
     }
+    // What a running deployment would have by now: autovacuum's pass over the partition (it wakes every minute).
+    var vacuumed = false;
+    for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(150) && !vacuumed; await Task.Delay(2000))
+    {
+        vacuumed = await Scalar(postgres, $"""
+            SELECT count(*) FROM pg_stat_user_tables WHERE relname LIKE 'cimi_meter_sample_p%'
+            AND greatest(last_autovacuum, last_vacuum) > '{written.UtcDateTime:O}'
+            """) > 0;
+    }
+    Console.WriteLine($"{series} series interleaved ({series * 3600} rows); autovacuum {(vacuumed ? "ran on the partition" : "did not run within 150 s")}");
     var filter = Uri.EscapeDataString($"timestamp>='{start:O}' and timestamp<'{end:O}'");
     var url = $"{meterId}/samples?$aggregate=PT1M&$filter={filter}";
     var check = JsonNode.Parse(await client.GetStringAsync(url))!;

@@ -3,6 +3,8 @@
 # agent sessions that send real SampleBatch messages over the agent gRPC stream), then stops them all.
 # Usage: benchmarks/Meters/run.sh [HOSTS] [MACHINES_PER_HOST] [SECONDS] [CLIENTS] [REQUESTS]
 #   defaults: 10 hosts x 20 Machines (200 Machines at 1 s), 60 s window; 8 clients, 4000 requests.
+#   BENCH_GATEWAY_DLL: another build of the gateway (e.g. an earlier commit's) to compare, side by side.
+#   BENCH_METER_SERIES: how many series the read part's hour interleaves (200).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary
@@ -14,7 +16,7 @@ conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
 CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
   CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_DEMO_VM_IMAGE= Logging__LogLevel__Default=Warning \
   CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-  dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
+  dotnet "${BENCH_GATEWAY_DLL:-src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll}" >"$work/gateway.log" 2>&1 & pids+=($!)
 gateway_pid=$!
 until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
 until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo" >/dev/null; do sleep 0.2; done
