@@ -26,7 +26,11 @@ public sealed class QemuHost : IDisposable
     public string RuntimeDirectory { get; }
     public string ImagesDirectory { get; }
 
-    /// <summary>The agent settings that point the QEMU driver at this host's directories.</summary>
+    /// <summary>The agent's volume pool: under this host's root too, so the VMs' uids can reach the Volumes' files (the
+    /// agent's state directory, the pool's default place, lets no other uid pass).</summary>
+    public string VolumePoolDirectory => Path.Combine(_root.FullName, "volumes");
+
+    /// <summary>The agent settings that point the QEMU driver (and the volume pool) at this host's directories.</summary>
     public Dictionary<string, string> AgentEnvironment => new()
     {
         ["CIMI_AGENT_QEMU"] = "qemu-system-x86_64",
@@ -34,6 +38,7 @@ public sealed class QemuHost : IDisposable
         ["CIMI_AGENT_QEMU_DIR"] = RuntimeDirectory,
         ["CIMI_AGENT_QEMU_IMAGES"] = ImagesDirectory,
         ["CIMI_AGENT_QEMU_CONSOLE_BYTES"] = "65536",
+        ["CIMI_AGENT_VOLUME_POOL"] = VolumePoolDirectory,
     };
 
     /// <summary>Fails the test run at once, saying how to fix it, when QEMU or its tools are missing.</summary>
