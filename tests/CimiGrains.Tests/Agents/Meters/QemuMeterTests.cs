@@ -2,14 +2,11 @@ extern alias agents;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using agents::CimiGrains.Agents;
 using agents::CimiGrains.Agents.Drivers;
 using agents::CimiGrains.Agents.Protocol;
-using agents::CimiGrains.Agents.Qemu;
 using CimiGrains.Tests.Agents.Networks;
 using CimiGrains.Tests.Agents.Qemu;
 using CimiGrains.Tests.Agents.Volumes;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CimiGrains.Tests.Agents.Meters;
 
@@ -49,11 +46,7 @@ public sealed partial class QemuMeterTests
         string machine = $"{tenant}/vm1", volume = $"{tenant}/metered";
         await pool.CreateAsync(volume, 16, "raw");
         var nic = DockerNetworkHost.Nic($"{tenant}/nic-a", $"{tenant}/net1", "eth0", "10.30.0.5/24", "10.30.0.1");
-        var options = new AgentOptions { HostId = AgentCloud.NewHostId("qemumeter"), Controllers = [new Uri("http://127.0.0.1:1")], Secret = "unused", StateDirectory = state.FullName };
-        IMachineDriver driver = new QemuErrors(new QemuDriver(options, new QemuDriverOptions
-        {
-            ImagesDirectory = host.ImagesDirectory, RuntimeDirectory = host.RuntimeDirectory, ConsoleBytes = 65536,
-        }, NullLogger<QemuDriver>.Instance, plane));
+        var driver = host.NewDriver(AgentCloud.NewHostId("qemumeter"), state.FullName, plane);
         await driver.CheckAvailableAsync(default);
         int? stopped = null;
         try
