@@ -10,8 +10,9 @@ public sealed partial class AgentWorker
     /// <summary>
     /// Reads every running Machine's counters, every Volume of the pool and every NetworkPort plugged here, each sampling period and sends them as one SampleBatch on
     /// the session's outbox, for as long as the session lasts. Every Machine is sampled, whether a Meter
-    /// asks for it or not: the readings are cheap (one engine call or three /proc reads per Machine) and
-    /// the agent then needs to know nothing about Meters.
+    /// asks for it or not: the readings are cheap (one engine call per container; per VM, two /proc reads, one
+    /// QMP command bounded in time and its taps' sysfs counters) and the agent then needs to know nothing about
+    /// Meters. A VM's share of its attached Volumes' I/O is added to those Volumes' readings.
     /// </summary>
     private async Task SampleAsync(CancellationToken ct)
     {
@@ -37,7 +38,7 @@ public sealed partial class AgentWorker
             try
             {
                 var volumes = pool.List().Select(r => (r.Key, Path: pool.PathOf(r.Key))).Where(v => v.Path is not null).Select(v => (v.Key, v.Path!));
-                sampler.AddVolumes(batch, Volumes.VolumeCounters.Read(volumes, TimeProvider.System));
+                sampler.AddVolumes(batch, Volumes.VolumeCounters.Read(volumes, TimeProvider.System), readings);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

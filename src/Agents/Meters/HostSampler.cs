@@ -15,6 +15,7 @@ public sealed class HostSampler
     private readonly Dictionary<string, WorkloadCounters> _previous = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Volumes.VolumeCounters> _previousVolumes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset At, Networks.LinkCounters Counters)> _previousPorts = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string VolumeKey, string MachineKey), (DateTimeOffset At, VolumeIo Io)> _previousInMachines = [];
 
     public SampleBatch Next(IReadOnlyList<WorkloadCounters> readings, int periodSeconds)
     {
@@ -41,12 +42,35 @@ public sealed class HostSampler
     }
 
     /// <summary>
-    /// The pool's Volumes into <paramref name="batch"/>: the bytes each file occupies as read, and the I/O of
-    /// the loop devices behind it as rates over the time since its previous reading (a loop device set up
-    /// again starts its counters at zero: a counter that went backwards gives no rate).
+    /// The pool's Volumes into <paramref name="batch"/>: the bytes each file occupies as read, and its I/O as rates
+    /// over the time since the previous reading, summed over where the host sees it: the loop devices behind the file
+    /// (a container's mount) and the devices of the VMs it is attached to (<see cref="WorkloadCounters.Volumes"/> of
+    /// this round's <paramref name="machines"/>). Each of those is rated against its own previous reading, so one that
+    /// appears, restarts from zero (a loop device set up again, a VM launched again) or misses a round gives no rate
+    /// for itself that round and never a jump in the sum; a Volume none of them rates has no I/O sample.
     /// </summary>
-    public void AddVolumes(SampleBatch batch, IReadOnlyList<Volumes.VolumeCounters> readings)
+    public void AddVolumes(SampleBatch batch, IReadOnlyList<Volumes.VolumeCounters> readings, IReadOnlyList<WorkloadCounters> machines)
     {
+        var inMachines = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, string)>();
+        foreach (var machine in machines)
+        {
+            foreach (var io in machine.Volumes ?? [])
+            {
+                var source = (io.VolumeKey, machine.MachineKey);
+                seen.Add(source);
+                if (_previousInMachines.TryGetValue(source, out var before) && machine.At > before.At)
+                {
+                    var values = inMachines.TryGetValue(io.VolumeKey, out var known) ? known : inMachines[io.VolumeKey] = [];
+                    var seconds = (machine.At - before.At).TotalSeconds;
+                    AddRate(values, "disk.read", before.Io.ReadBytes, io.ReadBytes, seconds);
+                    AddRate(values, "disk.write", before.Io.WriteBytes, io.WriteBytes, seconds);
+                }
+                _previousInMachines[source] = (machine.At, io);
+            }
+        }
+        foreach (var gone in _previousInMachines.Keys.Where(k => !seen.Contains(k)).ToList()) _previousInMachines.Remove(gone);
+
         foreach (var now in readings)
         {
             var sample = new VolumeSample { VolumeKey = now.VolumeKey, UnixMs = now.At.ToUnixTimeMilliseconds() };
@@ -54,9 +78,10 @@ public sealed class HostSampler
             if (_previousVolumes.TryGetValue(now.VolumeKey, out var before) && now.At > before.At)
             {
                 var seconds = (now.At - before.At).TotalSeconds;
-                Rate(sample.Values, "disk.read", before.ReadBytes, now.ReadBytes, seconds, 1);
-                Rate(sample.Values, "disk.write", before.WriteBytes, now.WriteBytes, seconds, 1);
+                AddRate(sample.Values, "disk.read", before.ReadBytes, now.ReadBytes, seconds);
+                AddRate(sample.Values, "disk.write", before.WriteBytes, now.WriteBytes, seconds);
             }
+            foreach (var (aspect, rate) in inMachines.GetValueOrDefault(now.VolumeKey) ?? []) AddRate(sample.Values, aspect, rate);
             _previousVolumes[now.VolumeKey] = now;
             batch.Volumes.Add(sample);
         }
@@ -88,8 +113,18 @@ public sealed class HostSampler
         foreach (var gone in _previousPorts.Keys.Except(readings.Select(r => r.NetworkPortKey)).ToList()) _previousPorts.Remove(gone);
     }
 
+    private static double? RateOf(long? before, long? now, double seconds) => before is { } b && now is { } n && n >= b ? (n - b) / seconds : null;
+
     private static void Rate(IDictionary<string, double> values, string aspect, long? before, long? now, double seconds, double scale)
     {
-        if (before is { } b && now is { } n && n >= b) values[aspect] = (n - b) / seconds * scale;
+        if (RateOf(before, now, seconds) is { } rate) values[aspect] = rate * scale;
     }
+
+    private static void AddRate(IDictionary<string, double> values, string aspect, long? before, long? now, double seconds)
+    {
+        if (RateOf(before, now, seconds) is { } rate) AddRate(values, aspect, rate);
+    }
+
+    private static void AddRate(IDictionary<string, double> values, string aspect, double rate) =>
+        values[aspect] = values.TryGetValue(aspect, out var sum) ? sum + rate : rate;
 }

@@ -7,8 +7,10 @@ namespace CimiGrains.Agents.Qemu;
 
 /// <summary>
 /// One QMP connection to one VM (QEMU's JSON monitor on its unix socket). QEMU serves one client per
-/// monitor socket at a time, so this one connection carries both the agent's commands (one at a time:
-/// QMP answers in order, and a reply carries no id of ours) and QEMU's asynchronous events.
+/// monitor socket at a time (a second client is not even greeted), so this one connection carries both the
+/// agent's commands and QEMU's asynchronous events. Commands go one at a time, each with an <c>id</c> that QEMU
+/// echoes in its reply: a reply that comes after its command timed out is told apart from the next command's
+/// and dropped, so a short timeout (the sampler's) cannot hand one command another's answer.
 /// <see cref="Closed"/> completes when QEMU goes away (the kernel closes the socket as the process dies).
 /// </summary>
 public sealed class QmpClient : IAsyncDisposable
@@ -19,7 +21,11 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Action<string> _onEvent;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource<JsonObject>? _pending;
+    private Pending? _pending;
+    private long _lastId;
+
+    /// <summary>The command awaiting its reply, and the id it was sent with.</summary>
+    private sealed record Pending(long Id, TaskCompletionSource<JsonObject> Reply);
 
     private QmpClient(Socket socket, Action<string> onEvent)
     {
@@ -66,24 +72,35 @@ public sealed class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Runs one QMP command and returns its <c>return</c> value; an <c>error</c> reply is a
-    /// <see cref="DriverException"/> with QEMU's description.</summary>
+    /// <see cref="DriverException"/> with QEMU's description. Without <paramref name="timeout"/> the command waits
+    /// its turn for as long as it takes and its reply up to 30 s; with one, the turn and the reply together are
+    /// bounded by it (a <see cref="DriverException"/> when it passes).</summary>
     public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken ct, TimeSpan? timeout = null)
     {
-        await _gate.WaitAsync(ct);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        if (timeout is { } bound)
+        {
+            if (!await _gate.WaitAsync(bound, ct)) throw new DriverException($"QEMU's monitor is busy: '{command}' did not get its turn within {bound.TotalMilliseconds:0} ms.");
+        }
+        else
+        {
+            await _gate.WaitAsync(ct);
+        }
         try
         {
             if (_closed.Task.IsCompleted) throw new DriverException($"QEMU's monitor connection is closed (running '{command}').");
-            var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _pending, reply);
+            var pending = new Pending(++_lastId, new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously));
+            Volatile.Write(ref _pending, pending);
             // Closed between the check above and now: the reading loop has already failed what was pending.
             if (_closed.Task.IsCompleted) throw new DriverException($"QEMU's monitor connection is closed (running '{command}').");
-            var request = new JsonObject { ["execute"] = command };
+            var request = new JsonObject { ["execute"] = command, ["id"] = pending.Id };
             if (arguments is not null) request["arguments"] = arguments;
             var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
             try
             {
                 await _stream.WriteAsync(bytes, ct);
-                var answer = await reply.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30), ct);
+                var wait = timeout is { } t ? t - started.Elapsed : TimeSpan.FromSeconds(30);
+                var answer = await pending.Reply.Task.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
                 if (answer["error"] is JsonObject error)
                     throw new DriverException($"QEMU refused '{command}': {error["desc"]?.GetValue<string>() ?? error.ToJsonString()}");
                 return answer["return"];
@@ -121,7 +138,7 @@ public sealed class QmpClient : IAsyncDisposable
                 }
                 if (message is null) continue;
                 if (message["event"]?.GetValue<string>() is { } name) _onEvent(name);
-                else if (message.ContainsKey("return") || message.ContainsKey("error")) Volatile.Read(ref _pending)?.TrySetResult(message);
+                else if (message.ContainsKey("return") || message.ContainsKey("error")) Answer(message);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -130,9 +147,19 @@ public sealed class QmpClient : IAsyncDisposable
         }
         finally
         {
-            Volatile.Read(ref _pending)?.TrySetException(new DriverException("QEMU closed its monitor connection."));
+            Volatile.Read(ref _pending)?.Reply.TrySetException(new DriverException("QEMU closed its monitor connection."));
             _closed.TrySetResult();
         }
+    }
+
+    /// <summary>A reply to the pending command, if it is that command's: one with another id answers a command that
+    /// timed out, and nobody waits for it any more. A reply without an id (QEMU could not parse the request) can only
+    /// be the pending command's.</summary>
+    private void Answer(JsonObject message)
+    {
+        if (Volatile.Read(ref _pending) is not { } pending) return;
+        if (message["id"] is JsonValue id && (!id.TryGetValue<long>(out var number) || number != pending.Id)) return;
+        pending.Reply.TrySetResult(message);
     }
 
     public ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 extern alias agents;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using agents::CimiGrains.Agents.Docker;
 using agents::CimiGrains.Agents.Volumes;
@@ -44,7 +43,7 @@ public sealed class DockerVolumeMeterTests(DockerAgentFixture fixture)
 
         var listed = (await client.GetAsync(volume + "/meters")).Json;
         var used = listed["meters"]!.AsArray().Single(m => m!["aspect"]!.GetValue<string>() == Used)!["id"]!.GetValue<string>();
-        var write = await MeterAsync(client, volume, Write);
+        var write = await MeterDocs.VolumeMeterAsync(client, volume, Write);
         // A Volume offers no CPU: the 400 says what it offers.
         var cpu = await client.PostAsync("meters", MeterDocs.Create(MeterDocs.Template(MeterDocs.Configuration(MeterDocs.Cpu), volume)));
         Assert.True(cpu.Code == 400 && cpu.Body.Contains("volume.used", StringComparison.Ordinal), cpu.ToString());
@@ -63,7 +62,7 @@ public sealed class DockerVolumeMeterTests(DockerAgentFixture fixture)
         Assert.True(after <= 256.0 * 1024 * 1024, $"used {after} bytes of a 256 MiB Volume");
         // Each byte/s sample is the rate over the time since the agent's previous reading, nominally a second;
         // on a loaded machine readings come later, so their sum undercounts: half of what was written is the bar.
-        var written = await Eventually.Until(() => SumSinceAsync(client, write, since), w => w >= 24_000_000,
+        var written = await Eventually.Until(() => MeterDocs.SumSinceAsync(client, write, since), w => w >= 24_000_000,
             "the Volume's write Meter to account 24 MB of the 48 MiB written (byte/s samples, about one a second)", TimeSpan.FromSeconds(60));
         Assert.True(written < 200_000_000, $"48 MiB written, the write Meter sums {written} bytes");
 
@@ -99,19 +98,5 @@ public sealed class DockerVolumeMeterTests(DockerAgentFixture fixture)
 
         await host.Driver.DeleteAsync(machine, default);
         Assert.Empty(await host.Pool.LoopDevicesGoneAsync());
-    }
-
-    private static async Task<string> MeterAsync(CimiClient client, string target, string aspect)
-    {
-        var config = MeterDocs.Configuration(aspect);
-        config["associatedTo"] = new JsonArray("Volume");
-        return await CimiDocs.Created(client, "meters", MeterDocs.Create(MeterDocs.Template(config, target)));
-    }
-
-    /// <summary>The byte/s samples since <paramref name="since"/>, summed: bytes, at one sample a second.</summary>
-    private static async Task<double> SumSinceAsync(CimiClient client, string meter, DateTimeOffset since)
-    {
-        var samples = await MeterDocs.HourlySinceAsync(client, meter, since);
-        return samples.Sum(s => double.Parse(s!["sample"]!["sum"]!.GetValue<string>(), CultureInfo.InvariantCulture));
     }
 }

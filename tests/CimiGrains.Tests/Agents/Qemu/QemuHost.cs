@@ -1,3 +1,4 @@
+extern alias agents;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
@@ -26,7 +27,11 @@ public sealed class QemuHost : IDisposable
     public string RuntimeDirectory { get; }
     public string ImagesDirectory { get; }
 
-    /// <summary>The agent settings that point the QEMU driver at this host's directories.</summary>
+    /// <summary>The agent's volume pool: under this host's root too, so the VMs' uids can reach the Volumes' files (the
+    /// agent's state directory, the pool's default place, lets no other uid pass).</summary>
+    public string VolumePoolDirectory => Path.Combine(_root.FullName, "volumes");
+
+    /// <summary>The agent settings that point the QEMU driver (and the volume pool) at this host's directories.</summary>
     public Dictionary<string, string> AgentEnvironment => new()
     {
         ["CIMI_AGENT_QEMU"] = "qemu-system-x86_64",
@@ -34,7 +39,22 @@ public sealed class QemuHost : IDisposable
         ["CIMI_AGENT_QEMU_DIR"] = RuntimeDirectory,
         ["CIMI_AGENT_QEMU_IMAGES"] = ImagesDirectory,
         ["CIMI_AGENT_QEMU_CONSOLE_BYTES"] = "65536",
+        ["CIMI_AGENT_VOLUME_POOL"] = VolumePoolDirectory,
     };
+
+    /// <summary>A QEMU driver in the test's own process on this host's directories, as the agent of host
+    /// <paramref name="hostId"/> keeping its state in <paramref name="stateDirectory"/> runs it (no controller behind it).</summary>
+    public agents::CimiGrains.Agents.Drivers.IMachineDriver NewDriver(string hostId, string stateDirectory, agents::CimiGrains.Agents.Networks.INetworkPlane? plane = null)
+    {
+        var options = new agents::CimiGrains.Agents.AgentOptions
+        {
+            HostId = hostId, Controllers = [new Uri("http://127.0.0.1:1")], Secret = "unused", StateDirectory = stateDirectory,
+        };
+        return new agents::CimiGrains.Agents.Qemu.QemuErrors(new agents::CimiGrains.Agents.Qemu.QemuDriver(options, new agents::CimiGrains.Agents.Qemu.QemuDriverOptions
+        {
+            ImagesDirectory = ImagesDirectory, RuntimeDirectory = RuntimeDirectory, ConsoleBytes = 65536,
+        }, Microsoft.Extensions.Logging.Abstractions.NullLogger<agents::CimiGrains.Agents.Qemu.QemuDriver>.Instance, plane));
+    }
 
     /// <summary>Fails the test run at once, saying how to fix it, when QEMU or its tools are missing.</summary>
     public static void RequireQemu()

@@ -1,11 +1,8 @@
 extern alias agents;
 using System.Text;
-using agents::CimiGrains.Agents;
 using agents::CimiGrains.Agents.Drivers;
 using agents::CimiGrains.Agents.Protocol;
-using agents::CimiGrains.Agents.Qemu;
 using CimiGrains.Tests.Agents.Qemu;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CimiGrains.Tests.Agents.Volumes;
 
@@ -41,11 +38,7 @@ public sealed class QemuVolumeTests
         string machine = $"{tenant}/vm1", atCreate = $"{tenant}/boot-volume-with-a-long-id", hot = $"{tenant}/hotplugged";
         var atCreateFile = await pool.CreateAsync(atCreate, 16);
         await pool.CreateAsync(hot, 16, "qcow2");
-        var options = new AgentOptions { HostId = AgentCloud.NewHostId("qemuvol"), Controllers = [new Uri("http://127.0.0.1:1")], Secret = "unused", StateDirectory = state.FullName };
-        IMachineDriver driver = new QemuErrors(new QemuDriver(options, new QemuDriverOptions
-        {
-            ImagesDirectory = host.ImagesDirectory, RuntimeDirectory = host.RuntimeDirectory, ConsoleBytes = 65536,
-        }, NullLogger<QemuDriver>.Instance));
+        var driver = host.NewDriver(AgentCloud.NewHostId("qemuvol"), state.FullName);
         await driver.CheckAvailableAsync(default);
         AttachedVolume Volume(string key) => new(key, pool.PathOf(key), pool.FormatOf(key)!, null, ReadOnly: false);
         try

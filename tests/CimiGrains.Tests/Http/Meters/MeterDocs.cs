@@ -36,6 +36,14 @@ public static class MeterDocs
     public static Task<string> MeterAsync(CimiClient client, string target, string aspect = Cpu, string? alarmThreshold = null, string? clear = null) =>
         CimiDocs.Created(client, "meters", Create(Template(Configuration(aspect, alarmThreshold: alarmThreshold, clear: clear), target)));
 
+    /// <summary>A Meter of <paramref name="aspect"/> on the Volume <paramref name="target"/>, by value; returns its id.</summary>
+    public static Task<string> VolumeMeterAsync(CimiClient client, string target, string aspect)
+    {
+        var config = Configuration(aspect);
+        config["associatedTo"] = new JsonArray("Volume");
+        return CimiDocs.Created(client, "meters", Create(Template(config, target)));
+    }
+
     /// <summary>The value of the Meter's latest sample, or NaN while it has none.</summary>
     public static async Task<double> LatestAsync(CimiClient client, string meter)
     {
@@ -76,5 +84,12 @@ public static class MeterDocs
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = count });
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The byte/s samples since <paramref name="since"/>, summed: bytes, at one sample a second.</summary>
+    public static async Task<double> SumSinceAsync(CimiClient client, string meter, DateTimeOffset since)
+    {
+        var samples = await HourlySinceAsync(client, meter, since);
+        return samples.Sum(s => double.Parse(s!["sample"]!["sum"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }
