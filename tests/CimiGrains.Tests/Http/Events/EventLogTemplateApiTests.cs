@@ -258,6 +258,21 @@ public sealed class EventLogTemplateApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_Volume_made_from_a_template_naming_an_eventLogTemplate_by_value_gets_its_log()
+    {
+        using var client = await fixture.NewTenantAsync();
+        var config = await CimiDocs.Created(client, "volumeConfigs", Volumes.VolumeDocs.Configuration());
+        var template = Volumes.VolumeDocs.Template(config);
+        template["eventLogTemplate"] = Template(null, "PT12H", name: "volume audit");
+        var volume = await client.PostAsync("volumes", Volumes.VolumeDocs.Create(template));
+        Assert.True(volume.Code == 202, volume.ToString());
+        var log = await client.GetAsync(LogOf(client, volume.Header("Location")!));
+        Assert.True(log.Code == 200, log.ToString());
+        Assert.Equal(("volume audit", "PT12H"), (log.Json.Str("name"), log.Json.Str("persistence")));
+        await client.WaitForJobAsync(volume.JobUri());
+    }
+
+    [Fact]
     public async Task An_explicit_EventLog_in_JSON_and_XML_matches_its_golden_files()
     {
         using var client = await fixture.NewTenantAsync();
