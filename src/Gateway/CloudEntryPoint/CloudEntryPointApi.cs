@@ -57,7 +57,8 @@ public static class CloudEntryPointApi
                 collection = ResourceMetadataApi.Collection(new CollectionQuery(1, CollectionQuery.MaxPage, null, []), request);
             }
             // EventLogs and Events are rows of the journal, not of the read model: they stay references here.
-            else if (CimiTypes.ForSegment(segment) is { } type && type.Registration.Grain != typeof(CimiGrains.Events.IEventLogReader))
+            else if (CimiTypes.ForSegment(segment) is { } type
+                && type.Kind.CollectionSegment is not (CimiGrains.Events.EventLogIds.Segment or CimiGrains.Events.EventLogIds.EventSegment))
             {
                 var page = await readModel.QueryAsync(request.TenantId, type.Kind, ResourceQuery.Page(1, CollectionQuery.MaxPage), ct);
                 collection = StoredCollectionResult.Document(type, baseUri, page, canAdd: false);

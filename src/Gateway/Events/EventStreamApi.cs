@@ -28,15 +28,15 @@ public static class EventStreamApi
     public static IEndpointRouteBuilder MapEventStreamApi(this IEndpointRouteBuilder app)
     {
         app.MapGet($"/cimi/{EventLogIds.Segment}/{{id}}/{Segment}",
-            async (string id, CimiRequest request, IEventLogReader reader, IEventStream stream, CancellationToken ct) =>
+            async (string id, CimiRequest request, IEventLogReader reader, IEventStream stream, TimeProvider clock, CancellationToken ct) =>
             {
                 var http = request.Http;
                 if (!Accepts(http.Headers.Accept))
                     return Results.Extensions.Error(StatusCodes.Status406NotAcceptable,
                         $"The Accept header '{http.Headers.Accept}' does not allow {EventStream}, the only representation of the live stream.");
-                var resourceId = await EventLogApi.ResolveAsync(request, reader, id, ct);
+                var (resourceId, explicitLog) = await EventLogApi.ResolveAsync(request, reader, id, ct);
                 var query = CollectionQuery.Parse(http).CheckedAgainst(CimiDescriptors.For<Event>());
-                var after = await ResumeAfterAsync(request, reader, resourceId, ct) ?? stream.HighWaterMark;
+                var after = await ResumeAfterAsync(request, reader, resourceId, EventLogApi.Since(reader, clock, explicitLog), ct) ?? stream.HighWaterMark;
                 return new StreamResult(stream.Subscribe(request.TenantId, resourceId, after), query, request.BaseUri);
             }).RequireAuthorization();
         return app;
@@ -47,8 +47,10 @@ public static class EventStreamApi
             && types.Any(t => t.MediaType.Equals(EventStream, StringComparison.OrdinalIgnoreCase) || t.MediaType.Equals("*/*", StringComparison.Ordinal)
                 || t.MediaType.Equals("text/*", StringComparison.OrdinalIgnoreCase)));
 
-    /// <summary>The event the consumer saw last, checked to be in this log; null when none was given.</summary>
-    private static async Task<long?> ResumeAfterAsync(CimiRequest request, IEventLogReader reader, string? resourceId, CancellationToken ct)
+    /// <summary>The event the consumer saw last, checked to be in this log (and, for a log with a shorter persistence than the
+    /// retention, stamped since <paramref name="since"/>); null when none was given.</summary>
+    private static async Task<long?> ResumeAfterAsync(CimiRequest request, IEventLogReader reader, string? resourceId, DateTimeOffset? since,
+        CancellationToken ct)
     {
         var values = request.Http.Headers["Last-Event-ID"];
         if (values.Count == 0 || string.IsNullOrWhiteSpace(values.ToString())) return null;
@@ -56,11 +58,13 @@ public static class EventStreamApi
         if (values.Count > 1 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
             throw CimiRequestException.BadRequest($"Last-Event-ID must be the id of an event of this log (a whole number from its SSE id:), not '{text}'.");
         var found = await reader.GetAsync(request.TenantId, id, ct);
-        if (found is not null && resourceId is not null
-            && JsonNode.Parse(found)?["content"]?["resource"]?["href"]?.GetValue<string>() != resourceId)
+        var document = found is null ? null : JsonNode.Parse(found);
+        if (document is not null && resourceId is not null && document["content"]?["resource"]?["href"]?.GetValue<string>() != resourceId)
+            found = null;
+        if (document is not null && since is not null && document["timestamp"]?.GetValue<DateTimeOffset>() < since)
             found = null;
         return found is null
-            ? throw CimiRequestException.BadRequest($"Last-Event-ID {id} names no event of this log (it never existed here, or is past the retention); read the log's events to find where to resume.")
+            ? throw CimiRequestException.BadRequest($"Last-Event-ID {id} names no event of this log (it never existed here, or is past the retention or the log's persistence); read the log's events to find where to resume.")
             : id;
     }
 

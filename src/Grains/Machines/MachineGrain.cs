@@ -44,7 +44,7 @@ public sealed partial class MachineGrain(
         // The new Volumes are checked (and their ids chosen) before anything is stored or reserved.
         var newVolumes = await MachineVolumeTemplates.CheckAsync(GrainFactory, store, TenantId, volumeTemplates, driver,
             (templateVolumes ?? []).Select(v => v.InitialLocation));
-        var meterTemplates = await MeterTemplatesOfAsync(template);
+        var (meterTemplates, eventLogTemplate) = await TemplateMonitoringOfAsync(template);
         var now = Now;
         var machine = new Machine
         {
@@ -72,6 +72,7 @@ public sealed partial class MachineGrain(
                 "Creating the Machine: choosing a host.", setUp: s => (s.Resource, s.Spec, s.InitialState, s.Volumes, s.NewVolumes, s.NetworkInterfaces, s.System) =
                     (machine, spec, initial, volumes, newVolumes, interfaces, system), parentJobLocalId: system?.ParentJobLocalId);
             await CimiGrains.Grains.Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, ResourceKind.Machine.TypeName, meterTemplates);
+            await CimiGrains.Grains.Events.TemplateEventLogs.CreateAsync(GrainFactory, logger, TenantId, ResourceId, eventLogTemplate);
             return accepted;
         }
         catch when (Hosted.Resource is null)

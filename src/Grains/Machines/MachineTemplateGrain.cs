@@ -32,6 +32,8 @@ public sealed class MachineTemplateGrain(
         // Its MeterTemplates must resolve and offer aspects a Machine has.
         await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, ResourceKind.Machine.TypeName, document.MeterTemplates,
             Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        // So must its EventLogTemplate, with a persistence the deployment keeps.
+        await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, document.EventLogTemplate, Events.TemplateEventLogs.Retention(ServiceProvider));
         return document;
     }
 

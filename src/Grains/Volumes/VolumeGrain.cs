@@ -33,7 +33,7 @@ public sealed partial class VolumeGrain(
         var template = create.VolumeTemplate
             ?? throw CimiException.Invalid("VolumeCreate needs a 'volumeTemplate' (by reference, by value, or both).");
         // Everything is resolved and checked before anything is stored: a bad request leaves nothing behind.
-        var (spec, type, configRef, imageRef, meterTemplates) = await ResolveAsync(template);
+        var (spec, type, configRef, imageRef, meterTemplates, eventLogTemplate) = await ResolveAsync(template);
         if (await GrainFactory.GetGrain<IHostSchedulerGrain>(0).LargestVolumePool() is { } largest && spec.CapacityKiB > largest.PoolKiB)
             throw CimiException.Invalid($"'capacity' {spec.CapacityKiB} KB is larger than any host's volume pool " +
                 $"(the largest is host '{largest.HostId}' with {largest.PoolKiB} KiB).");
@@ -52,6 +52,7 @@ public sealed partial class VolumeGrain(
             parentJobLocalId: system?.ParentJobLocalId);
         // As for a Machine: the Meters its template names are made once the Volume exists (checked above).
         await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, VolumeRegistration.Type.TypeName, meterTemplates);
+        await Events.TemplateEventLogs.CreateAsync(GrainFactory, logger, TenantId, ResourceId, eventLogTemplate);
         return accepted;
     }
 
@@ -185,7 +186,8 @@ public sealed partial class VolumeGrain(
             EventLog = new ResourceRef(CimiGrains.Events.EventLogIds.ForResource(ResourceId)) };
     }
 
-    private async Task<(VolumeSpec Spec, string Type, string? Config, string? Image, IReadOnlyList<CimiGrains.Meters.MeterTemplate> Meters)> ResolveAsync(
+    private async Task<(VolumeSpec Spec, string Type, string? Config, string? Image, IReadOnlyList<CimiGrains.Meters.MeterTemplate> Meters,
+        CimiGrains.Events.EventLogTemplate? EventLog)> ResolveAsync(
         VolumeTemplate given)
     {
         var template = await References.ResolveOrValueAsync<IVolumeTemplateGrain, VolumeTemplate>(
@@ -211,7 +213,9 @@ public sealed partial class VolumeGrain(
         var spec = new VolumeSpec(config.Capacity!.Value, format, TenantId, image?.ImageLocation, image?.Bootable ?? false);
         var meters = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, template.MeterTemplates,
             Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
-        return (spec, config.Type ?? VolumeFormats.DefaultType(format), template.VolumeConfig?.Href, template.VolumeImage?.Href, meters);
+        var eventLog = await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, template.EventLogTemplate,
+            Events.TemplateEventLogs.Retention(ServiceProvider));
+        return (spec, config.Type ?? VolumeFormats.DefaultType(format), template.VolumeConfig?.Href, template.VolumeImage?.Href, meters, eventLog);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Volume {VolumeId}: configuration {Config}, initial content {Image}")]

@@ -19,6 +19,8 @@ public sealed class VolumeTemplateGrain(
         // Its MeterTemplates must resolve and offer aspects a Volume has.
         await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, VolumeRegistration.Type.TypeName, document.MeterTemplates,
             Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        // So must its EventLogTemplate, with a persistence the deployment keeps.
+        await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, document.EventLogTemplate, Events.TemplateEventLogs.Retention(ServiceProvider));
         return document;
     }
 
@@ -48,5 +50,6 @@ public sealed class VolumeTemplateGrain(
         VolumeConfig = overrides.VolumeConfig ?? referenced.VolumeConfig,
         VolumeImage = overrides.VolumeImage ?? referenced.VolumeImage,
         MeterTemplates = overrides.MeterTemplates ?? referenced.MeterTemplates,
+        EventLogTemplate = overrides.EventLogTemplate ?? referenced.EventLogTemplate,
     };
 }

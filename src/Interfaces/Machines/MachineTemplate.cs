@@ -28,4 +28,8 @@ public sealed record MachineTemplate : CimiResource
     /// <summary>The Meters every Machine made from the template gets (each template by reference or by value;
     /// DSP8009 repeats the element under its plural name, <c>meterTemplates</c>).</summary>
     [Id(8), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
+
+    /// <summary>The EventLog every Machine made from the template gets (its name, description and persistence;
+    /// by reference or by value; its own targetResource is ignored: it is the Machine).</summary>
+    [Id(9)] public Events.EventLogTemplate? EventLogTemplate { get; init; }
 }

@@ -11,7 +11,7 @@ public static class MachineTemplateRegistration
         CollectionArray = "machineTemplates",
         EntryPointAttribute = "machineTemplates",
         Routing = CimiRouting.Plain,
-        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "volumeTemplates", "networkInterfaces", "meterTemplates", "userData", "operations"],
+        ElementOrder = [.. CimiTypeRegistration.CommonElements, "initialState", "machineConfig", "machineImage", "credential", "volumes", "volumeTemplates", "networkInterfaces", "meterTemplates", "eventLogTemplate", "userData", "operations"],
         Documents =
         [
             new(typeof(MachineTemplateVolume), "MachineTemplateVolume", ["initialLocation"]),

@@ -10,4 +10,7 @@ public sealed record VolumeTemplate : CimiResource
 
     /// <summary>Meters to create with each Volume made from the template (their own targetResource is ignored: it is the Volume).</summary>
     [Id(2), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
+
+    /// <summary>The EventLog each Volume made from the template gets (by reference or by value; its own targetResource is ignored: it is the Volume).</summary>
+    [Id(3)] public Events.EventLogTemplate? EventLogTemplate { get; init; }
 }

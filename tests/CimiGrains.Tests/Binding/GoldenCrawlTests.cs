@@ -47,6 +47,7 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         "ResourceMetadata-NetworkPortTemplate", "ResourceMetadata-NetworkPortConfiguration", "ResourceMetadata-Address", "ResourceMetadata-AddressTemplate",
         "ResourceMetadata-ForwardingGroup", "ResourceMetadata-ForwardingGroupTemplate",
         "EventLogCollection", "EventLog", "EventCollection", "Event", "ResourceMetadata-EventLog", "ResourceMetadata-Event",
+        "EventLogTemplateCollection", "EventLogTemplate", "ResourceMetadata-EventLogTemplate",
     ];
 
     /// <summary>Shapes whose content is what happened during the setup (events of concurrent work, counts by
@@ -67,6 +68,8 @@ public sealed class GoldenCrawlTests(GatewayFixture fixture)
         var meterConfig = await CimiDocs.Created(client, "meterConfigs", Http.Meters.MeterDocs.Configuration(alarmThreshold: "80", clear: "50"));
         var meterTemplate = await CimiDocs.Created(client, "meterTemplates", Http.Meters.MeterDocs.Template(Http.Meters.MeterDocs.Ref(meterConfig), machine));
         await CimiDocs.Created(client, "meters", Http.Meters.MeterDocs.Create(Http.Meters.MeterDocs.Ref(meterTemplate)));
+        // An EventLogTemplate for it (the EventLog made from one has the shapes of the implicit logs: EventLogApiTests).
+        await CimiDocs.Created(client, "eventLogTemplates", Http.Events.EventLogDocs.Template(machine, "P7D"));
         // A Volume (with its configuration, template and a public image) whose create Job fails for lack of a volume pool.
         await Http.Volumes.VolumeDocs.RegisterPublicVolumeImageAsync(fixture.Postgres, "volume:golden/blank");
         await CimiDocs.Created(client, "volumeImages", new JsonObject { ["name"] = "blank", ["imageLocation"] = "volume:golden/blank", ["bootable"] = false });

@@ -65,7 +65,7 @@ public sealed class XmlRenderingTests
         Assert.Equal(["id", "name", "description", "created", "updated", "baseURI", "resourceMetadata", "systems", "systemTemplates", "machines", "machineTemplates",
             "machineConfigs", "machineImages", "credentials", "credentialTemplates", "volumes", "volumeTemplates", "volumeConfigs", "volumeImages",
             "networks", "networkTemplates", "networkConfigs", "networkPorts", "networkPortTemplates", "networkPortConfigs", "addresses", "addressTemplates",
-            "forwardingGroups", "forwardingGroupTemplates", "jobs", "meters", "meterTemplates", "meterConfigs", "eventLogs", "events"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
+            "forwardingGroups", "forwardingGroupTemplates", "jobs", "meters", "meterTemplates", "meterConfigs", "eventLogs", "eventLogTemplates", "events"], XDocument.Parse(xml).Root!.Elements().Select(e => e.Name.LocalName));
     }
 
     public static TheoryData<string> MetadataTypes => [.. ResourceMetadataCatalog.All.Select(r => r.Name!)];

@@ -18,7 +18,7 @@ namespace CimiGrains.Tests.Security;
 public sealed partial class TenantIsolationTests(GatewayFixture fixture)
 {
     /// <summary>Each CloudEntryPoint collection link: whether tenants own its items, and whether those take Actions.</summary>
-    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>(NetworkCollectionCases.Concat(MeterCollectionCases))
+    private static readonly IReadOnlyDictionary<string, (bool Owned, bool HasActions)> CollectionCases = new Dictionary<string, (bool, bool)>(NetworkCollectionCases.Concat(MeterCollectionCases).Concat(EventLogCollectionCases))
     {
         ["machines"] = (true, true),
         ["machineTemplates"] = (true, false),
@@ -38,8 +38,8 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
     };
 
     /// <summary>Collections whose ids this test's generic verbs do not fit, with their isolation tested beside their family:
-    /// EventLogs and Events are made by the provider, never written (every write is a 405 whoever owns the id), every
-    /// tenant's own log is <c>eventLogs/tenant</c>, and Event ids are numbers (Http/Events/EventLogApiTests:
+    /// an EventLog's id is its resource's (A's explicit log is probed through A's Machine: TenantIsolationTests.EventLogs),
+    /// every tenant's own log is <c>eventLogs/tenant</c>, and Event ids are numbers (Http/Events/EventLogApiTests:
     /// Another_tenants_EventLogs_and_Events_are_404, A_refused_cross_tenant_GET_answers_as_a_missing_id…).</summary>
     private static readonly IReadOnlySet<string> CoveredElsewhere = new HashSet<string> { "eventLogs", "events" };
 
@@ -124,7 +124,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         }
 
         // Every href a request body can carry, with A's id in it.
-        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).Concat(SystemReferenceCases(b)).Concat(MeterReferenceCases(b)).ToList();
+        var cases = ReferenceCases(b).Concat(NetworkReferenceCases(b, b.Networks!)).Concat(SystemReferenceCases(b)).Concat(MeterReferenceCases(b)).Concat(EventLogReferenceCases(b)).ToList();
         var referenced = cases.Select(c => c.Referenced).ToHashSet();
         var unreferenced = owned.Where(c => !referenced.Contains(c)).ToList();
         Assert.True(unreferenced.Count == 0,
@@ -341,6 +341,7 @@ public sealed partial class TenantIsolationTests(GatewayFixture fixture)
         await MakeNetworksAsync(alice, Named, ids, updates);
         await MakeSystemsAsync(alice, Named, ids, updates);
         await MakeMetersAsync(alice, Named, ids, updates);
+        await MakeEventLogsAsync(alice, Named, ids, updates);
         return new Alice(mark, ids, updates, password);
     }
 

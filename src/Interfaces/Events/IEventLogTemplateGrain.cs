@@ -1,0 +1,4 @@
+namespace CimiGrains.Events;
+
+/// <summary>An EventLogTemplate, keyed <c>{tenantId}/{localId}</c>.</summary>
+public interface IEventLogTemplateGrain : ICimiResourceGrain<EventLogTemplate>;
