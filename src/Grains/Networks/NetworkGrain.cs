@@ -54,6 +54,8 @@ public sealed partial class NetworkGrain(
         var initial = template.InitialState == nameof(NetworkStateName.STOPPED) ? NetworkStateName.STOPPED : NetworkStateName.STARTED;
         var meterTemplates = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, NetworkRegistration.Type.TypeName,
             template.MeterTemplates, Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        var eventLogTemplate = await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, template.EventLogTemplate,
+            Events.TemplateEventLogs.Retention(ServiceProvider));
 
         var subnets = GrainFactory.GetGrain<ITenantSubnetsGrain>(TenantId);
         var vnis = GrainFactory.GetGrain<INetworkVniAllocatorGrain>(0);
@@ -112,6 +114,7 @@ public sealed partial class NetworkGrain(
         LogCreated(logger, ResourceId, subnet, vni, initial.ToString());
         // As for a Machine: the Meters its template names are made once the Network exists (checked above).
         await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, NetworkRegistration.Type.TypeName, meterTemplates);
+        await Events.TemplateEventLogs.CreateAsync(GrainFactory, logger, TenantId, ResourceId, eventLogTemplate);
         return Public(State.State.Resource!);
     }
 

@@ -16,6 +16,8 @@ public sealed class NetworkTemplateGrain(
         // Its MeterTemplates must resolve and offer aspects a Network has.
         await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, NetworkRegistration.Type.TypeName, document.MeterTemplates,
             Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        // So must its EventLogTemplate, with a persistence the deployment keeps.
+        await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, document.EventLogTemplate, Events.TemplateEventLogs.Retention(ServiceProvider));
         return document;
     }
 
@@ -43,5 +45,6 @@ public sealed class NetworkTemplateGrain(
         ForwardingGroup = overrides.ForwardingGroup ?? referenced.ForwardingGroup,
         InitialState = overrides.InitialState ?? referenced.InitialState,
         MeterTemplates = overrides.MeterTemplates ?? referenced.MeterTemplates,
+        EventLogTemplate = overrides.EventLogTemplate ?? referenced.EventLogTemplate,
     };
 }

@@ -61,6 +61,8 @@ public sealed partial class SystemGrain(
         var plan = new SystemPlan(expanded.Template, LocalId);
         var meterTemplates = await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, SystemRegistration.Type.TypeName,
             expanded.Template.MeterTemplates, Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        var eventLogTemplate = await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, expanded.Template.EventLogTemplate,
+            Events.TemplateEventLogs.Retention(ServiceProvider));
         var now = Now;
         var system = new SystemResource
         {
@@ -79,6 +81,7 @@ public sealed partial class SystemGrain(
             });
         // As for a Machine: the Meters its template names are made once the System exists (checked above).
         await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, SystemRegistration.Type.TypeName, meterTemplates);
+        await Events.TemplateEventLogs.CreateAsync(GrainFactory, logger, TenantId, ResourceId, eventLogTemplate);
         return accepted;
     }
 

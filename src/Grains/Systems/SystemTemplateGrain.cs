@@ -18,6 +18,7 @@ public sealed class SystemTemplateGrain(
         // Its MeterTemplates must resolve and offer aspects a System has (a nested template's are checked when it is stored).
         await Meters.TemplateMeters.ResolveAsync(GrainFactory, TenantId, SystemRegistration.Type.TypeName, expanded.Template.MeterTemplates,
             Meters.TemplateMeters.SamplingPeriod(ServiceProvider));
+        await Events.TemplateEventLogs.ResolveAsync(GrainFactory, TenantId, expanded.Template.EventLogTemplate, Events.TemplateEventLogs.Retention(ServiceProvider));
         return document;
     }
 

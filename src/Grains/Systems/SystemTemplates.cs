@@ -131,6 +131,7 @@ public static class SystemTemplates
         ComponentDescriptors = overrides.ComponentDescriptors ?? stored.ComponentDescriptors,
         PlacementPolicy = overrides.PlacementPolicy ?? stored.PlacementPolicy,
         MeterTemplates = overrides.MeterTemplates ?? stored.MeterTemplates,
+        EventLogTemplate = overrides.EventLogTemplate ?? stored.EventLogTemplate,
     };
 
     /// <summary>The member kind of a component's <c>type</c>, checking that it carries the one template of that type.</summary>

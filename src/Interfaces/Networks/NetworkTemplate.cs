@@ -13,4 +13,8 @@ public sealed record NetworkTemplate : CimiResource
     /// <summary>The Meters every Network made from the template gets (by reference or by value; DSP8009 repeats the
     /// element under its plural name, <c>meterTemplates</c>). A Network's series are its NetworkPorts' sums.</summary>
     [Id(3), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
+
+    /// <summary>Makes every Network made from the template's EventLog explicit with the template's name, description and
+    /// persistence (docs/EVENTS.md).</summary>
+    [Id(4)] public Events.EventLogTemplate? EventLogTemplate { get; init; }
 }

@@ -16,4 +16,8 @@ public sealed record SystemTemplate : CimiResource
     /// <summary>The Meters every System made from the template gets (by reference or by value; DSP8009 repeats the
     /// element under its plural name, <c>meterTemplates</c>). A System's series are its Machines' sums.</summary>
     [Id(2), System.Xml.Serialization.XmlElement("meterTemplates")] public IReadOnlyList<Meters.MeterTemplate>? MeterTemplates { get; init; }
+
+    /// <summary>Makes every System made from the template's EventLog explicit with the template's name, description and
+    /// persistence (docs/EVENTS.md).</summary>
+    [Id(3)] public Events.EventLogTemplate? EventLogTemplate { get; init; }
 }

@@ -10,8 +10,8 @@ namespace CimiGrains.Tests.Http.Meters;
 /// <summary>
 /// Meters of Networks and NetworkPorts over HTTP against a real gateway with no host, on readings written straight
 /// into the samples table: a port's Meter reads its own series, a Network's is the sum of its ports' per sampling
-/// period; a NetworkTemplate's and a SystemTemplate's meterTemplates make Meters with the resource, and a bad one is
-/// a 400 that leaves nothing made; a Network Meter's alarm is raised and cleared by its ports' sum, which no host
+/// period; a NetworkTemplate's and a SystemTemplate's meterTemplates (and eventLogTemplate) make Meters (and the
+/// explicit EventLog) with the resource, and a bad one is a 400 that leaves nothing made; a Network Meter's alarm is raised and cleared by its ports' sum, which no host
 /// reports (the Meter watches it).
 /// </summary>
 [Collection(GatewayCollection.Name)]
@@ -69,14 +69,17 @@ public sealed class NetworkMeterApiTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task NetworkTemplate_and_SystemTemplate_meterTemplates_make_Meters_and_a_bad_one_makes_nothing()
+    public async Task NetworkTemplate_and_SystemTemplate_meterTemplates_and_eventLogTemplate_are_made_with_the_resource_and_a_bad_one_makes_nothing()
     {
         using var client = await fixture.NewTenantAsync();
         var byValue = new JsonArray(Template(Configuration(Received)));
         var network = await CimiDocs.Created(client, "networks", NetworkDocs.Create(new JsonObject
         {
             ["networkConfig"] = NetworkDocs.Configuration("10.72.0.0/24"), ["meterTemplates"] = byValue,
+            ["eventLogTemplate"] = Events.EventLogDocs.Template(null, "P1D", "network audit"),
         }));
+        var log = (await client.GetAsync((await client.GetAsync(network)).Json["eventLog"].Str("href"))).Json;
+        Assert.Equal(("network audit", "P1D"), (log.Str("name"), log.Str("persistence")));
         var meters = (await client.GetAsync(network + "/meters")).Json;
         Assert.Equal(1, meters["count"]!.GetValue<int>());
         Assert.Equal(Received, (await client.GetAsync(meters["meters"]![0].Str("id"))).Json.Str("aspect"));
@@ -95,9 +98,11 @@ public sealed class NetworkMeterApiTests(GatewayFixture fixture)
 
         // A SystemTemplate's: stored by reference, the System made from it has the Meter; in XML the template is DSP8009's.
         var meterTemplate = await CimiDocs.Created(client, "meterTemplates", Template(Configuration(Cpu)));
+        var logTemplate = await CimiDocs.Created(client, "eventLogTemplates", Events.EventLogDocs.Template(null, "PT12H", "system audit"));
         var systemTemplate = await CimiDocs.Created(client, "systemTemplates", new JsonObject
         {
             ["name"] = "empty", ["componentDescriptors"] = new JsonArray(), ["meterTemplates"] = new JsonArray(Ref(meterTemplate)),
+            ["eventLogTemplate"] = Ref(logTemplate),
         });
         var xml = await client.GetAsync(systemTemplate, "application/xml");
         CimiSchema.AssertValid(xml.Body);
@@ -108,6 +113,14 @@ public sealed class NetworkMeterApiTests(GatewayFixture fixture)
         await client.WaitForJobAsync(created.JobUri());
         var systemMeters = (await client.GetAsync(system + "/meters")).Json;
         Assert.Equal(1, systemMeters["count"]!.GetValue<int>());
+        var systemLog = (await client.GetAsync((await client.GetAsync(system)).Json["eventLog"].Str("href"))).Json;
+        Assert.Equal(("system audit", "PT12H"), (systemLog.Str("name"), systemLog.Str("persistence")));
+        var badLog = await client.PostAsync("networks", NetworkDocs.Create(new JsonObject
+        {
+            ["networkConfig"] = NetworkDocs.Configuration("10.76.0.0/24"), ["eventLogTemplate"] = Events.EventLogDocs.Template(null, "WEEKLY"),
+        }, "badlog"));
+        Assert.True(badLog.Code == 400 && badLog.Body.Contains("'persistence'"), badLog.ToString());
+        Assert.Equal(1, (await client.GetAsync("networks")).Json["count"]!.GetValue<int>());
         var badSystem = await client.PostAsync("systemTemplates", new JsonObject
         {
             ["name"] = "bad", ["componentDescriptors"] = new JsonArray(), ["meterTemplates"] = new JsonArray(Template(Configuration(Packets, associatedTo: "System"))),
