@@ -1,8 +1,11 @@
 // Meter benchmarks (docs/BENCHMARKS.md, "Meters"), against a running gateway:
-//   ingest HTTP AGENT_URL SECRET POSTGRES GATEWAY_PID HOSTS MACHINES_PER_HOST SECONDS
-//     SIMULATED hosts: each a real gRPC agent session (Register, empty Inventory) that sends one SampleBatch
-//     a second for its simulated Machines (6 aspects each). Reports the gateway process's CPU (from
-//     /proc/PID/stat) and PostgreSQL's write volume (WAL bytes, rows, table size) over the window.
+//   ingest HTTP USER PASSWORD AGENT_URL SECRET POSTGRES GATEWAY_PID HOSTS MACHINES_PER_HOST SECONDS
+//     SIMULATED hosts: each a real gRPC agent session (Register, empty Inventory) that answers the commands the
+//     cluster sends it as if it ran them (a create reports the workload running) and sends one SampleBatch a
+//     second for the Machines placed on it (6 aspects each). The Machines are real CIMI Machines, created through
+//     the API before the window, so the silo's placement check keeps their samples as it would a real host's.
+//     Reports the gateway process's CPU (from /proc/PID/stat) and PostgreSQL's write volume (WAL bytes, rows,
+//     table size) over the window.
 //   query HTTP USER PASSWORD POSTGRES CLIENTS REQUESTS
 //     One Meter on a Machine, one hour of its samples (3600, written straight into the table, interleaved with
 //     BENCH_METER_SERIES - 1 other series as the ingest writes them), read aggregated per minute by CLIENTS
@@ -18,16 +21,36 @@ using Npgsql;
 
 return args[0] switch
 {
-    "ingest" => await Ingest(args[1], args[2], args[3], int.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6]), int.Parse(args[7])),
+    "ingest" => await Ingest(args[1], args[2], args[3], args[4], args[5], args[6], int.Parse(args[7]), int.Parse(args[8]), int.Parse(args[9]),
+        int.Parse(args[10])),
     "query" => await Query(args[1], args[2], args[3], args[4], int.Parse(args[5]), int.Parse(args[6])),
     _ => 2,
 };
 
-static async Task<int> Ingest(string agentUrl, string secret, string postgres, int gatewayPid, int hosts, int perHost, int seconds)
+static async Task<int> Ingest(string http, string user, string password, string agentUrl, string secret, string postgres, int gatewayPid,
+    int hosts, int perHost, int seconds)
 {
     using var cts = new CancellationTokenSource();
-    var sessions = Enumerable.Range(0, hosts).Select(h => Task.Run(() => SimulatedHost(agentUrl, secret, $"sim-{h}", perHost, cts.Token))).ToList();
-    await Task.Delay(TimeSpan.FromSeconds(5)); // every session registered and sending (not measured)
+    var placed = Enumerable.Range(0, hosts).Select(_ => new System.Collections.Concurrent.ConcurrentDictionary<string, bool>()).ToList();
+    var sessions = Enumerable.Range(0, hosts).Select(h => Task.Run(() => SimulatedHost(agentUrl, secret, $"sim-{h}", placed[h], cts.Token))).ToList();
+    await Task.Delay(TimeSpan.FromSeconds(5)); // every session registered (not measured)
+    // The Machines, made through the API and placed by the scheduler on the simulated hosts (the only hosts there are).
+    using (var client = Cimi(http, user, password))
+    {
+        var total = hosts * perHost;
+        var made = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            using var response = await client.PostAsync("machines", new StringContent(new JsonObject
+            {
+                ["name"] = $"sim-{i}", ["machineTemplate"] = new JsonObject { ["href"] = "machineTemplates/demo" },
+            }.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+            if ((int)response.StatusCode != 202) throw new InvalidOperationException($"POST machines: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        });
+        while (placed.Sum(p => p.Count) < total && made.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(500);
+        Console.WriteLine($"{placed.Sum(p => p.Count)} of {total} Machines placed on the SIMULATED hosts in {made.Elapsed.TotalSeconds:F0} s");
+    }
+    await Task.Delay(TimeSpan.FromSeconds(3)); // every session sending for all its Machines (not measured)
     var (walBefore, rowsBefore) = await WalAndRows(postgres);
     var cpuBefore = CpuTicks(gatewayPid);
     var clock = Stopwatch.StartNew();
@@ -47,7 +70,8 @@ static async Task<int> Ingest(string agentUrl, string secret, string postgres, i
     return 0;
 }
 
-static async Task SimulatedHost(string agentUrl, string secret, string hostId, int machines, CancellationToken ct)
+static async Task SimulatedHost(string agentUrl, string secret, string hostId,
+    System.Collections.Concurrent.ConcurrentDictionary<string, bool> machines, CancellationToken ct)
 {
     using var channel = GrpcChannel.ForAddress(agentUrl);
     var client = new AgentHub.AgentHubClient(channel);
@@ -57,7 +81,38 @@ static async Task SimulatedHost(string agentUrl, string secret, string hostId, i
     await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
     await call.ResponseStream.MoveNext(ct);
     await call.RequestStream.WriteAsync(new AgentMessage { Inventory = new Inventory() }, ct);
-    var drain = Task.Run(async () => { while (await call.ResponseStream.MoveNext(ct)) { } }, ct);
+    var writing = new SemaphoreSlim(1, 1);
+    async Task Send(AgentMessage message)
+    {
+        await writing.WaitAsync(ct);
+        try { await call.RequestStream.WriteAsync(message, ct); } finally { writing.Release(); }
+    }
+    // Every command is taken as done: a create (or start) reports the workload running, anything else as asked.
+    var drain = Task.Run(async () =>
+    {
+        while (await call.ResponseStream.MoveNext(ct))
+        {
+            if (call.ResponseStream.Current.Command is not { } command) continue;
+            var key = command.ResourceId.Length > 0 ? command.ResourceId : command.MachineKey;
+            var state = command.Kind switch
+            {
+                CommandKind.Create or CommandKind.Start => ObservedState.Running,
+                CommandKind.Stop => ObservedState.Stopped,
+                CommandKind.Delete => ObservedState.Absent,
+                _ => ObservedState.Running,
+            };
+            if (command.ResourceKind == ResourceKind.Machine || command.MachineKey.Length > 0)
+            {
+                if (state == ObservedState.Absent) machines.TryRemove(key, out _);
+                else machines[key] = true;
+            }
+            await Send(new AgentMessage { Report = new Report
+            {
+                MachineKey = command.MachineKey, Generation = command.Generation, State = state, CommandId = command.CommandId, Succeeded = true,
+                ResourceKind = command.ResourceKind, ResourceId = command.ResourceId,
+            } });
+        }
+    }, ct);
     using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
     var random = new Random(hostId.GetHashCode());
     try
@@ -66,14 +121,14 @@ static async Task SimulatedHost(string agentUrl, string secret, string hostId, i
         {
             var batch = new SampleBatch { PeriodSeconds = 1 };
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            for (var m = 0; m < machines; m++)
+            foreach (var key in machines.Keys)
             {
-                var sample = new MachineSample { MachineKey = $"bench/{hostId}-m{m}", UnixMs = now };
+                var sample = new MachineSample { MachineKey = key, UnixMs = now };
                 foreach (var aspect in new[] { "cpu.utilization", "memory.used", "disk.read", "disk.write", "network.received", "network.transmitted" })
                     sample.Values[aspect] = random.NextDouble() * 100;
                 batch.Samples.Add(sample);
             }
-            await call.RequestStream.WriteAsync(new AgentMessage { Samples = batch }, ct);
+            if (batch.Samples.Count > 0) await Send(new AgentMessage { Samples = batch });
         }
     }
     catch (OperationCanceledException)
@@ -106,11 +161,17 @@ static async Task<long> Scalar(string postgres, string sql)
     return Convert.ToInt64(await command.ExecuteScalarAsync());
 }
 
-static async Task<int> Query(string http, string user, string password, string postgres, int clients, int requests)
+static HttpClient Cimi(string http, string user, string password)
 {
-    using var client = new HttpClient { BaseAddress = new Uri(http.TrimEnd('/') + "/cimi/") };
+    var client = new HttpClient { BaseAddress = new Uri(http.TrimEnd('/') + "/cimi/") };
     client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
     client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    return client;
+}
+
+static async Task<int> Query(string http, string user, string password, string postgres, int clients, int requests)
+{
+    using var client = Cimi(http, user, password);
     async Task<JsonObject> Post(string path, JsonObject body)
     {
         var response = await client.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));

@@ -22,6 +22,6 @@ until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; d
 until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo" >/dev/null; do sleep 0.2; done
 bench=benchmarks/Meters/bin/Release/net10.0/CimiGrains.Benchmarks.Meters.dll
 echo "== ingest (SIMULATED hosts) =="
-dotnet "$bench" ingest "http://127.0.0.1:$agent" bench "$conn" "$gateway_pid" "${1:-10}" "${2:-20}" "${3:-60}"
+dotnet "$bench" ingest "http://127.0.0.1:$http" demo demo "http://127.0.0.1:$agent" bench "$conn" "$gateway_pid" "${1:-10}" "${2:-20}" "${3:-60}"
 echo "== samples query =="
 dotnet "$bench" query "http://127.0.0.1:$http" demo demo "$conn" "${4:-8}" "${5:-4000}"

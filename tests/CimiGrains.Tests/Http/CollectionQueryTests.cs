@@ -33,9 +33,12 @@ public sealed class CollectionQueryTests(GatewayFixture fixture)
         var systemTemplate = await CimiDocs.Created(client, "systemTemplates", Systems.SystemDocs.Template("st", Systems.SystemDocs.CredentialComponent()));
         await client.WaitForJobAsync((await client.PostAsync("systems", Systems.SystemDocs.Create(Systems.SystemDocs.Ref(systemTemplate)))).JobUri());
 
+        // An EventLogTemplate (EventLogs themselves are the tenant's log, always there).
+        await CimiDocs.Created(client, "eventLogTemplates", Events.EventLogDocs.Template(null, "P1D"));
+
         var entryPoint = (await client.GetAsync("cloudEntryPoint")).Json;
         var collections = entryPoint.Where(p => p.Value is JsonObject o && o.ContainsKey("href")).Select(p => p.Value!.Str("href")).ToList();
-        Assert.Equal(29, collections.Count);
+        Assert.Equal(30, collections.Count);
         foreach (var collection in collections)
         {
             var all = (await client.GetAsync(collection)).Json;
