@@ -13,6 +13,9 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
 {
     private const string Table = "cimi_meter_sample";
     private const string PartitionPrefix = Table + "_p";
+
+    /// <summary>The per-minute summaries of every series, kept by a trigger on <see cref="Table"/> (schema 014).</summary>
+    private const string MinuteTable = "cimi_meter_minute";
     private const string PartitionFormat = "yyyyMMddHH";
 
     /// <summary>
@@ -50,6 +53,8 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     public async Task<SamplePage> QueryAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
         TimeSpan interval, int skip, int take, CancellationToken ct, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)>? excluded = null)
     {
+        if (excluded is not { Count: > 0 } && interval.Ticks % TimeSpan.TicksPerMinute == 0 && FullMinutes(from, to) is var (first, last) && first < last)
+            return await QueryByMinutesAsync(tenantId, resourceId, aspect, from, to, interval, first, last, skip, take, ct);
         await using var command = dataSource.CreateCommand($"""
             SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
                    min(value), max(value), avg(value), sum(value), count(*), count(*) OVER () AS total
@@ -62,6 +67,51 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
         var (intervals, total) = await ReadIntervalsAsync(command, ct);
         if (intervals.Count == 0 && skip > 0) total = await CountAsync(tenantId, resourceId, aspect, from, to, interval, excluded, ct);
+        return new SamplePage(intervals, total);
+    }
+
+    /// <summary>The whole minutes inside [<paramref name="from"/>, <paramref name="to"/>): from the first minute that
+    /// starts at or after <paramref name="from"/> to the last that ends at or before <paramref name="to"/>.</summary>
+    private static (DateTimeOffset First, DateTimeOffset Last) FullMinutes(DateTimeOffset from, DateTimeOffset to)
+    {
+        var first = new DateTimeOffset((from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        var last = new DateTimeOffset(to.UtcTicks / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        return (first, last);
+    }
+
+    /// <summary>
+    /// <see cref="QueryAsync"/> for an interval of whole minutes (and no period left out): the whole minutes of the
+    /// range from the per-minute summaries (schema 014, one row a minute), the partial minutes at its two ends from
+    /// the readings, grouped together. The same intervals as from the readings alone, at a sixtieth of the rows.
+    /// </summary>
+    private async Task<SamplePage> QueryByMinutesAsync(string tenantId, string resourceId, string aspect, DateTimeOffset from, DateTimeOffset to,
+        TimeSpan interval, DateTimeOffset firstMinute, DateTimeOffset lastMinute, int skip, int take, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH parts AS (
+                SELECT minute AS at, min, max, sum, count FROM {MinuteTable}
+                WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND minute >= $7 AND minute < $8
+                UNION ALL
+                SELECT at, value, value, value, 1 FROM {Table}
+                WHERE tenant_id = $1 AND resource_id = $2 AND aspect = $3 AND ((at >= $4 AND at < $7) OR (at >= $8 AND at < $6)))
+            SELECT date_bin($5, at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start,
+                   min(min), max(max), sum(sum) / sum(count), sum(sum), sum(count)::bigint, count(*) OVER () AS total
+            FROM parts GROUP BY 1 ORDER BY 1 OFFSET $9 LIMIT $10
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = aspect });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = interval, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = firstMinute.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = lastMinute.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)skip });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)take });
+        var (intervals, total) = await ReadIntervalsAsync(command, ct);
+        // A page past the end has no row to carry the total: the first page's answer is as good as a count.
+        if (intervals.Count == 0 && skip > 0)
+            total = (await QueryByMinutesAsync(tenantId, resourceId, aspect, from, to, interval, firstMinute, lastMinute, 0, 1, ct)).Total;
         return new SamplePage(intervals, total);
     }
 
@@ -166,10 +216,13 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
     /// <summary>Deletes a resource's samples (its last Meter is gone with it); the partitions' retention would in time.</summary>
     public async Task DeleteSeriesAsync(string tenantId, string resourceId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"DELETE FROM {Table} WHERE tenant_id = $1 AND resource_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
-        await command.ExecuteNonQueryAsync(ct);
+        foreach (var table in new[] { Table, MinuteTable })
+        {
+            await using var command = dataSource.CreateCommand($"DELETE FROM {table} WHERE tenant_id = $1 AND resource_id = $2");
+            command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+            command.Parameters.Add(new NpgsqlParameter { Value = resourceId });
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>
@@ -219,5 +272,9 @@ public sealed class SampleStore(NpgsqlDataSource dataSource)
             await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {name}", connection);
             await drop.ExecuteNonQueryAsync(ct);
         }
+        // The minutes go with the readings: those before the oldest partition that can still be kept.
+        await using var minutes = new NpgsqlCommand($"DELETE FROM {MinuteTable} WHERE minute < $1", connection);
+        minutes.Parameters.Add(new NpgsqlParameter { Value = utc - retention - width, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await minutes.ExecuteNonQueryAsync(ct);
     }
 }

@@ -46,6 +46,10 @@ public sealed class DockerSystemMeterTests(DockerAgentFixture fixture)
 
         // Memory over the same window: the System's average is the sum of the members' averages (the series are
         // the members' own; their Meters, made now, read the window back).
+        // At least 10 s of it: the sum per sampling period counts a member's reading in the period its timestamp falls
+        // in, and over two or three readings one that jittered into the next period weighs a third of the average.
+        var wait = since.AddSeconds(12) - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait);
         var until = DateTimeOffset.UtcNow.AddSeconds(-1);
         var perMember = 0.0;
         foreach (var member in members)

@@ -92,4 +92,44 @@ public sealed class MeterAlarmTests(GrainClusterFixture fixture)
         var after = await store.QueryAsync(tenant, "machines/x", "cpu.utilization", start, start.AddHours(1), TimeSpan.FromMinutes(1), 0, 10, CancellationToken.None);
         Assert.Equal(0, after.Total);
     }
+
+    [Fact]
+    public async Task Per_minute_reads_from_the_minute_summaries_equal_reads_from_the_readings_and_a_late_reading_counts()
+    {
+        var store = new SampleStore(fixture.DataSource);
+        var tenant = GrainClusterFixture.NewTenant();
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-20);
+        // Ten minutes of readings 0, 1, 2, … a second apart, in two writes (as two ingest batches), and another series.
+        await store.WriteAsync([.. Enumerable.Range(0, 300).Select(i => new StoredSample(tenant, "machines/x", "cpu.utilization", start.AddSeconds(i), i))],
+            CancellationToken.None);
+        await store.WriteAsync([.. Enumerable.Range(300, 300).Select(i => new StoredSample(tenant, "machines/x", "cpu.utilization", start.AddSeconds(i), i)),
+            .. Enumerable.Range(0, 600).Select(i => new StoredSample(tenant, "machines/y", "cpu.utilization", start.AddSeconds(i), 1000))], CancellationToken.None);
+        // A range whose ends fall inside minutes: whole minutes come from the summaries, the two partial ones from the readings.
+        var (from, to) = (start.AddSeconds(17), start.AddMinutes(9).AddSeconds(41));
+        // A stopped period outside the range makes the store read the readings alone: the reference.
+        IReadOnlyList<(DateTimeOffset, DateTimeOffset)> elsewhere = [(start.AddDays(-2), start.AddDays(-2).AddSeconds(1))];
+        async Task Same(TimeSpan interval)
+        {
+            var summaries = await store.QueryAsync(tenant, "machines/x", "cpu.utilization", from, to, interval, 0, 100, CancellationToken.None);
+            var readings = await store.QueryAsync(tenant, "machines/x", "cpu.utilization", from, to, interval, 0, 100, CancellationToken.None, elsewhere);
+            Assert.Equal(readings.Total, summaries.Total);
+            Assert.Equal(readings.Intervals.Select(i => (i.Start, i.Min, i.Max, i.Sum, i.Count)), summaries.Intervals.Select(i => (i.Start, i.Min, i.Max, i.Sum, i.Count)));
+            Assert.Equal(readings.Intervals.Select(i => Math.Round(i.Average, 9)), summaries.Intervals.Select(i => Math.Round(i.Average, 9)));
+        }
+        await Same(TimeSpan.FromMinutes(1));
+        await Same(TimeSpan.FromMinutes(5));
+        var first = (await store.QueryAsync(tenant, "machines/x", "cpu.utilization", from, to, TimeSpan.FromMinutes(1), 0, 1, CancellationToken.None)).Intervals[0];
+        Assert.Equal((start, 17.0, 59.0, 43L), (first.Start, first.Min, first.Max, first.Count));
+
+        // A reading that arrives late (the ingest waited out a database outage) lands in its minute.
+        await store.WriteAsync([new StoredSample(tenant, "machines/x", "cpu.utilization", start.AddMinutes(3).AddMilliseconds(500), -7)], CancellationToken.None);
+        var third = (await store.QueryAsync(tenant, "machines/x", "cpu.utilization", from, to, TimeSpan.FromMinutes(1), 3, 1, CancellationToken.None)).Intervals[0];
+        Assert.Equal((start.AddMinutes(3), -7.0, 61L), (third.Start, third.Min, third.Count));
+        await Same(TimeSpan.FromMinutes(1));
+
+        // Deleting the series deletes its minutes: nothing is left to read either way.
+        await store.DeleteSeriesAsync(tenant, "machines/x", CancellationToken.None);
+        Assert.Equal(0, (await store.QueryAsync(tenant, "machines/x", "cpu.utilization", from, to, TimeSpan.FromMinutes(1), 0, 10, CancellationToken.None)).Total);
+    }
 }
