@@ -67,6 +67,7 @@ static async Task<int> Ingest(string http, string user, string password, string 
     Console.WriteLine($"rows written: {rows} ({rows / elapsed:F0}/s; expected {hosts * perHost * 6}/s)");
     Console.WriteLine($"PostgreSQL WAL: {(walAfter - walBefore) / elapsed / 1024:F0} KiB/s ({(double)(walAfter - walBefore) / Math.Max(1, rows):F0} bytes/row)");
     Console.WriteLine($"samples table: {await Scalar(postgres, "SELECT pg_total_relation_size('cimi_meter_sample') + coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'cimi_meter_sample'::regclass), 0)") / 1024 / 1024} MiB");
+    Console.WriteLine($"minute summaries: {await Scalar(postgres, "SELECT coalesce((SELECT pg_total_relation_size(to_regclass('cimi_meter_minute'))), 0)") / 1024 / 1024} MiB");
     return 0;
 }
 
