@@ -5,7 +5,7 @@ using static CimiGrains.Tests.Http.Meters.MeterDocs;
 namespace CimiGrains.Tests.Security;
 
 // The Meter family's part of the tenant-isolation test: A's MeterConfiguration, a MeterTemplate and a Meter on A's
-// Machine, and every href a Meter family body can carry (the target too).
+// Machine, and every href a Meter family body can carry (the target too, of every type that offers aspects).
 public sealed partial class TenantIsolationTests
 {
     private static IReadOnlyDictionary<string, (bool Owned, bool HasActions)> MeterCollectionCases => new Dictionary<string, (bool, bool)>
@@ -40,6 +40,19 @@ public sealed partial class TenantIsolationTests
             template["meterTemplates"] = new JsonArray(Ref(id));
             return c.PostAsync("machineTemplates", template);
         }),
+        // A Meter on each other type that offers aspects, aimed at A's: answered as for an id nobody has.
+        new("MeterCreate inline targetResource (Volume)", "volumes", (c, id) => c.PostAsync("meters",
+            Create(Template(Configuration("urn:cimigrains:meter:aspect:volume.used", associatedTo: "Volume"), id)))),
+        new("MeterCreate inline targetResource (System)", "systems", (c, id) => c.PostAsync("meters",
+            Create(Template(Configuration(associatedTo: "System"), id)))),
+        new("MeterCreate inline targetResource (Network)", "networks", (c, id) => c.PostAsync("meters",
+            Create(Template(Configuration("urn:cimigrains:meter:aspect:network.received", associatedTo: "Network"), id)))),
+        new("MeterCreate inline targetResource (NetworkPort)", "networkPorts", (c, id) => c.PostAsync("meters",
+            Create(Template(Configuration("urn:cimigrains:meter:aspect:network.packets.received", associatedTo: "NetworkPort"), id)))),
+        new("GET A's Volume's meters", "volumes", (c, id) => c.GetAsync(id + "/meters")),
+        new("GET A's System's meters", "systems", (c, id) => c.GetAsync(id + "/meters")),
+        new("GET A's Network's meters", "networks", (c, id) => c.GetAsync(id + "/meters")),
+        new("GET A's NetworkPort's meters", "networkPorts", (c, id) => c.GetAsync(id + "/meters")),
         new("GET A's Machine's meters", "machines", (c, id) => c.GetAsync(id + "/meters")),
         new("GET A's Meter's samples", "meters", (c, id) => c.GetAsync(id + "/samples")),
         new("Action on A's Meter", "meters", (c, id) => c.PostAsync(id, new JsonObject { ["action"] = "http://schemas.dmtf.org/cimi/1/action/stop" })),
