@@ -52,8 +52,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> StartAsync(string postgres, IDictionary<string, string>? environment = null,
         int[]? ports = null)
     {
+        if (ports is not null) return await StartOnceAsync(postgres, environment, ports);
+        // Ports picked here were free when picked; another process of the run may take one before the gateway binds
+        // it. Such a start is tried again on other ports (a test that names its ports gets what it asked for).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(postgres, environment, FreePorts.Take(3));
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayProcess> StartOnceAsync(string postgres, IDictionary<string, string>? environment, int[] ports)
+    {
         if (!File.Exists(GatewayDll)) throw new InvalidOperationException($"{GatewayDll} is missing: build the solution first.");
-        ports ??= FreePorts.Take(3);
         var info = new ProcessStartInfo("dotnet", [GatewayDll])
         {
             RedirectStandardOutput = true,
