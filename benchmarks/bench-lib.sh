@@ -75,16 +75,33 @@ rig_down() {
   # Containers first (a failed run may leave some): the agents would otherwise adopt nothing, and the engine
   # keeps them; their veths' inner ends go with them, the outer ends with the host namespaces. Then what the
   # Docker driver made beside them for those hosts: the tenant bridges (cimi… links) and Machine-file volumes.
-  for i in 1 2 3; do
-    ids=$(docker ps -aq --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
-    if [ -n "$ids" ]; then docker rm -f -v $ids >/dev/null 2>&1 || true; fi
-  done
+  for i in 1 2 3; do bench_remove_containers "$host_prefix$i"; done
   CIMI_RIG_DIR="$work/rig" scripts/hosts.sh down >/dev/null || true
-  for i in 1 2 3; do
-    ids=$(docker network ls -q --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
-    if [ -n "$ids" ]; then docker network rm $ids >/dev/null 2>&1 || true; fi
-    ids=$(docker volume ls -q --filter "label=cimigrains.host=$host_prefix$i" 2>/dev/null || true)
-    if [ -n "$ids" ]; then docker volume rm -f $ids >/dev/null 2>&1 || true; fi
-  done
+  for i in 1 2 3; do bench_remove_docker_leftovers "$host_prefix$i"; done
   bench_stop_all "$rc"
+}
+
+# The containers the Docker driver made for a host id (a failed run may leave some, and with the agent gone
+# nobody else removes them).
+bench_remove_containers() {
+  local ids
+  ids=$(docker ps -aq --filter "label=cimigrains.host=$1" 2>/dev/null || true)
+  if [ -n "$ids" ]; then docker rm -f -v $ids >/dev/null 2>&1 || true; fi
+}
+
+# What the Docker driver made beside a host id's containers: its tenant bridges and Machine-file volumes.
+bench_remove_docker_leftovers() {
+  local ids
+  ids=$(docker network ls -q --filter "label=cimigrains.host=$1" 2>/dev/null || true)
+  if [ -n "$ids" ]; then docker network rm $ids >/dev/null 2>&1 || true; fi
+  ids=$(docker volume ls -q --filter "label=cimigrains.host=$1" 2>/dev/null || true)
+  if [ -n "$ids" ]; then docker volume rm -f $ids >/dev/null 2>&1 || true; fi
+}
+
+# Mounts under a folder (deepest first) and the loop devices backed by its files: what an agent killed with
+# its Volumes attached leaves, and what the folder cannot be removed with.
+bench_release_mounts() {
+  local dir=$1 m d
+  for m in $(findmnt -rn -o TARGET | grep "^$dir/" | sort -r); do umount "$m" 2>/dev/null || umount -l "$m" || true; done
+  for d in $(losetup -a | grep "($dir/" | cut -d: -f1); do losetup -d "$d" || true; done
 }
