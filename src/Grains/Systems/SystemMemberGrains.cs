@@ -1,0 +1,57 @@
+using CimiGrains.Credentials;
+using CimiGrains.Machines;
+using CimiGrains.Networks;
+using CimiGrains.Systems;
+using CimiGrains.Volumes;
+
+namespace CimiGrains.Grains.Systems;
+
+/// <summary>
+/// How a System makes and deletes a member of each kind through the member's own grain, one row per kind: the saga
+/// (<c>SystemGrain.Saga</c>) reads this table instead of switching on the kind. Machines, Volumes and nested Systems
+/// get a Job nested in the System's; the others are made at once and have none. <see cref="Entry.RemovalStage"/> orders
+/// a delete or rollback: a stage is asked once nothing of an earlier one stands, so what holds another (a Machine its
+/// Volume and NetworkPort, a NetworkPort or reserved Address its Network) is gone before the other is asked.
+/// </summary>
+public static class SystemMemberGrains
+{
+    /// <summary>One kind: its create (grains, member key, plan, member, Job id, membership) and delete (grains, member key,
+    /// Job id, parent Job id).</summary>
+    public sealed record Entry(SystemMemberKind Kind, int RemovalStage,
+        Func<IGrainFactory, string, SystemPlan, PlannedMember, string, SystemMembership, Task> Create,
+        Func<IGrainFactory, string, string, string, Task> Delete);
+
+    public static readonly IReadOnlyList<Entry> All =
+    [
+        new(SystemMemberKind.Machine, 0,
+            (g, key, plan, m, job, membership) => g.GetGrain<IMachineGrain>(key).Create(plan.MachineCreate(m), job, membership),
+            (g, key, job, parent) => g.GetGrain<IMachineGrain>(key).Delete(job, parent)),
+        // A nested System's Machines are placed by their own System, in a group of its own.
+        new(SystemMemberKind.System, 0,
+            (g, key, plan, m, job, membership) => g.GetGrain<ISystemGrain>(key).Create(plan.SystemCreate(m), job, membership with { PlacementGroup = null }),
+            (g, key, job, parent) => g.GetGrain<ISystemGrain>(key).Delete(job, parent)),
+        new(SystemMemberKind.Volume, 1,
+            (g, key, plan, m, job, membership) => g.GetGrain<IVolumeGrain>(key).Create(plan.VolumeCreate(m), job, membership),
+            (g, key, job, parent) => g.GetGrain<IVolumeGrain>(key).Delete(job, parent)),
+        new(SystemMemberKind.Credential, 1,
+            (g, key, plan, m, _, _) => g.GetGrain<ICredentialGrain>(key).CreateFrom(plan.CredentialCreate(m)),
+            (g, key, _, _) => g.GetGrain<ICredentialGrain>(key).Delete()),
+        new(SystemMemberKind.NetworkPort, 1,
+            (g, key, plan, m, _, _) => g.GetGrain<INetworkPortGrain>(key).Create(plan.NetworkPortCreate(m)),
+            (g, key, _, _) => g.GetGrain<INetworkPortGrain>(key).Delete()),
+        new(SystemMemberKind.Address, 1,
+            (g, key, plan, m, _, _) => g.GetGrain<IAddressGrain>(key).Create(plan.AddressCreate(m)),
+            (g, key, _, _) => g.GetGrain<IAddressGrain>(key).Delete()),
+        // Either order works between a group and its Networks (a Network deleted leaves its group, a group deleted
+        // unjoins its Networks); the group goes first so that its Networks are not told of each departure.
+        new(SystemMemberKind.ForwardingGroup, 1,
+            (g, key, plan, m, _, _) => g.GetGrain<IForwardingGroupGrain>(key).Create(plan.ForwardingGroupCreate(m)),
+            (g, key, _, _) => g.GetGrain<IForwardingGroupGrain>(key).Delete()),
+        // A Network refuses its delete while a port or a reserved Address is on it.
+        new(SystemMemberKind.Network, 2,
+            (g, key, plan, m, _, _) => g.GetGrain<INetworkGrain>(key).Create(plan.NetworkCreate(m)),
+            (g, key, _, _) => g.GetGrain<INetworkGrain>(key).Delete()),
+    ];
+
+    public static Entry Of(SystemMemberKind kind) => All.First(e => e.Kind == kind);
+}
