@@ -104,9 +104,9 @@ public static class SystemTemplates
                 if (!byName.TryGetValue(name, out var target))
                     throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', and the template has no component named '{name}'.");
                 if (SystemComponents.ReferenceTarget(kind, AttributeName(attribute)) is not { } expected)
-                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}'; a component is named only at {DescribeReferences()}.");
+                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}'; a component is named only at {SystemComponents.DescribeReferences()}.");
                 if (target.Kind != expected)
-                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', a {target.Kind} component; it must name a {expected} component.");
+                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', {SystemComponents.A(target.Kind)} component; it must name {SystemComponents.A(expected)} component.");
                 if (target.Kind == SystemMemberKind.NetworkPort && target.Quantity != c.Quantity)
                     throw CimiException.Invalid($"{at}: '{attribute}' names '{name}' ({target.Quantity} of them) from a component of {c.Quantity}; " +
                         "a NetworkPort is used by one interface at a time, so the named component must have the same quantity (one each).");
@@ -230,6 +230,4 @@ public static class SystemTemplates
     /// <summary>The attribute an href path ends in, without its index (<c>networks</c> of <c>forwardingGroupTemplate.networks[1]</c>).</summary>
     private static string AttributeName(string path) => path[(path.LastIndexOf('.') + 1)..].Split('[')[0];
 
-    private static string DescribeReferences() => string.Join("; ", SystemComponents.References.GroupBy(r => r.From)
-        .Select(g => $"a {g.Key} component's " + string.Join(", ", g.Select(r => $"'{r.Attribute}' (a {r.To})"))));
 }

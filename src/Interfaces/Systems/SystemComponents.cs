@@ -56,6 +56,13 @@ public static class SystemComponents
         (SystemMemberKind.Network, "forwardingGroup", SystemMemberKind.ForwardingGroup),
     ];
 
+    /// <summary>The kind with its article, as messages name it ("an Address", "a Network").</summary>
+    public static string A(SystemMemberKind kind) => ("AEIOU".Contains(kind.ToString()[0]) ? "an " : "a ") + kind;
+
+    /// <summary>Where <see cref="References"/> lets a component be named, in words.</summary>
+    public static string DescribeReferences() => string.Join("; ", References.GroupBy(r => r.From)
+        .Select(g => $"{A(g.Key)} component's " + string.Join(", ", g.Select(r => $"{r.Attribute} ({A(r.To)})"))));
+
     /// <summary>What a <c>#name</c> at <paramref name="attribute"/> of a <paramref name="from"/> component must name, or null
     /// when no component may be named there.</summary>
     public static SystemMemberKind? ReferenceTarget(SystemMemberKind from, string attribute) =>

@@ -46,8 +46,7 @@ public static class SystemRegistration
             new("SystemStopForce", "true", "stop and restart accept force, passed to every Machine."),
             new("SystemComponentReferences", "true",
                 "CimiGrains extension. Inside a SystemTemplate, the href '#name' names the component called name, where it may stand: " +
-                string.Join("; ", SystemComponents.References.GroupBy(r => r.From).Select(g => $"a {g.Key} component's " +
-                    string.Join(", ", g.Select(r => $"{r.Attribute} (a {r.To})")))) +
+                SystemComponents.DescribeReferences() +
                 ". A component is made once every component it names stands (Networks, then their ports, addresses and groups, then " +
                 "the Machines on them). Same quantities pair the i-th with the i-th; a named component of quantity 1 is shared by all " +
                 "(a NetworkPort never is); anything else, a name that is not a component, one of another type, components that name " +

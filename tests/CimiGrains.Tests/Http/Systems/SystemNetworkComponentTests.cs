@@ -47,6 +47,16 @@ public sealed class SystemNetworkComponentTests(GatewayFixture fixture)
         var xml = await client.GetAsync(template, "application/xml");
         Assert.True(xml.Code == 200, xml.ToString());
         CimiSchema.AssertValid(xml.Body);
+        // An OVF round trip keeps them (by value: the stored port and address templates are written out).
+        var export = await client.PostAsync(template, new JsonObject { ["action"] = CimiUris.Action("export") });
+        Assert.True(export.Code == 200, export.ToString());
+        var imported = await client.PostAsync("systemTemplates", new JsonObject { ["action"] = CimiUris.Action("import"), ["source"] = export.Header("Location")! });
+        Assert.True(imported.Code == 201, imported.ToString());
+        var back = imported.Json["componentDescriptors"]!.AsArray();
+        Assert.Equal(["fg", "p", "a", "b", "trunk", "vip", "fixed", "c"], back.Select(c => c.Str("name")));
+        Assert.Equal(("TRUNK", "#a"), (back[4]!["networkPortTemplate"]!["networkPortConfig"].Str("portType"), back[4]!["networkPortTemplate"]!["network"].Str("href")));
+        Assert.Equal(("10.77.0.9", given), (back[6]!["addressTemplate"].Str("ip"), back[6]!["addressTemplate"]!["network"].Str("href")));
+        Assert.Equal(200, (await client.DeleteAsync(imported.Header("Location")!)).Code);
 
         var created = await client.PostAsync("systems", Create(Ref(template)));
         Assert.True(created.Code == 202, created.ToString());
