@@ -29,6 +29,9 @@ public sealed partial class SystemGrain
     /// the delete ends FAILED naming them instead of asking for ever. Kept in memory: a crash starts the count again.</summary>
     private readonly Dictionary<string, (DateTimeOffset Since, string Why)> _deleteRefused = new(StringComparer.Ordinal);
 
+    /// <summary>Unstored members whose holds elsewhere were let go of in this activation (<see cref="AbandonAsync"/>).</summary>
+    private readonly HashSet<string> _abandoned = new(StringComparer.Ordinal);
+
     private TimeSpan MemberRefusalLimit => options.Value.MemberRefusalLimit;
 
     private void StartDriving()
@@ -159,6 +162,7 @@ public sealed partial class SystemGrain
         var children = Saved.Members.Where(m => m.Child).ToList();
         var rows = await ReadAsync(children.Select(Id));
         var standing = children.Where(m => rows.ContainsKey(Id(m))).ToList();
+        await AbandonAsync(children.Where(m => !rows.ContainsKey(Id(m))));
         var stage = standing.Count == 0 ? 0 : standing.Min(m => SystemMemberGrains.Of(m.Kind).RemovalStage);
         var now = standing.Where(m => SystemMemberGrains.Of(m.Kind).RemovalStage == stage).ToList();
         if (now.Count > 0)
@@ -203,6 +207,40 @@ public sealed partial class SystemGrain
         {
             // Busy (a Volume still attached while its Machine goes, a Network with ports) or away: the next tick asks again.
             LogMemberRetry(logger, ResourceId, Id(m), e.Message);
+        }
+    }
+
+    /// <summary>Lets go of what members that were never stored may hold elsewhere (a port counted, an address reserved on a
+    /// Network, by a create cut short by a crash), once per activation: a rollback or delete then never waits on them.</summary>
+    private async Task AbandonAsync(IEnumerable<SystemMemberRecord> unstored)
+    {
+        var plan = Plan;
+        var tasks = new List<Task>();
+        foreach (var m in unstored)
+        {
+            if (SystemMemberGrains.Of(m.Kind).Abandon is not { } abandon || !_abandoned.Add(Id(m))) continue;
+            if (plan.Members.FirstOrDefault(p => p.LocalId == m.LocalId) is not { } planned) continue;
+            tasks.Add(TryAbandonAsync(() => abandon(GrainFactory, TenantId, GrainKeys.Of(TenantId, m.LocalId), plan, planned), Id(m)));
+        }
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task TryAbandonAsync(Func<Task> abandon, string memberId)
+    {
+        try
+        {
+            await abandon();
+        }
+        catch (CimiException e) when (e.Kind != CimiErrorKind.Unavailable)
+        {
+            // Its template or Network is gone: nothing is held there any more, or the Network's refusal will say what is.
+            LogMemberRetry(logger, ResourceId, memberId, e.Message);
+        }
+        catch (Exception e)
+        {
+            // Away: asked again at the next tick.
+            _abandoned.Remove(memberId);
+            LogMemberRetry(logger, ResourceId, memberId, e.Message);
         }
     }
 

@@ -1,4 +1,6 @@
 using CimiGrains.Credentials;
+using CimiGrains.Grains.Common;
+using CimiGrains.Grains.Networks;
 using CimiGrains.Machines;
 using CimiGrains.Networks;
 using CimiGrains.Systems;
@@ -15,11 +17,13 @@ namespace CimiGrains.Grains.Systems;
 /// </summary>
 public static class SystemMemberGrains
 {
-    /// <summary>One kind: its create (grains, member key, plan, member, Job id, membership) and delete (grains, member key,
-    /// Job id, parent Job id).</summary>
+    /// <summary>One kind: its create (grains, member key, plan, member, Job id, membership), its delete (grains, member key,
+    /// Job id, parent Job id), and, for a kind whose create holds something on another grain before it stores itself, how
+    /// to let go of that when the member was never stored (<see cref="Abandon"/>: grains, tenant, member key, plan, member).</summary>
     public sealed record Entry(SystemMemberKind Kind, int RemovalStage,
         Func<IGrainFactory, string, SystemPlan, PlannedMember, string, SystemMembership, Task> Create,
-        Func<IGrainFactory, string, string, string, Task> Delete);
+        Func<IGrainFactory, string, string, string, Task> Delete,
+        Func<IGrainFactory, string, string, SystemPlan, PlannedMember, Task>? Abandon = null);
 
     public static readonly IReadOnlyList<Entry> All =
     [
@@ -38,10 +42,25 @@ public static class SystemMemberGrains
             (g, key, _, _) => g.GetGrain<ICredentialGrain>(key).Delete()),
         new(SystemMemberKind.NetworkPort, 1,
             (g, key, plan, m, _, _) => g.GetGrain<INetworkPortGrain>(key).Create(plan.NetworkPortCreate(m)),
-            (g, key, _, _) => g.GetGrain<INetworkPortGrain>(key).Delete()),
+            (g, key, _, _) => g.GetGrain<INetworkPortGrain>(key).Delete(),
+            // A port's Network counts it before the port stores itself: a crash in between leaves it counted, and its
+            // Network would refuse its delete for ever.
+            async (g, tenant, key, plan, m) =>
+            {
+                var template = await References.ResolveOrValueAsync<INetworkPortTemplateGrain, NetworkPortTemplate>(g, tenant,
+                    NetworkPortTemplateRegistration.Type.Kind, "networkPortTemplate", plan.NetworkPortCreate(m).NetworkPortTemplate, NetworkPortTemplateGrain.Merge);
+                if (NetworkOf(tenant, template?.Network) is { } network) await g.GetGrain<INetworkGrain>(network).RemovePort(key);
+            }),
         new(SystemMemberKind.Address, 1,
             (g, key, plan, m, _, _) => g.GetGrain<IAddressGrain>(key).Create(plan.AddressCreate(m)),
-            (g, key, _, _) => g.GetGrain<IAddressGrain>(key).Delete()),
+            (g, key, _, _) => g.GetGrain<IAddressGrain>(key).Delete(),
+            // The same for an Address's reservation on its Network.
+            async (g, tenant, key, plan, m) =>
+            {
+                var template = await References.ResolveOrValueAsync<IAddressTemplateGrain, AddressTemplate>(g, tenant,
+                    AddressTemplateRegistration.Type.Kind, "addressTemplate", plan.AddressCreate(m).AddressTemplate, AddressTemplateGrain.Merge);
+                if (NetworkOf(tenant, template?.Network) is { } network) await g.GetGrain<INetworkGrain>(network).ReleaseAddress(key);
+            }),
         // Either order works between a group and its Networks (a Network deleted leaves its group, a group deleted
         // unjoins its Networks); the group goes first so that its Networks are not told of each departure.
         new(SystemMemberKind.ForwardingGroup, 1,
@@ -54,4 +73,7 @@ public static class SystemMemberGrains
     ];
 
     public static Entry Of(SystemMemberKind kind) => All.First(e => e.Kind == kind);
+
+    private static string? NetworkOf(string tenant, ResourceRef? network) =>
+        NetworkRegistration.Type.Kind.LocalIdOf(network?.Href) is { } localId ? GrainKeys.Of(tenant, localId) : null;
 }
