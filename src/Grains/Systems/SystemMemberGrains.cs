@@ -45,22 +45,16 @@ public static class SystemMemberGrains
             (g, key, _, _) => g.GetGrain<INetworkPortGrain>(key).Delete(),
             // A port's Network counts it before the port stores itself: a crash in between leaves it counted, and its
             // Network would refuse its delete for ever.
-            async (g, tenant, key, plan, m) =>
-            {
-                var template = await References.ResolveOrValueAsync<INetworkPortTemplateGrain, NetworkPortTemplate>(g, tenant,
-                    NetworkPortTemplateRegistration.Type.Kind, "networkPortTemplate", plan.NetworkPortCreate(m).NetworkPortTemplate, NetworkPortTemplateGrain.Merge);
-                if (NetworkOf(tenant, template?.Network) is { } network) await g.GetGrain<INetworkGrain>(network).RemovePort(key);
-            }),
+            (g, tenant, key, plan, m) => LetGoOnNetworkAsync<INetworkPortTemplateGrain, NetworkPortTemplate>(g, tenant,
+                NetworkPortTemplateRegistration.Type.Kind, "networkPortTemplate", plan.NetworkPortCreate(m).NetworkPortTemplate,
+                NetworkPortTemplateGrain.Merge, t => t.Network, n => n.RemovePort(key))),
         new(SystemMemberKind.Address, 1,
             (g, key, plan, m, _, _) => g.GetGrain<IAddressGrain>(key).Create(plan.AddressCreate(m)),
             (g, key, _, _) => g.GetGrain<IAddressGrain>(key).Delete(),
             // The same for an Address's reservation on its Network.
-            async (g, tenant, key, plan, m) =>
-            {
-                var template = await References.ResolveOrValueAsync<IAddressTemplateGrain, AddressTemplate>(g, tenant,
-                    AddressTemplateRegistration.Type.Kind, "addressTemplate", plan.AddressCreate(m).AddressTemplate, AddressTemplateGrain.Merge);
-                if (NetworkOf(tenant, template?.Network) is { } network) await g.GetGrain<INetworkGrain>(network).ReleaseAddress(key);
-            }),
+            (g, tenant, key, plan, m) => LetGoOnNetworkAsync<IAddressTemplateGrain, AddressTemplate>(g, tenant,
+                AddressTemplateRegistration.Type.Kind, "addressTemplate", plan.AddressCreate(m).AddressTemplate,
+                AddressTemplateGrain.Merge, t => t.Network, n => n.ReleaseAddress(key))),
         // Either order works between a group and its Networks (a Network deleted leaves its group, a group deleted
         // unjoins its Networks); the group goes first so that its Networks are not told of each departure.
         new(SystemMemberKind.ForwardingGroup, 1,
@@ -74,6 +68,14 @@ public static class SystemMemberGrains
 
     public static Entry Of(SystemMemberKind kind) => All.First(e => e.Kind == kind);
 
-    private static string? NetworkOf(string tenant, ResourceRef? network) =>
-        NetworkRegistration.Type.Kind.LocalIdOf(network?.Href) is { } localId ? GrainKeys.Of(tenant, localId) : null;
+    /// <summary>Resolves a member's template (by reference, value or both) and lets go of what the member holds on its Network.</summary>
+    private static async Task LetGoOnNetworkAsync<TGrain, T>(IGrainFactory grains, string tenant, ResourceKind kind, string attribute, T? given,
+        Func<T, T, T> merge, Func<T, ResourceRef?> networkOf, Func<INetworkGrain, Task> letGo)
+        where TGrain : ICimiResourceGrain<T>
+        where T : CimiResource
+    {
+        var template = await References.ResolveOrValueAsync<TGrain, T>(grains, tenant, kind, attribute, given, merge);
+        if (template is not null && NetworkRegistration.Type.Kind.LocalIdOf(networkOf(template)?.Href) is { } localId)
+            await letGo(grains.GetGrain<INetworkGrain>(GrainKeys.Of(tenant, localId)));
+    }
 }
