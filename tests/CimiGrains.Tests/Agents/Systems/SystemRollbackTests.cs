@@ -8,8 +8,8 @@ namespace CimiGrains.Tests.Agents.Systems;
 /// <summary>
 /// A component that fails on a real Docker agent rolls the whole System back. The template's waves make sure that
 /// everything before the failure really stands on the host: a Machine, a Network with its bridge, a Volume file
-/// attached to a Machine on the Network, a NetworkPort; then a Machine whose image the engine does not have, on that
-/// port. Its Job fails naming the component and the missing image, the System is ERROR, and nothing is left: no
+/// attached to a Machine on the Network through the System's NetworkPort, a ForwardingGroup and a second Network in it;
+/// then a Machine whose image the engine does not have, on that second Network. Its Job fails naming the component and the missing image, the System is ERROR, and nothing is left: no
 /// container, no Volume file or loop device, no bridge or veth, no CIMI resource.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -40,12 +40,14 @@ public sealed class SystemRollbackTests
             var (client, _) = await cloud.NewTenantAsync();
             var pool = Path.Combine(cloud.StateDirectoryOf(host), "volumes");
             var demo = "docker:" + DockerCli.DemoImage;
-            // Waves: net, data, db; port, app (on net, with data); bad (on net, through port): made once the rest stands.
-            var bad = MachineComponent("bad", network: "net", image: "docker:" + absent);
-            bad["machineTemplate"]!["networkInterfaces"]![0]!["networkPort"] = Ref("#port");
+            // Waves: net, data, db; port, fg (of net); app (on net through port, with data), c (in fg); bad (on c), made
+            // once the rest stands: app must be STARTED on its port before bad is asked.
+            var app = MachineComponent("app", network: "net", volume: "data", image: demo);
+            app["machineTemplate"]!["networkInterfaces"]![0]!["networkPort"] = Ref("#port");
             var create = await client.PostAsync("systems", Create(Template("doomed",
                 NetworkComponent("net"), VolumeComponent("data"), MachineComponent("db", image: demo),
-                PortComponent("port", "net"), MachineComponent("app", network: "net", volume: "data", image: demo), bad)));
+                PortComponent("port", "net"), GroupComponent("fg", "net"), app, NetworkInGroupComponent("c", "fg"),
+                MachineComponent("bad", network: "c", image: "docker:" + absent))));
             Assert.True(create.Code == 202, create.ToString());
             var id = create.Header("Location")!;
 
@@ -67,7 +69,7 @@ public sealed class SystemRollbackTests
             Assert.Equal(["bridge", "container", "volume file"], seen.Order());
             await Eventually.Until(() => client.GetAsync(id), r => r.Json.Str("state") == "ERROR", "the System to settle in ERROR");
 
-            foreach (var collection in new[] { "machines", "volumes", "networks", "networkPorts", "addresses" })
+            foreach (var collection in new[] { "machines", "volumes", "networks", "networkPorts", "addresses", "forwardingGroups" })
                 Assert.True((await client.GetAsync(collection)).Json["count"]!.GetValue<int>() == 0,
                     $"{collection} left after the rollback: {(await client.GetAsync(collection)).Body}");
             Assert.Equal("", await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=cimigrains.host={host}"));
