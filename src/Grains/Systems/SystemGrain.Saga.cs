@@ -1,10 +1,7 @@
 using System.Text.Json;
-using CimiGrains.Credentials;
 using CimiGrains.Jobs;
 using CimiGrains.Machines;
-using CimiGrains.Networks;
 using CimiGrains.Systems;
-using CimiGrains.Volumes;
 using Microsoft.Extensions.Logging;
 
 namespace CimiGrains.Grains.Systems;
@@ -31,6 +28,9 @@ public sealed partial class SystemGrain
     /// usually for a tick or two, while what holds them goes; for longer than <see cref="SystemOptions.MemberRefusalLimit"/>,
     /// the delete ends FAILED naming them instead of asking for ever. Kept in memory: a crash starts the count again.</summary>
     private readonly Dictionary<string, (DateTimeOffset Since, string Why)> _deleteRefused = new(StringComparer.Ordinal);
+
+    /// <summary>Unstored members whose holds elsewhere were let go of in this activation (<see cref="AbandonAsync"/>).</summary>
+    private readonly HashSet<string> _abandoned = new(StringComparer.Ordinal);
 
     private TimeSpan MemberRefusalLimit => options.Value.MemberRefusalLimit;
 
@@ -137,24 +137,7 @@ public sealed partial class SystemGrain
         var membership = new SystemMembership(Key, op.JobLocalId, SystemComponents.PlacementGroupOf(Key), Saved.Template?.PlacementPolicy);
         try
         {
-            switch (m.Kind)
-            {
-                case SystemMemberKind.Machine:
-                    await GrainFactory.GetGrain<IMachineGrain>(key).Create(plan.MachineCreate(m), jobLocalId, membership);
-                    break;
-                case SystemMemberKind.Volume:
-                    await GrainFactory.GetGrain<IVolumeGrain>(key).Create(plan.VolumeCreate(m), jobLocalId, membership);
-                    break;
-                case SystemMemberKind.Network:
-                    await GrainFactory.GetGrain<INetworkGrain>(key).Create(plan.NetworkCreate(m));
-                    break;
-                case SystemMemberKind.Credential:
-                    await GrainFactory.GetGrain<ICredentialGrain>(key).CreateFrom(plan.CredentialCreate(m));
-                    break;
-                case SystemMemberKind.System:
-                    await GrainFactory.GetGrain<ISystemGrain>(key).Create(plan.SystemCreate(m), jobLocalId, membership with { PlacementGroup = null });
-                    break;
-            }
+            await SystemMemberGrains.Of(m.Kind).Create(GrainFactory, key, plan, m, jobLocalId, membership);
             _asked.Add(m.Id);
             return null;
         }
@@ -171,15 +154,17 @@ public sealed partial class SystemGrain
         }
     }
 
-    /// <summary>Deletes what the operation must remove: Machines and Systems first (they hold Volumes, addresses and
-    /// Credentials), then the rest; the System's associated members are only let go.</summary>
+    /// <summary>Deletes what the operation must remove, a removal stage at a time (<see cref="SystemMemberGrains"/>:
+    /// Machines and Systems first, as they hold Volumes, ports, addresses and Credentials; Networks last, as ports and
+    /// Addresses hold them); the System's associated members are only let go.</summary>
     private async Task RemoveStepAsync(SystemOperation op)
     {
         var children = Saved.Members.Where(m => m.Child).ToList();
         var rows = await ReadAsync(children.Select(Id));
         var standing = children.Where(m => rows.ContainsKey(Id(m))).ToList();
-        var first = standing.Where(IsActing).ToList();
-        var now = first.Count > 0 ? first : standing;
+        await AbandonAsync(children.Where(m => !rows.ContainsKey(Id(m))));
+        var stage = standing.Count == 0 ? 0 : standing.Min(m => SystemMemberGrains.Of(m.Kind).RemovalStage);
+        var now = standing.Where(m => SystemMemberGrains.Of(m.Kind).RemovalStage == stage).ToList();
         if (now.Count > 0)
         {
             await Task.WhenAll(now.Where(m => rows[Id(m)].State != "DELETING").Select(m => DeleteMemberAsync(op, m)));
@@ -208,24 +193,7 @@ public sealed partial class SystemGrain
         var jobLocalId = $"{op.JobLocalId}-r-{m.LocalId[(LocalId.Length + 1)..]}";
         try
         {
-            switch (m.Kind)
-            {
-                case SystemMemberKind.Machine:
-                    await GrainFactory.GetGrain<IMachineGrain>(key).Delete(jobLocalId, op.JobLocalId);
-                    break;
-                case SystemMemberKind.Volume:
-                    await GrainFactory.GetGrain<IVolumeGrain>(key).Delete(jobLocalId, op.JobLocalId);
-                    break;
-                case SystemMemberKind.Network:
-                    await GrainFactory.GetGrain<INetworkGrain>(key).Delete();
-                    break;
-                case SystemMemberKind.Credential:
-                    await GrainFactory.GetGrain<ICredentialGrain>(key).Delete();
-                    break;
-                case SystemMemberKind.System:
-                    await GrainFactory.GetGrain<ISystemGrain>(key).Delete(jobLocalId, op.JobLocalId);
-                    break;
-            }
+            await SystemMemberGrains.Of(m.Kind).Delete(GrainFactory, key, jobLocalId, op.JobLocalId);
             _deleteRefused.Remove(Id(m));
         }
         catch (CimiException e) when (e.Kind is CimiErrorKind.Conflict or CimiErrorKind.Invalid)
@@ -239,6 +207,40 @@ public sealed partial class SystemGrain
         {
             // Busy (a Volume still attached while its Machine goes, a Network with ports) or away: the next tick asks again.
             LogMemberRetry(logger, ResourceId, Id(m), e.Message);
+        }
+    }
+
+    /// <summary>Lets go of what members that were never stored may hold elsewhere (a port counted, an address reserved on a
+    /// Network, by a create cut short by a crash), once per activation: a rollback or delete then never waits on them.</summary>
+    private async Task AbandonAsync(IEnumerable<SystemMemberRecord> unstored)
+    {
+        var plan = Plan;
+        var tasks = new List<Task>();
+        foreach (var m in unstored)
+        {
+            if (SystemMemberGrains.Of(m.Kind).Abandon is not { } abandon || !_abandoned.Add(Id(m))) continue;
+            if (plan.Members.FirstOrDefault(p => p.LocalId == m.LocalId) is not { } planned) continue;
+            tasks.Add(TryAbandonAsync(() => abandon(GrainFactory, TenantId, GrainKeys.Of(TenantId, m.LocalId), plan, planned), Id(m)));
+        }
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task TryAbandonAsync(Func<Task> abandon, string memberId)
+    {
+        try
+        {
+            await abandon();
+        }
+        catch (CimiException e) when (e.Kind != CimiErrorKind.Unavailable)
+        {
+            // Its template or Network is gone: nothing is held there any more, or the Network's refusal will say what is.
+            LogMemberRetry(logger, ResourceId, memberId, e.Message);
+        }
+        catch (Exception e)
+        {
+            // Away: asked again at the next tick.
+            _abandoned.Remove(memberId);
+            LogMemberRetry(logger, ResourceId, memberId, e.Message);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CimiGrains.Credentials;
 using CimiGrains.Machines;
 using CimiGrains.Networks;
@@ -11,8 +10,10 @@ namespace CimiGrains.Grains.Systems;
 /// <summary>
 /// What a System makes from its expanded template, fixed by the template and the System's id alone: one
 /// <see cref="PlannedMember"/> per resource, each with its local id (<see cref="SystemComponents.MemberLocalId"/>)
-/// and its wave. Wave 0 holds the components that name no other; wave 1 those whose template names one of the
-/// System's own components ('#name'), which are made once wave 0 stands. A resumed create recomputes the same plan.
+/// and its wave. Wave 0 holds the components that name no other; a component that names others ('#name': a Machine
+/// on the System's Network, a NetworkPort on it, a Machine on that port) is one wave after the latest of them, and
+/// each wave is made once the waves before it stand (<see cref="SystemTemplates.WavesOf"/>). A resumed create
+/// recomputes the same plan.
 /// </summary>
 public sealed class SystemPlan
 {
@@ -27,11 +28,12 @@ public sealed class SystemPlan
         _systemLocalId = systemLocalId;
         var members = new List<PlannedMember>();
         var components = template.ComponentDescriptors ?? [];
+        var waves = SystemTemplates.WavesOf(components);
         for (var c = 0; c < components.Count; c++)
         {
             var component = components[c];
             var kind = SystemTemplates.KindOf(component, component.Name!);
-            var wave = References(component).Count > 0 ? 1 : 0;
+            var wave = waves[c];
             var quantity = component.Quantity ?? 1;
             for (var i = 0; i < quantity; i++)
                 members.Add(new PlannedMember(c, i, quantity, component.Name!, kind, SystemComponents.MemberLocalId(systemLocalId, c, i), wave));
@@ -48,61 +50,35 @@ public sealed class SystemPlan
     /// named component's resource (the same instance when quantities match, else its only one).</summary>
     public T TemplateOf<T>(PlannedMember member)
     {
-        var component = _template.ComponentDescriptors![member.ComponentIndex];
+        var component = Component(member);
         var json = SystemTemplates.TemplateJson(component);
-        Resolve(json, member);
+        SystemTemplates.VisitHrefs(json, "", (_, href) => SystemComponents.ReferencedName(href) is { } name ? HrefOf(name, member) : null);
         return json.Deserialize<T>(CimiJson.Options)!;
     }
 
-    public MachineCreate MachineCreate(PlannedMember m) => new()
-    {
-        Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties, MachineTemplate = TemplateOf<MachineTemplate>(m),
-    };
+    public MachineCreate MachineCreate(PlannedMember m) => Named(m, new MachineCreate { MachineTemplate = TemplateOf<MachineTemplate>(m) });
 
-    public VolumeCreate VolumeCreate(PlannedMember m) => new()
-    {
-        Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties, VolumeTemplate = TemplateOf<VolumeTemplate>(m),
-    };
+    public VolumeCreate VolumeCreate(PlannedMember m) => Named(m, new VolumeCreate { VolumeTemplate = TemplateOf<VolumeTemplate>(m) });
 
-    public NetworkCreate NetworkCreate(PlannedMember m) => new()
-    {
-        Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties, NetworkTemplate = TemplateOf<NetworkTemplate>(m),
-    };
+    public NetworkCreate NetworkCreate(PlannedMember m) => Named(m, new NetworkCreate { NetworkTemplate = TemplateOf<NetworkTemplate>(m) });
 
-    public CredentialCreate CredentialCreate(PlannedMember m) => new()
-    {
-        Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties,
-        CredentialTemplate = TemplateOf<CredentialTemplate>(m),
-    };
+    public CredentialCreate CredentialCreate(PlannedMember m) => Named(m, new CredentialCreate { CredentialTemplate = TemplateOf<CredentialTemplate>(m) });
 
-    public SystemCreate SystemCreate(PlannedMember m) => new()
-    {
-        Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties, SystemTemplate = Component(m).SystemTemplate,
-    };
+    public SystemCreate SystemCreate(PlannedMember m) => Named(m, new SystemCreate { SystemTemplate = Component(m).SystemTemplate });
+
+    public NetworkPortCreate NetworkPortCreate(PlannedMember m) =>
+        Named(m, new NetworkPortCreate { NetworkPortTemplate = TemplateOf<NetworkPortTemplate>(m) });
+
+    public AddressCreate AddressCreate(PlannedMember m) => Named(m, new AddressCreate { AddressTemplate = TemplateOf<AddressTemplate>(m) });
+
+    public ForwardingGroupCreate ForwardingGroupCreate(PlannedMember m) =>
+        Named(m, new ForwardingGroupCreate { ForwardingGroupTemplate = TemplateOf<ForwardingGroupTemplate>(m) });
+
+    /// <summary>A create document named after the member, with its component's description and properties.</summary>
+    private T Named<T>(PlannedMember m, T create) where T : CimiResource =>
+        (T)((CimiResource)create with { Name = NameOf(m), Description = Component(m).Description, Properties = Component(m).Properties });
 
     private ComponentDescriptor Component(PlannedMember m) => _template.ComponentDescriptors![m.ComponentIndex];
-
-    /// <summary>The components <paramref name="component"/>'s template names ('#name'); a nested System names none of its parent's.</summary>
-    private static List<string> References(ComponentDescriptor component) => component.SystemTemplate is not null ? []
-        : [.. SystemTemplates.HrefsOf(component).Select(h => SystemComponents.ReferencedName(h.Href)).OfType<string>()];
-
-    private void Resolve(JsonNode? node, PlannedMember member)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (key, value) in obj.ToList())
-                {
-                    if (key == "href" && value is JsonValue v && v.TryGetValue<string>(out var href) && SystemComponents.ReferencedName(href) is { } name)
-                        obj[key] = HrefOf(name, member);
-                    else Resolve(value, member);
-                }
-                break;
-            case JsonArray array:
-                foreach (var item in array) Resolve(item, member);
-                break;
-        }
-    }
 
     private string HrefOf(string componentName, PlannedMember from)
     {

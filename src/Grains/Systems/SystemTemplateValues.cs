@@ -14,7 +14,8 @@ namespace CimiGrains.Grains.Systems;
 /// A SystemTemplate with every template it names by reference replaced by its value, the overrides given beside the href
 /// applied (DSP0263 "by reference with overrides", with each type's own merge), down to configurations, images and
 /// credentials: what an export writes, so the envelope stands on its own. References to existing resources (a Machine
-/// component's <c>volumes</c> and Networks, a NetworkTemplate's ForwardingGroup) and <c>#name</c> references stay as they are.
+/// component's <c>volumes</c> and Networks, a NetworkTemplate's ForwardingGroup, the Networks of a NetworkPort, Address or
+/// ForwardingGroup component) and <c>#name</c> references stay as they are.
 /// Everything is read in the given tenant only: another tenant's template is as absent as none (NotFound).
 /// Secrets come back as stored; the caller decides what to leave out.
 /// </summary>
@@ -43,6 +44,11 @@ public static class SystemTemplateValues
                 CredentialTemplate = await ByValue<ICredentialTemplateGrain, CredentialTemplate>(grains, tenantId, ResourceKind.CredentialTemplate,
                     c.CredentialTemplate, (r, o) => r with { UserName = o.UserName ?? r.UserName, Password = o.Password ?? r.Password, Key = o.Key ?? r.Key }),
                 SystemTemplate = c.SystemTemplate is { } s ? await ExpandAsync(grains, tenantId, s, depth + 1) : null,
+                NetworkPortTemplate = c.NetworkPortTemplate is { } p ? await NetworkPortAsync(grains, tenantId, p) : null,
+                AddressTemplate = await ByValue<IAddressTemplateGrain, AddressTemplate>(grains, tenantId, AddressTemplateRegistration.Type.Kind,
+                    c.AddressTemplate, AddressTemplateGrain.Merge),
+                ForwardingGroupTemplate = await ByValue<IForwardingGroupTemplateGrain, ForwardingGroupTemplate>(grains, tenantId,
+                    ForwardingGroupTemplateRegistration.Type.Kind, c.ForwardingGroupTemplate, ForwardingGroupTemplateGrain.Merge),
             });
         }
         return Bare(template) with { ComponentDescriptors = components };
@@ -95,6 +101,17 @@ public static class SystemTemplateValues
         {
             NetworkConfig = await ByValue<INetworkConfigurationGrain, NetworkConfiguration>(grains, tenantId, NetworkConfigurationRegistration.Type.Kind,
                 t.NetworkConfig, NetworkConfigurationGrain.Merge),
+        };
+    }
+
+    private static async Task<NetworkPortTemplate> NetworkPortAsync(IGrainFactory grains, string tenantId, NetworkPortTemplate given)
+    {
+        var t = await Value<INetworkPortTemplateGrain, NetworkPortTemplate>(grains, tenantId, NetworkPortTemplateRegistration.Type.Kind, given,
+            NetworkPortTemplateGrain.Merge);
+        return Bare(t) with
+        {
+            NetworkPortConfig = await ByValue<INetworkPortConfigurationGrain, NetworkPortConfiguration>(grains, tenantId,
+                NetworkPortConfigurationRegistration.Type.Kind, t.NetworkPortConfig, NetworkPortConfigurationGrain.Merge),
         };
     }
 

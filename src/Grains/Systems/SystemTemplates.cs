@@ -93,6 +93,7 @@ public static class SystemTemplates
             var c = expandedComponents[i];
             if (c.SystemTemplate is not null) continue; // checked as a template of its own
             var at = $"{path}.componentDescriptors[{i}] '{c.Name}'";
+            var kind = byName[c.Name!].Kind;
             foreach (var (attribute, reference) in HrefsOf(c))
             {
                 if (SystemComponents.ReferencedName(reference) is not { } name)
@@ -102,17 +103,20 @@ public static class SystemTemplates
                 }
                 if (!byName.TryGetValue(name, out var target))
                     throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', and the template has no component named '{name}'.");
-                var expected = ExpectedKind(attribute);
-                if (expected is null || c.Type is null || KindOf(c, at) != SystemMemberKind.Machine)
-                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}'; only a Machine component's volume, network or credential " +
-                        "may name another component.");
+                if (SystemComponents.ReferenceTarget(kind, AttributeName(attribute)) is not { } expected)
+                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}'; a component is named only at {SystemComponents.DescribeReferences()}.");
                 if (target.Kind != expected)
-                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', a {target.Kind} component; it must name a {expected} component.");
+                    throw CimiException.Invalid($"{at}: '{attribute}' is '#{name}', {SystemComponents.A(target.Kind)} component; it must name {SystemComponents.A(expected)} component.");
+                if (target.Kind == SystemMemberKind.NetworkPort && target.Quantity != c.Quantity)
+                    throw CimiException.Invalid($"{at}: '{attribute}' names '{name}' ({target.Quantity} of them) from a component of {c.Quantity}; " +
+                        "a NetworkPort is used by one interface at a time, so the named component must have the same quantity (one each).");
                 if (target.Quantity != 1 && target.Quantity != c.Quantity)
                     throw CimiException.Invalid($"{at}: '{attribute}' names '{name}' ({target.Quantity} of them) from a component of {c.Quantity}; " +
                         "the named component must have quantity 1 (shared) or the same quantity (one each).");
             }
         }
+        // Components that name each other in a circle could never be made in any order.
+        WavesOf(expandedComponents, path);
         if (hrefs.Count > 0)
         {
             var found = (await readModel.GetManyAsync(tenantId, hrefs.Select(h => h.Href).Distinct().ToList(), CancellationToken.None))
@@ -138,11 +142,10 @@ public static class SystemTemplates
     public static SystemMemberKind KindOf(ComponentDescriptor c, string at)
     {
         var typeName = c.Type is { } uri && uri.StartsWith(CimiUris.Namespace + "/", StringComparison.Ordinal) ? uri[(CimiUris.Namespace.Length + 1)..] : null;
-        var type = SystemComponents.Types.FirstOrDefault(t => t.TypeName == typeName);
-        if (type.TypeName is null)
-            throw CimiException.Invalid($"{at}: 'type' is '{c.Type}'; a component is one of " +
+        var type = SystemComponents.Types.FirstOrDefault(t => t.TypeName == typeName)
+            ?? throw CimiException.Invalid($"{at}: 'type' is '{c.Type}'; a component is one of " +
                 string.Join(", ", SystemComponents.Types.Select(t => CimiUris.TypeUri(t.TypeName))) + ".");
-        var given = TemplatesOf(c).Where(t => t.Value is not null).Select(t => t.Attribute).ToList();
+        var given = SystemComponents.Types.Where(t => t.Template(c) is not null).Select(t => t.TemplateAttribute).ToList();
         if (given.Count == 0 || !given.Contains(type.TemplateAttribute))
             throw CimiException.Invalid($"{at}: a {type.TypeName} component needs a '{type.TemplateAttribute}' (by reference or by value).");
         if (given.Count > 1)
@@ -151,49 +154,80 @@ public static class SystemTemplates
         return type.Kind;
     }
 
-    /// <summary>The component's template as a JSON object (the one it carries).</summary>
-    public static JsonObject TemplateJson(ComponentDescriptor c) =>
-        (JsonObject)JsonSerializer.SerializeToNode(TemplatesOf(c).First(t => t.Value is not null).Value, CimiJson.Options)!;
+    /// <summary>The wave of each component: 0 when it names no other component, else one more than the highest wave of those
+    /// it names, so that every component is made after what it names stands. A cycle is Invalid, naming it. The names were
+    /// checked (<see cref="ExpandAsync(IGrainFactory, ResourceReadModel, string, SystemTemplate, string?)"/>).</summary>
+    public static IReadOnlyList<int> WavesOf(IReadOnlyList<ComponentDescriptor> components, string path = "systemTemplate")
+    {
+        var index = components.Select((c, i) => (c.Name!, i)).ToDictionary(p => p.Item1, p => p.i, StringComparer.Ordinal);
+        var names = components.Select(c => c.SystemTemplate is not null ? []
+            : HrefsOf(c).Select(h => SystemComponents.ReferencedName(h.Href)).OfType<string>().Distinct().Select(n => index[n]).ToList()).ToList();
+        var waves = new int?[components.Count];
+        var visiting = new List<int>();
+        int Wave(int c)
+        {
+            if (waves[c] is { } known) return known;
+            if (visiting.IndexOf(c) is var from and >= 0)
+                throw CimiException.Invalid($"'{path}': the components " +
+                    string.Join(" → ", visiting[from..].Append(c).Select(i => $"'{components[i].Name}'")) +
+                    " name each other in a cycle, so none of them could be made first.");
+            visiting.Add(c);
+            var wave = names[c].Count == 0 ? 0 : 1 + names[c].Max(Wave);
+            visiting.RemoveAt(visiting.Count - 1);
+            waves[c] = wave;
+            return wave;
+        }
+        return [.. Enumerable.Range(0, components.Count).Select(Wave)];
+    }
 
-    private static IEnumerable<(string Attribute, object? Value)> TemplatesOf(ComponentDescriptor c) =>
-    [
-        ("credentialTemplate", c.CredentialTemplate), ("networkTemplate", c.NetworkTemplate), ("volumeTemplate", c.VolumeTemplate),
-        ("machineTemplate", c.MachineTemplate), ("systemTemplate", c.SystemTemplate),
-    ];
+    /// <summary>The component's template as a JSON object (the one it carries).</summary>
+    public static JsonObject TemplateJson(ComponentDescriptor c)
+    {
+        // By its own type: the table holds templates as CimiResource, whose own attributes are only the common ones.
+        var template = TypeOf(c).Template(c)!;
+        return (JsonObject)JsonSerializer.SerializeToNode(template, template.GetType(), CimiJson.Options)!;
+    }
+
+    private static SystemComponents.ComponentType TypeOf(ComponentDescriptor c) => SystemComponents.Types.First(t => t.Template(c) is not null);
 
     /// <summary>Every href in the component's template, with the attribute path that holds it.</summary>
     public static List<(string Attribute, string Href)> HrefsOf(ComponentDescriptor c)
     {
-        var attribute = TemplatesOf(c).First(t => t.Value is not null).Attribute;
         var found = new List<(string, string)>();
-        Walk(TemplateJson(c), attribute, found);
+        VisitHrefs(TemplateJson(c), TypeOf(c).TemplateAttribute, (attribute, href) =>
+        {
+            found.Add((attribute, href));
+            return null;
+        });
         return found;
     }
 
-    private static void Walk(JsonNode? node, string path, List<(string, string)> found)
+    /// <summary>
+    /// The one walk over a component's template: <paramref name="visit"/> sees every href (a string <c>href</c> anywhere in
+    /// it) with the path of the object holding it (<c>machineTemplate.networkInterfaces[0].network</c>), and what it answers,
+    /// when not null, replaces the href. The checks read the hrefs with it, the plan rewrites '#name' with it.
+    /// </summary>
+    public static void VisitHrefs(JsonNode? node, string path, Func<string, string, string?> visit)
     {
         switch (node)
         {
             case JsonObject obj:
-                foreach (var (key, value) in obj)
+                foreach (var (key, value) in obj.ToList())
                 {
-                    if (key == "href" && value is JsonValue v && v.TryGetValue<string>(out var href)) found.Add((path, href));
-                    else Walk(value, $"{path}.{key}", found);
+                    if (key == "href" && value is JsonValue v && v.TryGetValue<string>(out var href))
+                    {
+                        if (visit(path, href) is { } replacement) obj[key] = replacement;
+                    }
+                    else VisitHrefs(value, $"{path}.{key}", visit);
                 }
                 break;
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++) Walk(array[i], $"{path}[{i}]", found);
+                for (var i = 0; i < array.Count; i++) VisitHrefs(array[i], $"{path}[{i}]", visit);
                 break;
         }
     }
 
-    /// <summary>What a '#name' may stand for at <paramref name="attribute"/> (the path of the object holding the href).</summary>
-    private static SystemMemberKind? ExpectedKind(string attribute) => attribute[(attribute.LastIndexOf('.') + 1)..].Split('[')[0] switch
-    {
-        "network" => SystemMemberKind.Network,
-        // A MachineTemplate's volumes are hrefs themselves (DSP8009 MachineTemplate volume: href + initialLocation).
-        "volumes" or "volume" => SystemMemberKind.Volume,
-        "credential" => SystemMemberKind.Credential,
-        _ => null,
-    };
+    /// <summary>The attribute an href path ends in, without its index (<c>networks</c> of <c>forwardingGroupTemplate.networks[1]</c>).</summary>
+    private static string AttributeName(string path) => path[(path.LastIndexOf('.') + 1)..].Split('[')[0];
+
 }

@@ -45,10 +45,12 @@ public static class SystemRegistration
             new("SystemComponentTemplateByValue", "true", "A ComponentDescriptor may carry its component's template by value."),
             new("SystemStopForce", "true", "stop and restart accept force, passed to every Machine."),
             new("SystemComponentReferences", "true",
-                "CimiGrains extension. Inside a SystemTemplate, the href '#name' names the component called name: a Machine component's " +
-                "volume, network or credential may be the System's own. Same quantities pair the i-th with the i-th; a named component of " +
-                "quantity 1 is shared by all; anything else, a name that is not a component, one of another type, or a cycle of nested " +
-                "templates is refused with 400 before anything is created."),
+                "CimiGrains extension. Inside a SystemTemplate, the href '#name' names the component called name, where it may stand: " +
+                SystemComponents.DescribeReferences() +
+                ". A component is made once every component it names stands (Networks, then their ports, addresses and groups, then " +
+                "the Machines on them). Same quantities pair the i-th with the i-th; a named component of quantity 1 is shared by all " +
+                "(a NetworkPort never is); anything else, a name that is not a component, one of another type, components that name " +
+                "each other in a cycle, or a cycle of nested templates is refused with 400 before anything is created."),
             new("SystemChildMembers", "true",
                 "CimiGrains extension. What a System creates (its members' items show cimigrains.member = child) is deleted with it; what was " +
                 "added to one of its collections (cimigrains.member = associated) is only let go. A Machine or System is in at most one System."),

@@ -36,7 +36,7 @@ public static class SystemTemplateRegistration
         [
             // DSP8009's componentDescriptor: name, description, property*, type, then any element (the template, the quantity).
             new(typeof(ComponentDescriptor), "ComponentDescriptor", ["name", "description", "properties", "type",
-                "credentialTemplate", "networkTemplate", "volumeTemplate", "machineTemplate", "systemTemplate", "quantity"]),
+                .. SystemComponents.Types.Select(t => t.TemplateAttribute), "quantity"]),
         ],
         Capabilities =
         [
@@ -55,8 +55,8 @@ public static class SystemTemplateRegistration
         Constraints =
         [
             new("componentDescriptors", $"{Quantity.Description} At most {SystemComponents.MaxComponents} components, each named (1 to 64 letters, digits, '-', " +
-                $"'_', '.'; unique), of type …/Credential, Network, Volume, Machine or System, with the one template of its type; Systems nest " +
-                $"at most {SystemComponents.MaxDepth} deep."),
+                $"'_', '.'; unique), of type …/{string.Join(", ", SystemComponents.Types.Select(t => t.TypeName))}, with the one template of " +
+                $"its type; Systems nest at most {SystemComponents.MaxDepth} deep."),
             SystemRegistration.PlacementPolicy,
         ],
     };

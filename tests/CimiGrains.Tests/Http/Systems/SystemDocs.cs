@@ -26,6 +26,30 @@ public static class SystemDocs
     public static JsonObject VolumeComponent(string name = "data", long capacityKb = 8192) =>
         Component(name, "Volume", "volumeTemplate", new JsonObject { ["volumeConfig"] = new JsonObject { ["format"] = "ext4", ["capacity"] = capacityKb } });
 
+    /// <summary>A NetworkPort component on the System's own Network <paramref name="network"/>.</summary>
+    public static JsonObject PortComponent(string name, string network, int? quantity = null) =>
+        Component(name, "NetworkPort", "networkPortTemplate", new JsonObject { ["network"] = Ref("#" + network) }, quantity);
+
+    /// <summary>An Address component reserved on the System's own Network <paramref name="network"/> (the address asked for, or any).</summary>
+    public static JsonObject AddressComponent(string name, string network, string? ip = null)
+    {
+        var template = new JsonObject { ["network"] = Ref("#" + network), ["hostname"] = name };
+        if (ip is not null) template["ip"] = ip;
+        return Component(name, "Address", "addressTemplate", template);
+    }
+
+    /// <summary>A ForwardingGroup component joining the System's own Networks.</summary>
+    public static JsonObject GroupComponent(string name, params string[] networks) =>
+        Component(name, "ForwardingGroup", "forwardingGroupTemplate",
+            new JsonObject { ["networks"] = new JsonArray([.. networks.Select(n => (JsonNode)Ref("#" + n))]) });
+
+    /// <summary>A private Network component that joins the System's own ForwardingGroup <paramref name="group"/>.</summary>
+    public static JsonObject NetworkInGroupComponent(string name, string group) =>
+        Component(name, "Network", "networkTemplate", new JsonObject
+        {
+            ["networkConfig"] = new JsonObject { ["networkType"] = "PRIVATE" }, ["forwardingGroup"] = Ref("#" + group),
+        });
+
     /// <summary>A container Machine component on the demo image, optionally on the System's own Network and Volume.</summary>
     public static JsonObject MachineComponent(string name, int quantity = 1, string? network = null, string? volume = null, string? credential = null,
         int cpu = 1, long memoryKiB = 65536, string image = "docker:cimigrains/demo:latest")
