@@ -91,13 +91,8 @@ public static class VolumeGuests
         Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the detach Job: {job}");
     }
 
-    public static async Task DeleteVolumeAsync(CimiClient client, string volume)
-    {
-        var deleted = await client.DeleteAsync(volume);
-        Assert.True(deleted.Code == 202, $"deleting {volume}: {deleted}");
-        var job = await client.WaitForJobAsync(deleted.Header("CIMI-Job-URI")!, TimeSpan.FromSeconds(60));
-        Assert.True(job["state"]!.GetValue<string>() == "SUCCESS", $"the Volume's delete Job: {job}");
-    }
+    /// <summary>Deletes a Volume and waits for its Job to succeed (the same as for a Machine).</summary>
+    public static Task DeleteVolumeAsync(CimiClient client, string volume) => MachineWorkloads.DeleteAsync(client, volume);
 
     /// <summary>The hrefs the Volume lists in <c>attachedTo</c>.</summary>
     public static async Task<IReadOnlyList<string>> AttachedToAsync(CimiClient client, string volume) =>

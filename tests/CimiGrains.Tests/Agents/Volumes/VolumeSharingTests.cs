@@ -55,7 +55,7 @@ public sealed class VolumeSharingTests(QemuAgentFixture fixture)
             }
             var attachment = (await client.GetAsync(vm2 + "/volumes/" + LocalId(volume))).Json;
             Assert.Equal("true", attachment["properties"]?["cimigrains.readOnly"]?.GetValue<string>());
-            Assert.Equal([LocalId(vm1), LocalId(vm2)], (await AttachedToAsync(client, volume)).Select(LocalId).Order());
+            Assert.Equal(new[] { LocalId(vm1), LocalId(vm2) }.Order(), (await AttachedToAsync(client, volume)).Select(LocalId).Order());
 
             // A read-write attach beside two read-only VMs is refused, naming them.
             var writable = await PostAttachAsync(client, container, volume, "/data");
