@@ -54,6 +54,7 @@ public sealed partial class QemuDriver
         File.Delete(directory.PidFile);
         record = await PrepareTapsAsync(machineKey, directory, record, ct);
         var command = QemuCommandLine.For(qemu.Binary, _accelerator.Accelerator, directory, record, UidOf(record), _kvmGroup, incoming);
+        await WaitForExportsAsync(record, ct);
         // A network plane built in a namespace of its own (CIMI_AGENT_NETWORK_NAMESPACE) has its taps there, and QEMU opens
         // its taps by name in its own network namespace: it is started in the plane's.
         if (options.NetworkNamespace is { } netns)

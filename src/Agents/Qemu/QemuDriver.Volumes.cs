@@ -233,6 +233,38 @@ public sealed partial class QemuDriver
         }
     }
 
+    /// <summary>
+    /// Before a launch, each Volume over NBD listening, for up to <see cref="ExportWait"/> each (as a hot-plug
+    /// retries): QEMU gives up on a refused connection at once and the VM would not start at all, and a create that
+    /// names a Volume of another host is sent while that host is still starting its export. A TCP connect is
+    /// enough (the export's TLS handshake is QEMU's); an export still not listening is left for QEMU to report.
+    /// </summary>
+    private static async Task WaitForExportsAsync(MachineRecord record, CancellationToken ct)
+    {
+        foreach (var volume in record.Volumes.Where(v => v.Path is null && v.NbdAddress is not null))
+        {
+            var (host, port) = (QemuCommandLine.NbdHost(volume.NbdAddress!), int.Parse(QemuCommandLine.NbdPort(volume.NbdAddress!), CultureInfo.InvariantCulture));
+            var deadline = DateTime.UtcNow + ExportWait;
+            while (true)
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await probe.ConnectAsync(host, port, ct);
+                    break;
+                }
+                catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(500, ct);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
     private async Task<bool> HasObjectAsync(string machineKey, MachineDirectory directory, int pid, string id, CancellationToken ct)
     {
         var children = await QmpExecuteAsync(machineKey, directory, pid, "qom-list", new JsonObject { ["path"] = "/objects" }, ct);

@@ -16,7 +16,7 @@ namespace CimiGrains.Agents.Qemu;
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions qemu, ILogger<QemuDriver> logger,
-    Networks.INetworkPlane? networkPlane = null) : IMachineDriver
+    Networks.INetworkPlane? networkPlane = null, Volumes.VolumePoolOptions? volumePool = null) : IMachineDriver
 {
     public const string DriverName = "qemu";
 
@@ -50,6 +50,7 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             _kvmGroup = int.Parse((await HostCommand.RunAsync("stat", ["-c", "%g", "/dev/kvm"], ct)).Trim(), CultureInfo.InvariantCulture);
         PrepareDirectory("CIMI_AGENT_QEMU_DIR", qemu.RuntimeDirectory, Traversable);
         PrepareDirectory("CIMI_AGENT_QEMU_IMAGES", qemu.ImagesDirectory, Traversable | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        if (volumePool is not null) PreparePool(volumePool.Directory);
         // QMP sockets live in the runtime directory, and a unix socket path has at most 107 bytes.
         if (MachineDirectory.For(qemu.RuntimeDirectory, "x").Qmp.Length > 100)
             throw new DriverException($"CIMI_AGENT_QEMU_DIR={qemu.RuntimeDirectory} is too long for the VMs' QMP socket paths: use a shorter directory.");
@@ -72,11 +73,36 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             throw new DriverException($"{setting}={path}: use a path of letters, digits, '.', '_', '-' and '/' only.");
         if (!Directory.Exists(path)) Directory.CreateDirectory(path, mode);
         File.SetUnixFileMode(path, File.GetUnixFileMode(path) | mode);
+        RequireReachable(setting, path, "Put the QEMU directories under a path such as /var/lib/cimigrains.");
+    }
+
+    /// <summary>
+    /// The volume pool as the VMs need it: a VM opens an attached Volume's file by path as its own uid, so the pool's
+    /// directory lets others pass, and only pass (mode 0711: x without r, so no VM lists the pool; w only for the
+    /// agent), and so must every directory above it. One the agent cannot make passable here (its default place, the
+    /// agent's state directory, is often under a home directory others may not enter) makes the driver unavailable
+    /// with the directory named, rather than every attach of a local Volume failing later with a bare
+    /// "Permission denied" from QEMU.
+    /// </summary>
+    private static void PreparePool(string path)
+    {
+        if (!SafePath().IsMatch(path))
+            throw new DriverException($"CIMI_AGENT_VOLUME_POOL={path}: VMs open Volumes by this path, so use one of letters, digits, '.', '_', '-' and '/' only.");
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(path, (File.GetUnixFileMode(path) & ~others) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        RequireReachable("CIMI_AGENT_VOLUME_POOL", path,
+            "Set CIMI_AGENT_VOLUME_POOL to a directory under a path every user may pass, such as /var/lib/cimigrains/volumes.");
+    }
+
+    /// <summary>Fails, naming the first directory above <paramref name="path"/> that does not let others pass (o+x).</summary>
+    private static void RequireReachable(string setting, string path, string advice)
+    {
         for (var parent = Path.GetDirectoryName(path); parent is not null; parent = Path.GetDirectoryName(parent))
         {
             if ((File.GetUnixFileMode(parent) & UnixFileMode.OtherExecute) == 0)
                 throw new DriverException($"{setting}={path} is not reachable by the VMs' unprivileged users: {parent} does not let others pass (mode o+x). " +
-                    "Put the QEMU directories under a path such as /var/lib/cimigrains.");
+                    advice);
         }
     }
 

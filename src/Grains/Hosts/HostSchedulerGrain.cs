@@ -99,12 +99,14 @@ public sealed class HostSchedulerGrain(IOptions<HostSchedulingOptions> options) 
             return NoHost(hosts, request, now, $"no connected host with the '{request.Driver}' driver has {request.Cpu} CPU, " +
                 $"{request.MemoryKiB} KiB of memory{disk} free ({string.Join("; ", candidates.Select(c => c.Describe()))}).");
         }
-        // The group's policy first (spread: fewest of the group; pack: most), then spread by load: the largest
+        // The group's policy (spread: fewest of the group; pack: most), then spread by load: the largest
         // free share of memory wins, then of CPU; the host id keeps it deterministic.
         var groupOrder = request.PlacementGroup is not { } placementGroup ? 0
             : request.PlacementPolicy == SystemPlacement.Pack ? -1 : 1;
+        // The preferred host first (where a VM's Volumes are: it then reaches them without the network).
         var chosen = fitting
-            .OrderBy(c => groupOrder == 0 ? 0 : groupOrder * GroupCount(c.Host.HostId, request.PlacementGroup!, request.MachineKey))
+            .OrderBy(c => c.Host.HostId == request.PreferredHostId ? 0 : 1)
+            .ThenBy(c => groupOrder == 0 ? 0 : groupOrder * GroupCount(c.Host.HostId, request.PlacementGroup!, request.MachineKey))
             .ThenByDescending(c => (double)c.FreeMemoryKiB / Math.Max(1, c.MemoryKiB))
             .ThenByDescending(c => c.FreeCpu / Math.Max(1, c.Cpu))
             .ThenBy(c => c.Host.HostId, StringComparer.Ordinal)

@@ -141,10 +141,11 @@ public sealed partial class MachineGrain
                 }
                 reserved.Add(new MachineAttachment(localId, location, false, Attached, answer, Now));
             }
+            // A VM reaches Volumes of other hosts over NBD once it is placed; a container only mounts its own host's.
             var hosts = reserved.Where(r => r.Attachment!.NbdAddress is null).Select(r => r.Attachment!.HostId).Distinct(StringComparer.Ordinal).ToList();
-            if (hosts.Count > 1)
+            if (hosts.Count > 1 && driver == Volumes.VolumeSharing.ContainerDriver)
                 throw CimiException.Conflict($"The template's Volumes are on different hosts ({string.Join(", ", reserved.Select(r => $"'{VolumeHref(r.VolumeLocalId)}' on '{r.Attachment!.HostId}'"))}); " +
-                    "a Machine can use only Volumes of the host it runs on.");
+                    "a container can use only Volumes of the host it runs on.");
             return reserved;
         }
         catch
@@ -316,21 +317,42 @@ public sealed partial class MachineGrain
         return volumes.Count > 0 ? volumes : null;
     }
 
-    /// <summary>The host a new Machine must be placed on because of its Volumes (docs/VOLUMES.md): a container's
-    /// Volumes are on its own host, and a VM's too while no Volume is exported to it over the network. Null
-    /// when nothing pins it; the reason when its Volumes are on different hosts.</summary>
-    private (string? HostId, string? Refusal) RequiredHost()
+    /// <summary>The hosts whose pools hold the Volumes a new Machine uses from its own host (not over NBD), the one
+    /// holding most of them first: a container must go to the only one (docs/VOLUMES.md), a VM goes to the first if it fits.</summary>
+    private IReadOnlyList<string> VolumeHosts() =>
+        Pinning().GroupBy(a => a.HostId, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key).ToList();
+
+    private List<VolumeAttachment> Pinning() =>
+        Hosted.Volumes.Where(v => v.Status is Attached or Attaching && v.Attachment is { NbdAddress: null }).Select(v => v.Attachment!).ToList();
+
+    private string VolumesApart() =>
+        $"The Machine's Volumes are on different hosts ({string.Join(", ", Pinning().Select(a => $"'{VolumeHref(a.VolumeKey)}' on '{a.HostId}'"))}); " +
+        "a container can use only Volumes of the host it runs on.";
+
+    /// <summary>
+    /// A VM placed on <paramref name="hostId"/> whose Volumes were reserved before it had a host (a template's, or
+    /// attached while unplaced) reaches those of other hosts over NBD: each is asked again for that host, and answers
+    /// with an export of its own (or refuses: its host exports nothing). Each answer is stored before the create is
+    /// sent, so a re-create carries it. Returns why a Volume cannot be reached, or null.
+    /// </summary>
+    private async Task<string?> ReserveOverNbdAsync(string hostId, string driver)
     {
-        var pinning = Hosted.Volumes.Where(v => v.Status is Attached or Attaching && v.Attachment is { NbdAddress: null })
-            .Select(v => v.Attachment!).ToList();
-        var hosts = pinning.Select(a => a.HostId).Distinct(StringComparer.Ordinal).ToList();
-        return hosts.Count switch
+        foreach (var entry in Hosted.Volumes.Where(v => v.Status is Attached or Attaching && v.Attachment is { NbdAddress: null } a && a.HostId != hostId).ToList())
         {
-            0 => (null, null),
-            1 => (hosts[0], null),
-            _ => (null, $"The Machine's Volumes are on different hosts ({string.Join(", ", pinning.Select(a => $"'{VolumeHref(a.VolumeKey)}' on '{a.HostId}'"))}); " +
-                "a Machine can use only Volumes of the host it runs on."),
-        };
+            VolumeAttachment answer;
+            try
+            {
+                answer = await Volume(entry.VolumeLocalId).Reserve(this.GetPrimaryKeyString(), new VolumeUse(driver, hostId, entry.InitialLocation, entry.ReadOnly));
+            }
+            catch (CimiException e) when (e.Kind is CimiErrorKind.Conflict or CimiErrorKind.NotFound)
+            {
+                return $"The Machine was placed on host '{hostId}' (its Volumes' host '{entry.Attachment!.HostId}' cannot take it) and cannot reach " +
+                    $"Volume '{VolumeHref(entry.VolumeLocalId)}' from there: {e.Message}";
+            }
+            await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Attachment = answer }));
+        }
+        return null;
     }
 
     private MachineVolume ToMachineVolume(MachineAttachment a)

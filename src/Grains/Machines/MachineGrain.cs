@@ -174,15 +174,20 @@ public sealed partial class MachineGrain(
         var spec = Hosted.Spec!;
         // New Volumes first: where their placement puts them is where the Machine must go.
         if (await PrepareNewVolumesAsync(pending) is { } notYet) return notYet;
-        // Volumes in a host's pool pin the Machine to that host (docs/VOLUMES.md).
-        var (requiredHost, apart) = RequiredHost();
-        if (apart is not null) return HostPlan.Fail(apart);
+        // Volumes in a host's pool pin a container to that host; a VM goes there if it can, else it reaches them over
+        // NBD from the host it is placed on (docs/VOLUMES.md).
+        var driver = ImageLocation.Parse(spec.ImageLocation).Driver;
+        var container = driver == Volumes.VolumeSharing.ContainerDriver;
+        var volumeHosts = VolumeHosts();
+        if (container && volumeHosts.Count > 1) return HostPlan.Fail(VolumesApart());
+        var volumesHost = volumeHosts.Count > 0 ? volumeHosts[0] : null;
         var placement = await GrainFactory.GetGrain<IHostSchedulerGrain>(0)
-            .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, ImageLocation.Parse(spec.ImageLocation).Driver, spec.DiskKiB,
-                requiredHost, Hosted.System?.PlacementGroup, Hosted.System?.PlacementPolicy));
+            .Place(new PlacementRequest(this.GetPrimaryKeyString(), spec.Cpu, spec.MemoryKiB, driver, spec.DiskKiB,
+                container ? volumesHost : null, Hosted.System?.PlacementGroup, Hosted.System?.PlacementPolicy, PreferredHostId: container ? null : volumesHost));
         // RetryAfter: the scheduler has just (re)started, or a host that would fit is reconnecting.
         if (placement.HostId is null)
             return placement.RetryAfter is { } wait ? HostPlan.Wait(placement.Reason, wait) : HostPlan.Fail($"No host is available: {placement.Reason}");
+        if (!container && await ReserveOverNbdAsync(placement.HostId, driver) is { } unreachable) return HostPlan.Fail(unreachable);
         // The interfaces' Networks learn the host before it is asked to plug them.
         if (await PrepareInterfacesAsync(placement.HostId) is { } notBound) return HostPlan.Fail(notBound);
         return HostPlan.On([placement.HostId]);

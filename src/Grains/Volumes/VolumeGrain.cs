@@ -78,7 +78,7 @@ public sealed partial class VolumeGrain(
         var volume = Existing();
         // Another tenant's Machine cannot see this Volume at all.
         if (GrainKeys.Split(machineKey).TenantId != TenantId) throw CimiException.NotFound($"Volume '{ResourceId}'");
-        if (Hosted.Attachments.TryGetValue(machineKey, out var held)) return held.Answer;
+        if (Hosted.Attachments.TryGetValue(machineKey, out var held)) return await ReserveAgainAsync(machineKey, held, use);
         if (string.IsNullOrWhiteSpace(use.Driver)) throw CimiException.Invalid("A Volume is attached for a Machine's driver (docker, qemu); none was given.");
         if (volume.State != VolumeStateName.AVAILABLE || Hosted.Pending is not null || Hosted.HostId is not { } hostId)
             throw CimiException.Conflict($"Volume '{ResourceId}' is {volume.State}, not AVAILABLE; it can be attached once it is.");
@@ -90,6 +90,24 @@ public sealed partial class VolumeGrain(
         if (VolumeSharing.OverNbd(hostId, use)) answer = await ExportForAsync(machineKey, answer, hostId);
         var reservation = new VolumeReservation(use.Driver, use.HostId, use.ReadOnly, Confirmed: false, answer, Now);
         await CommitAsync(s => s.Attachments = new Dictionary<string, VolumeReservation>(s.Attachments) { [machineKey] = reservation });
+        return answer;
+    }
+
+    /// <summary>
+    /// The same Machine reserving again gets its first answer, except a VM that reserved before it had a host (a
+    /// template's Volume, or one attached while unplaced) and was then placed on another host than the Volume's: it
+    /// now needs the Volume over NBD, so it gets an export of its own, stored as its reservation.
+    /// </summary>
+    private async Task<VolumeAttachment> ReserveAgainAsync(string machineKey, VolumeReservation held, VolumeUse use)
+    {
+        if (held.MachineHostId is not null || use.HostId is null || held.Answer.NbdIdentity is not null
+            || !VolumeSharing.OverNbd(held.Answer.HostId, use with { Driver = held.Driver }))
+            return held.Answer;
+        var answer = await ExportForAsync(machineKey, held.Answer, held.Answer.HostId);
+        await CommitAsync(s => s.Attachments = new Dictionary<string, VolumeReservation>(s.Attachments)
+        {
+            [machineKey] = held with { MachineHostId = use.HostId, Answer = answer },
+        });
         return answer;
     }
 

@@ -12,7 +12,8 @@ public sealed record PlacementRequest(
     [property: Id(4)] long DiskKiB = 0,
     [property: Id(5)] string? RequiredHostId = null,
     [property: Id(6)] string? PlacementGroup = null,
-    [property: Id(7)] string? PlacementPolicy = null);
+    [property: Id(7)] string? PlacementPolicy = null,
+    [property: Id(8)] string? PreferredHostId = null);
 
 /// <summary>
 /// The chosen host, or null with the reason no host fits. <see cref="RetryAfter"/>, when set, says the

@@ -103,6 +103,19 @@ public sealed class AgentCloud : IAsyncDisposable
         foreach (var hostId in _hostIds) await DockerCli.RemoveHostContainersAsync(hostId);
         // The agents are gone, so the tenant networks their last containers leave are removed here.
         foreach (var hostId in _hostIds) await DockerNetworks.RemoveHostNetworksAsync(hostId);
+        if (OperatingSystem.IsLinux()) await UnmountVolumesAsync();
         _stateRoot.Delete(recursive: true);
+    }
+
+    /// <summary>What a test that failed midway left of its Volumes on the hosts (their containers are gone now): the
+    /// mounts under the agents' state directories, deepest first, then the loop devices behind their files.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private async Task UnmountVolumesAsync()
+    {
+        var root = _stateRoot.FullName + "/";
+        var mounts = (await File.ReadAllLinesAsync("/proc/self/mountinfo")).Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(root, StringComparison.Ordinal));
+        foreach (var target in mounts.OrderByDescending(t => t.Length)) await Volumes.TestVolumePool.RunAsync("umount", "-l", target);
+        foreach (var loop in (await Volumes.TestVolumePool.RunAsync("losetup", "-a")).Split('\n').Where(l => l.Contains(root, StringComparison.Ordinal)))
+            await Volumes.TestVolumePool.RunAsync("losetup", "-d", loop.Split(':')[0]);
     }
 }

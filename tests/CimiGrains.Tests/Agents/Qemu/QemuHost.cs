@@ -43,8 +43,10 @@ public sealed class QemuHost : IDisposable
     };
 
     /// <summary>A QEMU driver in the test's own process on this host's directories, as the agent of host
-    /// <paramref name="hostId"/> keeping its state in <paramref name="stateDirectory"/> runs it (no controller behind it).</summary>
-    public agents::CimiGrains.Agents.Drivers.IMachineDriver NewDriver(string hostId, string stateDirectory, agents::CimiGrains.Agents.Networks.INetworkPlane? plane = null)
+    /// <paramref name="hostId"/> keeping its state in <paramref name="stateDirectory"/> runs it (no controller behind it), with the
+    /// volume pool <paramref name="volumePool"/> if given.</summary>
+    public agents::CimiGrains.Agents.Drivers.IMachineDriver NewDriver(string hostId, string stateDirectory, agents::CimiGrains.Agents.Networks.INetworkPlane? plane = null,
+        string? volumePool = null)
     {
         var options = new agents::CimiGrains.Agents.AgentOptions
         {
@@ -53,7 +55,8 @@ public sealed class QemuHost : IDisposable
         return new agents::CimiGrains.Agents.Qemu.QemuErrors(new agents::CimiGrains.Agents.Qemu.QemuDriver(options, new agents::CimiGrains.Agents.Qemu.QemuDriverOptions
         {
             ImagesDirectory = ImagesDirectory, RuntimeDirectory = RuntimeDirectory, ConsoleBytes = 65536,
-        }, Microsoft.Extensions.Logging.Abstractions.NullLogger<agents::CimiGrains.Agents.Qemu.QemuDriver>.Instance, plane));
+        }, Microsoft.Extensions.Logging.Abstractions.NullLogger<agents::CimiGrains.Agents.Qemu.QemuDriver>.Instance, plane,
+            volumePool is null ? null : new agents::CimiGrains.Agents.Volumes.VolumePoolOptions { Directory = volumePool, FileSystemKiB = 1024 * 1024 }));
     }
 
     /// <summary>Fails the test run at once, saying how to fix it, when QEMU or its tools are missing.</summary>

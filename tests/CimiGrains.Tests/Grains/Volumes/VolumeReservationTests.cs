@@ -131,6 +131,56 @@ public sealed class VolumeReservationTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_vm_reserved_before_it_had_a_host_gets_an_nbd_export_of_its_own_once_placed_on_another_host()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB, nbdHost: "10.251.0.12");
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var (m1, m2) = (GrainKeys.Of(tenant, "m1"), GrainKeys.Of(tenant, "m2"));
+
+        // A template's Volume: reserved while the Machine has no host, so the answer is the local one.
+        var unplaced = await volume.Reserve(m1, Vm(null));
+        Assert.Null(unplaced.NbdAddress);
+        // Reserving again without a host, or on the Volume's own host, changes nothing.
+        Assert.Equal(unplaced, await volume.Reserve(m1, Vm(null)));
+        Assert.Equal(unplaced, await volume.Reserve(m1, Vm(host.HostId)));
+
+        var placed = await volume.Reserve(m1, Vm("elsewhere"));
+
+        Assert.Matches(@"^10\.251\.0\.12:108\d\d$", placed.NbdAddress);
+        Assert.Matches("^[0-9a-f]{64}$", placed.NbdPsk);
+        Assert.Equal(placed, await volume.Reserve(m1, Vm("elsewhere")));
+        Assert.Equal(placed, await volume.Reserve(m1, Vm("a-third-host")));
+        var export = Assert.Single(await Eventually.Until(() => Task.FromResult(host.Exports.LastOrDefault() ?? []), e => e.Count == 1,
+            "the host to be told to export the Volume to the placed Machine"));
+        Assert.Equal(placed.NbdIdentity, Assert.Single(export.Clients).Identity);
+        // Still one reservation, and still exclusive.
+        Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        await Refused(() => volume.Reserve(m2, Vm(host.HostId, readOnly: true)));
+
+        await volume.Release(m1);
+        await Eventually.Until(() => Task.FromResult(host.Exports.LastOrDefault() ?? []), e => e.Count == 0, "the export to stop");
+    }
+
+    [Fact]
+    public async Task A_vm_reserved_before_it_had_a_host_and_placed_away_from_a_host_that_exports_nothing_is_refused()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var m1 = GrainKeys.Of(tenant, "m1");
+        await volume.Reserve(m1, Vm(null));
+
+        var refused = await Refused(() => volume.Reserve(m1, Vm("elsewhere")));
+
+        Assert.Contains("exports no Volumes over NBD", refused.Message);
+        // The reservation is as it was: the Machine still holds it until it gives it up.
+        Assert.Null((await volume.Reserve(m1, Vm(null))).NbdAddress);
+    }
+
+    [Fact]
     public async Task A_vm_attachment_is_exclusive_unless_every_attachment_is_read_only()
     {
         await using var hosts = new VolumePoolHosts(fixture);
