@@ -6,6 +6,10 @@
 //     the API before the window, so the silo's placement check keeps their samples as it would a real host's.
 //     Reports the gateway process's CPU (from /proc/PID/stat) and PostgreSQL's write volume (WAL bytes, rows,
 //     table size) over the window.
+//   hosts AGENT_URL SECRET HOSTS CPU
+//     Only the SIMULATED hosts (sim-0 … sim-N-1, CPU each, no samples), until stopped: the stand-in for agents
+//     that benchmarks/Systems/run-simulated.sh measures the control plane's cost against at sizes no real
+//     host here can run (1,000 Machines).
 //   query HTTP USER PASSWORD POSTGRES CLIENTS REQUESTS
 //     One Meter on a Machine, one hour of its samples (3600, written straight into the table, interleaved with
 //     BENCH_METER_SERIES - 1 other series as the ingest writes them), read aggregated per minute by CLIENTS
@@ -23,6 +27,7 @@ return args[0] switch
 {
     "ingest" => await Ingest(args[1], args[2], args[3], args[4], args[5], args[6], int.Parse(args[7]), int.Parse(args[8]), int.Parse(args[9]),
         int.Parse(args[10])),
+    "hosts" => await Hosts(args[1], args[2], int.Parse(args[3]), int.Parse(args[4])),
     "query" => await Query(args[1], args[2], args[3], args[4], int.Parse(args[5]), int.Parse(args[6])),
     _ => 2,
 };
@@ -71,13 +76,25 @@ static async Task<int> Ingest(string http, string user, string password, string 
     return 0;
 }
 
+static async Task<int> Hosts(string agentUrl, string secret, int hosts, int cpu)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => cts.Cancel();
+    var sessions = Enumerable.Range(0, hosts).Select(h => Task.Run(() => SimulatedHost(agentUrl, secret, $"sim-{h}",
+        new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(), cts.Token, cpu, sendSamples: false))).ToList();
+    Console.WriteLine($"{hosts} SIMULATED hosts of {cpu} CPUs connected to {agentUrl}");
+    await Task.WhenAll(sessions.Select(s => s.ContinueWith(_ => { })));
+    return 0;
+}
+
 static async Task SimulatedHost(string agentUrl, string secret, string hostId,
-    System.Collections.Concurrent.ConcurrentDictionary<string, bool> machines, CancellationToken ct)
+    System.Collections.Concurrent.ConcurrentDictionary<string, bool> machines, CancellationToken ct, int cpu = 64, bool sendSamples = true)
 {
     using var channel = GrpcChannel.ForAddress(agentUrl);
     var client = new AgentHub.AgentHubClient(channel);
     using var call = client.Connect(new Metadata { { "x-cimi-agent-secret", secret } }, cancellationToken: ct);
-    var register = new Register { HostId = hostId, Cpu = 64, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, AgentVersion = "bench" };
+    var register = new Register { HostId = hostId, Cpu = cpu, MemoryKib = cpu * 1024L * 1024, DiskKib = 1L << 30, AgentVersion = "bench" };
     register.Drivers.Add("docker");
     await call.RequestStream.WriteAsync(new AgentMessage { Register = register }, ct);
     await call.ResponseStream.MoveNext(ct);
@@ -120,6 +137,7 @@ static async Task SimulatedHost(string agentUrl, string secret, string hostId,
     {
         while (await timer.WaitForNextTickAsync(ct))
         {
+            if (!sendSamples) continue;
             var batch = new SampleBatch { PeriodSeconds = 1 };
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var key in machines.Keys)

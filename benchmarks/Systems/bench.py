@@ -138,8 +138,12 @@ def machines_of(system):
     with ThreadPoolExecutor(8) as pool:
         return s, list(pool.map(lambda u: call("GET", u)[2], hrefs))
 
+# BENCH_SIMULATED=1: the hosts are SIMULATED agent sessions (run-simulated.sh), so there are no containers to count.
+simulated = os.environ.get("BENCH_SIMULATED") == "1"
+
 def rig_containers():
     """host id -> {state: count} of the containers of the rig's hosts (label cimigrains.host)."""
+    if simulated: return {}
     out = subprocess.run(["docker", "ps", "-a", "--filter", "label=cimigrains.machine", "--format", '{{.Label "cimigrains.host"}} {{.State}}'],
                          env=env, capture_output=True, text=True, check=True).stdout.split("\n")
     per = collections.defaultdict(collections.Counter)
@@ -156,7 +160,7 @@ def check(system, quantity, machine_state, container_state):
     if len(machines) != quantity or states != {machine_state: quantity}:
         raise RuntimeError(f"System {s.get('state')}: {len(machines)} Machines, states {dict(states)}, not {quantity} {machine_state}")
     running = sum(c[container_state] for c in rig_containers().values())
-    if running != quantity: raise RuntimeError(f"{running} containers {container_state}, not {quantity}")
+    if running != quantity and not simulated: raise RuntimeError(f"{running} containers {container_state}, not {quantity}")
     return s.get("state"), collections.Counter(m.get("host") for m in machines)
 
 def containers_left(timeout=30):
