@@ -130,6 +130,8 @@ public sealed partial class MachineGrain
         {
             foreach (var (localId, location) in wanted)
             {
+                // Held from before the call: the Volume may ask about it before the answer is back.
+                _reservingForCreate.Add(localId);
                 VolumeAttachment answer;
                 try
                 {
@@ -149,10 +151,24 @@ public sealed partial class MachineGrain
         }
         catch
         {
+            _reservingForCreate.Clear();
             await ReleaseAllAsync(reserved);
             throw;
         }
     }
+
+    /// <summary>Volumes a create in progress has reserved (or is reserving) and not stored yet: held, though only in
+    /// memory. A crash forgets them, and then their reservations are rightly the Volume's to drop.</summary>
+    private readonly HashSet<string> _reservingForCreate = new(StringComparer.Ordinal);
+
+    /// <summary>Answers a Volume checking a reservation it holds unconfirmed (interleaved, so it reads only what this
+    /// activation holds): a Machine that is not stored holds nothing. An entry in any status holds it (a stranded one
+    /// is this Machine's to release, and its activation does). An activation unsure of its durable state (a failed
+    /// write) says it holds it: the Volume keeps the reservation and asks again later.</summary>
+    public Task<bool> HoldsVolume(string volumeKey) => Task.FromResult(
+        IsStale
+        || (GrainKeys.Split(volumeKey) is var (tenantId, localId) && tenantId == TenantId
+            && (_reservingForCreate.Contains(localId) || (Hosted.Resource is not null && Find(localId) is not null))));
 
     /// <summary>Gives up reservations of a Machine that was not stored (best effort: the answer is the refusal).</summary>
     private async Task ReleaseAllAsync(IReadOnlyList<MachineAttachment> volumes)
