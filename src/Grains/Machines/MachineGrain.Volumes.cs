@@ -75,6 +75,8 @@ public sealed partial class MachineGrain
         // The intent is durable before the Volume is asked: a crash from here on leaves an entry the next
         // activation releases, never a reservation nobody knows of.
         var entry = new MachineAttachment(volumeLocalId, location, readOnly, Reserving, null, Now);
+        // And the grain comes back by itself after a crash, to release it, without waiting for a request.
+        await RegisterPendingReminderAsync();
         await CommitAsync(s => s.Volumes = [.. s.Volumes, entry]);
         VolumeAttachment reserved;
         try
@@ -214,7 +216,9 @@ public sealed partial class MachineGrain
         {
             var job = Job(jobLocalId);
             await job.Begin("delete", Self, [Self, new ResourceRef(href)], $"Detaching Volume '{href}'.");
-            // Detaching is durable before the Volume is told, so a crash in between still releases it.
+            // Detaching is durable before the Volume is told, so a crash in between still releases it (the reminder
+            // brings the Machine back for that without a request).
+            await RegisterPendingReminderAsync();
             await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Status = Detaching }));
             var detaching = ToMachineVolume(Find(volumeLocalId)!);
             await ReleaseAsync(volumeLocalId);

@@ -1,4 +1,5 @@
 using CimiGrains.Hosts;
+using CimiGrains.Machines;
 using CimiGrains.Volumes;
 
 namespace CimiGrains.Tests.Grains.Volumes;
@@ -269,18 +270,18 @@ public sealed class VolumeReservationTests(GrainClusterFixture fixture)
         // A Machine that was never placed on a host (no host runs docker here): the Volume is attached to it,
         // and confirmed only when a create of the Machine succeeds, which may be long from now.
         var config = fixture.Grains.GetGrain<IMachineConfigurationGrain>(GrainKeys.Of(tenant, "c"));
-        await config.Create(new CimiGrains.Machines.MachineConfiguration { Cpu = 1, Memory = 262144 });
-        var machine = fixture.Grains.GetGrain<CimiGrains.Machines.IMachineGrain>(GrainKeys.Of(tenant, "m1"));
-        await machine.Create(new CimiGrains.Machines.MachineCreate
+        await config.Create(new MachineConfiguration { Cpu = 1, Memory = 262144 });
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        await machine.Create(new MachineCreate
         {
             Name = "m1",
-            MachineTemplate = new CimiGrains.Machines.MachineTemplate
+            MachineTemplate = new MachineTemplate
             {
-                MachineConfig = new CimiGrains.Machines.MachineConfiguration { Href = "machineConfigs/c" },
-                MachineImage = new CimiGrains.Machines.MachineImage { ImageLocation = "docker:cimigrains/demo:latest" },
+                MachineConfig = new MachineConfiguration { Href = "machineConfigs/c" },
+                MachineImage = new MachineImage { ImageLocation = "docker:cimigrains/demo:latest" },
             },
         }, "create");
-        await Eventually.Until(() => machine.Get(), m => m.State == CimiGrains.Machines.MachineStateName.ERROR, "the create to fail for want of a host");
+        await Eventually.Until(() => machine.Get(), m => m.State == MachineStateName.ERROR, "the create to fail for want of a host");
         var attached = await machine.AttachVolume(new MachineVolume { Volume = new ResourceRef("volumes/v1"), InitialLocation = "/data" }, "attach");
         Assert.Equal("attached", attached.MachineVolume.Properties![MachineVolumes.StatusProperty]);
         // Beside it, one nothing holds.
