@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CimiGrains.Agents.Protocol;
 using Grpc.Core;
+using ResourceKind = CimiGrains.Agents.Protocol.ResourceKind;
 using Grpc.Net.Client;
 
 namespace CimiGrains.Tests.Cluster;

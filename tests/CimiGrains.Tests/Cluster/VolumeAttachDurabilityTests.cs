@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Agents.Protocol;
+using ResourceKind = CimiGrains.Agents.Protocol.ResourceKind;
 using CimiGrains.Tests.Http;
 using CimiGrains.Tests.Http.Volumes;
 
