@@ -10,7 +10,8 @@ namespace CimiGrains.Tests.Cluster;
 /// kill -9 of the whole cluster while a Machine's attach or detach of a Volume is with its host and unanswered
 /// (docs/VOLUMES.md, "Crashes"): after the restart, with no request about the Machine, the host is asked again
 /// (same command, same generation) when it reconnects, and its answer ends the operation; the Volume and the
-/// Machine then agree.
+/// Machine then agree. The silo-start sweep wakes the Machine first, by its pending-operation reminder (its state
+/// is settled, so the read model does not show the operation).
 /// </summary>
 public sealed class VolumeAttachDurabilityTests
 {
@@ -89,6 +90,9 @@ public sealed class VolumeAttachDurabilityTests
     {
         await agent.DropAsync();
         var gateway = await GatewayProcess.StartAsync(postgres, environment, ports);
+        // The silo-start sweep finds the Machine, whose state is settled, by its pending-operation reminder.
+        await Eventually.Until(() => Task.FromResult(gateway.Log), log => log.Contains("Machine (by their pending-operation reminder)", StringComparison.Ordinal),
+            "the silo-start sweep to wake the Machine by its reminder");
         await agent.ConnectAsync(new Inventory
         {
             Workloads =
