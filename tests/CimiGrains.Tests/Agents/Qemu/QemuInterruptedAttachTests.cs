@@ -1,0 +1,125 @@
+extern alias agents;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using CimiGrains.Tests.Http.Volumes;
+using static CimiGrains.Tests.Agents.MachineWorkloads;
+
+namespace CimiGrains.Tests.Agents.Qemu;
+
+/// <summary>
+/// kill -9 of the agent in the middle of a VM's hot-plug and hot-unplug of a Volume (docs/VOLUMES.md, "Crashes"), at
+/// the QEMU driver's steps, reached through the agent's test pause. The VM runs on without its agent; the restarted
+/// agent adopts it, the cluster sends the unanswered command again, and the operation ends done: the Job succeeds, the
+/// guest sees the disk exactly while it is attached, the Volume's <c>attachedTo</c> agrees, and QEMU holds no block
+/// node or device of the Volume once it is detached.
+/// </summary>
+[Collection(QemuAgentCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
+{
+    private const string WatchScript = """
+        #!/bin/sh
+        ( last=x
+          while :; do
+            now=""
+            for b in /sys/block/vd*; do [ -e "$b/serial" ] && now="$now ${b##*/}:$(cat "$b/serial")"; done
+            [ "$now" != "$last" ] && echo "VOLWATCH [$now ]" && last="$now"
+            sleep 1
+          done ) &
+        """;
+
+    [Theory]
+    [InlineData("qemu-attach-volume:recorded", "qemu-detach-volume:device-deleted")]
+    [InlineData("qemu-attach-volume:nodes-added", "qemu-detach-volume:unplugged")]
+    public async Task Kill_9_of_the_agent_in_the_middle_of_a_hot_plug_and_an_unplug_converges(string attachStep, string detachStep)
+    {
+        await fixture.EnsureAgentAsync();
+        var (client, template) = await fixture.NewTenantAsync(memoryKiB: 128 * 1024);
+        template["userData"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(WatchScript.Replace("\r", "")));
+        var (id, key) = await CreateAsync(client, template);
+        string? volume = null;
+        try
+        {
+            await WaitDisksAsync(key, d => d.Length > 0, "its own disks");
+            var config = await client.PostAsync("volumeConfigs", VolumeDocs.Configuration(16 * 1024, "raw"));
+            Assert.True(config.Code == 201, $"the VolumeConfiguration: {config}");
+            var created = await client.PostAsync("volumes", VolumeDocs.Create(new JsonObject { ["volumeConfig"] = new JsonObject { ["href"] = config.Json["id"]!.GetValue<string>() } }));
+            Assert.True(created.Code == 202, $"the Volume: {created}");
+            volume = created.Header("Location")!;
+            await JobSucceededAsync(client, created.Header("CIMI-Job-URI")!, "the Volume's create");
+            var localId = volume.Split('/')[^1];
+            var serial = localId.Length > 20 ? localId[..20] : localId;
+
+            var attach = await KilledAtAsync(attachStep, () => client.PostAsync($"{id}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = $"volumes/{localId}" } }));
+            fixture.Agent = await fixture.StartAgentAsync();
+            await JobSucceededAsync(client, attach, "the attach after the agent's restart");
+            await WaitDisksAsync(key, d => d.Contains($":{serial} "), "the hot-plugged volume");
+            Assert.EndsWith(id.Split('/')[^1], Assert.Single((await client.GetAsync(volume)).Json["attachedTo"]!.AsArray())!["href"]!.GetValue<string>());
+
+            var detach = await KilledAtAsync(detachStep, () => client.DeleteAsync($"{id}/volumes/{localId}"));
+            fixture.Agent = await fixture.StartAgentAsync();
+            await JobSucceededAsync(client, detach, "the detach after the agent's restart");
+            await WaitDisksAsync(key, d => !d.Contains($":{serial} "), "the volume to be gone");
+            Assert.Null((await client.GetAsync(volume)).Json["attachedTo"]);
+
+            // Nothing of the Volume is left in QEMU: asked while no agent holds the VM's QMP socket.
+            await fixture.Agent.KillAsync();
+            var nodes = await NamedBlockNodesAsync(key);
+            Assert.DoesNotContain(HashOf($"{key.Split('/')[0]}/{localId}"), nodes);
+            fixture.Agent = await fixture.StartAgentAsync();
+            await WaitStateAsync(client, id, "STARTED", TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await fixture.EnsureAgentAsync();
+            await DeleteAsync(client, id);
+            if (volume is not null) await client.DeleteAsync(volume);
+        }
+    }
+
+    /// <summary>Restarts the agent with the pause at <paramref name="step"/>, makes the request, waits until the agent is
+    /// there and kills it -9; returns the request's Job.</summary>
+    private async Task<string> KilledAtAsync(string step, Func<Task<CimiResponse>> request)
+    {
+        await fixture.Agent.DisposeAsync();
+        var environment = fixture.Host.AgentEnvironment;
+        environment[agents::CimiGrains.Agents.Drivers.TestPause.Variable] = step;
+        fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId, environment);
+        // The host's Machines must be back on it before the request: a command for a host not yet reconnected waits.
+        var accepted = await Eventually.Until(request, r => r.Code != 503, $"the request before {step} to be served");
+        Assert.True(accepted.Code == 202, $"the request before {step}: {accepted}");
+        await Eventually.Until(() => Task.FromResult(fixture.Agent.Log), log => log.Contains($"paused at {step}", StringComparison.Ordinal),
+            $"the agent to reach {step}", TimeSpan.FromSeconds(60));
+        await fixture.Agent.KillAsync();
+        return accepted.Header("CIMI-Job-URI")!;
+    }
+
+    private async Task JobSucceededAsync(CimiClient client, string job, string what)
+    {
+        var finished = await client.WaitForJobAsync(job, TimeSpan.FromSeconds(120));
+        Assert.True(finished["state"]!.GetValue<string>() == "SUCCESS", $"{what}: {finished}\n--- agent ---\n{fixture.Agent.Log}");
+    }
+
+    private Task<string> WaitDisksAsync(string key, Func<string, bool> seen, string what) =>
+        Eventually.Until(() => Task.FromResult(LatestDisks(fixture.Host.ConsoleOf(key))), d => d is not null && seen(d),
+            $"the guest to list {what}", TimeSpan.FromSeconds(120))!;
+
+    private static string? LatestDisks(string console)
+    {
+        var line = console.Split('\n').LastOrDefault(l => l.Contains("VOLWATCH [", StringComparison.Ordinal));
+        return line?[(line.IndexOf('[') + 1)..];
+    }
+
+    /// <summary>Every block node of the VM as QEMU describes it (query-named-block-nodes), as text.</summary>
+    private async Task<string> NamedBlockNodesAsync(string key)
+    {
+        var directory = fixture.Host.DirectoryOf(key) ?? throw new InvalidOperationException($"no runtime directory for {key}");
+        await using var qmp = await agents::CimiGrains.Agents.Qemu.QmpClient.ConnectAsync(Path.Combine(directory, "qmp.sock"), _ => { },
+            TimeSpan.FromSeconds(10), default);
+        return (await qmp.ExecuteAsync("query-named-block-nodes", null, default))?.ToJsonString() ?? "";
+    }
+
+    /// <summary>How the pool names a Volume's file: the sha256 of its key (tenant/localId).</summary>
+    private static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
