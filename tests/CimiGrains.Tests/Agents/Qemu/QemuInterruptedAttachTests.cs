@@ -51,17 +51,26 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
             var localId = volume.Split('/')[^1];
             var serial = localId.Length > 20 ? localId[..20] : localId;
 
+            // The attach, with the agent killed at its step: it ends done or cleanly not done, as its Job says.
             var attach = await KilledAtAsync(attachStep, () => client.PostAsync($"{id}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = $"volumes/{localId}" } }));
             fixture.Agent = await fixture.StartAgentAsync();
-            await JobSucceededAsync(client, attach, "the attach after the agent's restart");
-            await WaitDisksAsync(key, d => d.Contains($":{serial} "), "the hot-plugged volume");
-            Assert.EndsWith(id.Split('/')[^1], Assert.Single((await client.GetAsync(volume)).Json["attachedTo"]!.AsArray())!["href"]!.GetValue<string>());
+            if (await JobStateAsync(client, attach) == "SUCCESS")
+                await AssertAttachedAsync(client, id, key, volume, serial);
+            else
+            {
+                // Not done: undone on the host once it is back (it had recorded the attachment before it died).
+                await AssertDetachedAsync(client, id, key, volume, serial);
+                var again = await client.PostAsync($"{id}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = $"volumes/{localId}" } });
+                Assert.True(again.Code == 202, $"attaching again: {again}");
+                Assert.Equal("SUCCESS", await JobStateAsync(client, again.Header("CIMI-Job-URI")!));
+                await AssertAttachedAsync(client, id, key, volume, serial);
+            }
 
+            // The detach, killed at its step: done either way in the end (an unanswered one is asked again).
             var detach = await KilledAtAsync(detachStep, () => client.DeleteAsync($"{id}/volumes/{localId}"));
             fixture.Agent = await fixture.StartAgentAsync();
-            await JobSucceededAsync(client, detach, "the detach after the agent's restart");
-            await WaitDisksAsync(key, d => !d.Contains($":{serial} "), "the volume to be gone");
-            Assert.Null((await client.GetAsync(volume)).Json["attachedTo"]);
+            await JobStateAsync(client, detach);
+            await AssertDetachedAsync(client, id, key, volume, serial);
 
             // Nothing of the Volume is left in QEMU: asked while no agent holds the VM's QMP socket.
             await fixture.Agent.KillAsync();
@@ -99,6 +108,27 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
     {
         var finished = await client.WaitForJobAsync(job, TimeSpan.FromSeconds(120));
         Assert.True(finished["state"]!.GetValue<string>() == "SUCCESS", $"{what}: {finished}\n--- agent ---\n{fixture.Agent.Log}");
+    }
+
+    private static async Task<string> JobStateAsync(CimiClient client, string job) =>
+        (await client.WaitForJobAsync(job, TimeSpan.FromSeconds(120)))["state"]!.GetValue<string>();
+
+    /// <summary>Attached everywhere: the Machine lists it attached, the Volume the Machine, and the guest sees the disk.</summary>
+    private async Task AssertAttachedAsync(CimiClient client, string id, string key, string volume, string serial)
+    {
+        await Eventually.Until(async () => (await client.GetAsync($"{id}/volumes")).Json["machineVolumes"]?.AsArray(),
+            v => v is [{ } one] && one["properties"]?["cimigrains.attachment"]?.GetValue<string>() == "attached", "the Machine to list the Volume attached");
+        Assert.EndsWith(id.Split('/')[^1], Assert.Single((await client.GetAsync(volume)).Json["attachedTo"]!.AsArray())!["href"]!.GetValue<string>());
+        await WaitDisksAsync(key, d => d.Contains($":{serial} "), "the hot-plugged volume");
+    }
+
+    /// <summary>Detached everywhere: the Machine lists nothing, the Volume no Machine, and the guest has no such disk.</summary>
+    private async Task AssertDetachedAsync(CimiClient client, string id, string key, string volume, string serial)
+    {
+        await Eventually.Until(async () => (await client.GetAsync(volume)).Json["attachedTo"], a => a is null,
+            $"the Volume to be released\n--- agent ---\n{fixture.Agent.Log}", TimeSpan.FromSeconds(120));
+        Assert.Empty((await client.GetAsync($"{id}/volumes")).Json["machineVolumes"]?.AsArray() ?? []);
+        await WaitDisksAsync(key, d => !d.Contains($":{serial} "), "the volume to be gone");
     }
 
     private Task<string> WaitDisksAsync(string key, Func<string, bool> seen, string what) =>
