@@ -18,17 +18,6 @@ namespace CimiGrains.Tests.Agents.Qemu;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
 {
-    private const string WatchScript = """
-        #!/bin/sh
-        ( last=x
-          while :; do
-            now=""
-            for b in /sys/block/vd*; do [ -e "$b/serial" ] && now="$now ${b##*/}:$(cat "$b/serial")"; done
-            [ "$now" != "$last" ] && echo "VOLWATCH [$now ]" && last="$now"
-            sleep 1
-          done ) &
-        """;
-
     [Theory]
     [InlineData("qemu-attach-volume:recorded", "qemu-detach-volume:device-deleted")]
     [InlineData("qemu-attach-volume:nodes-added", "qemu-detach-volume:unplugged")]
@@ -36,7 +25,7 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
     {
         await fixture.EnsureAgentAsync();
         var (client, template) = await fixture.NewTenantAsync(memoryKiB: 128 * 1024);
-        template["userData"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(WatchScript.Replace("\r", "")));
+        template["userData"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Volumes.QemuVolumeTests.WatchScript.Replace("\r", "")));
         var (id, key) = await CreateAsync(client, template);
         string? volume = null;
         try
@@ -132,14 +121,8 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
     }
 
     private Task<string> WaitDisksAsync(string key, Func<string, bool> seen, string what) =>
-        Eventually.Until(() => Task.FromResult(LatestDisks(fixture.Host.ConsoleOf(key))), d => d is not null && seen(d),
+        Eventually.Until(() => Task.FromResult(Volumes.QemuVolumeTests.LatestDisks(fixture.Host.ConsoleOf(key))), d => d is not null && seen(d),
             $"the guest to list {what}", TimeSpan.FromSeconds(120))!;
-
-    private static string? LatestDisks(string console)
-    {
-        var line = console.Split('\n').LastOrDefault(l => l.Contains("VOLWATCH [", StringComparison.Ordinal));
-        return line?[(line.IndexOf('[') + 1)..];
-    }
 
     /// <summary>Every block node of the VM as QEMU describes it (query-named-block-nodes), as text.</summary>
     private async Task<string> NamedBlockNodesAsync(string key)
