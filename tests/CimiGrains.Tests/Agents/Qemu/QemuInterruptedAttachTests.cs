@@ -41,7 +41,7 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
             var serial = localId.Length > 20 ? localId[..20] : localId;
 
             // The attach, with the agent killed at its step: it ends done or cleanly not done, as its Job says.
-            var attach = await KilledAtAsync(attachStep, () => client.PostAsync($"{id}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = $"volumes/{localId}" } }));
+            var attach = await KilledAtAsync(client, volume, attachStep, () => client.PostAsync($"{id}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = $"volumes/{localId}" } }));
             fixture.Agent = await fixture.StartAgentAsync();
             if (await JobStateAsync(client, attach) == "SUCCESS")
                 await AssertAttachedAsync(client, id, key, volume, serial);
@@ -56,7 +56,7 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
             }
 
             // The detach, killed at its step: done either way in the end (an unanswered one is asked again).
-            var detach = await KilledAtAsync(detachStep, () => client.DeleteAsync($"{id}/volumes/{localId}"));
+            var detach = await KilledAtAsync(client, volume, detachStep, () => client.DeleteAsync($"{id}/volumes/{localId}"));
             fixture.Agent = await fixture.StartAgentAsync();
             await JobStateAsync(client, detach);
             await AssertDetachedAsync(client, id, key, volume, serial);
@@ -78,13 +78,15 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
 
     /// <summary>Restarts the agent with the pause at <paramref name="step"/>, makes the request, waits until the agent is
     /// there and kills it -9; returns the request's Job.</summary>
-    private async Task<string> KilledAtAsync(string step, Func<Task<CimiResponse>> request)
+    private async Task<string> KilledAtAsync(CimiClient client, string volume, string step, Func<Task<CimiResponse>> request)
     {
         await fixture.Agent.DisposeAsync();
         var environment = fixture.Host.AgentEnvironment;
         environment[agents::CimiGrains.Agents.Drivers.TestPause.Variable] = step;
         fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId, environment);
-        // The host's Machines must be back on it before the request: a command for a host not yet reconnected waits.
+        // The restarted agent lists the Volume again first: until then it shows ERROR (its host away) and refuses an attach.
+        await Eventually.Until(async () => (await client.GetAsync(volume)).Json, v => v.Str("state") == "AVAILABLE" && v["properties"]?["cimigrains.hostStatus"] is null,
+            $"the Volume to be AVAILABLE again before {step}", TimeSpan.FromSeconds(60));
         var accepted = await Eventually.Until(request, r => r.Code != 503, $"the request before {step} to be served");
         Assert.True(accepted.Code == 202, $"the request before {step}: {accepted}");
         await Eventually.Until(() => Task.FromResult(fixture.Agent.Log), log => log.Contains($"paused at {step}", StringComparison.Ordinal),
