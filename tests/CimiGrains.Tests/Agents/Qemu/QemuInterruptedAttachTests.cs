@@ -85,7 +85,7 @@ public sealed class QemuInterruptedAttachTests(QemuAgentFixture fixture)
         environment[agents::CimiGrains.Agents.Drivers.TestPause.Variable] = step;
         fixture.Agent = await fixture.Cloud.StartAgentAsync(fixture.HostId, environment);
         // The restarted agent lists the Volume again first: until then it shows ERROR (its host away) and refuses an attach.
-        await Eventually.Until(async () => (await client.GetAsync(volume)).Json, v => v.Str("state") == "AVAILABLE" && v["properties"]?["cimigrains.hostStatus"] is null,
+        await Eventually.Until(async () => (await client.GetAsync(volume)).Json, v => v["state"]?.GetValue<string>() == "AVAILABLE" && v["properties"]?["cimigrains.hostStatus"] is null,
             $"the Volume to be AVAILABLE again before {step}", TimeSpan.FromSeconds(60));
         var accepted = await Eventually.Until(request, r => r.Code != 503, $"the request before {step} to be served");
         Assert.True(accepted.Code == 202, $"the request before {step}: {accepted}");
