@@ -130,9 +130,12 @@ public sealed partial class DockerDriver
         }
         try
         {
+            await TestPause.AtAsync("docker-attach-volume:recorded", ct);
             var host = await _volumeMounts.AcquireAsync(wanted, ct);
+            await TestPause.AtAsync("docker-attach-volume:host-mounted", ct);
             if (record.BindOf(wanted) is { } bind) await ServeBindAsync(bind, host, ct);
             if (c.State.Running) await MountInContainerAsync(c.State.Pid, wanted, host, ct);
+            await TestPause.AtAsync("docker-attach-volume:mounted", ct);
         }
         catch (DriverException) when (known is null)
         {
@@ -156,8 +159,10 @@ public sealed partial class DockerDriver
             {
                 await UnmountInContainerAsync(c.State.Pid, volume, host.DeviceNumber, ct);
             }
+            await TestPause.AtAsync("docker-detach-volume:unmounted", ct);
             if (record.BindOf(volume) is { } bind) await ServeBindAsync(bind, null, ct);
             (record with { Attached = record.Attached.Where(v => v.VolumeKey != volumeKey).ToList() }).Write(VolumeRecordFile(machineKey));
+            await TestPause.AtAsync("docker-detach-volume:recorded", ct);
             // Detached from the container whatever the host mount does; one that cannot go yet goes at the next start.
             await ReleaseIfUnusedQuietlyAsync(volumeKey, ct);
             LogVolumeDetached(machineKey, volumeKey);

@@ -90,6 +90,7 @@ public sealed partial class QemuDriver
         }
         try
         {
+            await TestPause.AtAsync("qemu-attach-volume:recorded", ct);
             await GrantVolumeAsync(record, attached, ct);
             if (pid is { } running)
             {
@@ -126,6 +127,7 @@ public sealed partial class QemuDriver
         var (directory, record) = Require(machineKey);
         if (record.Volumes.FirstOrDefault(v => v.VolumeKey == volumeKey) is not { } attached) return await InspectAsync(machineKey, ct);
         if (QemuProcess.Find(directory) is { } pid) await UnplugAsync(machineKey, directory, pid, attached, ct);
+        await TestPause.AtAsync("qemu-detach-volume:unplugged", ct);
         (record with { Volumes = record.Volumes.Where(v => v.VolumeKey != volumeKey).ToList() }).Write(directory.RecordFile);
         await ReturnVolumeQuietlyAsync(directory, attached);
         LogVolumeDetached(machineKey, volumeKey);
@@ -167,6 +169,7 @@ public sealed partial class QemuDriver
                 ["driver"] = volume.Driver, ["file"] = volume.FileNode, ["node-name"] = volume.FormatNode, ["read-only"] = volume.ReadOnly,
             }, ct);
         }
+        await TestPause.AtAsync("qemu-attach-volume:nodes-added", ct);
         if (!await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
         {
             await QmpExecuteAsync(machineKey, directory, pid, "device_add", new JsonObject
@@ -202,6 +205,7 @@ public sealed partial class QemuDriver
                 await Task.Delay(200, ct);
             }
         }
+        await TestPause.AtAsync("qemu-detach-volume:device-deleted", ct);
         var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
         if (nodes.Contains(volume.FormatNode))
             await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FormatNode }, ct);

@@ -77,6 +77,10 @@ public sealed class CimiGatewayOptions
     /// (<c>CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS</c>).</summary>
     public int SystemMemberRefusalSeconds { get; init; } = 60;
 
+    /// <summary>Seconds a Volume reservation may stay unconfirmed before the Volume asks its Machine whether it still
+    /// holds it, and drops it if not (<c>CIMI_VOLUME_RESERVATION_SECONDS</c>).</summary>
+    public int VolumeReservationSeconds { get; init; } = (int)new CimiGrains.Grains.Volumes.VolumeOptions().ReservationTimeout.TotalSeconds;
+
     /// <summary>Virtual CPUs per host CPU (<c>CIMI_CPU_ALLOCATION_RATIO</c>); a host's agent may set its own.</summary>
     public double CpuAllocationRatio { get; init; } = CimiGrains.Grains.Hosts.HostSchedulingOptions.DefaultCpuAllocationRatio;
 
@@ -197,6 +201,10 @@ public sealed class CimiGatewayOptions
                 ? (int.TryParse(refusal, out var refusalSeconds) && refusalSeconds is >= 1 and <= 86_400 ? refusalSeconds
                     : throw new InvalidOperationException($"CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS='{refusal}' is not a number of seconds from 1 to 86400."))
                 : defaults.SystemMemberRefusalSeconds,
+            VolumeReservationSeconds = Env("CIMI_VOLUME_RESERVATION_SECONDS") is { } reservation
+                ? (int.TryParse(reservation, out var reservationSeconds) && reservationSeconds is >= 1 and <= 86_400 ? reservationSeconds
+                    : throw new InvalidOperationException($"CIMI_VOLUME_RESERVATION_SECONDS='{reservation}' is not a number of seconds from 1 to 86400."))
+                : defaults.VolumeReservationSeconds,
             JobRetentionMinutes = Env("CIMI_JOB_RETENTION_MINUTES") is { } r
                 ? (long.TryParse(r, out var minutes) && minutes >= -1 ? minutes
                     : throw new InvalidOperationException($"CIMI_JOB_RETENTION_MINUTES='{r}' is not a number of minutes (or -1 to keep Jobs)."))
@@ -286,7 +294,7 @@ public sealed class CimiGatewayOptions
             $"CIMI_ADMIN_PASSWORD={Secret(AdminPassword)}", $"CIMI_DEMO_PASSWORD={Secret(DemoPassword)}", $"CIMI_DEMO_IMAGE={DemoImage}",
             $"CIMI_DEMO_VM_IMAGE={DemoVmImage ?? "(none)"}",
             $"CIMI_PUBLIC_IMAGES={string.Join(',', PublicImages)}", $"CIMI_HOST_RECONNECT_GRACE_SECONDS={HostReconnectGraceSeconds}",
-            $"CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS={SystemMemberRefusalSeconds}",
+            $"CIMI_SYSTEM_MEMBER_REFUSAL_SECONDS={SystemMemberRefusalSeconds}", $"CIMI_VOLUME_RESERVATION_SECONDS={VolumeReservationSeconds}",
             $"CIMI_CPU_ALLOCATION_RATIO={CpuAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_MEMORY_ALLOCATION_RATIO={MemoryAllocationRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"CIMI_JOB_RETENTION_MINUTES={JobRetentionMinutes}", $"CIMI_EVENT_RETENTION_DAYS={EventRetentionDays}", $"CIMI_READ_MODEL_POOL_SIZE={ReadModelPoolSize}",

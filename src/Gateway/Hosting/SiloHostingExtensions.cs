@@ -54,6 +54,7 @@ public static class SiloHostingExtensions
                 EventRetention = options.EventRetentionDays < 0 ? null : TimeSpan.FromDays(options.EventRetentionDays),
                 HostReconnectGrace = TimeSpan.FromSeconds(options.HostReconnectGraceSeconds),
                 SystemMemberRefusalLimit = TimeSpan.FromSeconds(options.SystemMemberRefusalSeconds),
+                VolumeReservationTimeout = TimeSpan.FromSeconds(options.VolumeReservationSeconds),
                 CpuAllocationRatio = options.CpuAllocationRatio,
                 MemoryAllocationRatio = options.MemoryAllocationRatio,
                 PublicImages = options.AllPublicImages,

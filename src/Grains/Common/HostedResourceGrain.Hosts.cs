@@ -41,6 +41,19 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// state) or did not (<see cref="ObservedState.Absent"/>). Returns whether the host keeps it.</summary>
     public async Task<HostAdoption> ReconcileWithHost(string hostId, string sessionId, long generation, ObservedState observed)
     {
+        var adoption = await ReconcileCoreAsync(hostId, sessionId, generation, observed);
+        if (adoption == HostAdoption.Keep && Hosted.Resource is not null) OnHostReconciled(hostId);
+        return adoption;
+    }
+
+    /// <summary>After a host that keeps the resource reconnected and was reconciled: where a subclass carries on what
+    /// had to wait for that host (a Machine undoing an attachment the host may have made). Must not throw.</summary>
+    protected virtual void OnHostReconciled(string hostId)
+    {
+    }
+
+    private async Task<HostAdoption> ReconcileCoreAsync(string hostId, string sessionId, long generation, ObservedState observed)
+    {
         await Fresh();
         if (Hosted.Resource is null)
         {

@@ -33,7 +33,7 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     where TState : HostedResourceState<TResource, TLifecycle>, new()
     where TLifecycle : struct, Enum
 {
-    private const string PendingReminder = "pending-operation";
+    private const string PendingReminder = Machines.PendingMachineRecovery.PendingReminderName;
 
     /// <summary>The property that tells a consumer why the host does not vouch for the state.</summary>
     public const string HostStatusProperty = "cimigrains.hostStatus";
@@ -149,7 +149,7 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
         // The reminder is what brings a pending operation back after a crash, so it is durable before the
         // operation is: a crash after this line leaves either nothing pending (the reminder then removes
         // itself) or a pending operation that the reminder finishes. The timer is the fast path here.
-        await this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
+        await RegisterPendingReminderAsync();
         var pending = new PendingOperation<TLifecycle>(jobLocalId, command, before, Now, force, Parameters: parameters,
             Principal: CimiRequestContext.Principal, RequestId: CimiRequestContext.RequestId);
         await CommitAsync(s =>
@@ -231,6 +231,11 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     }
 
     protected IJobGrain Job(string jobLocalId) => GrainFactory.GetGrain<IJobGrain>(GrainKeys.Of(TenantId, jobLocalId));
+
+    /// <summary>Makes the grain come back after a crash (and the silo-start sweep find it) before a step that is not
+    /// yet a pending operation is stored: a Machine's Volume reservation, which its activation releases if nothing
+    /// carries it on. The reminder removes itself at its first tick with nothing pending.</summary>
+    protected Task RegisterPendingReminderAsync() => this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
 
     private async Task StopReminder()
     {

@@ -72,6 +72,7 @@ public static class CimiGrainsExtensions
         });
         services.Configure<PublicImageOptions>(o => o.Locations = options.PublicImages);
         services.Configure<Systems.SystemOptions>(o => o.MemberRefusalLimit = options.SystemMemberRefusalLimit);
+        services.Configure<Volumes.VolumeOptions>(o => o.ReservationTimeout = options.VolumeReservationTimeout);
         // The cluster image store (docs/IMAGES.md): its registered images are public images as well.
         services.TryAddSingleton<Images.ImageStoreDatabase>();
         services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<PublicImageOptions>>(sp =>

@@ -57,6 +57,9 @@ public sealed class CimiGrainsOptions
     /// <summary>How long a System member may refuse its delete before the System's delete gives up on it.</summary>
     public TimeSpan SystemMemberRefusalLimit { get; init; } = new Systems.SystemOptions().MemberRefusalLimit;
 
+    /// <summary>How long a Volume reservation may stay unconfirmed before the Volume asks its Machine whether it still holds it.</summary>
+    public TimeSpan VolumeReservationTimeout { get; init; } = new Volumes.VolumeOptions().ReservationTimeout;
+
     /// <summary>The provider's public image locations every tenant may name in a MachineImage.</summary>
     public IReadOnlyList<string> PublicImages { get; init; } = new PublicImageOptions().Locations;
 
@@ -72,6 +75,7 @@ public sealed class CimiGrainsOptions
         if (!AllocationRatio.IsValid(MemoryAllocationRatio)) return $"{nameof(MemoryAllocationRatio)} must be above 0 and at most {AllocationRatio.Max}, not {MemoryAllocationRatio}.";
         if (HostReconnectGrace < TimeSpan.Zero) return $"{nameof(HostReconnectGrace)} must not be negative, not {HostReconnectGrace}.";
         if (SystemMemberRefusalLimit <= TimeSpan.Zero) return $"{nameof(SystemMemberRefusalLimit)} must be positive, not {SystemMemberRefusalLimit}.";
+        if (VolumeReservationTimeout <= TimeSpan.Zero) return $"{nameof(VolumeReservationTimeout)} must be positive, not {VolumeReservationTimeout}.";
         if (PublicImages.Any(string.IsNullOrWhiteSpace)) return $"{nameof(PublicImages)} holds an empty location.";
         return null;
     }

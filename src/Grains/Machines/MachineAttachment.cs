@@ -22,6 +22,10 @@ public enum MachineAttachmentStatus
 
     /// <summary>Being detached (the pending DetachVolume operation), or given up and to be released.</summary>
     Detaching,
+
+    /// <summary>An attach or a detach whose host went away without answering: the host may hold the Volume, so it is
+    /// detached there (a DetachVolume operation of its own, once the host is back) before the Volume is released.</summary>
+    Undoing,
 }
 
 /// <summary>

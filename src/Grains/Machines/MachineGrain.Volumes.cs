@@ -28,6 +28,7 @@ public sealed partial class MachineGrain
     {
         await base.OnActivateAsync(cancellationToken);
         if (Hosted.Resource is not null && Stranded().Count > 0) ScheduleStrandedRelease(TimeSpan.Zero);
+        if (Hosted.Resource is not null && Hosted.Volumes.Any(v => v.Status == Undoing)) ScheduleUndo();
         if (Hosted.Resource is not null && StrandedInterfaces().Count > 0) ScheduleStrandedInterfaceRelease(TimeSpan.Zero);
     }
 
@@ -75,6 +76,8 @@ public sealed partial class MachineGrain
         // The intent is durable before the Volume is asked: a crash from here on leaves an entry the next
         // activation releases, never a reservation nobody knows of.
         var entry = new MachineAttachment(volumeLocalId, location, readOnly, Reserving, null, Now);
+        // And the grain comes back by itself after a crash, to release it, without waiting for a request.
+        await RegisterPendingReminderAsync();
         await CommitAsync(s => s.Volumes = [.. s.Volumes, entry]);
         VolumeAttachment reserved;
         try
@@ -130,6 +133,8 @@ public sealed partial class MachineGrain
         {
             foreach (var (localId, location) in wanted)
             {
+                // Held from before the call: the Volume may ask about it before the answer is back.
+                _reservingForCreate.Add(localId);
                 VolumeAttachment answer;
                 try
                 {
@@ -150,10 +155,24 @@ public sealed partial class MachineGrain
         }
         catch
         {
+            _reservingForCreate.Clear();
             await ReleaseAllAsync(reserved);
             throw;
         }
     }
+
+    /// <summary>Volumes a create in progress has reserved (or is reserving) and not stored yet: held, though only in
+    /// memory. A crash forgets them, and then their reservations are rightly the Volume's to drop.</summary>
+    private readonly HashSet<string> _reservingForCreate = new(StringComparer.Ordinal);
+
+    /// <summary>Answers a Volume checking a reservation it holds unconfirmed (interleaved, so it reads only what this
+    /// activation holds): a Machine that is not stored holds nothing. An entry in any status holds it (a stranded one
+    /// is this Machine's to release, and its activation does). An activation unsure of its durable state (a failed
+    /// write) says it holds it: the Volume keeps the reservation and asks again later.</summary>
+    public Task<bool> HoldsVolume(string volumeKey) => Task.FromResult(
+        IsStale
+        || (GrainKeys.Split(volumeKey) is var (tenantId, localId) && tenantId == TenantId
+            && (_reservingForCreate.Contains(localId) || (Hosted.Resource is not null && Find(localId) is not null))));
 
     /// <summary>Gives up reservations of a Machine that was not stored (best effort: the answer is the refusal).</summary>
     private async Task ReleaseAllAsync(IReadOnlyList<MachineAttachment> volumes)
@@ -199,7 +218,9 @@ public sealed partial class MachineGrain
         {
             var job = Job(jobLocalId);
             await job.Begin("delete", Self, [Self, new ResourceRef(href)], $"Detaching Volume '{href}'.");
-            // Detaching is durable before the Volume is told, so a crash in between still releases it.
+            // Detaching is durable before the Volume is told, so a crash in between still releases it (the reminder
+            // brings the Machine back for that without a request).
+            await RegisterPendingReminderAsync();
             await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Status = Detaching }));
             var detaching = ToMachineVolume(Find(volumeLocalId)!);
             await ReleaseAsync(volumeLocalId);
@@ -220,6 +241,8 @@ public sealed partial class MachineGrain
     private async Task<IReadOnlyList<ResourceRef>?> OnVolumesOperationEndedAsync(PendingOperation<MachineStateName> ended)
     {
         var succeeded = ended.Outcome is { Succeeded: true };
+        // An undo that waited for this operation starts once it has settled.
+        if (Hosted.Volumes.Any(v => v.Status == Undoing)) ScheduleUndo();
         switch (ended.Command)
         {
             case HostCommandKind.AttachVolume when ended.Parameter(VolumeParameter) is { } attached:
@@ -230,6 +253,10 @@ public sealed partial class MachineGrain
                     if (entry.Status != Attached) await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Status = Attached }));
                     return [Self, new ResourceRef(VolumeHref(attached))];
                 }
+                // The host never answered (it went away, or the operation timed out): it may have attached the Volume
+                // all the same (an agent keeps what it recorded across a restart). It is detached there before the
+                // Volume is released, so that no host keeps a Volume the cluster gave to another Machine.
+                if (Unanswered(ended)) return await UndoLaterAsync(entry, ended);
                 await ReleaseAsync(attached);
                 return null;
             case HostCommandKind.DetachVolume when ended.Parameter(VolumeParameter) is { } detached:
@@ -239,8 +266,11 @@ public sealed partial class MachineGrain
                     await ReleaseAsync(detached);
                     return [Self, new ResourceRef(VolumeHref(detached))];
                 }
-                // The host could not detach it: it is still attached, as the Job says.
+                // The host never answered: it may have detached it, or not. It is asked again once it is back.
+                if (Unanswered(ended)) return await UndoLaterAsync(detaching, ended);
+                // The host could not detach it: it is still attached, as the Job says (and the Volume knows it is).
                 await CommitAsync(s => s.Volumes = With(s.Volumes, detaching with { Status = Attached }));
+                await ConfirmAsync(detached);
                 return null;
             case HostCommandKind.Create when succeeded:
                 // The Machine now runs with its Volumes; a Volume recorded before it had a host learns it here.
@@ -254,6 +284,70 @@ public sealed partial class MachineGrain
                 return null;
             default:
                 return null;
+        }
+    }
+
+    /// <summary>Whether the operation ended without any host's answer (the host went away, the operation timed out, or
+    /// another operation took over): then the host may or may not have done it.</summary>
+    private bool Unanswered(PendingOperation<MachineStateName> ended) =>
+        Hosted.HostId is not null && ended.Commands is { Count: > 0 } commands && commands.All(c => !c.Answered);
+
+    /// <summary>Marks the attachment to be detached on the host first (<see cref="Undoing"/>), durably, and starts that
+    /// detach once this operation has settled.</summary>
+    private async Task<IReadOnlyList<ResourceRef>?> UndoLaterAsync(MachineAttachment entry, PendingOperation<MachineStateName> ended)
+    {
+        if (entry.Status != Undoing) await CommitAsync(s => s.Volumes = With(s.Volumes, entry with { Status = Undoing }));
+        // An undo that itself went unanswered waits for its host to come back (OnHostReconciled), rather than
+        // failing again at once while the host is away.
+        if (ended.Parameter(UndoParameter) is null) ScheduleUndo();
+        else _undoWaitsForHost = true;
+        return null;
+    }
+
+    /// <summary>Operation parameter of a detach that undoes an unanswered attach or detach.</summary>
+    private const string UndoParameter = "undo";
+
+    /// <summary>Set when an undo went unanswered: the next one starts when the host reconnects (or at the next activation).</summary>
+    private bool _undoWaitsForHost;
+
+    /// <summary>The host reconnected: an undo that waited for it starts.</summary>
+    protected override void OnHostReconciled(string hostId)
+    {
+        if (!Hosted.Volumes.Any(v => v.Status == Undoing)) return;
+        _undoWaitsForHost = false;
+        ScheduleUndo();
+    }
+
+    private void ScheduleUndo() =>
+        this.RegisterGrainTimer(_ => UndoAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+
+    /// <summary>
+    /// Starts the DetachVolume that undoes an attachment in <see cref="Undoing"/>, as an operation of its own with its
+    /// own Job (no consumer asked for it: it finishes what an unanswered attach or detach left open). Waits while another
+    /// operation is in progress (its end schedules this again) or the Machine is in a transitional state.
+    /// </summary>
+    private async Task UndoAsync()
+    {
+        try
+        {
+            await Fresh();
+            if (Hosted.Resource is not { State: { } current } || Hosted.Pending is not null || _undoWaitsForHost || MachineTransitions.IsTransitional(current)) return;
+            if (Hosted.Volumes.FirstOrDefault(v => v.Status == Undoing) is not { } entry) return;
+            if (Hosted.HostId is null)
+            {
+                // Never placed after all: no host holds it.
+                await ReleaseAsync(entry.VolumeLocalId);
+                return;
+            }
+            var href = VolumeHref(entry.VolumeLocalId);
+            await base.Accept(HostCommandKind.DetachVolume, current, Guid.NewGuid().ToString("N"), "delete", force: false,
+                $"Detaching Volume '{href}' from host '{Hosted.HostId}', which did not answer whether it attached or detached it before it went away.",
+                new Dictionary<string, string> { [VolumeParameter] = entry.VolumeLocalId, [UndoParameter] = "true" });
+        }
+        catch (Exception e)
+        {
+            LogUndoDelayed(logger, ResourceId, e.Message);
+            _undoWaitsForHost = true;
         }
     }
 
@@ -288,6 +382,7 @@ public sealed partial class MachineGrain
     /// <summary>Attachments that no operation carries on: a reservation whose answer was lost or that was never
     /// accepted, a detach whose release was cut short. Nothing in flight is stranded.</summary>
     private IReadOnlyList<MachineAttachment> Stranded() =>
+        // Undoing is not stranded: its detach on the host comes first (UndoAsync).
         [.. Hosted.Volumes.Where(v => v.Status == Reserving
             || (v.Status is Attaching or Detaching && Hosted.Pending?.Parameter(VolumeParameter) != v.VolumeLocalId))];
 
@@ -371,7 +466,7 @@ public sealed partial class MachineGrain
     private static string StatusName(MachineAttachmentStatus status) => status switch
     {
         Attached => "attached",
-        Detaching => "detaching",
+        Detaching or Undoing => "detaching",
         _ => "attaching",
     };
 
@@ -394,6 +489,9 @@ public sealed partial class MachineGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: Volume {Volume} did not take the confirmation of its attachment: {Reason}")]
     private static partial void LogConfirmRefused(ILogger logger, string resourceId, string volume, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: the detach that undoes an unanswered attachment waits for the host or the next activation: {Reason}")]
+    private static partial void LogUndoDelayed(ILogger logger, string resourceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ResourceId}: a Volume reservation nothing carries on could not be released yet; retrying: {Reason}")]
     private static partial void LogReleaseRetried(ILogger logger, string resourceId, string reason);

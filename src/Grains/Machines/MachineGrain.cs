@@ -8,6 +8,7 @@ using CimiGrains.Jobs;
 using CimiGrains.Machines;
 using CimiGrains.Networks;
 using CimiGrains.Systems;
+using CimiGrains.Volumes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,7 @@ public sealed partial class MachineGrain(
     IOptions<HostSchedulingOptions> scheduling,
     ILogger<MachineGrain> logger)
     : HostedResourceGrain<Machine, MachineGrainState, MachineStateName>(state, readModel, ResourceKind.Machine, scheduling.Value, logger),
-        IMachineGrain, IHostedMachineGrain, INetworkInterfaceHolder
+        IMachineGrain, IHostedMachineGrain, INetworkInterfaceHolder, IVolumeHolder
 {
 
     /// <summary>Operation parameters of a capture: the MachineImage written to, and its location.</summary>
@@ -63,6 +64,7 @@ public sealed partial class MachineGrain(
         catch
         {
             _leasingForCreate.Clear();
+            _reservingForCreate.Clear();
             await ReleaseAllAsync(volumes);
             throw;
         }
@@ -85,6 +87,7 @@ public sealed partial class MachineGrain(
         {
             // Stored (the state says so from now on) or released (or left to the Network): no longer held in memory.
             _leasingForCreate.Clear();
+            _reservingForCreate.Clear();
         }
     }
 

@@ -1,6 +1,10 @@
 using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.ReadModel;
+using CimiGrains.Machines;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
 
 namespace CimiGrains.Grains.Machines;
 
@@ -9,14 +13,22 @@ namespace CimiGrains.Grains.Machines;
 /// middle of an operation when the cluster went down, as soon as a silo is active. Each Machine's reminder would do it too, but only on its next tick (up to a minute,
 /// and only once the reminder service has read its range); a Machine's activation re-sends whatever
 /// it had accepted and not yet handed to a host, and finishes an operation whose outcome it had
-/// written but not yet told its Job. Waking a Machine twice (every silo does this at its
+/// written but not yet told its Job. A Machine's attach or detach of a Volume leaves the Machine in its settled state
+/// (docs/VOLUMES.md), so the read model does not show it: those Machines are found by the reminder every pending
+/// operation registers before it is stored (<see cref="PendingReminderName"/>), read from the reminders table.
+/// Waking a Machine twice (every silo does this at its
 /// start) is harmless: activation is idempotent and host commands are fenced by generation.
 /// </summary>
 public sealed partial class PendingMachineRecovery(
     ResourceReadModel readModel,
     IGrainFactory grains,
+    NpgsqlDataSource database,
+    IOptions<ClusterOptions> cluster,
     ILogger<PendingMachineRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>The reminder the hosted base registers before every pending operation is stored (and removes once it settled).</summary>
+    public const string PendingReminderName = "pending-operation";
+
     private readonly CancellationTokenSource _stopping = new();
     private Task _recovery = Task.CompletedTask;
 
@@ -47,19 +59,13 @@ public sealed partial class PendingMachineRecovery(
                     .Select(k => GrainKeys.Of(k.TenantId, k.LocalId)).ToList();
                 if (keys.Count == 0) continue;
                 LogRecovering(keys.Count, kind.Resource.TypeName);
-                await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-                    async (key, _) =>
-                    {
-                        try
-                        {
-                            await kind.Wake(grains, key);
-                        }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            // Its reminder still brings it back; one resource must not stop the others.
-                            LogWakeFailed(kind.Resource.TypeName, key, e.Message);
-                        }
-                    });
+                await WakeAsync(kind, keys, ct);
+            }
+            var settled = await MachinesWithPendingRemindersAsync(ct);
+            if (settled.Count > 0)
+            {
+                LogRecovering(settled.Count, $"{ResourceKind.Machine.TypeName} (by their pending-operation reminder)");
+                await WakeAsync(HostedKinds.Machine, settled, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -68,6 +74,50 @@ public sealed partial class PendingMachineRecovery(
         catch (Exception e)
         {
             LogRecoveryFailed(e);
+        }
+    }
+
+    private Task WakeAsync(HostedKindInfo kind, IReadOnlyList<string> keys, CancellationToken ct) =>
+        Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (key, _) =>
+            {
+                try
+                {
+                    await kind.Wake(grains, key);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Its reminder still brings it back; one resource must not stop the others.
+                    LogWakeFailed(kind.Resource.TypeName, key, e.Message);
+                }
+            });
+
+    /// <summary>
+    /// The Machines holding a pending-operation reminder, by key. The reminders table is the schema this project owns
+    /// for Orleans' ADO.NET reminders (Persistence/Schema/003), in the same database; a silo whose reminders live
+    /// elsewhere (memory, in grain tests) finds none here, and the reminders themselves still wake those Machines.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> MachinesWithPendingRemindersAsync(CancellationToken ct)
+    {
+        // The type part of a Machine's GrainId, as the reminder service stores it (GrainId.ToString(): "type/key").
+        var machineType = grains.GetGrain<IMachineGrain>("t/m").GetGrainId().Type.ToString();
+        try
+        {
+            await using var command = database.CreateCommand(
+                "SELECT grainid FROM orleansreminderstable WHERE serviceid = $1 AND remindername = $2 AND grainid LIKE $3");
+            command.Parameters.Add(new() { Value = cluster.Value.ServiceId });
+            command.Parameters.Add(new() { Value = PendingReminderName });
+            command.Parameters.Add(new() { Value = machineType + "/%" });
+            var keys = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                if (GrainId.TryParse(reader.GetString(0), out var id) && id.Type.ToString() == machineType && id.Key.ToString() is { } key && key.Contains('/'))
+                    keys.Add(key);
+            return keys;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return [];
         }
     }
 

@@ -23,6 +23,8 @@ public sealed partial class VolumeGrain
         VolumeImageGrain.Check(image with { ImageLocation = null }, requireAll: false);
         if (Hosted.Pending is not null || VolumeTransitions.TryEnter(volume.State!.Value, HostCommandKind.Capture) is not { } capturing)
             throw CimiException.Conflict($"The Volume is {volume.State}; 'capture' is allowed only when it is AVAILABLE with no other operation in progress.");
+        // A reservation nothing will confirm writes nothing: dropped before the writers are counted.
+        await ExpireUnconfirmedAsync();
         var writers = Hosted.Attachments.Where(a => !a.Value.ReadOnly).Select(a => $"'{VolumeSharing.MachineRef(a.Key)}'").ToList();
         if (writers.Count > 0)
             throw CimiException.Conflict($"Volume '{ResourceId}' is attached read-write to {string.Join(", ", writers)}; " +

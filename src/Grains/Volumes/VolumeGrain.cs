@@ -60,6 +60,8 @@ public sealed partial class VolumeGrain(
     {
         await Fresh();
         var volume = Existing();
+        // A reservation nothing will confirm is not a user: dropped before the users are counted.
+        await ExpireUnconfirmedAsync();
         if (Hosted.Attachments.Count > 0)
             throw CimiException.Conflict($"Volume '{ResourceId}' is attached to {string.Join(", ", Hosted.Attachments.Keys.Select(k => $"'{VolumeSharing.MachineRef(k)}'"))}; " +
                 "detach it from every Machine before deleting it.");
@@ -82,6 +84,9 @@ public sealed partial class VolumeGrain(
         if (string.IsNullOrWhiteSpace(use.Driver)) throw CimiException.Invalid("A Volume is attached for a Machine's driver (docker, qemu); none was given.");
         if (volume.State != VolumeStateName.AVAILABLE || Hosted.Pending is not null || Hosted.HostId is not { } hostId)
             throw CimiException.Conflict($"Volume '{ResourceId}' is {volume.State}, not AVAILABLE; it can be attached once it is.");
+        // Reservations nothing will confirm must not keep this Machine out.
+        if (VolumeSharing.Refusal(ResourceId, Hosted.Spec!.Format, hostId, Hosted.Attachments, machineKey, use) is not null)
+            await ExpireUnconfirmedAsync();
         if (VolumeSharing.Refusal(ResourceId, Hosted.Spec!.Format, hostId, Hosted.Attachments, machineKey, use) is { } refusal)
             throw CimiException.Conflict(refusal);
         var answer = new VolumeAttachment(this.GetPrimaryKeyString(), use.InitialLocation, use.ReadOnly, Hosted.Spec.Format, Hosted.Spec.CapacityKiB, hostId);
@@ -90,6 +95,7 @@ public sealed partial class VolumeGrain(
         if (VolumeSharing.OverNbd(hostId, use)) answer = await ExportForAsync(machineKey, answer, hostId);
         var reservation = new VolumeReservation(use.Driver, use.HostId, use.ReadOnly, Confirmed: false, answer, Now);
         await CommitAsync(s => s.Attachments = new Dictionary<string, VolumeReservation>(s.Attachments) { [machineKey] = reservation });
+        ScheduleExpiry();
         return answer;
     }
 
@@ -126,8 +132,7 @@ public sealed partial class VolumeGrain(
         await Fresh();
         // Releasing a Volume that is gone, or was never reserved, is done already.
         if (Hosted.Resource is null || !Hosted.Attachments.TryGetValue(machineKey, out var released)) return;
-        await CommitAsync(s => s.Attachments = s.Attachments.Where(a => a.Key != machineKey).ToDictionary(a => a.Key, a => a.Value));
-        if (released.Answer.NbdIdentity is not null) await UnexportAsync(released.Answer.HostId);
+        await DropReservationAsync(machineKey, released);
     }
 
     private async Task<VolumeOperationResult> AcceptOperation(HostCommandKind command, VolumeStateName transitional, string jobLocalId,

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CimiGrains.Agents.Protocol;
 using Grpc.Core;
+using ResourceKind = CimiGrains.Agents.Protocol.ResourceKind;
 using Grpc.Net.Client;
 
 namespace CimiGrains.Tests.Cluster;
@@ -21,9 +22,13 @@ public sealed class ScriptedAgent : IAsyncDisposable
     /// <summary>The host's underlay (VXLAN tunnel) address it registers; empty: it offers no Networks.</summary>
     private readonly string _underlayAddress;
 
-    public ScriptedAgent(int agentPort, string hostId, string secret, string underlayAddress = "")
+    /// <summary>The volume pool it registers (KiB); 0: it holds no Volumes.</summary>
+    private readonly long _volumePoolKiB;
+
+    public ScriptedAgent(int agentPort, string hostId, string secret, string underlayAddress = "", long volumePoolKiB = 0)
     {
         _underlayAddress = underlayAddress;
+        _volumePoolKiB = volumePoolKiB;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{agentPort}");
         _hostId = hostId;
         _secret = secret;
@@ -47,7 +52,8 @@ public sealed class ScriptedAgent : IAsyncDisposable
                 var call = new AgentHub.AgentHubClient(_channel).Connect(new Metadata { { "x-cimi-agent-secret", _secret } });
                 await call.RequestStream.WriteAsync(new AgentMessage
                 {
-                    Register = new Register { HostId = _hostId, Cpu = 16, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, Drivers = { "docker" }, UnderlayAddress = _underlayAddress },
+                    Register = new Register { HostId = _hostId, Cpu = 16, MemoryKib = 64L * 1024 * 1024, DiskKib = 1L << 30, Drivers = { "docker" }, UnderlayAddress = _underlayAddress,
+                        VolumePoolKib = _volumePoolKiB },
                 });
                 if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.Registered is null)
                     throw new InvalidOperationException("The cluster did not register the scripted agent.");
@@ -74,6 +80,17 @@ public sealed class ScriptedAgent : IAsyncDisposable
             {
                 MachineKey = command.MachineKey, Generation = command.Generation, CommandId = command.CommandId,
                 State = state, Succeeded = true, Message = "done by the scripted agent",
+            },
+        });
+
+    /// <summary>Answers a Volume command (a create, a delete): done, the Volume's file there or not.</summary>
+    public Task SucceedVolumeAsync(Command command, ObservedState state) =>
+        _call!.RequestStream.WriteAsync(new AgentMessage
+        {
+            Report = new Report
+            {
+                Generation = command.Generation, CommandId = command.CommandId, State = state, Succeeded = true,
+                Message = "done by the scripted agent", ResourceKind = ResourceKind.Volume, ResourceId = command.ResourceId,
             },
         });
 

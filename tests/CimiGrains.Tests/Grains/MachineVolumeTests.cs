@@ -24,9 +24,15 @@ public sealed class MachineVolumeTests(GrainClusterFixture fixture)
 
         public FakeHost Host { get; } = new("d" + Guid.NewGuid().ToString("N")[..10]);
 
+        /// <summary>The current session (a new one at every <see cref="ConnectAsync"/>).</summary>
+        public string Session => _session!;
+
+        /// <summary>The session ends, as when the agent is killed.</summary>
+        public Task DropAsync() => fixture.Grains.GetGrain<IHostGrain>(Host.HostId).Disconnect(_session!, "the agent was killed");
+
         public async Task<DockerHost> ConnectAsync()
         {
-            _reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(Host);
+            _reference ??= fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(Host);
             _session = Guid.NewGuid().ToString("N");
             await fixture.Grains.GetGrain<IHostGrain>(Host.HostId).Connect(
                 new HostRegistration(Host.HostId, 4, 4_000_000, 40_000_000, ["docker"], new Dictionary<string, string>(), "test", VolumePoolKiB: 10 * GiB),
@@ -275,5 +281,39 @@ public sealed class MachineVolumeTests(GrainClusterFixture fixture)
         Assert.Contains(problem, refused.Message);
         Assert.Null((await volume.Get()).AttachedTo);
         Assert.Empty(await machine.GetVolumes());
+    }
+
+    [Fact]
+    public async Task An_attach_its_host_never_answered_is_detached_there_once_the_host_is_back_before_the_volume_is_released()
+    {
+        await using var docker = await new DockerHost(fixture).ConnectAsync();
+        var host = docker.Host;
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var (machine, create) = await RunningAsync(host, tenant, "m1", await TemplateAsync(tenant));
+        await machine.AttachVolume(Attach("v1"), "attach");
+        var attach = await host.NextAsync();
+
+        // The agent dies with the command and without answering (it may have attached the Volume: it records first).
+        await docker.DropAsync();
+        var failed = await FinishedAsync(tenant, "attach");
+        Assert.Equal(JobStateName.FAILED, failed.State);
+        Assert.Contains("went away", failed.StatusMessage);
+        // Not released yet: the host may hold it, so no other Machine may have it.
+        Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        Assert.Equal("detaching", Assert.Single(await machine.GetVolumes()).Properties![MachineVolumes.StatusProperty]);
+
+        // Back: the host is told to detach it, and only its answer releases the Volume.
+        await docker.ConnectAsync();
+        await fixture.Grains.GetGrain<IHostedMachineGrain>(GrainKeys.Of(tenant, "m1")).ReconcileWithHost(host.HostId, docker.Session, create.Generation, ObservedState.Running);
+        var undo = await host.NextAsync();
+        Assert.Equal(HostCommandKind.DetachVolume, undo.Kind);
+        Assert.Equal(attach.Attachment, undo.Attachment);
+        Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        await machine.OnHostReport(host.Answer(undo, succeeded: true));
+
+        await Eventually.Until(() => volume.Get(), v => v.AttachedTo is null, "the Volume to be released");
+        Assert.Empty(await machine.GetVolumes());
+        Assert.Equal(MachineStateName.STARTED, (await machine.Get()).State);
     }
 }

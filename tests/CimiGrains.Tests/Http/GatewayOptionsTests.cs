@@ -20,6 +20,8 @@ public sealed class GatewayOptionsTests
         var defaults = Bind(("CIMI_HTTP_PORT", ""));
         Assert.Equal(8080, defaults.HttpPort);
         Assert.Equal(24 * 60, defaults.JobRetentionMinutes);
+        Assert.Equal(600, defaults.VolumeReservationSeconds);
+        Assert.Equal(90, Bind(("CIMI_VOLUME_RESERVATION_SECONDS", "90")).VolumeReservationSeconds);
         var bound = Bind(("CIMI_HTTP_PORT", "8090"), ("CIMI_JOB_RETENTION_MINUTES", "-1"), ("CIMI_ALLOW_PLAIN_HTTP", "true"),
             ("CIMI_PUBLIC_IMAGES", "docker:debian:12"));
         Assert.Equal(8090, bound.HttpPort);
@@ -42,6 +44,7 @@ public sealed class GatewayOptionsTests
     [InlineData("CIMI_PUBLIC_BASE_URI", "cimi.example/", "CIMI_PUBLIC_BASE_URI='cimi.example/' is not an absolute http or https URI.")]
     [InlineData("CIMI_SILO_PORT", "8080", "CIMI_HTTP_PORT=8080 is also CIMI_SILO_PORT: each listener needs its own port.")]
     [InlineData("CIMI_READ_MODEL_POOL_SIZE", "0", "CIMI_READ_MODEL_POOL_SIZE='0' is not a positive number.")]
+    [InlineData("CIMI_VOLUME_RESERVATION_SECONDS", "0", "CIMI_VOLUME_RESERVATION_SECONDS='0' is not a number of seconds from 1 to 86400.")]
     public void A_value_that_cannot_work_is_refused_naming_the_setting(string key, string value, string message)
     {
         var e = Assert.Throws<InvalidOperationException>(() => Bind((key, value)));

@@ -15,7 +15,9 @@ namespace CimiGrains.Tests.Agents.Volumes;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class QemuVolumeTests
 {
-    private const string WatchScript = """
+    /// <summary>The guest script that prints its virtio disks (device:serial) on the console at every change (shared with
+    /// the crash tests of hot-plug).</summary>
+    internal const string WatchScript = """
         #!/bin/sh
         ( last=x
           while :; do
@@ -97,7 +99,8 @@ public sealed class QemuVolumeTests
         Eventually.Until(() => Task.FromResult(LatestDisks(host.ConsoleOf(machine), afterLastBoot)), d => d is not null && seen(d),
             $"the guest to list {what}", TimeSpan.FromSeconds(120))!;
 
-    private static string? LatestDisks(string console, bool afterLastBoot)
+    /// <summary>The disks the guest listed last (optionally since its last boot), or null before it listed any.</summary>
+    internal static string? LatestDisks(string console, bool afterLastBoot = false)
     {
         if (afterLastBoot && console.LastIndexOf("BOOTING", StringComparison.Ordinal) is var boot and >= 0) console = console[boot..];
         var line = console.Split('\n').LastOrDefault(l => l.Contains("VOLWATCH [", StringComparison.Ordinal));

@@ -32,6 +32,9 @@ public sealed class VolumeAgent : IAsyncDisposable
     }
 
     /// <summary>Where the agent keeps its NBD exports (one directory per exported Volume, each with the daemon's pid file).</summary>
+    /// <summary>Where the agent keeps its state (the Docker driver's host mounts are under it).</summary>
+    public string StateDirectory => Path.Combine(_root.FullName, "state");
+
     public string ExportsDirectory => Path.Combine(_root.FullName, "state", "nbd-exports");
 
     public FakeController Controller { get; }
@@ -51,11 +54,14 @@ public sealed class VolumeAgent : IAsyncDisposable
         return agent;
     }
 
-    /// <summary>Starts the agent (again, after a kill) and waits for its inventory.</summary>
-    public async Task<Inventory> RestartAsync()
+    /// <summary>Starts the agent (again, after a kill) and waits for its inventory; <paramref name="extra"/> is added to its
+    /// environment for this start only (e.g. <c>CIMI_AGENT_TEST_PAUSE_AT</c>).</summary>
+    public async Task<Inventory> RestartAsync(IReadOnlyDictionary<string, string>? extra = null)
     {
         if (_process is not null) await _process.DisposeAsync();
-        _process = AgentProcess.Start(HostId, Controller.Url, FakeController.Secret, _environment);
+        var environment = new Dictionary<string, string>(_environment);
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>()) environment[k] = v;
+        _process = AgentProcess.Start(HostId, Controller.Url, FakeController.Secret, environment);
         Session = await Controller.NextSessionAsync();
         return await Session.InventoryAsync();
     }

@@ -1,4 +1,5 @@
 using CimiGrains.Hosts;
+using CimiGrains.Machines;
 using CimiGrains.Volumes;
 
 namespace CimiGrains.Tests.Grains.Volumes;
@@ -251,5 +252,98 @@ public sealed class VolumeReservationTests(GrainClusterFixture fixture)
 
         Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
         await Assert.ThrowsAsync<CimiException>(() => volume.Delete("jd"));
+    }
+
+    /// <summary>Runs <paramref name="test"/> with the cluster's clock past the reservation timeout (10 minutes by
+    /// default), then puts it back: the clock is the whole cluster's, and later tests see the real time again.</summary>
+    private static async Task PastTheTimeoutAsync(Func<Task> test)
+    {
+        var by = new CimiGrains.Grains.Volumes.VolumeOptions().ReservationTimeout + TimeSpan.FromMinutes(1);
+        TestClock.Instance.Advance(by);
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            TestClock.Instance.Advance(-by);
+        }
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_reservation_of_a_machine_that_never_stored_it_expires_and_stops_keeping_others_out()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        // A create that died after reserving: no Machine "gone" was ever stored, and nothing will confirm or release.
+        await volume.Reserve(GrainKeys.Of(tenant, "gone"), Vm(host.HostId));
+        // Within the timeout it counts: a VM's attachment is exclusive, and the Volume cannot be deleted.
+        Assert.Contains("machines/gone", (await Refused(() => volume.Reserve(GrainKeys.Of(tenant, "m2"), Vm(host.HostId)))).Message);
+        Assert.Contains("machines/gone", (await Refused(() => volume.Delete("early"))).Message);
+
+        await PastTheTimeoutAsync(async () =>
+        {
+            // Past it, the Volume asks the Machine, which holds nothing: the reservation goes and m2 gets the Volume.
+            var answer = await volume.Reserve(GrainKeys.Of(tenant, "m2"), Vm(host.HostId));
+            Assert.Equal(host.HostId, answer.HostId);
+            Assert.Equal(["machines/m2"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        });
+    }
+
+    [Fact]
+    public async Task An_expired_reservation_is_dropped_by_the_next_activation_without_a_request_that_needs_the_volume()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        await volume.Reserve(GrainKeys.Of(tenant, "gone"), Container(host.HostId));
+
+        await PastTheTimeoutAsync(async () =>
+        {
+            // A new activation (a silo restart, or idle collection) checks at once what is due, from a timer.
+            await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+            await Eventually.Until(() => volume.Get(), v => v.AttachedTo is null, "the expired reservation to be dropped");
+            Assert.Contains("delete", (await volume.Get()).Operations!.Select(o => o.Rel));
+        });
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_reservation_its_machine_holds_is_kept_past_the_timeout()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        // A Machine that was never placed on a host (no host runs docker here): the Volume is attached to it,
+        // and confirmed only when a create of the Machine succeeds, which may be long from now.
+        var config = fixture.Grains.GetGrain<IMachineConfigurationGrain>(GrainKeys.Of(tenant, "c"));
+        await config.Create(new MachineConfiguration { Cpu = 1, Memory = 262144 });
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        await machine.Create(new MachineCreate
+        {
+            Name = "m1",
+            MachineTemplate = new MachineTemplate
+            {
+                MachineConfig = new MachineConfiguration { Href = "machineConfigs/c" },
+                MachineImage = new MachineImage { ImageLocation = "docker:cimigrains/demo:latest" },
+            },
+        }, "create");
+        await Eventually.Until(() => machine.Get(), m => m.State == MachineStateName.ERROR, "the create to fail for want of a host");
+        var attached = await machine.AttachVolume(new MachineVolume { Volume = new ResourceRef("volumes/v1"), InitialLocation = "/data" }, "attach");
+        Assert.Equal("attached", attached.MachineVolume.Properties![MachineVolumes.StatusProperty]);
+        // Beside it, one nothing holds.
+        await volume.Reserve(GrainKeys.Of(tenant, "gone"), Container(host.HostId));
+
+        await PastTheTimeoutAsync(async () =>
+        {
+            // The delete drops the one nothing holds and still refuses for the Machine's, naming it.
+            var refused = await Refused(() => volume.Delete("delete"));
+            Assert.Contains("machines/m1", refused.Message);
+            Assert.DoesNotContain("machines/gone", refused.Message);
+            Assert.Equal(["machines/m1"], (await volume.Get()).AttachedTo!.Select(r => r.Href));
+        });
     }
 }
