@@ -30,6 +30,24 @@ free_port() {
   echo "$p"
 }
 
+# How the bench's gateways and agents log: BENCH_LOGLEVEL (default Warning), with millisecond timestamps so that
+# one operation can be followed across the gateway's and the agent's logs. Pass as "${bench_log_env[@]}".
+bench_log_env=("Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning}" "Logging__Console__FormatterOptions__TimestampFormat=HH:mm:ss.fff ")
+
+# Starts the Release gateway/silo (BENCH_GATEWAY_DLL: another build's) against PostgreSQL $conn on the ports $http,
+# $silo, $gw and $agent (its agent API), with agent secret and demo password "bench"/"demo" and the given NAME=value
+# settings on top; waits until it is ready (showing its log if it dies first). Sets gateway_pid; logs to $work/gateway.log.
+# Usage: bench_gateway [NAME=value ...]
+bench_gateway() {
+  env CIMI_POSTGRES="$conn" CIMI_HTTP_PORT="$http" CIMI_SILO_PORT="$silo" CIMI_GATEWAY_PORT="$gw" CIMI_AGENT_PORT="$agent"     CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" "${bench_log_env[@]}" "$@"     dotnet "${BENCH_GATEWAY_DLL:-src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll}" >"$work/gateway.log" 2>&1 &
+  gateway_pid=$!
+  pids+=("$gateway_pid")
+  until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do
+    kill -0 "$gateway_pid" 2>/dev/null || { echo "$0: the gateway exited; its log:" >&2; cat "$work/gateway.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
 # The multi-host rig (scripts/hosts.sh: 3 hosts as network namespaces on an underlay of their own, each with
 # its own agent) against a private PostgreSQL and one Release gateway/silo whose agent API listens on the rig's
 # 10.251.0.1. Builds, then sets work, pids, host_prefix, http (the gateway's HTTP port), pg (PostgreSQL's),
@@ -52,12 +70,7 @@ rig_begin() {
   local silo gw agent conn i
   pg=$(free_port 58432); http=$(free_port 18380); silo=$(free_port 21311); gw=$(free_port 31200); agent=$(free_port 18381)
   conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
-  CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-    CIMI_AGENT_ADDRESS=10.251.0.1 CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_DEMO_VM_IMAGE= \
-    Logging__LogLevel__Default=Warning CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-    dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
-  gateway_pid=$!
-  until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+  bench_gateway CIMI_AGENT_ADDRESS=10.251.0.1 CIMI_DEMO_VM_IMAGE=
   for i in 1 2 3; do
     CIMI_RIG_DIR="$work/rig" CIMI_RIG_HOST_ID_PREFIX=$host_prefix CIMI_RIG_CONTROLLERS="http://10.251.0.1:$agent" \
       CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=${RIG_AGENT_CPU:-64} Logging__LogLevel__Default=Warning scripts/hosts.sh agent "$i"

@@ -9,10 +9,7 @@ dotnet build CimiGrains.sln -c Release -v quiet -nologo -clp:NoSummary
 bench_begin cimi-bench-agents
 pg=$(free_port 55432); http=$(free_port 18080); silo=$(free_port 21011); gw=$(free_port 30900); agent=$(free_port 18081)
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
-CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo Logging__LogLevel__Default=Warning CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-  dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
-until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+bench_gateway
 # The demo template asks 1 CPU and 256 MiB; 50 at once need an agent that offers that much.
 CIMI_AGENT_HOST_ID=bench CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=64 \
   Logging__LogLevel__Default=Warning dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent.log" 2>&1 & pids+=($!)

@@ -12,14 +12,11 @@ pg=$(free_port 56432); http=$(free_port 18180); silo=$(free_port 21111); gw=$(fr
 images=${CIMI_BENCH_IMAGES:-$PWD/.data/bench-images}
 scripts/demo-vm.sh "$images" >&2
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
-CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning} Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-  dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
-until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+bench_gateway
 # Ten 256 MiB VMs at once need an agent that offers that much CPU (TCG shares the 2 cores).
-CIMI_AGENT_HOST_ID=bench-qemu CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=64 \
+env CIMI_AGENT_HOST_ID=bench-qemu CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=64 \
   CIMI_AGENT_STATE_DIR="$work/agent" CIMI_AGENT_QEMU_IMAGES="$images" CIMI_AGENT_QEMU_DIR="$work/qemu" \
-  Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning} Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent.log" 2>&1 & pids+=($!)
+  "${bench_log_env[@]}" dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent.log" 2>&1 & pids+=($!)
 until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo-vm" >/dev/null; do sleep 0.2; done
 sleep 2  # let the agent register before the first placement (start-up only, not measured)
 python3 benchmarks/Qemu/bench.py "http://127.0.0.1:$http" demo demo "$work/qemu" "$images/demo-vm" "${1:-10}" "${2:-10}"

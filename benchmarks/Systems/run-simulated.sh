@@ -12,12 +12,7 @@ dotnet build benchmarks/Meters/CimiGrains.Benchmarks.Meters.csproj -c Release -v
 bench_begin cimi-bench-systems-sim
 pg=$(free_port 56532); http=$(free_port 18780); silo=$(free_port 21711); gw=$(free_port 31700); agent=$(free_port 18781)
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
-CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_DEMO_VM_IMAGE= Logging__LogLevel__Default=Warning \
-  CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-  dotnet "${BENCH_GATEWAY_DLL:-src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll}" >"$work/gateway.log" 2>&1 & pids+=($!)
-gateway_pid=$!
-until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+bench_gateway CIMI_DEMO_VM_IMAGE=
 until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo" >/dev/null; do sleep 0.2; done
 dotnet benchmarks/Meters/bin/Release/net10.0/CimiGrains.Benchmarks.Meters.dll hosts "http://127.0.0.1:$agent" bench \
   "${3:-20}" "${4:-64}" >"$work/hosts.log" 2>&1 & pids+=($!)

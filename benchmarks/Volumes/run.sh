@@ -28,11 +28,7 @@ volumes_down() {
 trap volumes_down EXIT
 pg=$(free_port 57432); http=$(free_port 18280); silo=$(free_port 21211); gw=$(free_port 31100); agent=$(free_port 18281)
 conn=$(CIMI_PG_FSYNC=on scripts/postgres.sh start "$work/pg" "$pg" cimigrains)
-CIMI_POSTGRES="$conn" CIMI_HTTP_PORT=$http CIMI_SILO_PORT=$silo CIMI_GATEWAY_PORT=$gw CIMI_AGENT_PORT=$agent \
-  CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_DEMO_VM_IMAGE=${vm:+qemu:demo-vm} Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning} Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " \
-  CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
-  dotnet src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll >"$work/gateway.log" 2>&1 & pids+=($!)
-until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do sleep 0.2; done
+bench_gateway CIMI_DEMO_VM_IMAGE=${vm:+qemu:demo-vm}
 mkdir -p "$work/pool"
 qemu_env=()
 vm_hosts=""
@@ -44,17 +40,17 @@ if [ "$vm" = vm ]; then
 fi
 env CIMI_AGENT_HOST_ID=bench-volumes CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=16 \
   CIMI_AGENT_STATE_DIR="$work/agent" CIMI_AGENT_VOLUME_POOL="$work/pool" "${qemu_env[@]}" \
-  Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning} Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent.log" 2>&1 & pids+=($!)
+  "${bench_log_env[@]}" dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent.log" 2>&1 & pids+=($!)
 if [ "$vm" = vm ]; then
   # The other host: VMs only (its Docker endpoint is a socket that does not exist, so the driver is unavailable
   # there and the bench's container lands on the pool's host), a 1 MiB pool (every bench Volume is made on the
   # first host), its own uids for its VMs.
   mkdir -p "$work/pool-b"
-  CIMI_AGENT_HOST_ID=bench-volumes-b CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=16 \
+  env CIMI_AGENT_HOST_ID=bench-volumes-b CIMI_AGENT_CONTROLLERS="http://127.0.0.1:$agent" CIMI_AGENT_SECRET=bench CIMI_AGENT_CPU=16 \
     CIMI_AGENT_STATE_DIR="$work/agent-b" CIMI_AGENT_VOLUME_POOL="$work/pool-b" CIMI_AGENT_VOLUME_POOL_KIB=1024 \
     CIMI_AGENT_DOCKER=unix://$work/no-docker.sock CIMI_AGENT_QEMU_IMAGES="$images" CIMI_AGENT_QEMU_DIR="$work/qemu-b" \
     CIMI_AGENT_QEMU_UID_BASE=210000 \
-    Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning} Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent-b.log" 2>&1 & pids+=($!)
+    "${bench_log_env[@]}" dotnet src/Agents/bin/Release/net10.0/CimiGrains.Agents.dll >"$work/agent-b.log" 2>&1 & pids+=($!)
   until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo-vm" >/dev/null; do sleep 0.2; done
 fi
 until curl -sf -u demo:demo "http://127.0.0.1:$http/cimi/machineTemplates/demo" >/dev/null; do sleep 0.2; done

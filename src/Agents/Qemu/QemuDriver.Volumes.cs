@@ -207,12 +207,35 @@ public sealed partial class QemuDriver
         }
         await TestPause.AtAsync("qemu-detach-volume:device-deleted", ct);
         var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
-        if (nodes.Contains(volume.FormatNode))
-            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FormatNode }, ct);
-        if (nodes.Contains(volume.FileNode))
-            await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = volume.FileNode }, ct);
+        if (nodes.Contains(volume.FormatNode)) await DeleteNodeAsync(machineKey, directory, pid, volume.FormatNode, ct);
+        if (nodes.Contains(volume.FileNode)) await DeleteNodeAsync(machineKey, directory, pid, volume.FileNode, ct);
         if (volume.Path is null && await HasObjectAsync(machineKey, directory, pid, volume.TlsObject, ct))
             await QmpExecuteAsync(machineKey, directory, pid, "object-del", new JsonObject { ["id"] = volume.TlsObject }, ct);
+    }
+
+    /// <summary>How long a node still held by a device that has just left the guest is waited for.</summary>
+    private static readonly TimeSpan NodeReleaseWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <c>blockdev-del</c> of one node. A device leaves QEMU's peripherals before it lets go of its drive (the device
+    /// object is finalized a moment later, later still on a loaded host), so "is in use" right after the unplug is
+    /// waited out, within <see cref="NodeReleaseWait"/>; anything else fails at once.
+    /// </summary>
+    private async Task DeleteNodeAsync(string machineKey, MachineDirectory directory, int pid, string node, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + NodeReleaseWait;
+        while (true)
+        {
+            try
+            {
+                await QmpExecuteAsync(machineKey, directory, pid, "blockdev-del", new JsonObject { ["node-name"] = node }, ct);
+                return;
+            }
+            catch (DriverException e) when (e.Message.Contains("is in use", StringComparison.OrdinalIgnoreCase) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
     }
 
     /// <summary>How long a hot-plug over NBD keeps trying while the owning host's export is not up yet: the cluster tells

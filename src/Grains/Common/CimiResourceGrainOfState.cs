@@ -115,7 +115,27 @@ public abstract class CimiResourceGrain<TResource, TState>(
     /// <summary>Writes the current resource's public document to the read model, with the event of its last
     /// commit (recorded once however often it is written: this is how an event survives a crash between the
     /// state write and the row).</summary>
-    protected Task Project() => readModel.UpsertAsync(TenantId, kind, Public(state.State.Resource!), StateOf(state.State.Resource!), state.State.LastEvent);
+    protected Task Project() => ProjectAsync(always: true);
+
+    /// <summary>A digest of the row this activation last wrote (document and state column), or null when unknown.</summary>
+    private byte[]? _projected;
+
+    /// <summary>
+    /// Writes the row unless it would be the one this activation last wrote (<paramref name="always"/> false): a
+    /// change to what the read model does not show (an operation's bookkeeping, a host session) costs no row write.
+    /// </summary>
+    private async Task ProjectAsync(bool always)
+    {
+        var resource = Public(state.State.Resource!);
+        var stateColumn = StateOf(state.State.Resource!);
+        var json = ResourceReadModel.Document(resource);
+        var digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{stateColumn}\n{json}"));
+        if (!always && _projected is { } known && known.AsSpan().SequenceEqual(digest)) return;
+        // Unknown until the write answers: a failed upsert may or may not have landed.
+        _projected = null;
+        await readModel.UpsertAsync(TenantId, kind, resource, json, stateColumn, state.State.LastEvent);
+        _projected = digest;
+    }
 
     /// <summary>What a failed state write leaves: by default the activation goes (storage may hold the write).</summary>
     protected virtual void OnStateWriteFailed() => DeactivateOnIdle();
@@ -177,7 +197,8 @@ public abstract class CimiResourceGrain<TResource, TState>(
         }
         try
         {
-            await Project();
+            // A commit that raised an event always writes the row: the event is recorded with it.
+            await ProjectAsync(always: domainEvent is not null);
         }
         catch
         {

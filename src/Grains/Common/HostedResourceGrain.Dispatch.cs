@@ -21,6 +21,10 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// <summary>The wait before the next retry of a step that could not be stored (0 after a success).</summary>
     private TimeSpan _retryDelay;
 
+    /// <summary>Commands this activation planned and has not yet handed to their hosts: only these are known never to
+    /// have reached a host (whether a command was sent is not written, see <see cref="Submit"/>).</summary>
+    private readonly HashSet<string> _plannedHere = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Where the operation's commands go: by default the hosts the resource is on. A subclass places a
     /// create here (and may refuse it, or ask to wait for a host).
@@ -114,6 +118,7 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             }
             var hostIds = hosts;
             pending = pending with { Commands = hosts.Select(h => new PendingHostCommand(h, Guid.NewGuid().ToString("N"))).ToList() };
+            foreach (var command in pending.Commands) _plannedHere.Add(command.CommandId);
             var planned = pending;
             await CommitAsync(s =>
             {
@@ -157,6 +162,14 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
                 await WaitForHost(pending, $"host '{target.HostId}' is reconnecting.", left < HostRetryInterval ? left : HostRetryInterval);
                 return false;
             }
+            if (!_plannedHere.Contains(target.CommandId))
+            {
+                // Planned by an earlier activation, so it may have reached the host before the crash: unconfirmed, not
+                // failed. It counts as sent; the host's inventory when its agent reconnects decides (ReconcileWithHost),
+                // or the operation's timeout.
+                Hosted.Pending = pending.With(target with { Submitted = true });
+                return false;
+            }
             await Fail(pending, $"Host '{target.HostId}' is not reachable: {e.Message}", null);
             return false;
         }
@@ -168,9 +181,14 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             return false;
         }
         _waitingForHost = false;
+        _plannedHere.Remove(target.CommandId);
+        // Kept in this activation only, not written: whether a command reached its host is never known for
+        // sure after a crash anyway (the call may have failed after the host took it), so a new activation
+        // sends every unanswered command again (they are idempotent: same id and generation). Writing it
+        // would put a durable step between the command and its answer for nothing.
         var sent = pending.With(target with { Submitted = true });
-        await CommitAsync(s => s.Pending = sent);
-        await Progress(sent, $"Sent to host '{target.HostId}'.");
+        Hosted.Pending = sent;
+        ProgressInBackground(sent, $"Sent to host '{target.HostId}'.");
         return true;
     }
 
@@ -186,11 +204,16 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             await CommitAsync(s => s.Pending = next);
             return true;
         }
+        // Every host answered, so the outcome is the hosts' word, which they give again after a crash (the answer
+        // is repeated until it is stored, a re-sent command is answered from the host's memory or inventory): it
+        // need not be written before the Job is told. Except for a delete, whose hosts forget the resource as it ends.
+        var durable = pending.Command == HostCommandKind.Delete;
         var failed = next.Commands!.Where(c => !c.Succeeded).ToList();
         if (failed.Count > 0)
-            await Fail(next, string.Join(" ", failed.Select(c => c.Message ?? $"Host '{c.HostId}' could not carry out the operation.")), observed);
+            await Fail(next, string.Join(" ", failed.Select(c => c.Message ?? $"Host '{c.HostId}' could not carry out the operation.")), observed,
+                durable);
         else await Complete(next, next.Commands!.Select(c => c.Result).LastOrDefault(r => r is not null),
-            next.Commands!.Count == 1 ? next.Commands[0].Message : null, forgetOnHost: true);
+            next.Commands!.Count == 1 ? next.Commands[0].Message : null, forgetOnHost: true, durable);
         return false;
     }
 
@@ -228,6 +251,13 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// <summary>A call that failed because the silo of its target died (and is not yet declared dead).</summary>
     protected static bool IsSiloLoss(Exception e) =>
         e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException;
+
+    /// <summary>Tells the Job how the operation stands without waiting for it: the host's answer must not queue
+    /// behind the Job's write. Best effort, like <see cref="Progress"/>: a Job that finishes first ignores it.</summary>
+    private void ProgressInBackground(PendingOperation<TLifecycle> pending, string message) =>
+        Progress(pending, message).ContinueWith(
+            t => LogProgressLost(logger, ResourceId, t.Exception!.GetBaseException().GetType().Name),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Tells the Job how the operation stands; best effort (the outcome, not progress, is what must be durable).</summary>
     protected async Task Progress(PendingOperation<TLifecycle> pending, string message)

@@ -77,7 +77,7 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             // word, and it answers the command. Otherwise the command is sent once more: its outcome may
             // have been reported to a silo that died, and commands are idempotent (same command id and
             // generation), so the host answers with the outcome instead of acting twice.
-            if (command is { Submitted: true, Answered: false } && ReachedOnHost(pending, generation, observed))
+            if (!command.Answered && ReachedOnHost(pending, generation, observed))
             {
                 await CommitAsync(s => (s.HostSessions, s.HostStatus, s.HostAwayUntil) = (sessions, null, null));
                 await Answered(Hosted.Pending!, command with { Answered = true, Succeeded = true });

@@ -17,6 +17,9 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     [LoggerMessage(Level = LogLevel.Debug, Message = "{ResourceId}: a progress message to its Job was lost ({Error})")]
     private static partial void LogProgressLost(ILogger logger, string resourceId, string error);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{ResourceId}: its reminder was not removed after the operation ended ({Error}); its next tick removes it")]
+    private static partial void LogReminderNotRemoved(ILogger logger, string resourceId, string error);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{ResourceId} changed on its host from {From} to {To}: {Detail}")]
     private static partial void LogObservedChange(ILogger logger, string resourceId, string from, string to, string? detail);
 }

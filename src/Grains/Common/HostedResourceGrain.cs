@@ -11,9 +11,11 @@ namespace CimiGrains.Grains.Common;
 /// operation is accepted in three durable steps: the transitional state and the pending operation are
 /// written, the Job is written, then the answer goes out. The host commands are sent afterwards from a
 /// grain timer, and re-sent after a crash: a reminder re-activates the grain while anything is pending,
-/// and commands are fenced by generation so a repeat is harmless. An operation ends in three durable
-/// steps too: its outcome is written into the pending operation, the Job is finished, then the resource
-/// settles; a crash between them resumes from the outcome. Every write goes through the base's
+/// and commands are fenced by generation so a repeat is harmless (whether a command was sent is not
+/// written: a new activation sends every unanswered command again). An operation ends with its Job finished,
+/// then the resource settled; an outcome the grain decided itself (and a delete's) is written first, so a
+/// crash in between resumes from it, while one that is the hosts' answer is given again by the hosts after a
+/// crash and is not. Every write goes through the base's
 /// <see cref="CimiResourceGrain{TResource, TState}.CommitAsync(Action{TState})"/>.
 /// </summary>
 /// <remarks>
@@ -166,31 +168,38 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
         return (Public(Hosted.Resource!), job);
     }
 
-    /// <summary>The operation succeeded on every host it went to (or needs none).</summary>
-    protected Task Complete(PendingOperation<TLifecycle> pending, string? result, string? message = null, bool forgetOnHost = false)
+    /// <summary>The operation succeeded on every host it went to (or needs none). <paramref name="durable"/>: see <see cref="Settle"/>.</summary>
+    protected Task Complete(PendingOperation<TLifecycle> pending, string? result, string? message = null, bool forgetOnHost = false,
+        bool durable = true)
     {
         if (pending.Command == HostCommandKind.Delete)
             return Settle(pending with { Outcome = new(true, message ?? $"The {Kind.TypeName} was deleted.", pending.Before, forgetOnHost) });
         var settled = SettledState(pending);
-        return Settle(pending with { Outcome = new(true, message ?? $"The {Kind.TypeName} is {settled}.", settled, Result: result) });
+        return Settle(pending with { Outcome = new(true, message ?? $"The {Kind.TypeName} is {settled}.", settled, Result: result) }, durable);
     }
 
-    protected Task Fail(PendingOperation<TLifecycle> pending, string message, ObservedState? observed)
+    protected Task Fail(PendingOperation<TLifecycle> pending, string message, ObservedState? observed, bool durable = true)
     {
         LogOperationFailed(logger, ResourceId, pending.Command, message);
-        return Settle(pending with { Outcome = new(false, message, FailedState(pending, observed)) });
+        return Settle(pending with { Outcome = new(false, message, FailedState(pending, observed)) }, durable);
     }
 
     /// <summary>
     /// Ends an operation whose outcome is decided. The outcome is durable first (the resource still
     /// shows its transitional state, so the recovery at silo start finds it); then what it wrote to and
     /// the Job are told (both ignore a repeat: a finished Job never changes); then the resource settles,
-    /// or goes for a delete. Resumed from the start after a crash.
+    /// or goes for a delete. Resumed from the start after a crash. An outcome that is the hosts' answer
+    /// (<paramref name="durable"/> false) is not written first: after a crash the hosts answer again, and
+    /// the same answer decides the same way, so the operation ends in one write instead of two.
     /// </summary>
-    protected async Task Settle(PendingOperation<TLifecycle> decided)
+    protected async Task Settle(PendingOperation<TLifecycle> decided, bool durable = true)
     {
         var outcome = decided.Outcome!;
-        if (Hosted.Pending != decided) await CommitAsync(s => s.Pending = decided);
+        if (Hosted.Pending != decided)
+        {
+            if (durable) await CommitAsync(s => s.Pending = decided);
+            else Hosted.Pending = decided;
+        }
         var affected = await OnOperationEndedAsync(decided);
         if (decided.Command == HostCommandKind.Delete && outcome.Succeeded)
         {
@@ -210,7 +219,7 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             s.Resource = WithLifecycle(s.Resource!, outcome.Settled);
             if (outcome.Succeeded) s.HostStatus = null;
         });
-        await StopReminder();
+        StopReminderSoon();
     }
 
     /// <summary>Takes a host's word for the state. <paramref name="force"/> stores even when the state is
@@ -235,10 +244,39 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
     /// <summary>Makes the grain come back after a crash (and the silo-start sweep find it) before a step that is not
     /// yet a pending operation is stored: a Machine's Volume reservation, which its activation releases if nothing
     /// carries it on. The reminder removes itself at its first tick with nothing pending.</summary>
-    protected Task RegisterPendingReminderAsync() => this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
+    protected async Task RegisterPendingReminderAsync()
+    {
+        // Registered at most once per activation: an operation accepted right after another finds it still there.
+        if (_reminderRegistered) return;
+        await this.RegisterOrUpdateReminder(PendingReminder, RecoveryDelay, RecoveryDelay);
+        _reminderRegistered = true;
+    }
+
+    /// <summary>Whether this activation registered the reminder and has not removed it since.</summary>
+    private bool _reminderRegistered;
 
     private async Task StopReminder()
     {
+        _reminderRegistered = false;
         if (await this.GetReminder(PendingReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
+
+    /// <summary>
+    /// Removes the reminder once the turn that settled the operation is over, unless another operation was
+    /// accepted by then: the settled state is answered without waiting for the reminder table. A crash before it
+    /// leaves a reminder whose next tick finds nothing pending and removes itself.
+    /// </summary>
+    private void StopReminderSoon() =>
+        this.RegisterGrainTimer(async _ =>
+        {
+            if (Hosted.Pending is not null || Hosted.Resource is null) return;
+            try
+            {
+                await StopReminder();
+            }
+            catch (Exception e)
+            {
+                LogReminderNotRemoved(logger, ResourceId, e.GetType().Name);
+            }
+        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
 }

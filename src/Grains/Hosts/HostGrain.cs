@@ -74,28 +74,33 @@ public sealed partial class HostGrain(
             // Before the agent can act: the image's MachineImage deletion must find this host.
             await GrainFactory.GetGrain<ICapturedImageGrain>(capture).HeldBy(HostId, GrainKeys.Split(command.ResourceKey).TenantId);
         }
-        if (command.Kind == HostCommandKind.Create && command.Spec is { } spec &&
-            (state.State.Machines.TryAdd(command.ResourceKey, new MachineShare(spec.Cpu, spec.MemoryKiB, spec.DiskKiB)) || _unsaved))
-        {
-            await Write();
-            await ReportToScheduler();
-        }
-        // A Volume takes room in the pool from its create on, durably, as a Machine takes its share.
-        if (command is { Kind: HostCommandKind.Create, Resource: HostedKind.Volume, Volume: { } volume } &&
-            (state.State.Volumes.TryAdd(command.ResourceKey, volume.CapacityKiB) || _unsaved))
-        {
-            await Write();
-            await ReportToScheduler();
-        }
+        // A create takes its share of the host (a Machine's CPU and memory, a Volume's room in the pool) durably. The
+        // share is written while the command travels, not before it: the create's answer waits for both, and a share
+        // lost with this grain's silo is taken again, since the resource sends its unanswered command once more when
+        // this call fails (or when it is itself activated again).
+        var shareTaken = false;
+        if (command.Kind == HostCommandKind.Create && command.Spec is { } spec)
+            shareTaken |= state.State.Machines.TryAdd(command.ResourceKey, new MachineShare(spec.Cpu, spec.MemoryKiB, spec.DiskKiB));
+        if (command is { Kind: HostCommandKind.Create, Resource: HostedKind.Volume, Volume: { } volume })
+            shareTaken |= state.State.Volumes.TryAdd(command.ResourceKey, volume.CapacityKiB);
+        var shareWritten = shareTaken || (_unsaved && command.Kind == HostCommandKind.Create) ? WriteShares() : Task.CompletedTask;
         try
         {
             await _agent.Deliver(command).WaitAsync(AgentCallTimeout);
         }
         catch (Exception e) when (e is not CimiException)
         {
+            await shareWritten.ContinueWith(_ => { }, TaskScheduler.Current);
             await LoseSession($"the agent's session did not accept a command: {e.Message}");
             throw new CimiException(CimiErrorKind.Unavailable, $"the agent of host '{HostId}' is not reachable.");
         }
+        await shareWritten;
+    }
+
+    private async Task WriteShares()
+    {
+        await Write();
+        await ReportToScheduler();
     }
 
     public async Task<IReadOnlyList<string>> Connect(HostRegistration registration, string sessionId, IAgentObserver agent)

@@ -37,10 +37,16 @@ public sealed class ResourceReadModel(NpgsqlDataSource dataSource) : IResourceRe
     /// <see cref="EventRows"/>), in one round trip and one transaction: the event is recorded exactly when
     /// the row is, and writing both again (the re-projection on activation) records it once.
     /// </summary>
-    public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state, DomainEvent? domainEvent = null)
+    public Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string? state, DomainEvent? domainEvent = null) =>
+        UpsertAsync(tenantId, kind, resource, Document(resource), state, domainEvent);
+
+    /// <summary>The row's document for <paramref name="resource"/>, as <see cref="UpsertAsync(string, ResourceKind, CimiResource, string, string?, DomainEvent?)"/> stores it.</summary>
+    public static string Document(CimiResource resource) => JsonSerializer.Serialize(resource, resource.GetType(), CimiJson.Options);
+
+    /// <summary>Upserts the row with <paramref name="json"/>, the resource's <see cref="Document"/> already made.</summary>
+    public async Task UpsertAsync(string tenantId, ResourceKind kind, CimiResource resource, string json, string? state, DomainEvent? domainEvent = null)
     {
         ArgumentNullException.ThrowIfNull(resource.Id);
-        var json = JsonSerializer.Serialize(resource, resource.GetType(), CimiJson.Options);
         var cmd = new NpgsqlBatchCommand("""
             INSERT INTO cimi_resource (tenant_id, kind, id, name, state, created, updated, doc)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
