@@ -53,6 +53,9 @@ public sealed partial class QemuDriver
     {
         File.Delete(directory.PidFile);
         record = await PrepareTapsAsync(machineKey, directory, record, ct);
+        // Its Volumes' files given to its uid again: a pool file is 0600, and another VM sharing one read-only may have
+        // taken it since (or given it back to root at its detach). A running VM keeps the file it opened either way.
+        foreach (var volume in record.Volumes.Where(v => v.Path is not null)) await GrantVolumeAsync(record, volume, ct);
         var command = QemuCommandLine.For(qemu.Binary, _accelerator.Accelerator, directory, record, UidOf(record), _kvmGroup, incoming);
         await WaitForExportsAsync(record, ct);
         // A network plane built in a namespace of its own (CIMI_AGENT_NETWORK_NAMESPACE) has its taps there, and QEMU opens

@@ -340,8 +340,35 @@ public sealed partial class QemuDriver
             return;
         }
         if (!File.Exists(volume.Path)) return;
-        var (code, _, error) = await HostCommand.TryRunAsync("chown", ["0:0", volume.Path], CancellationToken.None);
+        // Another VM of this host attaching it too (read-only sharing) keeps it: the file is 0600, so a VM whose uid
+        // does not own it could not open it again (a restart, a restore).
+        var holder = HoldersOf(volume.Path).FirstOrDefault(r => r.MachineKey != directory.Record?.MachineKey);
+        var owner = holder is null ? "0:0" : $"{UidOf(holder)}:{UidOf(holder)}";
+        var (code, _, error) = await HostCommand.TryRunAsync("chown", [owner, volume.Path], CancellationToken.None);
         if (code != 0) LogVolumeReturnFailed(volume.VolumeKey, error.Trim());
+    }
+
+    /// <summary>This host's VM records that attach the pool file <paramref name="path"/>.</summary>
+    private IEnumerable<MachineRecord> HoldersOf(string path) => OwnRecords().Where(r => r.Volumes.Any(v => v.Path == path));
+
+    private IEnumerable<MachineRecord> OwnRecords() => !Directory.Exists(qemu.RuntimeDirectory) ? []
+        : Directory.EnumerateFiles(qemu.RuntimeDirectory, MachineDirectory.Prefix + "*.json")
+            .Select(MachineRecord.Read).OfType<MachineRecord>().Where(r => r.HostId == options.HostId);
+
+    /// <summary>
+    /// At agent start: every file of the pool that no VM record attaches goes back to root. A kill -9 between a
+    /// record's rewrite (a detach, an attach undone) and the <c>chown</c> back leaves a file owned by a
+    /// VM's uid; that uid is reused by the next VM given its slot, which must not be able to open it.
+    /// </summary>
+    private async Task ReturnUnheldVolumesAsync(string pool, CancellationToken ct)
+    {
+        if (!Directory.Exists(pool)) return;
+        var held = OwnRecords().SelectMany(r => r.Volumes).Select(v => v.Path).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var unheld = Directory.EnumerateFiles(pool, "*.volume").Where(f => !held.Contains(f)).ToList();
+        if (unheld.Count == 0) return;
+        // Root's already for most: chown then changes nothing.
+        var (code, _, error) = await HostCommand.TryRunAsync("chown", ["0:0", "--", .. unheld], ct);
+        if (code != 0) LogVolumeReturnFailed(pool, error.Trim());
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{MachineKey}: Volume {VolumeKey} attached on port {Slot} (live: {Live})")]

@@ -50,7 +50,11 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             _kvmGroup = int.Parse((await HostCommand.RunAsync("stat", ["-c", "%g", "/dev/kvm"], ct)).Trim(), CultureInfo.InvariantCulture);
         PrepareDirectory("CIMI_AGENT_QEMU_DIR", qemu.RuntimeDirectory, Traversable);
         PrepareDirectory("CIMI_AGENT_QEMU_IMAGES", qemu.ImagesDirectory, Traversable | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        if (volumePool is not null) PreparePool(volumePool.Directory);
+        if (volumePool is not null)
+        {
+            PreparePool(volumePool.Directory);
+            await ReturnUnheldVolumesAsync(volumePool.Directory, ct);
+        }
         // QMP sockets live in the runtime directory, and a unix socket path has at most 107 bytes.
         if (MachineDirectory.For(qemu.RuntimeDirectory, "x").Qmp.Length > 100)
             throw new DriverException($"CIMI_AGENT_QEMU_DIR={qemu.RuntimeDirectory} is too long for the VMs' QMP socket paths: use a shorter directory.");

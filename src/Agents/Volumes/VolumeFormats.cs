@@ -34,7 +34,7 @@ public static class VolumeFormats
         return All.Contains(f) ? f : throw new DriverException($"The volume format '{format}' is unknown: a Volume is {string.Join(", ", All)}.");
     }
 
-    /// <summary>Makes a blank Volume of <paramref name="capacityKiB"/> at <paramref name="path"/> (which must not exist).</summary>
+    /// <summary>Makes a blank Volume of <paramref name="capacityKiB"/> in the empty file <paramref name="path"/> (whose mode it keeps).</summary>
     public static async Task CreateBlankAsync(string path, string format, long capacityKiB, CancellationToken ct)
     {
         var bytes = checked(capacityKiB * 1024);
@@ -106,10 +106,10 @@ public static class VolumeFormats
                 $"The image '{imageLocation}' holds {imageBytes / 1024} KiB, more than the Volume's capacity of {capacityBytes / 1024} KiB.");
     }
 
-    /// <summary>A file of <paramref name="bytes"/> that takes no blocks: its length set, nothing written.</summary>
+    /// <summary>The file (made by the pool, empty) given <paramref name="bytes"/> that take no blocks: its length set, nothing written.</summary>
     private static void Sparse(string path, long bytes)
     {
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
         file.SetLength(bytes);
     }
 }

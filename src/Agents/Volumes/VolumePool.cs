@@ -21,6 +21,22 @@ public sealed partial class VolumePool : IVolumePool
     private const string RecordSuffix = ".json";
     private const string TemporarySuffix = ".tmp";
 
+    /// <summary>
+    /// The mode of every file in the pool (0600): a Volume holds a tenant's data, so no other local user may read
+    /// it. The agent (root) makes and serves the files; a VM's QEMU, which runs as the VM's own uid, is given its
+    /// attached Volumes' files by owner (<c>chown</c> in the QEMU driver) and gives them back at detach, so the mode
+    /// never has to open up for it.
+    /// </summary>
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Options that create a new file of the pool, owner-only from its first byte on.</summary>
+    public static FileStreamOptions NewFile(FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = access, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
+        return options;
+    }
+
     private readonly ConcurrentDictionary<string, VolumeRecord> _volumes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _reserved = new(StringComparer.Ordinal);
     private readonly VolumePoolOptions _options;
@@ -65,6 +81,9 @@ public sealed partial class VolumePool : IVolumePool
         try
         {
             File.Delete(temporary);
+            // Made empty and owner-only before any tool writes into it (they all write into an existing file and keep
+            // its mode): the bytes are never readable by others, not even half made.
+            new FileStream(temporary, NewFile(FileAccess.Write)).Dispose();
             if (fetchImage is null)
             {
                 await VolumeFormats.CreateBlankAsync(temporary, record.Format, record.CapacityKiB, ct);
@@ -74,6 +93,8 @@ public sealed partial class VolumePool : IVolumePool
                 await fetchImage(temporary, ct);
                 await VolumeFormats.GrowFromImageAsync(temporary, record.Format, record.CapacityKiB, record.ImageLocation!, ct);
             }
+            // Again in case a tool made the file anew rather than writing into it.
+            RestrictToOwner(temporary);
             FlushToDisk(temporary);
             File.Move(temporary, data, overwrite: true);
             // The record last: from here on the file is a Volume, after a crash too.
@@ -176,14 +197,28 @@ public sealed partial class VolumePool : IVolumePool
                 continue;
             }
             _volumes[record.Key] = record;
+            RestrictToOwner(file);
         }
         foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*" + DataSuffix))
         {
-            if (_volumes.Values.Any(r => DataOf(r.Key) == file)) continue;
+            if (_volumes.Values.Any(r => DataOf(r.Key) == file))
+            {
+                RestrictToOwner(file);
+                continue;
+            }
             File.Delete(file);
             removed++;
         }
         LogOpened(Directory, _volumes.Count, CapacityKiB, removed);
+    }
+
+    /// <summary>The file loses what group and others could do with it: one a tool made anew, or one a pool made before files
+    /// were owner-only (mode 0644). Its owner is kept: a Volume attached to a VM belongs to the VM's uid.</summary>
+    private static void RestrictToOwner(string file)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(file);
+        if ((mode & ~OwnerOnly) != 0) File.SetUnixFileMode(file, mode & OwnerOnly);
     }
 
     private string DataOf(string volumeKey) => Path.Combine(Directory, Hash(volumeKey) + DataSuffix);

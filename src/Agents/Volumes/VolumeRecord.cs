@@ -23,7 +23,9 @@ public sealed record VolumeRecord(
     public void Write(string path)
     {
         var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        File.Delete(temporary);
+        // Root's alone, as the Volume's file (VolumePool.OwnerOnly): it names the tenant and the Volume.
+        using (var stream = new FileStream(temporary, VolumePool.NewFile(FileAccess.Write)))
         {
             JsonSerializer.Serialize(stream, this, Json);
             stream.Flush(flushToDisk: true);

@@ -187,6 +187,12 @@ public sealed partial class AgentHubService(
                 Remove(session, w);
                 await host.Forget(key);
             }
+            else if (w.ResourceKind == CimiGrains.Agents.Protocol.ResourceKind.Machine)
+            {
+                // What the host has attached, against what the Machine records (docs/VOLUMES.md, "At reconnection").
+                await Persistently(() => grains.GetGrain<IHostedMachineGrain>(key)
+                    .ReconcileVolumes(session.HostId, session.SessionId, [.. w.AttachedVolumes]), session.HostId, ct);
+            }
         }).Concat(placed.Where(k => !listed.ContainsKey(k)).Select(async missing =>
         {
             // The host grain places Machines only (the one kind with a capacity share so far).

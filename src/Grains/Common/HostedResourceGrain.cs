@@ -162,8 +162,9 @@ public abstract partial class HostedResourceGrain<TResource, TState, TLifecycle>
             s.Pending = pending;
             s.Resource = WithLifecycle(s.Resource!, transitional);
         });
-        // Nested in a System's Job when the System asked for it: the System's Job then follows this one.
-        var job = await Job(jobLocalId).Begin(action, Self, [Self], message, parentJobLocalId);
+        // Nested in a System's Job when the System asked for it: the System's Job then follows this one. Jobs nested in
+        // this one (a Machine create's new Volumes) move it on but never finish it: this grain does, with the outcome.
+        var job = await Job(jobLocalId).Begin(action, Self, [Self], message, parentJobLocalId, NestedJobFailure.Owner);
         ScheduleResume();
         return (Public(Hosted.Resource!), job);
     }

@@ -34,16 +34,17 @@ public sealed partial class MachineGrain
             var href = VolumeHref(wanted.VolumeLocalId);
             var at = $"'volumeTemplates[{i}]'";
             var grain = Volume(wanted.VolumeLocalId);
-            var volume = await grain.GetInternal();
-            if (volume is null)
+            if (!wanted.Requested)
             {
-                if (wanted.Requested) return HostPlan.Fail($"Volume '{href}', created for {at}, was deleted before the Machine could use it.");
+                // Asked also when the Volume exists: a crash after it accepted may have come before its Job was begun (and
+                // nested in the Machine's); the same create again begins it, or is taken as done.
                 if (await CreateNewVolumeAsync(pending, grain, wanted, href, at) is { } refusal) return HostPlan.Fail(refusal);
                 // Just asked for: it is CREATING until its host made it.
                 creating.Add(href);
                 continue;
             }
-            if (!wanted.Requested) await CommitAsync(s => s.NewVolumes = Requested(s.NewVolumes, wanted.VolumeLocalId));
+            var volume = await grain.GetInternal();
+            if (volume is null) return HostPlan.Fail($"Volume '{href}', created for {at}, was deleted before the Machine could use it.");
             switch (volume.State)
             {
                 case VolumeStateName.CREATING:
@@ -71,7 +72,7 @@ public sealed partial class MachineGrain
             {
                 Name = wanted.Template.Name, Description = wanted.Template.Description ?? $"Created with Machine '{ResourceId}'.",
                 Properties = wanted.Template.Properties, VolumeTemplate = wanted.Template with { Name = null, Description = null, Properties = null },
-            }, wanted.JobLocalId);
+            }, wanted.JobLocalId, parentJobLocalId: pending.JobLocalId);
         }
         catch (CimiException e) when (e.Kind is CimiErrorKind.Invalid or CimiErrorKind.NotFound or CimiErrorKind.Conflict)
         {

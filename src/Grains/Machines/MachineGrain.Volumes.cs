@@ -243,6 +243,8 @@ public sealed partial class MachineGrain
         var succeeded = ended.Outcome is { Succeeded: true };
         // An undo that waited for this operation starts once it has settled.
         if (Hosted.Volumes.Any(v => v.Status == Undoing)) ScheduleUndo();
+        // So does attaching again what the host lost (MachineGrain.VolumeInventory.cs).
+        if (_lostOnHost.Count > 0) ScheduleReattach();
         switch (ended.Command)
         {
             case HostCommandKind.AttachVolume when ended.Parameter(VolumeParameter) is { } attached:

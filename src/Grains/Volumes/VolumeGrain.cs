@@ -3,6 +3,7 @@ using CimiGrains.Grains.Hosts;
 using CimiGrains.Grains.Images;
 using CimiGrains.Grains.ReadModel;
 using CimiGrains.Hosts;
+using CimiGrains.Jobs;
 using CimiGrains.Systems;
 using CimiGrains.Volumes;
 using Microsoft.Extensions.Logging;
@@ -26,8 +27,20 @@ public sealed partial class VolumeGrain(
     : HostedResourceGrain<Volume, VolumeGrainState, VolumeStateName>(state, readModel, VolumeRegistration.Type.Kind, scheduling.Value, logger),
         IVolumeGrain
 {
-    public async Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, SystemMembership? system = null)
+    private const string CreatingMessage = "Creating the Volume: choosing a host with room in its volume pool.";
+
+    public async Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, SystemMembership? system = null,
+        string? parentJobLocalId = null)
     {
+        var parent = parentJobLocalId ?? system?.ParentJobLocalId;
+        if (Hosted.Resource is not null && Hosted.Pending is { Command: HostCommandKind.Create } creating && creating.JobLocalId == jobLocalId)
+        {
+            // The same create again: its caller repeats its step after a crash, which may have come between this
+            // operation's write and its Job's. The Job is begun then, nested as asked; otherwise it is the first answer.
+            var job = await Job(jobLocalId).GetInternal()
+                ?? await Job(jobLocalId).Begin("add", Self, [Self], CreatingMessage, parent, NestedJobFailure.Owner);
+            return new VolumeOperationResult(Public(Hosted.Resource), job);
+        }
         if (Hosted.Resource is not null) throw CimiException.Conflict($"Volume '{ResourceId}' already exists.");
         CommonValidation.Check(create);
         var template = create.VolumeTemplate
@@ -48,8 +61,7 @@ public sealed partial class VolumeGrain(
         // A VolumeImage named by reference is listed in the Volume's images; one given only by value is no resource.
         IReadOnlyList<string> images = VolumeImageRegistration.Type.Kind.LocalIdOf(imageRef) is { } imageLocalId ? [imageLocalId] : [];
         var accepted = await AcceptOperation(HostCommandKind.Create, VolumeStateName.CREATING, jobLocalId, "add",
-            "Creating the Volume: choosing a host with room in its volume pool.", setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images),
-            parentJobLocalId: system?.ParentJobLocalId);
+            CreatingMessage, setUp: s => (s.Resource, s.Spec, s.Images) = (volume, spec, images), parentJobLocalId: parent);
         // As for a Machine: the Meters its template names are made once the Volume exists (checked above).
         await Meters.TemplateMeters.CreateAsync(GrainFactory, logger, TenantId, ResourceId, VolumeRegistration.Type.TypeName, meterTemplates);
         await Events.TemplateEventLogs.CreateAsync(GrainFactory, logger, TenantId, ResourceId, eventLogTemplate);

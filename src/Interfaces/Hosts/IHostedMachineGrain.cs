@@ -13,6 +13,15 @@ public interface IHostedMachineGrain : IHostedResourceGrain
     /// <summary>Starts capturing the Machine into a new MachineImage (stored as CREATING until the host
     /// has committed it, then AVAILABLE). Returns the image and the Job that tracks the capture.</summary>
     Task<MachineCaptureResult> Capture(MachineImage image, string imageLocalId, string jobLocalId);
+
+    /// <summary>
+    /// After <see cref="IHostedResourceGrain.ReconcileWithHost"/> kept the Machine's workload on a reconnected host:
+    /// the Volumes (keys) that host's inventory lists as attached to it. The Machine converges (docs/VOLUMES.md, "At
+    /// reconnection"): one it records as attached that the host lacks is attached again, one the host has that it does
+    /// not record is detached there. Ignored unless <paramref name="hostId"/> is the Machine's host and
+    /// <paramref name="sessionId"/> the session it was reconciled with.
+    /// </summary>
+    Task ReconcileVolumes(string hostId, string sessionId, IReadOnlyList<string> attachedVolumeKeys);
 }
 
 /// <summary>The image being captured and the Job that tracks the capture.</summary>

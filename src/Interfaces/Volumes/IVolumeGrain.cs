@@ -13,8 +13,12 @@ public interface IVolumeGrain : ICimiResourceGrain<Volume>, IHostedResourceGrain
 {
     /// <summary>Resolves the template, stores the Volume as CREATING and starts creating it on a host with
     /// room in its pool. Fails (and stores nothing) when the template is invalid or a reference dangles.
-    /// <paramref name="system"/>: a System makes it, and its Job nests in the System's.</summary>
-    Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, Systems.SystemMembership? system = null);
+    /// <paramref name="system"/>: a System makes it, and its Job nests in the System's; <paramref name="parentJobLocalId"/>:
+    /// its Job nests in that Job (a Machine's create making it from a <c>volumeTemplates</c> entry). The same create
+    /// again (same <paramref name="jobLocalId"/>) while it is in progress answers as the first did, beginning its Job
+    /// if a crash came before: a caller repeating its own step after a crash gets the Volume's Job nested in its own.</summary>
+    Task<VolumeOperationResult> Create(VolumeCreate create, string jobLocalId, Systems.SystemMembership? system = null,
+        string? parentJobLocalId = null);
 
     /// <summary>Starts deleting the Volume. Conflict naming the Machines while it is attached to any.</summary>
     Task<VolumeOperationResult> Delete(string jobLocalId, string? parentJobLocalId = null);

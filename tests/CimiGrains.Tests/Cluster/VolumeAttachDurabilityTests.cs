@@ -84,6 +84,60 @@ public sealed class VolumeAttachDurabilityTests
         }
     }
 
+    [Fact]
+    public async Task At_reconnection_the_inventorys_attached_volumes_are_made_to_agree_with_the_machine()
+    {
+        var postgres = await TestDatabase.CreateAsync("volinventory");
+        var ports = FreePorts.Take(4);
+        var environment = new Dictionary<string, string> { ["CIMI_AGENT_PORT"] = ports[3].ToString(), ["CIMI_AGENT_SECRET"] = AgentSecret };
+        await using var agent = new ScriptedAgent(ports[3], "scripted-inventory-host", AgentSecret, volumePoolKiB: 10 * GiB);
+        await using var gateway = await GatewayProcess.StartAsync(postgres, environment, ports);
+        await agent.ConnectAsync();
+        using var client = await Tenants.CreateAsync(gateway);
+        var (machine, create) = await RunningMachineAsync(client, agent);
+        var (volume, volumeCreate) = await AvailableVolumeAsync(client, agent);
+        var attach = await client.PostAsync($"{machine}/volumes", new JsonObject { ["volume"] = new JsonObject { ["href"] = volume }, ["initialLocation"] = "/data" });
+        Assert.True(attach.Code == 202, $"the attach: {attach}");
+        var attached = await agent.NextCommandAsync(TimeSpan.FromSeconds(30));
+        await agent.SucceedAsync(attached, ObservedState.Running);
+        await client.WaitForJobAsync(attach.Header("CIMI-Job-URI")!);
+
+        // The agent comes back without the Volume on the Machine (its record was lost): the cluster attaches it again.
+        await agent.DropAsync();
+        await agent.ConnectAsync(Inventory(create, volumeCreate));
+        var again = await agent.NextCommandAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(CommandKind.AttachVolume, again.Kind);
+        Assert.Equal(attached.Attachment, again.Attachment);
+        await agent.SucceedAsync(again, ObservedState.Running);
+
+        // Then with the Volume and one the Machine never had (of its tenant): that one is detached on the host.
+        var stray = create.MachineKey.Split('/')[0] + "/never-attached";
+        await agent.DropAsync();
+        await agent.ConnectAsync(Inventory(create, volumeCreate, volumeCreate.ResourceId, stray));
+        var detach = await agent.NextCommandAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(CommandKind.DetachVolume, detach.Kind);
+        Assert.Equal(stray, detach.Attachment.VolumeId);
+        await agent.SucceedAsync(detach, ObservedState.Running);
+
+        await Eventually.Until(() => client.GetAsync($"{machine}/volumes"), r => r.Json["machineVolumes"]?.AsArray().Count == 1,
+            "the Machine's volumes to hold only its own Volume again");
+        var entry = Assert.Single((await client.GetAsync($"{machine}/volumes")).Json["machineVolumes"]!.AsArray())!;
+        Assert.Equal("attached", entry["properties"]!["cimigrains.attachment"]!.GetValue<string>());
+        Assert.EndsWith(machine, Assert.Single((await client.GetAsync(volume)).Json["attachedTo"]!.AsArray())!["href"]!.GetValue<string>());
+    }
+
+    /// <summary>What a real agent lists: the Machine (with <paramref name="attachedVolumes"/>) and the Volume.</summary>
+    private static Inventory Inventory(Command create, Command volumeCreate, params string[] attachedVolumes) => new()
+    {
+        Workloads =
+        {
+            new Workload { MachineKey = create.MachineKey, ResourceId = create.ResourceId, Generation = create.Generation,
+                State = ObservedState.Running, FenceGeneration = create.Generation, AttachedVolumes = { attachedVolumes } },
+            new Workload { ResourceKind = ResourceKind.Volume, ResourceId = volumeCreate.ResourceId, Generation = volumeCreate.Generation,
+                State = ObservedState.Created, FenceGeneration = volumeCreate.Generation },
+        },
+    };
+
     /// <summary>Starts the killed cluster again and reconnects the agent, which lists its workloads as a real agent would.</summary>
     private static async Task<GatewayProcess> RestartAsync(string postgres, Dictionary<string, string> environment, int[] ports,
         ScriptedAgent agent, Command create, Command volumeCreate)
@@ -93,16 +147,7 @@ public sealed class VolumeAttachDurabilityTests
         // The silo-start sweep finds the Machine, whose state is settled, by its pending-operation reminder.
         await Eventually.Until(() => Task.FromResult(gateway.Log), log => log.Contains("Machine (by their pending-operation reminder)", StringComparison.Ordinal),
             "the silo-start sweep to wake the Machine by its reminder");
-        await agent.ConnectAsync(new Inventory
-        {
-            Workloads =
-            {
-                new Workload { MachineKey = create.MachineKey, ResourceId = create.ResourceId, Generation = create.Generation,
-                    State = ObservedState.Running, FenceGeneration = create.Generation },
-                new Workload { ResourceKind = ResourceKind.Volume, ResourceId = volumeCreate.ResourceId, Generation = volumeCreate.Generation,
-                    State = ObservedState.Created, FenceGeneration = volumeCreate.Generation },
-            },
-        });
+        await agent.ConnectAsync(Inventory(create, volumeCreate));
         return gateway;
     }
 

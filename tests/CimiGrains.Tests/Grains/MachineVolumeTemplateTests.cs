@@ -84,6 +84,11 @@ public sealed class MachineVolumeTemplateTests(GrainClusterFixture fixture)
         // The Machine waits for it and is not yet created anywhere.
         Assert.Equal(MachineStateName.CREATING, (await machine.Get()).State);
         Assert.Empty(await machine.GetVolumes());
+        // The Volume's Job is nested in the Machine's: listed there, and naming it as its parent.
+        var nested = Assert.Single((await fixture.Grains.GetGrain<IJobGrain>(GrainKeys.Of(tenant, "create-m1")).Get()).NestedJobs ?? []);
+        var volumeJob = await fixture.Grains.GetGrain<IJobGrain>(GrainKeys.Of(tenant, ResourceKind.Job.LocalIdOf(nested.Href)!)).Get();
+        Assert.Equal($"volumes/{volumeLocalId}", volumeJob.TargetResource!.Href);
+        Assert.Equal("jobs/create-m1", volumeJob.ParentJob?.Href);
 
         await volume.OnHostReport(VolumePoolHosts.Answer(host, volumeCreate, succeeded: true));
 
@@ -96,6 +101,9 @@ public sealed class MachineVolumeTemplateTests(GrainClusterFixture fixture)
 
         var job = await FinishedAsync(tenant, "create-m1");
         Assert.Equal(JobStateName.SUCCESS, job.State);
+        // Finished by the Machine, not by its nested Job's success (which came before the Machine existed on its host).
+        Assert.DoesNotContain("nested Jobs succeeded", job.StatusMessage);
+        Assert.Equal(JobStateName.SUCCESS, (await FinishedAsync(tenant, volumeJob.Id!["jobs/".Length..])).State);
         Assert.Contains(job.AffectedResources!, r => r.Href == $"volumes/{volumeLocalId}");
         Assert.Equal(MachineStateName.STARTED, (await machine.Get()).State);
         var listed = Assert.Single(await machine.GetVolumes());

@@ -316,4 +316,78 @@ public sealed class MachineVolumeTests(GrainClusterFixture fixture)
         Assert.Empty(await machine.GetVolumes());
         Assert.Equal(MachineStateName.STARTED, (await machine.Get()).State);
     }
+
+    [Fact]
+    public async Task An_attached_volume_its_host_lacks_at_reconnection_is_attached_again_and_a_refusal_releases_it()
+    {
+        await using var docker = await new DockerHost(fixture).ConnectAsync();
+        var host = docker.Host;
+        var tenant = GrainClusterFixture.NewTenant();
+        var v1 = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var v2 = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v2", GiB);
+        var (machine, _) = await RunningAsync(host, tenant, "m1", await TemplateAsync(tenant));
+        var attachments = new List<HostCommand>();
+        foreach (var (id, at) in new[] { ("v1", "/one"), ("v2", "/two") })
+        {
+            await machine.AttachVolume(Attach(id, at), "attach-" + id);
+            var attach = await host.NextAsync();
+            await machine.OnHostReport(host.Answer(attach, succeeded: true));
+            Assert.Equal(JobStateName.SUCCESS, (await FinishedAsync(tenant, "attach-" + id)).State);
+            attachments.Add(attach);
+        }
+
+        // The agent comes back without either (its records were lost): each is attached again, one operation at a time.
+        await docker.DropAsync();
+        await docker.ConnectAsync();
+        var hosted = fixture.Grains.GetGrain<IHostedMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        await hosted.ReconcileWithHost(host.HostId, docker.Session, attachments[^1].Generation, ObservedState.Running);
+        await hosted.ReconcileVolumes(host.HostId, docker.Session, []);
+
+        var again = await host.NextAsync();
+        Assert.Equal(HostCommandKind.AttachVolume, again.Kind);
+        Assert.Equal(attachments[0].Attachment, again.Attachment);
+        await machine.OnHostReport(host.Answer(again, succeeded: true));
+        // The second one the host refuses: given up, the Volume released, the Job saying why.
+        var refused = await host.NextAsync();
+        Assert.Equal(HostCommandKind.AttachVolume, refused.Kind);
+        Assert.Equal(attachments[1].Attachment, refused.Attachment);
+        await machine.OnHostReport(host.Answer(refused, succeeded: false, "mount: /two: no such file"));
+
+        await Eventually.Until(() => v2.Get(), v => v.AttachedTo is null, "Volume v2 to be released after the host refused it");
+        var listed = Assert.Single(await machine.GetVolumes());
+        Assert.Equal(("volumes/v1", "attached"), (listed.Volume!.Href, listed.Properties![MachineVolumes.StatusProperty]));
+        Assert.Equal(["machines/m1"], (await v1.Get()).AttachedTo!.Select(r => r.Href));
+        Assert.Equal(MachineStateName.STARTED, (await machine.Get()).State);
+    }
+
+    [Fact]
+    public async Task A_volume_the_host_has_attached_unrecorded_at_reconnection_is_detached_there()
+    {
+        await using var docker = await new DockerHost(fixture).ConnectAsync();
+        var host = docker.Host;
+        var tenant = GrainClusterFixture.NewTenant();
+        var volume = await VolumeFixtures.AvailableAsync(fixture, host, tenant, "v1", GiB);
+        var (_, create) = await RunningAsync(host, tenant, "m1", await TemplateAsync(tenant));
+        var machine = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        var hosted = fixture.Grains.GetGrain<IHostedMachineGrain>(GrainKeys.Of(tenant, "m1"));
+        // The agent's inventory lists the Machine with a Volume attached that the cluster never gave it.
+        await hosted.ReconcileWithHost(host.HostId, docker.Session, create.Generation, ObservedState.Running);
+
+        // Another session's inventory is stale; another tenant's key is none of the Machine's Volumes.
+        await hosted.ReconcileVolumes(host.HostId, "an-older-session", [GrainKeys.Of(tenant, "v1")]);
+        Assert.Empty(await machine.GetVolumes());
+        await hosted.ReconcileVolumes(host.HostId, docker.Session, [GrainKeys.Of(tenant, "v1"), GrainKeys.Of(GrainClusterFixture.NewTenant(), "v1")]);
+
+        Assert.Equal("detaching", Assert.Single(await machine.GetVolumes()).Properties![MachineVolumes.StatusProperty]);
+        var detach = await host.NextAsync();
+        Assert.Equal(HostCommandKind.DetachVolume, detach.Kind);
+        Assert.Equal(GrainKeys.Of(tenant, "v1"), detach.Attachment!.VolumeKey);
+        await machine.OnHostReport(host.Answer(detach, succeeded: true));
+
+        await Eventually.Until(() => machine.GetVolumes(), v => v.Count == 0, "the detached Volume to leave the Machine's volumes");
+        var left = await volume.Get();
+        Assert.Equal(VolumeStateName.AVAILABLE, left.State);
+        Assert.Null(left.AttachedTo);
+        Assert.Equal(MachineStateName.STARTED, (await machine.Get()).State);
+    }
 }

@@ -36,6 +36,31 @@ public sealed class QemuVolumePoolTests
     }
 
     [Fact]
+    public async Task A_pool_file_left_to_a_VMs_uid_that_no_VM_attaches_goes_back_to_root_at_start()
+    {
+        QemuHost.RequireQemu();
+        using var host = new QemuHost();
+        var state = Directory.CreateTempSubdirectory("cimi-qemupool-state-");
+        try
+        {
+            // What a kill -9 between a detach's record and its chown back leaves: the file still the VM uid's.
+            var pool = Directory.CreateDirectory(host.VolumePoolDirectory).FullName;
+            var file = Path.Combine(pool, "left.volume");
+            await File.WriteAllBytesAsync(file, new byte[4096]);
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Assert.Equal(0, (await QemuHost.RunAsync("chown", "54321:54321", file)).Code);
+
+            await host.NewDriver(AgentCloud.NewHostId("qpool"), state.FullName, volumePool: pool).CheckAvailableAsync(default);
+
+            Assert.Equal("0:0", (await QemuHost.RunAsync("stat", "-c", "%u:%g", file)).Output.Trim());
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_pool_under_a_directory_others_cannot_pass_makes_the_driver_unavailable_naming_that_directory()
     {
         QemuHost.RequireQemu();

@@ -4,6 +4,7 @@ using ResourceKind = CimiGrains.Agents.Protocol.ResourceKind;
 namespace CimiGrains.Tests.Agents.Volumes;
 
 /// <summary>The pool across agent restarts and crashes: what the cluster is told, and what a kill -9 leaves.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class VolumePoolRestartTests
 {
     private const long GiB = 1024 * 1024;
@@ -74,4 +75,33 @@ public sealed class VolumePoolRestartTests
         Assert.True(bytes.AsSpan(0, image.Length).SequenceEqual(image), "the Volume does not hold the image's bytes");
         Assert.True(bytes.AsSpan(image.Length).IndexOfAnyExcept((byte)0) < 0, "the grown part of the Volume is not blank");
     }
+
+    [Fact]
+    public async Task Volume_files_and_records_are_for_root_alone_also_those_an_older_pool_made_readable()
+    {
+        await using var agent = await VolumeAgent.StartAsync();
+        agent.Images.Put("volume:seed-mode", new byte[1 << 20], "raw");
+        var keys = new[] { VolumeAgent.NewKey(), VolumeAgent.NewKey(), VolumeAgent.NewKey(), VolumeAgent.NewKey() };
+        VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(keys[0], 1, 16 * 1024)));
+        VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(keys[1], 1, 16 * 1024, "raw")));
+        VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(keys[2], 1, 16 * 1024, "qcow2")));
+        VolumePoolTests.Succeeded(await agent.Session.RunAsync(VolumeAgent.Create(keys[3], 1, 16 * 1024, "raw", "volume:seed-mode")));
+        foreach (var key in keys) AssertOwnerOnly(agent, key);
+
+        // A pool an older agent made (files 0644) is made private when the pool opens.
+        File.SetUnixFileMode(agent.FileOf(keys[0]), (UnixFileMode)0x1A4); // 0644
+        File.SetUnixFileMode(agent.RecordOf(keys[0]), (UnixFileMode)0x1B6); // 0666
+        await agent.KillAsync();
+        var inventory = await agent.RestartAsync();
+        Assert.Contains(inventory.Workloads, w => w.ResourceId == keys[0]);
+        AssertOwnerOnly(agent, keys[0]);
+    }
+
+    private static void AssertOwnerOnly(VolumeAgent agent, string key)
+    {
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(agent.FileOf(key)));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(agent.RecordOf(key)));
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 }

@@ -160,6 +160,28 @@ public sealed class VolumeGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_create_nested_in_a_job_and_repeated_with_its_job_gets_the_first_answer()
+    {
+        await using var hosts = new VolumePoolHosts(fixture);
+        var host = await hosts.ConnectAsync(10 * GiB);
+        var tenant = GrainClusterFixture.NewTenant();
+        await Job(tenant, "parent").Begin("add", new ResourceRef("machines/m1"), null, "Creating the Machine.", nestedFailure: NestedJobFailure.Owner);
+        var create = new VolumeCreate { VolumeTemplate = new VolumeTemplate { VolumeConfig = new VolumeConfiguration { Capacity = GiB } } };
+
+        var first = await Volume(tenant, "v1").Create(create, "j1", parentJobLocalId: "parent");
+        Assert.Equal(HostCommandKind.Create, (await host.NextAsync()).Kind);
+        // The caller (a Machine's create resumed after a crash) asks again: the same answer, nothing nested twice.
+        var again = await Volume(tenant, "v1").Create(create, "j1", parentJobLocalId: "parent");
+
+        Assert.Equal((first.Volume.Id, first.Job.Id), (again.Volume.Id, again.Job.Id));
+        Assert.Equal("jobs/parent", (await Job(tenant, "j1").Get()).ParentJob?.Href);
+        Assert.Equal(["jobs/j1"], ((await Job(tenant, "parent").Get()).NestedJobs ?? []).Select(r => r.Href));
+        // Another create of the same Volume is still refused.
+        Assert.Equal(CimiErrorKind.Conflict, (await Assert.ThrowsAsync<CimiException>(() => Volume(tenant, "v1").Create(create, "j2"))).Kind);
+        await Job(tenant, "parent").Finish(true, "The test ended.");
+    }
+
+    [Fact]
     public async Task Delete_sends_the_host_a_delete_and_the_volume_is_gone_when_it_answers()
     {
         await using var hosts = new VolumePoolHosts(fixture);
