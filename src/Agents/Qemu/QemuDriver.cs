@@ -240,7 +240,10 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             throw new DriverException($"Creating the VM of {machineKey} failed: {e.Message}", e);
         }
         LogCreated(machineKey, generation, spec.ImageLocation, UidOf(record));
-        return spec.Start ? await StartAsync(machineKey, ct) : await InspectAsync(machineKey, ct);
+        var created = spec.Start ? await StartAsync(machineKey, ct) : await InspectAsync(machineKey, ct);
+        // The VM runs and the cluster has no answer yet: where SystemCrashRigTests kills the agent (docs/SYSTEMS.md, "Crashes").
+        await TestPause.AtAsync("qemu-create:started", ct);
+        return created;
     }
 
     private int UidOf(MachineRecord record) => qemu.UidBase + record.UidSlot;
@@ -266,6 +269,8 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
     private async Task RemoveAsync(string machineKey, MachineDirectory directory, CancellationToken ct)
     {
         if (QemuProcess.Find(directory) is { } pid) await QemuProcess.KillAsync(pid, directory, ct);
+        // The VM is gone but its taps, Volumes and directory are not: where SystemCrashRigTests kills the agent.
+        await TestPause.AtAsync("qemu-remove:killed", ct);
         await ForgetMonitorAsync(directory);
         foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(directory, volume);
         await UnplugTapsQuietlyAsync(directory.Record);
