@@ -35,6 +35,10 @@ public sealed class SystemCrashRig : IAsyncLifetime
     public AgentProcess AgentA { get; private set; } = null!;
     public AgentProcess AgentB { get; private set; } = null!;
 
+    /// <summary>The logs of the gateways and agents killed so far, for a failing case to show.</summary>
+    public List<string> KilledGatewayLogs { get; } = [];
+    public List<string> KilledAgentLogs { get; } = [];
+
     public string StateOf(string host) => Path.Combine(_stateRoot.FullName, host);
     public string PoolOf(string host) => host == HostB ? Qemu.VolumePoolDirectory : Path.Combine(StateOf(HostA), "volumes");
     public string NamespaceOf(string host) => host == HostB ? NamespaceB : NamespaceA;
@@ -71,6 +75,8 @@ public sealed class SystemCrashRig : IAsyncLifetime
         ["CIMI_PUBLIC_IMAGES"] = DemoVm,
         // A Machine whose agent is away waits for it (the agent-kill cases start it again within seconds).
         ["CIMI_HOST_RECONNECT_GRACE_SECONDS"] = "60",
+        // What the cluster did, for a failing case to show.
+        ["Logging__LogLevel__CimiGrains"] = "Information",
     }, _ports);
 
     /// <summary>kill -9 of the gateway, then a new one on the same ports and database; waits until both agents are back.</summary>
@@ -78,6 +84,7 @@ public sealed class SystemCrashRig : IAsyncLifetime
     {
         int a = SessionsOf(AgentA), b = SessionsOf(AgentB);
         await Gateway.KillAsync();
+        KilledGatewayLogs.Add(Gateway.Log);
         await Gateway.DisposeAsync();
         Gateway = await StartGatewayAsync();
         await AgentA.WaitConnectedAsync(a + 1);
@@ -90,6 +97,7 @@ public sealed class SystemCrashRig : IAsyncLifetime
     {
         var agent = host == HostA ? AgentA : AgentB;
         await agent.DisposeAsync();
+        KilledAgentLogs.Add(agent.Log);
         agent = await StartAgentAsync(host, pauseAt);
         if (host == HostA) AgentA = agent;
         else AgentB = agent;

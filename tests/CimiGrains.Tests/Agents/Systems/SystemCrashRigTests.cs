@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CimiGrains.Tests.Http;
+using Xunit.Abstractions;
 using static CimiGrains.Tests.Http.Systems.SystemDocs;
 
 namespace CimiGrains.Tests.Agents.Systems;
@@ -17,7 +18,7 @@ namespace CimiGrains.Tests.Agents.Systems;
 /// runs, the cluster has no answer; <c>qemu-remove:killed</c>: the VM is gone, its tap, Volume grant and directory not).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<SystemCrashRig>
+public sealed class SystemCrashRigTests(SystemCrashRig rig, ITestOutputHelper output) : IClassFixture<SystemCrashRig>
 {
     private static readonly TimeSpan Converge = TimeSpan.FromMinutes(4);
     private const int Webs = 2;
@@ -39,8 +40,17 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<Syst
         // Networks and Volumes are wave 0, Machines wave 1: once a Machine is listed the Network and the Volume are made.
         await Eventually.Until(() => MidCreateAsync(client), mid => mid, "the System's Machines to be asked for and not all made",
             TimeSpan.FromMinutes(2));
+        await KillingAsync("the silo");
         await rig.KillAndRestartGatewayAsync();
-        await AssertConvergedAfterCreateAsync(client, id, job);
+        try
+        {
+            await AssertConvergedAfterCreateAsync(client, id, job);
+        }
+        catch
+        {
+            output.WriteLine($"--- killed gateway ---\n{rig.KilledGatewayLogs[^1]}\n--- gateway ---\n{rig.Gateway.Log}\n--- agent B ---\n{rig.AgentB.Log}");
+            throw;
+        }
         await DeleteAsync(client, id);
     }
 
@@ -54,6 +64,7 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<Syst
         await Eventually.Until(() => Task.FromResult(paused.Log), l => l.Contains("paused at qemu-create:started", StringComparison.Ordinal),
             "host B's agent to launch the VM and pause before answering", TimeSpan.FromMinutes(2));
         Assert.Single(rig.Qemu.Processes());
+        await KillingAsync("host B's agent");
         await rig.KillAndRestartAgentAsync(rig.HostB);
         await AssertConvergedAfterCreateAsync(client, id, job);
         await DeleteAsync(client, id);
@@ -73,6 +84,7 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<Syst
             var census = await rig.CensusAsync();
             return census.A.Containers + census.B.Containers + census.B.Qemus < Webs + 1 && Count(await TryGetAsync(client, "networks")) == 1;
         }, mid => mid, "some of the System's Machines to be gone and its Network to stand", TimeSpan.FromMinutes(2));
+        await KillingAsync("the silo");
         await rig.KillAndRestartGatewayAsync();
         await AssertDeletedAsync(client, id, delete.JobUri());
     }
@@ -91,9 +103,13 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<Syst
         await Eventually.Until(() => Task.FromResult(paused.Log), l => l.Contains("paused at qemu-remove:killed", StringComparison.Ordinal),
             "host B's agent to stop the VM and pause before removing the rest", TimeSpan.FromMinutes(2));
         Assert.Empty(rig.Qemu.Processes());
+        await KillingAsync("host B's agent");
         await rig.KillAndRestartAgentAsync(rig.HostB);
         await AssertDeletedAsync(client, id, delete.JobUri());
     }
+
+    /// <summary>Writes what the hosts hold as the kill comes (the case's output shows it was mid-operation).</summary>
+    private async Task KillingAsync(string what) => output.WriteLine($"killing {what}; the hosts hold {await rig.CensusAsync()}");
 
     private static async Task<(string Id, string Job)> PostAsync(CimiClient client)
     {
@@ -123,7 +139,8 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig) : IClassFixture<Syst
     {
         var finished = await Eventually.Until(() => TryGetAsync(client, job),
             r => r is { Code: 200 } && r.Json.Str("state") is "SUCCESS" or "FAILED", "the System's create to end after the kill", Converge);
-        if (finished!.Json.Str("state") == "SUCCESS")
+        output.WriteLine($"the create ended {finished!.Json.Str("state")}: {finished.Json.Str("statusMessage")}");
+        if (finished.Json.Str("state") == "SUCCESS")
         {
             await AssertCompleteAsync(client, id);
             return;
