@@ -13,9 +13,11 @@ namespace CimiGrains.Tests.Agents.Systems;
 /// (every Machine STARTED) or to a clean rollback, a delete to nothing; what is on the hosts is then counted exactly
 /// (one container per web Machine, one qemu process, one Volume file, one bridge and VXLAN device per host in use, one
 /// veth per container, one tap per VM, no loop device or export), so an orphan or a duplicate fails the case.
-/// The silo is killed once the System's Machines are asked for and not all are made (a delete: once some are gone and
-/// the Network stands); the agent exactly where the QEMU driver pauses for the test (<c>qemu-create:started</c>: the VM
-/// runs, the cluster has no answer; <c>qemu-remove:killed</c>: the VM is gone, its tap, Volume grant and directory not).
+/// The moments come from the QEMU driver's test pauses (<c>CIMI_AGENT_TEST_PAUSE_AT</c>): the silo is killed while
+/// host B's agent is at <c>qemu-start:recorded</c> (the VM recorded Started, QEMU not launched: the session's end
+/// cancels the launch), and the agent at <c>qemu-create:started</c> (the VM runs, the cluster has no answer) and at
+/// <c>qemu-remove:killed</c> (the VM is gone, its tap, Volume grant and directory not); a delete's silo kill comes once
+/// some workloads are gone and the Network still stands.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SystemCrashRigTests(SystemCrashRig rig, ITestOutputHelper output) : IClassFixture<SystemCrashRig>
@@ -36,10 +38,13 @@ public sealed class SystemCrashRigTests(SystemCrashRig rig, ITestOutputHelper ou
     {
         await AssertRigEmptyAsync("before the case");
         using var client = await Tenants.CreateAsync(rig.Gateway);
+        // Host B's agent stops in the VM's launch, after recording it Started and before QEMU runs; the silo's death ends
+        // its session there, which cancels the launch, and the cluster's next session sends the create again.
+        var paused = await rig.KillAndRestartAgentAsync(rig.HostB, "qemu-start:recorded");
         var (id, job) = await PostAsync(client);
-        // Networks and Volumes are wave 0, Machines wave 1: once a Machine is listed the Network and the Volume are made.
-        await Eventually.Until(() => MidCreateAsync(client), mid => mid, "the System's Machines to be asked for and not all made",
-            TimeSpan.FromMinutes(2));
+        await Eventually.Until(() => Task.FromResult(paused.Log), l => l.Contains("paused at qemu-start:recorded", StringComparison.Ordinal),
+            "host B's agent to be launching the VM", TimeSpan.FromMinutes(2));
+        Assert.True(await MidCreateAsync(client), "the System's Machines are asked for and not all made");
         await KillingAsync("the silo");
         await rig.KillAndRestartGatewayAsync();
         try
