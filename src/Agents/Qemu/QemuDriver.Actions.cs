@@ -32,6 +32,8 @@ public sealed partial class QemuDriver
             }
         }
         if (!record.Started) (record with { Started = true }).Write(directory.RecordFile);
+        // Recorded Started, QEMU not launched yet: where SystemCrashRigTests ends the agent's session (the silo killed).
+        await TestPause.AtAsync("qemu-start:recorded", ct);
         var restore = File.Exists(directory.SuspendedState);
         var launched = await LaunchAsync(machineKey, directory, record, restore, ct);
         if (restore)

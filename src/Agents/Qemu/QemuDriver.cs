@@ -182,8 +182,10 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
         {
             if (existing.Generation > generation || existing.Generation == generation && existing.Complete)
             {
-                // A repeated (or overtaken) create: the VM that exists is the answer.
-                if (spec.Start && existing.Complete && QemuProcess.Find(directory) is null && !existing.Started) return await StartAsync(machineKey, ct);
+                // A repeated (or overtaken) create: the VM that exists is the answer, running if the create starts it. Started
+                // does not say it ran: the first launch records it before QEMU runs, and a session that ends (a silo killed)
+                // cancels that launch, so the repeat the cluster sends then finds a VM Started and never running.
+                if (spec.Start && existing.Complete && QemuProcess.Find(directory) is null) return await StartAsync(machineKey, ct);
                 return await InspectAsync(machineKey, ct);
             }
             LogReplacing(machineKey, existing.Generation, generation, existing.Complete);
@@ -244,7 +246,10 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
             throw new DriverException($"Creating the VM of {machineKey} failed: {e.Message}", e);
         }
         LogCreated(machineKey, generation, spec.ImageLocation, UidOf(record));
-        return spec.Start ? await StartAsync(machineKey, ct) : await InspectAsync(machineKey, ct);
+        var created = spec.Start ? await StartAsync(machineKey, ct) : await InspectAsync(machineKey, ct);
+        // The VM runs and the cluster has no answer yet: where SystemCrashRigTests kills the agent (docs/SYSTEMS.md, "Crashes").
+        await TestPause.AtAsync("qemu-create:started", ct);
+        return created;
     }
 
     private int UidOf(MachineRecord record) => qemu.UidBase + record.UidSlot;
@@ -270,6 +275,8 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
     private async Task RemoveAsync(string machineKey, MachineDirectory directory, CancellationToken ct)
     {
         if (QemuProcess.Find(directory) is { } pid) await QemuProcess.KillAsync(pid, directory, ct);
+        // The VM is gone but its taps, Volumes and directory are not: where SystemCrashRigTests kills the agent.
+        await TestPause.AtAsync("qemu-remove:killed", ct);
         await ForgetMonitorAsync(directory);
         foreach (var volume in directory.Record?.Volumes ?? []) await ReturnVolumeQuietlyAsync(directory, volume);
         await UnplugTapsQuietlyAsync(directory.Record);

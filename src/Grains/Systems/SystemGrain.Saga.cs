@@ -118,7 +118,11 @@ public sealed partial class SystemGrain
                 if (!rows.TryGetValue(m.Id, out var row)) return; // asked, not stored yet: the next tick sees it
                 if (row.State is "ERROR" or "FAILED")
                 {
-                    var why = (await ReadAsync([ResourceKind.Job.IdOf(MemberJob(op, m))])).Values.FirstOrDefault()?.StatusMessage;
+                    // Its create Job says why when that failed; a member made and then lost (its host went away) has a Job that
+                    // succeeded, whose message ("The Volume is AVAILABLE.") is no reason: its host status is.
+                    var job = (await ReadAsync([ResourceKind.Job.IdOf(MemberJob(op, m))])).Values.FirstOrDefault();
+                    var why = job is { State: "FAILED" } ? job.StatusMessage
+                        : row.HostStatus is { } hostStatus ? $"it is {row.State}: {hostStatus}" : null;
                     await RollBackAsync(op, $"{Capitalized(m.Describe())} '{m.Id}' failed: {why ?? $"it is {row.State}."}");
                     return;
                 }
@@ -379,13 +383,16 @@ public sealed partial class SystemGrain
             {
                 using var json = JsonDocument.Parse(doc.Json);
                 string? Text(string name) => json.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                rows[doc.Id] = new MemberRow(Text("state"), Text("statusMessage"));
+                var hostStatus = json.RootElement.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object
+                    && p.TryGetProperty(Common.HostedResourceGrain<Machine, Machines.MachineGrainState, MachineStateName>.HostStatusProperty, out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+                rows[doc.Id] = new MemberRow(Text("state"), Text("statusMessage"), hostStatus);
             }
         }
         return rows;
     }
 
-    private sealed record MemberRow(string? State, string? StatusMessage);
+    /// <summary>A member as the read model shows it; <paramref name="HostStatus"/> is its <c>cimigrains.hostStatus</c> property.</summary>
+    private sealed record MemberRow(string? State, string? StatusMessage, string? HostStatus = null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "System {SystemId}: a step failed ({Error}); the next tick tries again")]
     private static partial void LogStepFailed(ILogger logger, string systemId, string error);
