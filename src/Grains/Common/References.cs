@@ -15,7 +15,7 @@ public static class References
         var localId = kind.LocalIdOf(href)
             ?? throw CimiException.Invalid($"'{attribute}' must reference a {kind.TypeName} (…/{kind.CollectionSegment}/<id>), not '{href}'.");
         var resource = await grains.GetGrain<TGrain>(GrainKeys.Of(tenantId, localId)).GetInternal();
-        return resource ?? throw CimiException.Invalid($"'{attribute}' references {kind.TypeName} '{href}', which does not exist.");
+        return resource ?? throw CimiException.MissingReference($"'{attribute}' references {kind.TypeName} '{href}', which does not exist.");
     }
 
     /// <summary>

@@ -22,6 +22,6 @@ public static class ResourceTargets
     public static async Task RequireExistsAsync(ResourceReadModel readModel, string tenantId, CimiTypeRegistration registration, string href)
     {
         var found = await readModel.GetManyAsync(tenantId, [href], CancellationToken.None);
-        if (found.Count == 0) throw CimiException.Invalid($"'targetResource' references {registration.TypeName} '{href}', which does not exist.");
+        if (found.Count == 0) throw CimiException.MissingReference($"'targetResource' references {registration.TypeName} '{href}', which does not exist.");
     }
 }

@@ -142,7 +142,7 @@ public sealed partial class MachineGrain
                 }
                 catch (CimiException e) when (e.Kind == CimiErrorKind.NotFound)
                 {
-                    throw CimiException.Invalid($"'machineTemplate.volumes' references Volume '{VolumeHref(localId)}', which does not exist.");
+                    throw CimiException.MissingReference($"'machineTemplate.volumes' references Volume '{VolumeHref(localId)}', which does not exist.");
                 }
                 reserved.Add(new MachineAttachment(localId, location, false, Attached, answer, Now));
             }

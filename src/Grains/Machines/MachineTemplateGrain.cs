@@ -100,7 +100,7 @@ public sealed class MachineTemplateGrain(
                 throw CimiException.Invalid($"{at}: {e.Message}");
             }
             if (await grains.GetGrain<CimiGrains.Volumes.IVolumeGrain>(GrainKeys.Of(tenantId, localId)).GetInternal() is null)
-                throw CimiException.Invalid($"{at} references Volume '{href}', which does not exist.");
+                throw CimiException.MissingReference($"{at} references Volume '{href}', which does not exist.");
             if (checkedVolumes.Any(v => v.LocalId == localId)) throw CimiException.Invalid($"{at} names Volume '{href}' a second time.");
             if (location is not null && checkedVolumes.Any(v => v.Location == location))
                 throw CimiException.Invalid($"{at} puts its Volume at '{location}', where another of the template's Volumes is.");

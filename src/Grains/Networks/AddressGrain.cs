@@ -31,7 +31,7 @@ public sealed class AddressGrain(
             ?? throw CimiException.Invalid("The address template needs a 'network' (…/networks/<id>) to reserve the address on.");
         var network = GrainFactory.GetGrain<INetworkGrain>(GrainKeys.Of(TenantId, networkLocalId));
         if (await network.GetInternal() is null)
-            throw CimiException.Invalid($"'addressTemplate.network' references Network '{template.Network!.Href}', which does not exist.");
+            throw CimiException.MissingReference($"'addressTemplate.network' references Network '{template.Network!.Href}', which does not exist.");
         var reserved = await network.ReserveAddress(this.GetPrimaryKeyString(), template.Ip);
         var now = Now;
         var address = reserved with

@@ -36,7 +36,7 @@ public sealed class NetworkPortGrain(
             ?? throw CimiException.Invalid("The network port template needs a 'network' (…/networks/<id>) to make the port on.");
         var network = GrainFactory.GetGrain<INetworkGrain>(GrainKeys.Of(TenantId, networkLocalId));
         if (await network.GetInternal() is null)
-            throw CimiException.Invalid($"'networkPortTemplate.network' references Network '{template.Network!.Href}', which does not exist.");
+            throw CimiException.MissingReference($"'networkPortTemplate.network' references Network '{template.Network!.Href}', which does not exist.");
         // The Network counts the port first (and answers its state); it never calls this port back for it.
         var networkState = await network.AddPort(this.GetPrimaryKeyString());
         var now = Now;

@@ -122,7 +122,7 @@ public static class SystemTemplates
             var found = (await readModel.GetManyAsync(tenantId, hrefs.Select(h => h.Href).Distinct().ToList(), CancellationToken.None))
                 .Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             if (hrefs.FirstOrDefault(h => !found.Contains(h.Href)) is { At: not null } missing)
-                throw CimiException.Invalid($"{missing.At} references '{missing.Href}', which does not exist.");
+                throw CimiException.MissingReference($"{missing.At} references '{missing.Href}', which does not exist.");
         }
         return new Expanded(template with { Href = null, ComponentDescriptors = expandedComponents }, resources);
     }

@@ -13,6 +13,11 @@ public sealed class CimiException : Exception
 
     public static CimiException NotFound(string what) => new(CimiErrorKind.NotFound, $"{what} was not found.");
     public static CimiException Invalid(string message) => new(CimiErrorKind.Invalid, message);
+
+    /// <summary>A 404 for an href in the request's body that names nothing of the tenant: another tenant's resource
+    /// gets exactly the answer a missing one gets, as its id does in the URL. <paramref name="message"/> names the
+    /// attribute and the href.</summary>
+    public static CimiException MissingReference(string message) => new(CimiErrorKind.NotFound, message);
     public static CimiException Conflict(string message) => new(CimiErrorKind.Conflict, message);
 }
 
@@ -20,9 +25,9 @@ public sealed class CimiException : Exception
 [GenerateSerializer]
 public enum CimiErrorKind
 {
-    /// <summary>400: the request is well-formed but its content is wrong (a bad value, a dangling reference).</summary>
+    /// <summary>400: the request is well-formed but its content is wrong (a bad value, an href of the wrong type).</summary>
     Invalid,
-    /// <summary>404.</summary>
+    /// <summary>404: the resource of the URL, or one an href in the body names, is not the tenant's (or does not exist).</summary>
     NotFound,
     /// <summary>409: not allowed in the resource's current state.</summary>
     Conflict,

@@ -109,7 +109,7 @@ public sealed class MachineGrainTests(GrainClusterFixture fixture)
         var error = await Assert.ThrowsAsync<CimiException>(() =>
             machine.Create(new MachineCreate { MachineTemplate = new MachineTemplate { Href = "machineTemplates/none" } }, "j2"));
 
-        Assert.Equal(CimiErrorKind.Invalid, error.Kind);
+        Assert.Equal(CimiErrorKind.NotFound, error.Kind);
         Assert.Contains("does not exist", error.Message);
         var missing = await Assert.ThrowsAsync<CimiException>(() => machine.Get());
         Assert.Equal(CimiErrorKind.NotFound, missing.Kind);

@@ -248,7 +248,7 @@ public sealed class MachineVolumeTests(GrainClusterFixture fixture)
         var other = fixture.Grains.GetGrain<IMachineGrain>(GrainKeys.Of(tenant, "m2"));
         var template = await TemplateAsync(tenant, [new MachineTemplateVolume { Href = "volumes/v1", InitialLocation = "/data" }]);
         var create = await Assert.ThrowsAsync<CimiException>(() => other.Create(new MachineCreate { MachineTemplate = template }, "create-m2"));
-        Assert.Equal(CimiErrorKind.Invalid, create.Kind);
+        Assert.Equal(CimiErrorKind.NotFound, create.Kind);
         Assert.Contains("does not exist", create.Message);
 
         Assert.Equal(CimiErrorKind.NotFound, (await Assert.ThrowsAsync<CimiException>(() => other.Get())).Kind);

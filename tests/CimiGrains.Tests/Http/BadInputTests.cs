@@ -90,7 +90,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task Missing_and_dangling_references_get_400_and_create_nothing()
+    public async Task Missing_references_get_400_dangling_ones_404_and_create_nothing()
     {
         using var client = await fixture.NewTenantAsync();
         var noTemplate = await client.PostAsync("machines", new JsonObject { ["name"] = "m" });
@@ -98,7 +98,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
         Assert.Contains("machineTemplate", noTemplate.Json.Str("message"));
 
         var dangling = await client.PostAsync("machines", CimiDocs.MachineCreate(client.Cimi + "machineTemplates/0000aaaa"));
-        Assert.Equal(400, dangling.Code);
+        Assert.Equal(404, dangling.Code);
         Assert.Contains("does not exist", dangling.Json.Str("message"));
 
         var wrongKind = await client.PostAsync("machineTemplates",

@@ -144,7 +144,7 @@ public sealed class MachineVolumeApiTests(GatewayFixture fixture)
             ["machineTemplate"] = new JsonObject { ["href"] = template, ["volumes"] = volumes },
         };
         var create = await client.PostAsync("machines", byValue);
-        Assert.True(create.Code == 400, create.ToString());
+        Assert.True(create.Code == 404, create.ToString());
         Assert.Contains("does not exist", create.Json.Str("message"));
         Assert.Equal(0, (await client.GetAsync("machines")).Json["count"]!.GetValue<int>());
 

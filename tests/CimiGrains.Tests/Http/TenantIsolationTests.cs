@@ -29,7 +29,7 @@ public sealed class TenantIsolationTests(GatewayFixture fixture)
 
         // Nor can bob build on alice's resources by reference.
         var borrowing = await bob.PostAsync("machines", CimiDocs.MachineCreate(template));
-        Assert.Equal(400, borrowing.Code);
+        Assert.Equal(404, borrowing.Code);
         Assert.Contains("does not exist", borrowing.Json.Str("message"));
 
         Assert.Equal(200, (await alice.GetAsync(config)).Code);

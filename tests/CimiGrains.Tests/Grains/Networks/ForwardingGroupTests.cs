@@ -86,7 +86,7 @@ public sealed class ForwardingGroupTests(GrainClusterFixture fixture)
         var a = await CreatedAsync(fixture, tenant, "a", "10.20.0.0/24");
 
         var foreign = await Assert.ThrowsAsync<CimiException>(() => Group(tenant, "fg").Create(Of("theirs")));
-        Assert.Equal(CimiErrorKind.Invalid, foreign.Kind);
+        Assert.Equal(CimiErrorKind.NotFound, foreign.Kind);
         Assert.Contains("does not exist", foreign.Message);
 
         await Group(tenant, "fg").Create(Of("a"));

@@ -134,7 +134,7 @@ public sealed class VolumeGrainTests(GrainClusterFixture fixture)
 
         var refused = await Assert.ThrowsAsync<CimiException>(() => volume.Create(create, "j1"));
 
-        Assert.Equal(CimiErrorKind.Invalid, refused.Kind);
+        Assert.Equal(CimiErrorKind.NotFound, refused.Kind);
         Assert.Contains(expected, refused.Message);
         Assert.Equal(CimiErrorKind.NotFound, (await Assert.ThrowsAsync<CimiException>(() => volume.Get())).Kind);
     }

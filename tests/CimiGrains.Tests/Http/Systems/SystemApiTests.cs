@@ -125,15 +125,17 @@ public sealed class SystemApiTests(GatewayFixture fixture)
 
     [Theory]
     [MemberData(nameof(BadTemplates))]
-    public async Task A_bad_template_is_a_400_naming_the_fault_and_nothing_is_made(string what, JsonObject template, string expected)
+    public async Task A_bad_template_is_a_4xx_naming_the_fault_and_nothing_is_made(string what, JsonObject template, string expected)
     {
         using var client = await fixture.NewTenantAsync();
+        // An href that names nothing of the tenant's is a 404, like its id in the URL; the rest are 400s.
+        var code = expected.EndsWith("which does not exist", StringComparison.Ordinal) ? 404 : 400;
 
         var stored = await client.PostAsync("systemTemplates", template.DeepClone());
         var created = await client.PostAsync("systems", Create((JsonObject)template.DeepClone()));
 
-        Assert.True(stored.Code == 400 && stored.Body.Contains(expected, StringComparison.Ordinal), $"{what}: POST systemTemplates: {stored}");
-        Assert.True(created.Code == 400 && created.Body.Contains(expected, StringComparison.Ordinal), $"{what}: POST systems: {created}");
+        Assert.True(stored.Code == code && stored.Body.Contains(expected, StringComparison.Ordinal), $"{what}: POST systemTemplates: {stored}");
+        Assert.True(created.Code == code && created.Body.Contains(expected, StringComparison.Ordinal), $"{what}: POST systems: {created}");
         foreach (var collection in new[] { "systemTemplates", "systems", "networks", "credentials", "machines", "jobs" })
             Assert.Equal(0, await CountAsync(client, collection));
     }
@@ -184,7 +186,7 @@ public sealed class SystemApiTests(GatewayFixture fixture)
         Assert.Equal(404, (await other.PostAsync(id, CimiDocs.Action("stop"))).Code);
         // Another tenant's template by reference, or its resources named inside a template, are as dangling as nothing.
         var byRef = await other.PostAsync("systems", Create(Ref(template)));
-        Assert.True(byRef.Code == 400 && byRef.Body.Contains("does not exist", StringComparison.Ordinal), byRef.ToString());
+        Assert.True(byRef.Code == 404 && byRef.Body.Contains("does not exist", StringComparison.Ordinal), byRef.ToString());
         var (theirs, _) = await CreateAsync(other, Template("theirs", NetworkComponent("net")));
         var theirsDoc = (await other.GetAsync(theirs)).Json;
         var steal = await other.PostAsync(theirsDoc["networks"].Str("href"), new JsonObject { ["network"] = Ref(network) });
