@@ -15,9 +15,6 @@ namespace CimiGrains.Tests.Agents.Systems;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SystemAcrossHostsTests
 {
-    // Skipped for now: the delete sometimes never ends, because the System's Network refuses its delete while a port of an
-    // already deleted Machine is still counted (a lease release lost under load); issue 14's note says so. The create,
-    // spread, cross-host traffic and actions parts passed in the runs that reached them.
     [Fact]
     public async Task A_System_spreads_over_two_hosts_works_together_stops_starts_and_leaves_nothing_when_deleted()
     {
