@@ -185,7 +185,9 @@ public sealed partial class QemuDriver(AgentOptions options, QemuDriverOptions q
                 // A repeated (or overtaken) create: the VM that exists is the answer, running if the create starts it. Started
                 // does not say it ran: the first launch records it before QEMU runs, and a session that ends (a silo killed)
                 // cancels that launch, so the repeat the cluster sends then finds a VM Started and never running.
-                if (spec.Start && existing.Complete && QemuProcess.Find(directory) is null) return await StartAsync(machineKey, ct);
+                // Only the same create repeated: an overtaken one must not start a VM a later operation stopped.
+                if (spec.Start && existing.Generation == generation && existing.Complete && QemuProcess.Find(directory) is null)
+                    return await StartAsync(machineKey, ct);
                 return await InspectAsync(machineKey, ct);
             }
             LogReplacing(machineKey, existing.Generation, generation, existing.Complete);
