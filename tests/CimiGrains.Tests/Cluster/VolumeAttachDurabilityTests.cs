@@ -101,6 +101,7 @@ public sealed class VolumeAttachDurabilityTests
         var attached = await agent.NextCommandAsync(TimeSpan.FromSeconds(30));
         await agent.SucceedAsync(attached, ObservedState.Running);
         await client.WaitForJobAsync(attach.Header("CIMI-Job-URI")!);
+        var succeeded = Succeeded((await client.GetAsync("jobs")).Json);
 
         // The agent comes back without the Volume on the Machine (its record was lost): the cluster attaches it again.
         await agent.DropAsync();
@@ -109,6 +110,10 @@ public sealed class VolumeAttachDurabilityTests
         Assert.Equal(CommandKind.AttachVolume, again.Kind);
         Assert.Equal(attached.Attachment, again.Attachment);
         await agent.SucceedAsync(again, ObservedState.Running);
+        // Its answer must have ended that operation before the agent drops: an answer still in the stream at the drop is
+        // rightly lost, and the reconnection would send the attach again instead.
+        await Eventually.Until(() => client.GetAsync("jobs"), r => Succeeded(r.Json) == succeeded + 1,
+            "the re-attach's Job to succeed");
 
         // Then with the Volume and one the Machine never had (of its tenant): that one is detached on the host.
         var stray = create.MachineKey.Split('/')[0] + "/never-attached";
@@ -125,6 +130,8 @@ public sealed class VolumeAttachDurabilityTests
         Assert.Equal("attached", entry["properties"]!["cimigrains.attachment"]!.GetValue<string>());
         Assert.EndsWith(machine, Assert.Single((await client.GetAsync(volume)).Json["attachedTo"]!.AsArray())!["href"]!.GetValue<string>());
     }
+
+    private static int Succeeded(JsonNode? jobs) => jobs?["jobs"]?.AsArray().Count(j => j.Str("state") == "SUCCESS") ?? 0;
 
     /// <summary>What a real agent lists: the Machine (with <paramref name="attachedVolumes"/>) and the Volume.</summary>
     private static Inventory Inventory(Command create, Command volumeCreate, params string[] attachedVolumes) => new()

@@ -156,7 +156,7 @@ public sealed class MachineVolumeApiTests(GatewayFixture fixture)
             ["volumes"] = volumes.DeepClone(),
         };
         var storedTemplate = await client.PostAsync("machineTemplates", newTemplate);
-        Assert.True(storedTemplate.Code == 400, storedTemplate.ToString());
+        Assert.True(storedTemplate.Code == 404, storedTemplate.ToString());
         Assert.Equal(1, (await client.GetAsync("machineTemplates")).Json["count"]!.GetValue<int>());
     }
 }

@@ -182,7 +182,7 @@ public sealed class EventLogTemplateApiTests(GatewayFixture fixture)
         var theirTarget = await bob.PostAsync("eventLogs", Create(Template(target, "P1D")));
         Assert.True(theirTarget.Code == 404 && theirTarget.Json.Str("message").Contains("does not exist", StringComparison.Ordinal), theirTarget.ToString());
         var templateOnTheirs = await bob.PostAsync("eventLogTemplates", Template(target, "P1D"));
-        Assert.Equal(400, templateOnTheirs.Code);
+        Assert.Equal(404, templateOnTheirs.Code);
 
         // Alice's log, made explicit, is as absent to bob as before.
         Assert.Equal(201, (await alice.PostAsync("eventLogs", Create(Ref(local)))).Code);
@@ -251,11 +251,11 @@ public sealed class EventLogTemplateApiTests(GatewayFixture fixture)
         Assert.Contains(Retention, refused.Json.Str("message"));
         Assert.Equal(machines, (await client.GetAsync("machines")).Json["count"]!.GetValue<int>());
 
-        // A dangling reference in a stored MachineTemplate is a 400 too.
+        // A dangling reference in a stored MachineTemplate is a 404 (as an id in the URL would be).
         var dangling = CimiDocs.Template(config, image);
         dangling["eventLogTemplate"] = Ref("eventLogTemplates/0123456789abcdef0123456789abcdef");
         var bad = await client.PostAsync("machineTemplates", dangling);
-        Assert.True(bad.Code == 400 && bad.Json.Str("message").Contains("eventLogTemplate", StringComparison.Ordinal), bad.ToString());
+        Assert.True(bad.Code == 404 && bad.Json.Str("message").Contains("eventLogTemplate", StringComparison.Ordinal), bad.ToString());
     }
 
     [Fact]
