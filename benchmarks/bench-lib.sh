@@ -39,7 +39,7 @@ bench_log_env=("Logging__LogLevel__Default=${BENCH_LOGLEVEL:-Warning}" "Logging_
 # settings on top; waits until it is ready (showing its log if it dies first). Sets gateway_pid; logs to $work/gateway.log.
 # Usage: bench_gateway [NAME=value ...]
 bench_gateway() {
-  env CIMI_POSTGRES="$conn" CIMI_HTTP_PORT="$http" CIMI_SILO_PORT="$silo" CIMI_GATEWAY_PORT="$gw" CIMI_AGENT_PORT="$agent"     CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" "${bench_log_env[@]}" "$@"     dotnet "${BENCH_GATEWAY_DLL:-src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll}" >"$work/gateway.log" 2>&1 &
+  env CIMI_POSTGRES="$conn" CIMI_HTTP_PORT="$http" CIMI_SILO_PORT="$silo" CIMI_GATEWAY_PORT="$gw" CIMI_AGENT_PORT="$agent"     CIMI_AGENT_SECRET=bench CIMI_DEMO_PASSWORD=demo CIMI_ADMIN_PASSWORD=bench CIMI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" "${bench_log_env[@]}" "$@"     dotnet "${BENCH_GATEWAY_DLL:-src/Gateway/bin/Release/net10.0/CimiGrains.Gateway.dll}" >"$work/gateway.log" 2>&1 &
   gateway_pid=$!
   pids+=("$gateway_pid")
   until curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; do

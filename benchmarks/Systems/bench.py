@@ -82,20 +82,35 @@ def pg_sample():
                          capture_output=True, text=True, check=True).stdout.split()
     return [float(x) for x in out]
 
-def sample():
-    return [time.monotonic(), cpu_seconds(gateway_pid), *pg_sample()]
+admin_auth = "Basic " + base64.b64encode(f"admin:{os.environ.get('BENCH_ADMIN_PASSWORD', 'bench')}".encode()).decode()
 
-idle_rate = [0.0] * 4  # per second: CPU s, rows, commits, WAL bytes (the sampler adds one commit per sample)
+def grain_calls():
+    """Every grain call the silo has received so far (GET /admin/grain-calls; reading it makes none), and per interface."""
+    req = urllib.request.Request(base + "/admin/grain-calls", headers={"Authorization": admin_auth, "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        counts = json.loads(r.read())
+    return counts["total"], counts["byInterface"]
+
+def sample():
+    """[time, then the METRICS below, then the grain calls per interface]."""
+    total, per_interface = grain_calls()
+    return [time.monotonic(), cpu_seconds(gateway_pid), *pg_sample(), total, per_interface]
+
+METRICS = 5  # CPU s, rows, commits, WAL bytes, grain calls
+idle_rate = [0.0] * METRICS  # per second (the sampler adds one commit per sample)
 
 def measure_idle(seconds=30):
     a = sample(); time.sleep(seconds); b = sample()
-    for k in range(4): idle_rate[k] = (b[k + 1] - a[k + 1]) / (b[0] - a[0])
+    for k in range(METRICS): idle_rate[k] = (b[k + 1] - a[k + 1]) / (b[0] - a[0])
     log(f"idle silo and database over {seconds} s: CPU {idle_rate[0] * 1000:.1f} ms/s, {idle_rate[1]:.2f} rows/s, "
-        f"{idle_rate[2]:.2f} commits/s, {idle_rate[3]:.0f} WAL bytes/s (subtracted below)")
+        f"{idle_rate[2]:.2f} commits/s, {idle_rate[3]:.0f} WAL bytes/s, {idle_rate[4]:.2f} grain calls/s (subtracted below)")
 
 def cost(a, b):
-    """The control plane's cost between two samples: CPU s, rows, commits, WAL bytes, and the seconds between."""
-    return [b[k + 1] - a[k + 1] for k in range(4)] + [b[0] - a[0]]
+    """The control plane's cost between two samples: CPU s, rows, commits, WAL bytes, grain calls, the seconds between,
+    and the grain calls per interface."""
+    before, after = a[METRICS + 1], b[METRICS + 1]
+    per_interface = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    return [b[k + 1] - a[k + 1] for k in range(METRICS)] + [b[0] - a[0], per_interface]
 
 # ---- Systems -------------------------------------------------------------------------------------------
 
@@ -250,12 +265,16 @@ def med(xs): return statistics.median(xs)
 
 def cost_line(what, costs, count):
     """Medians per Machine, as measured and less the idle rate over the same time (the silo's timers, the sampler)."""
-    raw = [med([c[k] for c in costs]) for k in range(5)]
-    net = [raw[k] - idle_rate[k] * raw[4] for k in range(4)]
+    raw = [med([c[k] for c in costs]) for k in range(METRICS + 1)]
+    net = [raw[k] - idle_rate[k] * raw[METRICS] for k in range(METRICS)]
+    interfaces = collections.Counter()
+    for c in costs: interfaces.update(c[METRICS + 1])
+    top = ", ".join(f"{name.rsplit('.', 1)[-1]} {calls / len(costs) / count:.1f}" for name, calls in interfaces.most_common(6))
     return (f"{what}: per Machine silo CPU {raw[0] / count * 1000:.1f} ms ({net[0] / count * 1000:.1f} less idle), "
             f"{raw[1] / count:.1f} rows written ({net[1] / count:.1f}), {raw[2] / count:.1f} commits ({net[2] / count:.1f}), "
             f"{raw[3] / count / 1024:.1f} KiB WAL; whole System {raw[0]:.2f} s CPU, {raw[1]:.0f} rows, {raw[2]:.0f} commits, "
-            f"{raw[3] / 1048576:.1f} MiB WAL over {raw[4]:.1f} s")
+            f"{raw[3] / 1048576:.1f} MiB WAL, {raw[4]:.0f} grain calls over {raw[5]:.1f} s; "
+            f"per Machine {raw[4] / count:.1f} grain calls ({net[4] / count:.1f} less idle), most: {top}")
 
 def lifecycle():
     docker("network", "create", "--internal", "--label", BASELINE_LABEL, "-o", "com.docker.network.bridge.enable_icc=true",

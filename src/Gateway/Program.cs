@@ -132,6 +132,7 @@ app.MapEventStreamApi();
 app.MapSystemTemplateEnvelopes();
 app.MapAdminApi();
 app.MapHostAdminApi();
+app.MapGrainCallAdminApi();
 app.MapSecretAdminApi();
 app.MapAgentApi();
 app.MapImageStore();

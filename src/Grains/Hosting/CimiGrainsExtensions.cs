@@ -46,6 +46,9 @@ public static class CimiGrainsExtensions
                 return source.Build();
             });
         }
+        // The control plane's cost in grain calls (benchmarks, /admin/grain-calls): one counter per silo.
+        services.TryAddSingleton<GrainCallCounts>();
+        services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounts>());
         services.TryAddSingleton<ResourceReadModel>();
         services.TryAddSingleton<IResourceReader>(sp => sp.GetRequiredService<ResourceReadModel>());
         services.TryAddSingleton<TenantDirectory>();
