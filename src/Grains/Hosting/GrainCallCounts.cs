@@ -7,8 +7,9 @@ namespace CimiGrains.Grains.Hosting;
 /// Counts the grain calls this silo's grains receive, per grain interface: the control plane's cost in calls, which
 /// the benchmarks report per component created (docs/BENCHMARKS.md) and operators read at <c>GET /admin/grain-calls</c>
 /// or through the <c>CimiGrains</c> meter (instrument <c>cimigrains-grain-calls</c>, tag <c>interface</c>). Every
-/// call into an application grain is counted once where it runs, whether it came from the HTTP binding, an agent
-/// session or another grain; Orleans' own system targets are not grain calls and are not seen.
+/// call into a grain is counted once where it runs, whether it came from the HTTP binding, an agent session or
+/// another grain; a grain timer's tick (<c>IGrainTimerInvoker</c>) and calls to the reminder service
+/// (<c>IReminderService</c>) pass the same filter and are counted under those names.
 /// </summary>
 public sealed class GrainCallCounts : IIncomingGrainCallFilter, IDisposable
 {
