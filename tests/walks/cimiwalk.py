@@ -93,3 +93,9 @@ def wait_job(user, pw, job, timeout=120):
 
 def collection_count(user, pw, coll):
     return req("GET", "/cimi/" + coll, user=user, pw=pw)[3]["count"]
+
+
+def kill_everything():
+    """kill -9 of every CimiGrains process, run.sh and PostgreSQL at once. One pkill, not through a
+    shell: a shell's own command line names them all, and pkill would kill it part way."""
+    subprocess.run(["pkill", "-KILL", "-f", "CimiGrains.Gateway|CimiGrains.Agents|run.sh|postgres -D"])

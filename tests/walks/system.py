@@ -77,6 +77,34 @@ def machines_in(system, state):
     return ms, [get(m).get("state") for m in ms].count(state)
 
 
+def address_of(machine):
+    """The Machine's first address on its first network interface, as the API gives it."""
+    nics = next((v for k, v in get(f"{machine}/networkInterfaces").items() if isinstance(v, list) and k != "operations"), [])
+    if not nics: return None
+    addresses = next((v for k, v in get(nics[0]["addresses"]["href"]).items() if isinstance(v, list) and k != "operations"), [])
+    return get(addresses[0]["address"]["href"]).get("ip") if addresses else None
+
+
+def container_pid(machine):
+    local = machine.rsplit("/", 1)[1]
+    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True).stdout.split()
+    name = next((n for n in names if local in n), None)
+    if not name: return None
+    return subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name], capture_output=True, text=True).stdout.strip()
+
+
+def reaches(machine, ip, timeout=60):
+    """An ICMP echo from the container's own network namespace (the demo containers have no NET_RAW, so the host's
+    ping runs there: the same veth, bridge and rules as the workload's packets) to ip, answered."""
+    pid = container_pid(machine)
+    end = time.time() + timeout
+    while pid and time.time() < end:
+        if subprocess.run(["nsenter", "-n", "-t", pid, "ping", "-c", "1", "-W", "1", ip], capture_output=True).returncode == 0:
+            return True
+        time.sleep(1)
+    return False
+
+
 def nothing_left(before, what):
     after = host_counts()
     check(after == before, f"{what}: the host holds what it held before the System", {"before": before, "after": after})
@@ -99,6 +127,12 @@ def whole_life():
     check(len(nets) == 1, "its private Network is there", nets)
     hosts = {get(m).get("host") for m in ms}
     print("     Machines on hosts:", sorted(h for h in hosts if h))
+    # Working together: each web container reaches the database over the System's Network.
+    db = next((m for m in ms if get(m).get("name") == "db"), None)
+    db_ip = address_of(db) if db else None
+    webs = [m for m in ms if m != db]
+    check(db_ip and len(webs) == 2 and all(reaches(w, db_ip) for w in webs),
+          "both web Machines reach the database over the System's Network", (db, db_ip, webs))
     counts = host_counts()
     check(counts["containers"] - before["containers"] + counts["vms"] - before["vms"] == 3,
           "the host runs exactly three workloads for it", {"before": before, "now": counts})
@@ -129,8 +163,7 @@ def kill_mid_create():
         time.sleep(0.2)
     json.dump({"system": system, "job": job, "before": before}, open(STATE, "w"))
     # Everything: the gateway/silo, the agent, PostgreSQL; the workloads themselves are the host's and stay.
-    subprocess.run("pkill -KILL -f 'CimiGrains.Gateway|CimiGrains.Agents|run.sh'; pkill -KILL -f 'postgres -D'",
-                   shell=True)
+    kill_everything()
     print(f"killed -9 everything during the create of {system}, with {made} Machine(s) made")
     print("Now start ./run.sh again, then run: tests/walks/system.py after")
 

@@ -27,7 +27,7 @@ def get(path):
     return demo("GET", rel(path))[3] or {}
 
 
-def accepted(what, s, h, t):
+def accepted(what, s, h, t, doc=None):
     check(s == 202 and h.get("CIMI-Job-URI"), f"{what}: 202 with a Job", (s, t[:300]))
     job = wait_job("demo", DEMO, h["CIMI-Job-URI"], 300) if h.get("CIMI-Job-URI") else {}
     check(job.get("state") == "SUCCESS", f"{what}: its Job succeeds", job.get("statusMessage"))
@@ -82,7 +82,7 @@ def walk():
     r = in_container(reader, "cat /data/note")
     check(token in r.stdout, "a new Machine reads what the first one wrote", (r.stdout, r.stderr))
     json.dump({"volume": volume, "machine": reader, "token": token}, open(STATE, "w"))
-    subprocess.run("pkill -KILL -f 'CimiGrains.Gateway|CimiGrains.Agents|run.sh'; pkill -KILL -f 'postgres -D'", shell=True)
+    kill_everything()
     print("killed -9 every CimiGrains process and PostgreSQL; start ./run.sh again, then: tests/walks/volume.py after")
 
 

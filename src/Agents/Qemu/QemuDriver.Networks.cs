@@ -174,25 +174,7 @@ public sealed partial class QemuDriver
     /// event announces), then its netdev, which closes the tap.</summary>
     private async Task UnplugNicAsync(string machineKey, MachineDirectory directory, int pid, RecordedNetworkInterface nic, CancellationToken ct)
     {
-        if (await HasDeviceAsync(machineKey, directory, pid, nic.Device, ct))
-        {
-            try
-            {
-                await QmpExecuteAsync(machineKey, directory, pid, "device_del", new JsonObject { ["id"] = nic.Device }, ct);
-            }
-            catch (DriverException e) when (e.Message.Contains("already in the process of unplug", StringComparison.OrdinalIgnoreCase))
-            {
-                // Asked before (a detach cut short): wait for the same release.
-            }
-            var deadline = DateTime.UtcNow + UnplugTimeout;
-            while (await HasDeviceAsync(machineKey, directory, pid, nic.Device, ct))
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new DriverException($"The guest of {machineKey} did not release network interface {nic.Interface.InterfaceId} within {UnplugTimeout.TotalSeconds:0} s" +
-                        " (a paused guest cannot; a guest without PCIe hot-plug support never does). It stays plugged.");
-                await Task.Delay(200, ct);
-            }
-        }
+        await UnplugDeviceAsync(machineKey, directory, pid, nic.Device, $"network interface {nic.Interface.InterfaceId}", "It stays plugged.", ct);
         try
         {
             await QmpExecuteAsync(machineKey, directory, pid, "netdev_del", new JsonObject { ["id"] = nic.Netdev }, ct);

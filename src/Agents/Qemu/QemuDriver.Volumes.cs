@@ -21,8 +21,6 @@ public sealed partial class QemuDriver
     /// <summary>Root ports every new VM gets for Volumes: the most Volumes one VM takes at once.</summary>
     public const int VolumeSlotCount = 8;
 
-    /// <summary>How long a guest has to release a device after <c>device_del</c> (PCIe hot-unplug waits for it).</summary>
-    private static readonly TimeSpan UnplugTimeout = TimeSpan.FromSeconds(60);
 
     public async Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct)
     {
@@ -186,25 +184,7 @@ public sealed partial class QemuDriver
     /// </summary>
     private async Task UnplugAsync(string machineKey, MachineDirectory directory, int pid, RecordedVolume volume, CancellationToken ct)
     {
-        if (await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
-        {
-            try
-            {
-                await QmpExecuteAsync(machineKey, directory, pid, "device_del", new JsonObject { ["id"] = volume.Device }, ct);
-            }
-            catch (DriverException e) when (e.Message.Contains("already in the process of unplug", StringComparison.OrdinalIgnoreCase))
-            {
-                // Asked before (a detach cut short): wait for the same release.
-            }
-            var deadline = DateTime.UtcNow + UnplugTimeout;
-            while (await HasDeviceAsync(machineKey, directory, pid, volume.Device, ct))
-            {
-                if (DateTime.UtcNow > deadline)
-                    throw new DriverException($"The guest of {machineKey} did not release Volume {volume.VolumeKey} within {UnplugTimeout.TotalSeconds:0} s" +
-                        " (a paused guest cannot; a guest without PCIe hot-plug support never does). It stays attached.");
-                await Task.Delay(200, ct);
-            }
-        }
+        await UnplugDeviceAsync(machineKey, directory, pid, volume.Device, $"Volume {volume.VolumeKey}", "It stays attached.", ct);
         await TestPause.AtAsync("qemu-detach-volume:device-deleted", ct);
         var nodes = await BlockNodesAsync(machineKey, directory, pid, ct);
         if (nodes.Contains(volume.FormatNode)) await DeleteNodeAsync(machineKey, directory, pid, volume.FormatNode, ct);

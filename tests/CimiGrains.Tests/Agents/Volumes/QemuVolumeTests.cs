@@ -94,6 +94,38 @@ public sealed class QemuVolumeTests
         }
     }
 
+    [Fact]
+    public async Task A_volume_detached_while_the_guest_is_still_booting_is_released_once_the_guest_listens()
+    {
+        QemuHost.RequireQemu();
+        using var host = new QemuHost();
+        await host.InstallDemoVmAsync();
+        using var pool = new TestVolumePool();
+        var state = Directory.CreateTempSubdirectory("cimi-qemuvol-state-");
+        var tenant = $"t{Guid.NewGuid():N}"[..12];
+        string machine = $"{tenant}/early", volume = $"{tenant}/early-volume";
+        await pool.CreateAsync(volume, 16, "qcow2");
+        var driver = host.NewDriver(AgentCloud.NewHostId("qemuvol"), state.FullName);
+        await driver.CheckAvailableAsync(default);
+        try
+        {
+            var spec = new WorkloadSpec(QemuAgentFixture.DemoVm, 1, 128 * 1024, tenant, null, null, null,
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(WatchScript.Replace("\r", ""))), Start: true);
+            await driver.CreateAsync(machine, 1, spec, default);
+            // Running as QEMU reports it, its kernel not booted yet: the guest is not listening for the unplug request, so
+            // the first one is lost; the request repeated once QEMU lets it be (5 s of guest time) is heard.
+            await driver.AttachVolumeAsync(machine, new AttachedVolume(volume, pool.PathOf(volume), "qcow2", null, ReadOnly: false), default);
+            var detached = await driver.DetachVolumeAsync(machine, volume, default);
+            Assert.Empty(detached.Volumes ?? []);
+            await WaitDisksAsync(host, machine, d => !d.Contains(":early-volume "), "no volume once booted");
+        }
+        finally
+        {
+            await driver.DeleteAsync(machine, CancellationToken.None);
+            state.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Waits for the guest's latest disk listing (of the last boot, if asked) to satisfy <paramref name="seen"/>.</summary>
     private static Task<string> WaitDisksAsync(QemuHost host, string machine, Func<string, bool> seen, string what, bool afterLastBoot = false) =>
         Eventually.Until(() => Task.FromResult(LatestDisks(host.ConsoleOf(machine), afterLastBoot)), d => d is not null && seen(d),
