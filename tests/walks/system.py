@@ -125,8 +125,7 @@ def whole_life():
                                      for v in next((x for k, x in get(f"{m}/volumes").items() if isinstance(x, list) and k != "operations"), []))]
     check(len(attached) == 1, "the Volume is attached to the database Machine", attached)
     check(len(nets) == 1, "its private Network is there", nets)
-    hosts = {get(m).get("host") for m in ms}
-    print("     Machines on hosts:", sorted(h for h in hosts if h))
+    print("     Machines on hosts:", ", ".join(f"{get(m).get('name')} on {get(m).get('host')}" for m in ms))
     # Working together: each web container reaches the database over the System's Network.
     db = next((m for m in ms if get(m).get("name") == "db"), None)
     db_ip = address_of(db) if db else None
