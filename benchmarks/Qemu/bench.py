@@ -109,7 +109,10 @@ def plain_vm(root):
 def plain_cleanup(d):
     try: qmp(f"{d}/qmp.sock", "quit")
     except OSError: pass
-    pid = int(open(f"{d}/pid").read()) if os.path.exists(f"{d}/pid") else None
+    try:
+        pid = int(open(f"{d}/pid").read())
+    except (OSError, ValueError):
+        pid = None  # QEMU removes its pidfile as it exits: already gone
     for _ in range(100):
         if pid is None or not os.path.exists(f"/proc/{pid}"): break
         time.sleep(0.05)
