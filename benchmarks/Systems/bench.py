@@ -41,10 +41,10 @@ def log(msg):
 busy_answers = collections.Counter()  # GETs answered 503 (the cluster busy) and asked again, per phase
 phase = "start-up"
 
-def call(method, url, body=None):
+def call(method, url, body=None, authorization=None):
     req = urllib.request.Request(url if url.startswith("http") else base + url, method=method,
                                  data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": auth, "Content-Type": "application/json", "Accept": "application/json"})
+                                 headers={"Authorization": authorization or auth, "Content-Type": "application/json", "Accept": "application/json"})
     for attempt in range(60):
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
@@ -86,9 +86,7 @@ admin_auth = "Basic " + base64.b64encode(f"admin:{os.environ.get('BENCH_ADMIN_PA
 
 def grain_calls():
     """Every grain call the silo has received so far (GET /admin/grain-calls; reading it makes none), and per interface."""
-    req = urllib.request.Request(base + "/admin/grain-calls", headers={"Authorization": admin_auth, "Accept": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        counts = json.loads(r.read())
+    _, _, counts = call("GET", "/admin/grain-calls", authorization=admin_auth)
     return counts["total"], counts["byInterface"]
 
 def sample():

@@ -95,6 +95,31 @@ def collection_count(user, pw, coll):
     return req("GET", "/cimi/" + coll, user=user, pw=pw)[3]["count"]
 
 
+CEP = f"http://{BASE[0]}:{BASE[1]}/cimi/"
+
+
+def rel(href):
+    """An href as a path on the gateway (/cimi/...), whichever address the answer named."""
+    return "/cimi/" + href.split("/cimi/", 1)[1] if "/cimi/" in href else href
+
+
+def get(path):
+    """The demo tenant's document at path (an href or a path), or {}."""
+    return demo("GET", rel(path))[3] or {}
+
+
+def items(doc):
+    """A CIMI collection's members: its one array that is not its operations (CIMI omits an empty one)."""
+    return next((v for k, v in doc.items() if isinstance(v, list) and k != "operations"), [])
+
+
+def container_of(machine):
+    """The name of the running container of a container Machine (its names carry the Machine's id), or None."""
+    local = machine.rsplit("/", 1)[1]
+    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True).stdout.split()
+    return next((n for n in names if local in n), None)
+
+
 def kill_everything():
     """kill -9 of every CimiGrains process, run.sh and PostgreSQL at once. One pkill, not through a
     shell: a shell's own command line names them all, and pkill would kill it part way."""

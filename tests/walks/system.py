@@ -15,24 +15,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cimiwalk import *  # noqa: F401,F403
 import cimiwalk
 
-CEP = "http://127.0.0.1:8080/cimi/"
 STATE = os.path.join(cimiwalk.data, "walk-system.json")
 SETTLED = {"STARTED", "STOPPED", "ERROR", "MIXED"}
-
-
-def rel(href):
-    return "/cimi/" + href.split("/cimi/", 1)[1] if "/cimi/" in href else href
-
-
-def get(path):
-    return demo("GET", rel(path))[3] or {}
 
 
 def members(system, collection):
     """The hrefs of the System's members in one of its collections (machines, volumes, networks, ...)."""
     doc = get(f"{system}/{collection}")
     found = []
-    for item in next((v for k, v in doc.items() if isinstance(v, list) and k != "operations"), []):
+    for item in items(doc):
         ref = next((v["href"] for k, v in item.items() if isinstance(v, dict) and "href" in v and k != "system"), None)
         if ref: found.append(rel(ref))
     return found
@@ -79,16 +70,14 @@ def machines_in(system, state):
 
 def address_of(machine):
     """The Machine's first address on its first network interface, as the API gives it."""
-    nics = next((v for k, v in get(f"{machine}/networkInterfaces").items() if isinstance(v, list) and k != "operations"), [])
+    nics = items(get(f"{machine}/networkInterfaces"))
     if not nics: return None
-    addresses = next((v for k, v in get(nics[0]["addresses"]["href"]).items() if isinstance(v, list) and k != "operations"), [])
+    addresses = items(get(nics[0]["addresses"]["href"]))
     return get(addresses[0]["address"]["href"]).get("ip") if addresses else None
 
 
 def container_pid(machine):
-    local = machine.rsplit("/", 1)[1]
-    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True).stdout.split()
-    name = next((n for n in names if local in n), None)
+    name = container_of(machine)
     if not name: return None
     return subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name], capture_output=True, text=True).stdout.strip()
 
@@ -122,7 +111,7 @@ def whole_life():
     vols, nets = members(system, "volumes"), members(system, "networks")
     check(len(vols) == 1, "its Volume is there", vols)
     attached = [m for m in ms if any(rel(v.get("volume", {}).get("href", "")) == vols[0]
-                                     for v in next((x for k, x in get(f"{m}/volumes").items() if isinstance(x, list) and k != "operations"), []))]
+                                     for v in items(get(f"{m}/volumes")))]
     check(len(attached) == 1, "the Volume is attached to the database Machine", attached)
     check(len(nets) == 1, "its private Network is there", nets)
     print("     Machines on hosts:", ", ".join(f"{get(m).get('name')} on {get(m).get('host')}" for m in ms))

@@ -23,7 +23,6 @@ public sealed partial class QemuDriver
     private async Task UnplugDeviceAsync(string machineKey, MachineDirectory directory, int pid, string device, string what, string outcome,
         CancellationToken ct)
     {
-        if (!await HasDeviceAsync(machineKey, directory, pid, device, ct)) return;
         var deadline = DateTime.UtcNow + UnplugTimeout;
         var nextRequest = DateTime.MinValue;
         while (await HasDeviceAsync(machineKey, directory, pid, device, ct))

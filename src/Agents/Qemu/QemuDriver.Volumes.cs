@@ -21,7 +21,6 @@ public sealed partial class QemuDriver
     /// <summary>Root ports every new VM gets for Volumes: the most Volumes one VM takes at once.</summary>
     public const int VolumeSlotCount = 8;
 
-
     public async Task<WorkloadStatus> InspectAsync(string machineKey, CancellationToken ct)
     {
         var status = await InspectMachineAsync(machineKey, ct);
